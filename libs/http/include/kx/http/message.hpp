@@ -1,0 +1,89 @@
+#pragma once
+// Plain HTTP request/response values shared by the server, the router, the client and handlers.
+// They carry no Beast types, so handler files compile without Boost.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kx::http {
+
+/// Header list with case-insensitive lookup; keeps order and duplicates (Set-Cookie).
+class Headers {
+ public:
+  std::optional<std::string_view> get(std::string_view name) const;
+  /// Replaces every header of that name.
+  void set(std::string name, std::string value);
+  /// Appends one more header of that name.
+  void add(std::string name, std::string value);
+  void remove(std::string_view name);
+  bool has(std::string_view name) const { return get(name).has_value(); }
+  const std::vector<std::pair<std::string, std::string>>& all() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+bool iequals(std::string_view a, std::string_view b);
+
+/// The caller's identity as asserted by the gateway and verified by the service.
+struct Identity {
+  std::string user_id;  ///< empty for anonymous requests (sign-up, login, webhooks)
+  std::string role;     ///< "user", "admin", or "service:<name>" for internal calls
+  bool is_admin() const { return role == "admin"; }
+  bool is_service() const { return role.rfind("service:", 0) == 0; }
+};
+
+/// One parsed request as handlers see it.
+struct Request {
+  std::string method;
+  std::string target;  ///< path and query as received
+  std::string path;    ///< percent-decoded path without the query
+  std::string query;   ///< raw query string without '?'
+  Headers headers;
+  std::string body;
+  std::string request_id;
+  std::string remote_address;
+  std::map<std::string, std::string> params;  ///< path parameters, and "*" for a prefix tail
+  Identity identity;                          ///< filled when the route requires it
+
+  std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
+  /// One query parameter, percent-decoded; std::nullopt if absent.
+  std::optional<std::string> query_param(std::string_view name) const;
+  /// One cookie from the Cookie header; std::nullopt if absent.
+  std::optional<std::string> cookie(std::string_view name) const;
+  const std::string& param(const std::string& name) const;
+};
+
+/// A response produced by a handler or by the server itself.
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response json(int status, std::string body);
+  static Response text(int status, std::string body, std::string content_type = "text/plain");
+  static Response no_content();
+};
+
+/// Options for a Set-Cookie header.
+struct CookieOptions {
+  std::string path = "/";
+  std::optional<std::int64_t> max_age_seconds;  ///< unset: session cookie; 0: delete
+  bool http_only = true;
+  bool secure = true;
+  std::string same_site = "Lax";
+};
+
+std::string set_cookie_value(std::string_view name, std::string_view value,
+                             const CookieOptions& options);
+
+std::string percent_decode(std::string_view in, bool plus_is_space = false);
+std::string percent_encode(std::string_view in);
+std::string reason_phrase(int status);
+
+}  // namespace kx::http

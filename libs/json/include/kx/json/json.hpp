@@ -1,0 +1,129 @@
+#pragma once
+// JSON helpers over RapidJSON: strict parsing of untrusted bodies, a typed field reader that
+// collects every problem at once, and a small writer. Header-only parts are thin on purpose.
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace kx::json {
+
+using Document = rapidjson::Document;
+using Value = rapidjson::Value;
+
+/// Thrown by parse() for text that is not one complete JSON value.
+class ParseError : public std::runtime_error {
+ public:
+  ParseError(const std::string& what, std::size_t offset)
+      : std::runtime_error(what), offset_(offset) {}
+  std::size_t offset() const { return offset_; }
+
+ private:
+  std::size_t offset_;
+};
+
+/// Parses `text` as exactly one JSON value (trailing garbage, NaN and comments rejected).
+/// Throws ParseError. Nesting deeper than `max_depth` is rejected so hostile input cannot
+/// exhaust the stack.
+Document parse(std::string_view text, unsigned max_depth = 64);
+
+/// Serialises a value compactly.
+std::string to_string(const Value& value);
+
+/// One problem with one field of an input document.
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+/// Reads typed fields from a JSON object and records every problem instead of stopping at the
+/// first, so a client can fix all of them at once. Not thread-safe; cheap to create.
+class FieldReader {
+ public:
+  /// `root` must outlive the reader. A non-object root records one error for field "".
+  explicit FieldReader(const Value& root, std::string prefix = {});
+
+  std::string required_string(const char* name, std::size_t max_len = 10'000);
+  std::optional<std::string> optional_string(const char* name, std::size_t max_len = 10'000);
+  std::int64_t required_int(const char* name);
+  std::optional<std::int64_t> optional_int(const char* name);
+  bool required_bool(const char* name);
+  std::optional<bool> optional_bool(const char* name);
+  /// The member if present and an object, else nullptr (recording a type error when present).
+  const Value* optional_object(const char* name);
+  const Value* optional_array(const char* name);
+
+  void add_error(std::string field, std::string message);
+  bool ok() const { return errors_.empty(); }
+  const std::vector<FieldError>& errors() const { return errors_; }
+
+ private:
+  const Value* member(const char* name, bool required);
+  std::string path(const char* name) const;
+
+  const Value& root_;
+  std::string prefix_;
+  std::vector<FieldError> errors_;
+};
+
+/// Streaming JSON writer with a compact API; produces valid UTF-8 JSON text.
+class Writer {
+ public:
+  Writer() : writer_(buffer_) {}
+  Writer& begin_object() { return done(writer_.StartObject()); }
+  Writer& end_object() { return done(writer_.EndObject()); }
+  Writer& begin_array() { return done(writer_.StartArray()); }
+  Writer& end_array() { return done(writer_.EndArray()); }
+  Writer& key(std::string_view k) {
+    return done(writer_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())));
+  }
+  Writer& value(std::string_view v) {
+    return done(writer_.String(v.data(), static_cast<rapidjson::SizeType>(v.size())));
+  }
+  Writer& value(const char* v) { return value(std::string_view(v)); }
+  Writer& value(const std::string& v) { return value(std::string_view(v)); }
+  Writer& value(bool v) { return done(writer_.Bool(v)); }
+  Writer& value(std::int64_t v) { return done(writer_.Int64(v)); }
+  Writer& value(int v) { return done(writer_.Int(v)); }
+  Writer& value(double v) { return done(writer_.Double(v)); }
+  Writer& null() { return done(writer_.Null()); }
+  template <typename T>
+  Writer& value(const std::optional<T>& v) {
+    return v ? value(*v) : null();
+  }
+  /// Embeds an already serialised JSON value verbatim (it must be valid JSON).
+  Writer& raw(std::string_view json) {
+    return done(writer_.RawValue(json.data(), json.size(), rapidjson::kObjectType));
+  }
+  Writer& value(const Value& v) { return done(v.Accept(writer_)); }
+  /// key(k).value(v) in one call.
+  template <typename T>
+  Writer& field(std::string_view k, const T& v) {
+    key(k);
+    return value(v);
+  }
+  std::string str() const { return std::string(buffer_.GetString(), buffer_.GetSize()); }
+
+ private:
+  Writer& done(bool ok) {
+    if (!ok) throw std::logic_error("json::Writer misuse");
+    return *this;
+  }
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+};
+
+/// Member lookup helpers for trusted documents (events already validated by schema).
+std::string get_string(const Value& obj, const char* name, std::string fallback = {});
+std::optional<std::string> get_optional_string(const Value& obj, const char* name);
+std::int64_t get_int(const Value& obj, const char* name, std::int64_t fallback = 0);
+bool get_bool(const Value& obj, const char* name, bool fallback = false);
+
+}  // namespace kx::json
