@@ -1,0 +1,255 @@
+// Outbox, relay and consumer against a real PostgreSQL and librdkafka's mock cluster, which
+// speaks the Kafka protocol over TCP and lets the test take the broker down.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <gtest/gtest.h>
+
+#include "kx/events/events.hpp"
+#include "kx/json/json.hpp"
+#include "kx/pg/testing.hpp"
+
+namespace kx::events {
+namespace {
+
+using namespace std::chrono_literals;
+
+class MockBroker {
+ public:
+  MockBroker() {
+    char err[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+    host_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    cluster_ = rd_kafka_mock_cluster_new(host_, 1);
+    for (const char* t : {"user.registered", "user.registered.dlq"}) {
+      rd_kafka_mock_topic_create(cluster_, t, 2, 1);
+    }
+  }
+  ~MockBroker() {
+    rd_kafka_mock_cluster_destroy(cluster_);
+    rd_kafka_destroy(host_);
+  }
+  std::string bootstrap() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
+  void down() { rd_kafka_mock_broker_set_down(cluster_, 1); }
+  void up() { rd_kafka_mock_broker_set_up(cluster_, 1); }
+
+  struct Message {
+    std::string key, value, ce_id, kx_error;
+    int partition;
+  };
+  // Everything in `topic` from the beginning, read with a plain assigned consumer.
+  std::vector<Message> read_all(const std::string& topic, std::size_t expect,
+                                std::chrono::milliseconds timeout = 10s) {
+    char err[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap().c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "group.id", "test-reader", err, sizeof err);
+    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
+    rd_kafka_t* c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    auto* parts = rd_kafka_topic_partition_list_new(2);
+    for (int p = 0; p < 2; ++p) {
+      rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_assign(c, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    std::vector<Message> out;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (out.size() < expect && std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(c, 100);
+      if (!m) continue;
+      if (!m->err) {
+        Message msg;
+        msg.key.assign(static_cast<const char*>(m->key), m->key_len);
+        msg.value.assign(static_cast<const char*>(m->payload), m->len);
+        msg.partition = m->partition;
+        rd_kafka_headers_t* h = nullptr;
+        if (!rd_kafka_message_headers(m, &h)) {
+          const void* v;
+          size_t n;
+          if (!rd_kafka_header_get_last(h, "ce_id", &v, &n)) msg.ce_id.assign(static_cast<const char*>(v), n);
+          if (!rd_kafka_header_get_last(h, "kx_error", &v, &n)) msg.kx_error.assign(static_cast<const char*>(v), n);
+        }
+        out.push_back(std::move(msg));
+      }
+      rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(c);
+    rd_kafka_destroy(c);
+    return out;
+  }
+
+ private:
+  rd_kafka_t* host_;
+  rd_kafka_mock_cluster_t* cluster_;
+};
+
+std::string registered(const std::string& user, int n) {
+  json::Writer w;
+  w.begin_object()
+      .field("user_id", user)
+      .field("email", user + "+" + std::to_string(n) + "@example.de")
+      .field("name", "n" + std::to_string(n))
+      .field("locale", "de")
+      .field("registered_at", utc_now())
+      .end_object();
+  return w.str();
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pool_ = std::make_unique<pg::Pool>(schema_.pool_options(4));
+    pg::migrate(*pool_, migrations());
+    pg::transact(*pool_, [](pqxx::work& tx) {
+      tx.exec("CREATE TABLE effects (event_id text PRIMARY KEY, user_id text NOT NULL)");
+    });
+  }
+  // Adds `per_key` events for each key, interleaved, each in its own transaction.
+  void add_events(const std::vector<std::string>& keys, int per_key) {
+    Outbox outbox(Schemas::embedded(), "test");
+    for (int i = 0; i < per_key; ++i) {
+      for (const auto& k : keys) {
+        pg::transact(*pool_, [&](pqxx::work& tx) {
+          outbox.add(tx, "user.registered", k, k, registered(k, i));
+        });
+      }
+    }
+  }
+  KafkaOptions kafka(std::chrono::milliseconds message_timeout = 5s) {
+    return {broker_.bootstrap(), 6s, message_timeout};
+  }
+  static void expect_in_order_per_key(const std::vector<MockBroker::Message>& msgs) {
+    std::map<std::string, int> last;
+    for (const auto& m : msgs) {
+      auto doc = json::parse(m.value);
+      std::string email = doc["email"].GetString();
+      int n = std::stoi(email.substr(email.find('+') + 1));
+      auto it = last.find(m.key);
+      if (it != last.end()) {
+        EXPECT_LT(it->second, n) << "out of order for key " << m.key;
+      }
+      last[m.key] = n;
+    }
+  }
+
+  pg::testing::ScratchSchema schema_{"events"};
+  std::unique_ptr<pg::Pool> pool_;
+  MockBroker broker_;
+};
+
+TEST_F(OutboxTest, PublishesInOrderPerKeyWithEnvelope) {
+  add_events({"u1", "u2", "u3"}, 20);
+  OutboxRelay relay(*pool_, kafka());
+  EXPECT_EQ(relay.publish_pending(), 60u);
+  EXPECT_EQ(relay.pending(), 0);
+  auto msgs = broker_.read_all("user.registered", 60);
+  ASSERT_EQ(msgs.size(), 60u);
+  expect_in_order_per_key(msgs);
+  std::set<std::string> ids;
+  for (const auto& m : msgs) ids.insert(m.ce_id);
+  EXPECT_EQ(ids.size(), 60u);
+}
+
+TEST_F(OutboxTest, SurvivesBrokerOutage) {
+  add_events({"a", "b"}, 10);
+  broker_.down();
+  OutboxRelay relay(*pool_, kafka(1500ms));
+  EXPECT_EQ(relay.publish_pending(), 0u);
+  EXPECT_EQ(relay.pending(), 20);  // nothing lost, nothing marked
+  broker_.up();
+  std::size_t published = 0;
+  for (int i = 0; i < 20 && published < 20; ++i) published += relay.publish_pending();
+  EXPECT_EQ(published, 20u);
+  auto msgs = broker_.read_all("user.registered", 20);
+  ASSERT_EQ(msgs.size(), 20u);
+  expect_in_order_per_key(msgs);
+}
+
+TEST_F(OutboxTest, OnlyOneRelayPerSchemaPublishes) {
+  add_events({"k"}, 3);
+  OutboxRelay first(*pool_, kafka());
+  OutboxRelay second(*pool_, kafka());
+  EXPECT_EQ(first.publish_pending(), 3u);
+  add_events({"k"}, 1);
+  EXPECT_EQ(second.publish_pending(), 0u);  // the first holds the lock
+  EXPECT_EQ(first.publish_pending(), 1u);
+}
+
+TEST_F(OutboxTest, InboxTurnsRedeliveryIntoNoOp) {
+  add_events({"u1", "u2"}, 5);
+  OutboxRelay relay(*pool_, kafka());
+  ASSERT_EQ(relay.publish_pending(), 10u);
+  // A crash between publish and mark: the rows are published again with the same ids.
+  pg::transact(*pool_, [](pqxx::work& tx) { tx.exec("UPDATE outbox SET published_at = NULL"); });
+  ASSERT_EQ(relay.publish_pending(), 10u);
+
+  ConsumerRunner consumer(pool_.get(), Schemas::embedded(), kafka(), {.group = "test-inbox"});
+  consumer.on("user.registered", [](const Event& e, pqxx::work& tx) {
+    auto doc = json::parse(e.data);
+    tx.exec_params("INSERT INTO effects (event_id, user_id) VALUES ($1, $2)", e.id,
+                   std::string(doc["user_id"].GetString()));
+  });
+  consumer.start();
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (consumer.handled() + consumer.duplicates() < 20 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  consumer.stop();
+  EXPECT_EQ(consumer.handled(), 10);
+  EXPECT_EQ(consumer.duplicates(), 10);
+  auto effects = pg::transact(*pool_, [](pqxx::work& tx) {
+    return tx.exec1("SELECT count(*) FROM effects")[0].as<int>();
+  });
+  EXPECT_EQ(effects, 10);
+}
+
+TEST_F(OutboxTest, FailingAndInvalidEventsGoToDeadLetterTopic) {
+  add_events({"bad"}, 1);
+  OutboxRelay relay(*pool_, kafka());
+  ASSERT_EQ(relay.publish_pending(), 1u);
+  // And one message that violates the schema, produced around the outbox.
+  {
+    char err[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", broker_.bootstrap().c_str(), err, sizeof err);
+    rd_kafka_t* p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    Event e{"bad-schema-1", "user.registered", "v1", "test", "x", utc_now(), "x", R"({"user_id":1})"};
+    auto* hdrs = rd_kafka_headers_new(8);
+    for (const auto& [k, v] : to_headers(e)) rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), -1);
+    rd_kafka_producev(p, RD_KAFKA_V_TOPIC("user.registered"), RD_KAFKA_V_KEY("x", 1),
+                      RD_KAFKA_V_VALUE(const_cast<char*>(e.data.data()), e.data.size()),
+                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+                      RD_KAFKA_V_END);
+    rd_kafka_flush(p, 5000);
+    rd_kafka_destroy(p);
+  }
+  std::atomic<int> calls{0};
+  ConsumerRunner consumer(pool_.get(), Schemas::embedded(), kafka(),
+                          {.group = "test-dlq", .max_attempts = 3, .retry_backoff = 10ms});
+  consumer.on("user.registered", [&](const Event&, pqxx::work& tx) {
+    ++calls;
+    tx.exec("INSERT INTO effects VALUES ('partial', 'x')");  // must be rolled back
+    throw std::runtime_error("handler always fails");
+  });
+  consumer.start();
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (consumer.dead_lettered() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  consumer.stop();
+  EXPECT_EQ(consumer.dead_lettered(), 2);
+  EXPECT_EQ(calls, 3);  // the invalid event never reached the handler
+  auto dlq = broker_.read_all("user.registered.dlq", 2);
+  ASSERT_EQ(dlq.size(), 2u);
+  std::set<std::string> errors;
+  for (const auto& m : dlq) errors.insert(m.kx_error);
+  EXPECT_TRUE(errors.count("handler always fails"));
+  auto effects = pg::transact(*pool_, [](pqxx::work& tx) {
+    return tx.exec1("SELECT count(*) FROM effects")[0].as<int>();
+  });
+  EXPECT_EQ(effects, 0);
+}
+
+}  // namespace
+}  // namespace kx::events

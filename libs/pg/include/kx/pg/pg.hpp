@@ -1,0 +1,121 @@
+#pragma once
+// PostgreSQL access over libpqxx: a bounded connection pool bound to one service schema, a
+// transaction helper, and the migration runner. Blocking; call from worker threads.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+namespace kx::pg {
+
+struct PoolOptions {
+  std::string uri;       ///< postgresql://user:password@host:port/db (a secret: never logged)
+  std::string schema;    ///< every connection's search_path
+  std::size_t size = 8;  ///< maximum open connections
+  std::chrono::milliseconds acquire_timeout{5'000};
+  std::chrono::milliseconds statement_timeout{10'000};
+  std::string application_name = "kametrix";
+};
+
+/// No connection became free within the acquire timeout.
+class PoolTimeout : public std::runtime_error {
+ public:
+  PoolTimeout() : std::runtime_error("no database connection available") {}
+};
+
+/// A fixed-size pool; connections open lazily and broken ones are replaced. Thread-safe.
+class Pool {
+ public:
+  explicit Pool(PoolOptions options);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  /// A borrowed connection, returned on destruction (or dropped if it broke).
+  class Lease {
+   public:
+    Lease(Pool& pool, std::unique_ptr<pqxx::connection> conn);
+    Lease(Lease&&) noexcept = default;
+    ~Lease();
+    pqxx::connection& operator*() { return *conn_; }
+    pqxx::connection* operator->() { return conn_.get(); }
+    /// Marks the connection unusable so it is closed instead of returned.
+    void discard() { discard_ = true; }
+
+   private:
+    Pool* pool_;
+    std::unique_ptr<pqxx::connection> conn_;
+    bool discard_ = false;
+  };
+
+  /// Blocks up to acquire_timeout. Throws PoolTimeout or pqxx::broken_connection.
+  Lease acquire();
+  /// True when a trivial query succeeds; otherwise false with a reason safe to show.
+  bool ping(std::string& reason);
+  const PoolOptions& options() const { return options_; }
+  /// Opens a connection outside the pool, configured like pool connections (for LISTEN or
+  /// session-level advisory locks that must not be shared).
+  std::unique_ptr<pqxx::connection> open_dedicated() const;
+
+ private:
+  void give_back(std::unique_ptr<pqxx::connection> conn, bool discard);
+
+  PoolOptions options_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  std::size_t open_ = 0;
+};
+
+/// True for errors worth retrying the whole transaction: serialization failures and deadlocks.
+bool is_transient(const std::exception& e);
+/// True when the database could not be reached or the connection dropped.
+bool is_connection_error(const std::exception& e);
+
+/// Runs `fn(pqxx::work&)` in one transaction and commits it. Serialization failures and
+/// deadlocks are retried (up to 3 attempts); any other exception rolls back and propagates.
+template <typename Fn>
+auto transact(Pool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::work&>())) {
+  for (int attempt = 1;; ++attempt) {
+    auto lease = pool.acquire();
+    try {
+      pqxx::work tx(*lease);
+      if constexpr (std::is_void_v<decltype(fn(tx))>) {
+        fn(tx);
+        tx.commit();
+        return;
+      } else {
+        auto result = fn(tx);
+        tx.commit();
+        return result;
+      }
+    } catch (const std::exception& e) {
+      if (is_connection_error(e)) lease.discard();
+      if (attempt < 3 && is_transient(e)) continue;
+      throw;
+    }
+  }
+}
+
+/// One versioned SQL file. `name` sorts the files and is recorded once applied.
+struct Migration {
+  std::string name;
+  std::string sql;
+};
+
+/// Applies the migrations not yet recorded in `<schema>.schema_migrations`, in order, each in
+/// its own transaction together with its record. Holds a PostgreSQL advisory lock for the
+/// schema meanwhile, so concurrent starts of several replicas apply each file exactly once.
+/// Throws if an applied migration's content changed (checksum mismatch). Returns how many
+/// migrations it applied.
+std::size_t migrate(Pool& pool, const std::vector<Migration>& migrations);
+
+}  // namespace kx::pg

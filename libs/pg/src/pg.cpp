@@ -1,0 +1,171 @@
+#include "kx/pg/pg.hpp"
+
+#include <algorithm>
+
+#include "kx/crypto/crypto.hpp"
+#include "kx/log/log.hpp"
+
+namespace kx::pg {
+namespace {
+
+constexpr const char* kCreateMigrationsTable = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  name       text PRIMARY KEY,
+  checksum   text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+))sql";
+
+constexpr const char* kSelectApplied = "SELECT name, checksum FROM schema_migrations";
+constexpr const char* kInsertApplied =
+    "INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)";
+
+}  // namespace
+
+Pool::Lease::Lease(Pool& pool, std::unique_ptr<pqxx::connection> conn)
+    : pool_(&pool), conn_(std::move(conn)) {}
+
+Pool::Lease::~Lease() {
+  if (conn_) pool_->give_back(std::move(conn_), discard_);
+}
+
+Pool::Pool(PoolOptions options) : options_(std::move(options)) {}
+
+Pool::~Pool() = default;
+
+std::unique_ptr<pqxx::connection> Pool::open_dedicated() const {
+  auto conn = std::make_unique<pqxx::connection>(options_.uri);
+  pqxx::nontransaction tx(*conn);
+  tx.exec("SET search_path TO " + tx.quote_name(options_.schema));
+  tx.exec("SET statement_timeout = " + std::to_string(options_.statement_timeout.count()));
+  tx.exec("SET application_name = " + tx.quote(options_.application_name));
+  tx.exec("SET TIME ZONE 'UTC'");
+  return conn;
+}
+
+Pool::Lease Pool::acquire() {
+  std::unique_lock lock(mutex_);
+  auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+  while (idle_.empty() && open_ >= options_.size) {
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= options_.size) {
+      throw PoolTimeout();
+    }
+  }
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(*this, std::move(conn));
+  }
+  ++open_;
+  lock.unlock();
+  try {
+    return Lease(*this, open_dedicated());
+  } catch (...) {
+    std::lock_guard again(mutex_);
+    --open_;
+    cv_.notify_one();
+    throw;
+  }
+}
+
+void Pool::give_back(std::unique_ptr<pqxx::connection> conn, bool discard) {
+  std::lock_guard lock(mutex_);
+  if (discard || !conn->is_open()) {
+    --open_;
+  } else {
+    idle_.push_back(std::move(conn));
+  }
+  cv_.notify_one();
+}
+
+bool Pool::ping(std::string& reason) {
+  try {
+    auto lease = acquire();
+    try {
+      pqxx::nontransaction tx(*lease);
+      tx.exec("SELECT 1");
+      return true;
+    } catch (...) {
+      lease.discard();
+      throw;
+    }
+  } catch (const std::exception& e) {
+    reason = "database unreachable";
+    return false;
+  }
+}
+
+bool is_transient(const std::exception& e) {
+  if (auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    const std::string& state = sql->sqlstate();
+    return state == "40001" || state == "40P01";
+  }
+  return false;
+}
+
+bool is_connection_error(const std::exception& e) {
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) ||
+      dynamic_cast<const pqxx::in_doubt_error*>(&e)) {
+    return true;
+  }
+  if (auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    return sql->sqlstate().rfind("08", 0) == 0 || sql->sqlstate() == "57P01";
+  }
+  return false;
+}
+
+std::size_t migrate(Pool& pool, const std::vector<Migration>& migrations) {
+  auto conn = pool.open_dedicated();
+  const auto& schema = pool.options().schema;
+  {
+    pqxx::nontransaction tx(*conn);
+    // Migrations can take longer than a request may.
+    tx.exec("SET statement_timeout = 0");
+    tx.exec("SELECT pg_advisory_lock(hashtext(" + tx.quote("kx_migrate:" + schema) + "))");
+  }
+  std::size_t applied = 0;
+  try {
+    {
+      pqxx::work tx(*conn);
+      tx.exec(kCreateMigrationsTable);
+      tx.commit();
+    }
+    std::map<std::string, std::string> done;
+    {
+      pqxx::read_transaction tx(*conn);
+      for (const auto& row : tx.exec(kSelectApplied)) {
+        done[row[0].as<std::string>()] = row[1].as<std::string>();
+      }
+    }
+    std::vector<Migration> sorted = migrations;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const Migration& a, const Migration& b) { return a.name < b.name; });
+    for (const auto& m : sorted) {
+      std::string checksum = crypto::sha256_hex(m.sql);
+      auto it = done.find(m.name);
+      if (it != done.end()) {
+        if (it->second != checksum) {
+          throw std::runtime_error("migration " + m.name +
+                                   " was changed after it was applied; add a new migration "
+                                   "instead of editing an applied one");
+        }
+        continue;
+      }
+      pqxx::work tx(*conn);
+      tx.exec(m.sql);
+      tx.exec_params(kInsertApplied, m.name, checksum);
+      tx.commit();
+      ++applied;
+      log::info("migration applied", {{"schema", schema}, {"migration", m.name}});
+    }
+  } catch (...) {
+    pqxx::nontransaction tx(*conn);
+    tx.exec("SELECT pg_advisory_unlock_all()");
+    throw;
+  }
+  pqxx::nontransaction tx(*conn);
+  tx.exec("SELECT pg_advisory_unlock_all()");
+  return applied;
+}
+
+}  // namespace kx::pg
