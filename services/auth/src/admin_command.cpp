@@ -1,0 +1,116 @@
+#include "admin_command.hpp"
+
+#include <cstdio>
+#include <string>
+
+#include "kx/config/config.hpp"
+#include "kx/crypto/crypto.hpp"
+#include "kx/events/events.hpp"
+#include "kx/json/json.hpp"
+#include "kx/pg/pg.hpp"
+#include "kx/service/runtime.hpp"
+#include "password_policy.hpp"
+#include "users.hpp"
+
+std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
+
+namespace kx::auth {
+namespace {
+
+int usage() {
+  std::fprintf(stderr,
+               "usage:\n"
+               "  kx-auth create-admin --email EMAIL [--name NAME]\n"
+               "  kx-auth promote --email EMAIL\n"
+               "Both read DATABASE_URL from the environment.\n");
+  return 2;
+}
+
+std::string updated_event(const User& u) {
+  json::Writer w;
+  w.begin_object()
+      .field("user_id", u.id)
+      .field("email", u.email)
+      .field("name", u.name)
+      .field("locale", u.locale)
+      .field("role", u.role)
+      .end_object();
+  return w.str();
+}
+
+std::string registered_event(const User& u) {
+  json::Writer w;
+  w.begin_object()
+      .field("user_id", u.id)
+      .field("email", u.email)
+      .field("name", u.name)
+      .field("locale", u.locale)
+      .field("registered_at", u.created_at)
+      .end_object();
+  return w.str();
+}
+
+}  // namespace
+
+int run_admin_command(int argc, char** argv) {
+  std::string command = argv[1];
+  std::string email_raw, name;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--email") email_raw = argv[i + 1];
+    else if (flag == "--name") name = argv[i + 1];
+    else return usage();
+  }
+  if ((command != "create-admin" && command != "promote") || email_raw.empty()) return usage();
+  auto email = normalize_email(email_raw);
+  if (!email) {
+    std::fprintf(stderr, "not a valid e-mail address: %s\n", email_raw.c_str());
+    return 2;
+  }
+  config::Env env;
+  auto url = env.secret("DATABASE_URL", 10);
+  try {
+    env.check();
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+  pg::Pool pool({.uri = url, .schema = "auth", .size = 1});
+  auto migrations = events::migrations();
+  for (auto& m : service::to_migrations(kx_service_migration_files())) migrations.push_back(m);
+  pg::migrate(pool, migrations);
+  events::Outbox outbox(events::Schemas::embedded(), "auth");
+
+  if (command == "promote") {
+    auto user = pg::transact(pool, [&](pqxx::work& tx) {
+      auto u = Users::set_role(tx, *email, "admin");
+      if (u) outbox.add(tx, "user.updated", u->id, u->id, updated_event(*u));
+      return u;
+    });
+    if (!user) {
+      std::fprintf(stderr, "no user with e-mail %s\n", email->c_str());
+      return 1;
+    }
+    std::printf("%s is now an admin (existing sessions get the role within seconds).\n",
+                email->c_str());
+    return 0;
+  }
+  // A random password shown once; the admin changes it after the first login.
+  std::string password = crypto::random_token(18);
+  auto user = pg::transact(pool, [&](pqxx::work& tx) {
+    auto u = Users::insert(tx, *email, name.empty() ? "Administrator" : name,
+                           crypto::hash_password(password), "admin", "de");
+    if (u) outbox.add(tx, "user.registered", u->id, u->id, registered_event(*u));
+    return u;
+  });
+  if (!user) {
+    std::fprintf(stderr, "%s already exists; use: kx-auth promote --email %s\n", email->c_str(),
+                 email->c_str());
+    return 1;
+  }
+  std::printf("admin created: %s\none-time password (shown only now): %s\n", email->c_str(),
+              password.c_str());
+  return 0;
+}
+
+}  // namespace kx::auth

@@ -1,0 +1,66 @@
+#pragma once
+// The auth schema: users and sessions. All SQL of the service lives here.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+namespace kx::auth {
+
+struct User {
+  std::string id;
+  std::string email;
+  std::string name;
+  std::string role;
+  std::string status;
+  std::string locale;
+  std::string created_at;
+  std::string password_hash;  ///< never serialised
+};
+
+/// The user as the API shows it (no password hash).
+std::string user_json(const User& user);
+
+struct SessionInfo {
+  std::string session_id;
+  std::string user_id;
+  std::string role;
+  std::string status;
+  std::string expires_at;
+};
+
+struct NewSession {
+  std::string id;
+  std::string token;  ///< goes into the cookie, never stored
+};
+
+/// Stateless; every method works inside the caller's transaction.
+class Users {
+ public:
+  /// Inserts the user; std::nullopt when the e-mail address is taken.
+  static std::optional<User> insert(pqxx::work& tx, const std::string& email,
+                                    const std::string& name, const std::string& password_hash,
+                                    const std::string& role, const std::string& locale);
+  static std::optional<User> by_email(pqxx::work& tx, const std::string& normalized_email);
+  static std::optional<User> by_id(pqxx::work& tx, const std::string& id);
+  static void update_password_hash(pqxx::work& tx, const std::string& id, const std::string& hash);
+  /// Sets the role; returns the updated user or nullopt if unknown.
+  static std::optional<User> set_role(pqxx::work& tx, const std::string& normalized_email,
+                                      const std::string& role);
+  static std::vector<User> list(pqxx::work& tx, const std::string& query, int limit, int offset);
+  static std::int64_t count(pqxx::work& tx, const std::string& query);
+
+  static NewSession create_session(pqxx::work& tx, const std::string& user_id,
+                                   std::chrono::hours ttl, const std::string& ip,
+                                   const std::string& user_agent);
+  /// The live session of an active user for this token, if any.
+  static std::optional<SessionInfo> resolve(pqxx::work& tx, const std::string& token);
+  /// Revokes the session for this token; returns it if it was live.
+  static std::optional<SessionInfo> revoke(pqxx::work& tx, const std::string& token,
+                                           const std::string& reason);
+};
+
+}  // namespace kx::auth
