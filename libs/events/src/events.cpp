@@ -225,8 +225,9 @@ Outbox::Outbox(const Schemas& schemas, std::string source)
     : schemas_(schemas), source_(std::move(source)) {}
 
 std::string Outbox::add(pqxx::work& tx, const std::string& type, const std::string& key,
-                        const std::string& subject, const std::string& data) const {
-  const std::string ce_type = type + ".v1";
+                        const std::string& subject, const std::string& data,
+                        const std::string& version) const {
+  const std::string ce_type = type + "." + version;
   schemas_.validate(ce_type, data);
   std::string id = crypto::uuid_v7();
   tx.exec_params(kInsertOutbox, id, type, key, ce_type, source_, subject, utc_now(), data);
@@ -275,17 +276,14 @@ struct OutboxRelay::Impl {
   // Session-level advisory lock on a dedicated connection: held for as long as we live.
   bool ensure_leader() {
     try {
-      if (leader_conn && leader_conn->is_open()) return true;
-      listener.reset();
-      leader_conn = pool.open_dedicated();
+      if (listener && leader_conn && leader_conn->is_open()) return true;
+      // A standby keeps its connection and simply asks for the lock again next time.
+      if (!leader_conn || !leader_conn->is_open()) leader_conn = pool.open_dedicated();
       pqxx::nontransaction tx(*leader_conn);
       bool got = tx.exec1("SELECT pg_try_advisory_lock(hashtext(" +
                           tx.quote("kx_outbox:" + pool.options().schema) + "))")[0]
                      .as<bool>();
-      if (!got) {
-        leader_conn.reset();
-        return false;
-      }
+      if (!got) return false;
       listener = std::make_unique<OutboxListener>(*leader_conn,
                                                   "kx_outbox_" + pool.options().schema);
       return true;
@@ -395,7 +393,7 @@ struct OutboxRelay::Impl {
       try {
         std::size_t n = publish_pending();
         if (n == options.batch_size) continue;
-        if (leader_conn) prune();
+        if (listener) prune();
         wait_for_work(options.idle_wait);
       } catch (const std::exception& e) {
         log::warn("outbox relay pass failed; retrying", {{"error", e.what()}});
@@ -512,6 +510,19 @@ struct ConsumerRunner::Impl {
     return true;
   }
 
+  // A message is only left behind once it is safely in the dead-letter topic; until then the
+  // consumer keeps trying (and does not move on to later offsets).
+  bool dead_letter_until_done(const rd_kafka_message_t* msg,
+                              const std::vector<std::pair<std::string, std::string>>& headers,
+                              const std::string& error, int attempts) {
+    while (running) {
+      if (dead_letter(msg, headers, error, attempts)) return true;
+      log::warn("dead-letter publish failed; retrying");
+      sleep_for(std::chrono::seconds(1));
+    }
+    return false;
+  }
+
   // Returns true when the offset may be committed.
   bool process(const rd_kafka_message_t* msg) {
     std::vector<std::pair<std::string, std::string>> headers;
@@ -532,7 +543,7 @@ struct ConsumerRunner::Impl {
       event = from_headers(headers, key, value);
       schemas.validate(event.ce_type(), event.data);
     } catch (const std::exception& e) {
-      return dead_letter(msg, headers, std::string("rejected: ") + e.what(), 0);
+      return dead_letter_until_done(msg, headers, std::string("rejected: ") + e.what(), 0);
     }
     auto tx_it = tx_handlers.find(event.type);
     auto plain_it = plain_handlers.find(event.type);
@@ -569,7 +580,7 @@ struct ConsumerRunner::Impl {
                                            {"attempt", attempt},
                                            {"error", e.what()}});
         if (attempt >= options.max_attempts) {
-          return dead_letter(msg, headers, e.what(), attempt);
+          return dead_letter_until_done(msg, headers, e.what(), attempt);
         }
         sleep_for(backoff);
         backoff *= 2;
@@ -623,7 +634,7 @@ void ConsumerRunner::start() {
                           {"group.id", impl_->options.group},
                           {"enable.auto.commit", "false"},
                           {"enable.auto.offset.store", "false"},
-                          {"auto.offset.reset", "earliest"},
+                          {"auto.offset.reset", impl_->options.start_at_latest ? "latest" : "earliest"},
                           {"session.timeout.ms",
                            std::to_string(impl_->kafka.session_timeout.count())},
                           {"heartbeat.interval.ms",

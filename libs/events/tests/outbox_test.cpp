@@ -1,13 +1,13 @@
 // Outbox, relay and consumer against a real PostgreSQL and librdkafka's mock cluster, which
 // speaks the Kafka protocol over TCP and lets the test take the broker down.
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <gtest/gtest.h>
 
 #include "kx/events/events.hpp"
 #include "kx/json/json.hpp"
 #include "kx/pg/testing.hpp"
+#include "mock_kafka.hpp"
 
 namespace kx::events {
 namespace {
@@ -17,22 +17,13 @@ using namespace std::chrono_literals;
 class MockBroker {
  public:
   MockBroker() {
-    char err[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "0", err, sizeof err);
-    host_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    cluster_ = rd_kafka_mock_cluster_new(host_, 1);
     for (const char* t : {"user.registered", "user.registered.dlq"}) {
-      rd_kafka_mock_topic_create(cluster_, t, 2, 1);
+      kafka_.create_topic(t, 2);
     }
   }
-  ~MockBroker() {
-    rd_kafka_mock_cluster_destroy(cluster_);
-    rd_kafka_destroy(host_);
-  }
-  std::string bootstrap() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
-  void down() { rd_kafka_mock_broker_set_down(cluster_, 1); }
-  void up() { rd_kafka_mock_broker_set_up(cluster_, 1); }
+  std::string bootstrap() const { return kafka_.bootstrap(); }
+  void down() { kafka_.set_broker_down(1); }
+  void up() { kafka_.set_broker_up(1); }
 
   struct Message {
     std::string key, value, ce_id, kx_error;
@@ -49,7 +40,8 @@ class MockBroker {
     rd_kafka_t* c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     auto* parts = rd_kafka_topic_partition_list_new(2);
     for (int p = 0; p < 2; ++p) {
-      rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+      rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
     }
     rd_kafka_assign(c, parts);
     rd_kafka_topic_partition_list_destroy(parts);
@@ -57,7 +49,8 @@ class MockBroker {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (out.size() < expect && std::chrono::steady_clock::now() < deadline) {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(c, 100);
-      if (!m) continue;
+      if (!m)
+        continue;
       if (!m->err) {
         Message msg;
         msg.key.assign(static_cast<const char*>(m->key), m->key_len);
@@ -67,8 +60,10 @@ class MockBroker {
         if (!rd_kafka_message_headers(m, &h)) {
           const void* v;
           size_t n;
-          if (!rd_kafka_header_get_last(h, "ce_id", &v, &n)) msg.ce_id.assign(static_cast<const char*>(v), n);
-          if (!rd_kafka_header_get_last(h, "kx_error", &v, &n)) msg.kx_error.assign(static_cast<const char*>(v), n);
+          if (!rd_kafka_header_get_last(h, "ce_id", &v, &n))
+            msg.ce_id.assign(static_cast<const char*>(v), n);
+          if (!rd_kafka_header_get_last(h, "kx_error", &v, &n))
+            msg.kx_error.assign(static_cast<const char*>(v), n);
         }
         out.push_back(std::move(msg));
       }
@@ -80,8 +75,7 @@ class MockBroker {
   }
 
  private:
-  rd_kafka_t* host_;
-  rd_kafka_mock_cluster_t* cluster_;
+  kx::devbroker::MockKafka kafka_;  // one broker, id 1
 };
 
 std::string registered(const std::string& user, int n) {
@@ -147,7 +141,8 @@ TEST_F(OutboxTest, PublishesInOrderPerKeyWithEnvelope) {
   ASSERT_EQ(msgs.size(), 60u);
   expect_in_order_per_key(msgs);
   std::set<std::string> ids;
-  for (const auto& m : msgs) ids.insert(m.ce_id);
+  for (const auto& m : msgs)
+    ids.insert(m.ce_id);
   EXPECT_EQ(ids.size(), 60u);
 }
 
@@ -159,7 +154,8 @@ TEST_F(OutboxTest, SurvivesBrokerOutage) {
   EXPECT_EQ(relay.pending(), 20);  // nothing lost, nothing marked
   broker_.up();
   std::size_t published = 0;
-  for (int i = 0; i < 20 && published < 20; ++i) published += relay.publish_pending();
+  for (int i = 0; i < 20 && published < 20; ++i)
+    published += relay.publish_pending();
   EXPECT_EQ(published, 20u);
   auto msgs = broker_.read_all("user.registered", 20);
   ASSERT_EQ(msgs.size(), 20u);
@@ -192,15 +188,15 @@ TEST_F(OutboxTest, InboxTurnsRedeliveryIntoNoOp) {
   });
   consumer.start();
   auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (consumer.handled() + consumer.duplicates() < 20 && std::chrono::steady_clock::now() < deadline) {
+  while (consumer.handled() + consumer.duplicates() < 20 &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
   }
   consumer.stop();
   EXPECT_EQ(consumer.handled(), 10);
   EXPECT_EQ(consumer.duplicates(), 10);
-  auto effects = pg::transact(*pool_, [](pqxx::work& tx) {
-    return tx.exec1("SELECT count(*) FROM effects")[0].as<int>();
-  });
+  auto effects = pg::transact(
+      *pool_, [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM effects")[0].as<int>(); });
   EXPECT_EQ(effects, 10);
 }
 
@@ -214,9 +210,11 @@ TEST_F(OutboxTest, FailingAndInvalidEventsGoToDeadLetterTopic) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", broker_.bootstrap().c_str(), err, sizeof err);
     rd_kafka_t* p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    Event e{"bad-schema-1", "user.registered", "v1", "test", "x", utc_now(), "x", R"({"user_id":1})"};
+    Event e{"bad-schema-1",    "user.registered", "v1", "test", "x", utc_now(), "x",
+            R"({"user_id":1})"};
     auto* hdrs = rd_kafka_headers_new(8);
-    for (const auto& [k, v] : to_headers(e)) rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), -1);
+    for (const auto& [k, v] : to_headers(e))
+      rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), -1);
     rd_kafka_producev(p, RD_KAFKA_V_TOPIC("user.registered"), RD_KAFKA_V_KEY("x", 1),
                       RD_KAFKA_V_VALUE(const_cast<char*>(e.data.data()), e.data.size()),
                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
@@ -243,11 +241,11 @@ TEST_F(OutboxTest, FailingAndInvalidEventsGoToDeadLetterTopic) {
   auto dlq = broker_.read_all("user.registered.dlq", 2);
   ASSERT_EQ(dlq.size(), 2u);
   std::set<std::string> errors;
-  for (const auto& m : dlq) errors.insert(m.kx_error);
+  for (const auto& m : dlq)
+    errors.insert(m.kx_error);
   EXPECT_TRUE(errors.count("handler always fails"));
-  auto effects = pg::transact(*pool_, [](pqxx::work& tx) {
-    return tx.exec1("SELECT count(*) FROM effects")[0].as<int>();
-  });
+  auto effects = pg::transact(
+      *pool_, [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM effects")[0].as<int>(); });
   EXPECT_EQ(effects, 0);
 }
 

@@ -7,7 +7,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
+#include <limits>
 #include <condition_variable>
 #include <mutex>
 #include <regex>
@@ -176,7 +178,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (server_.draining) return close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
-    parser_->body_limit(server_.options.unmatched_body_limit);
+    // Beast would compare Content-Length with the body limit while parsing the header; the
+    // route's limit is applied once the header tells which route this is.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(server_.options.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -308,8 +312,29 @@ class Session : public std::enable_shared_from_this<Session> {
                           {"remote", remote_}});
     in_flight_ = false;
     started_ = {};
-    if (ec || !keep_alive) return close();
+    if (ec) return close();
+    if (!keep_alive) return linger_and_close();
     read_header();
+  }
+
+  // After a response that ends the connection (e.g. 413 before the body was read), stop
+  // sending but read and drop what the client still sends for a moment, so the client gets to
+  // read the response instead of failing with a broken pipe or a reset.
+  void linger_and_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    stream_.expires_after(std::chrono::seconds(2));
+    linger_budget_ = 16 * 1024 * 1024;
+    drain();
+  }
+  void drain() {
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec || n >= self->linger_budget_) return self->close();
+                              self->linger_budget_ -= n;
+                              self->drain();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -322,6 +347,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool in_flight_ = false;
   unsigned version_ = 11;
   Clock::time_point started_{};
+  std::array<char, 16 * 1024> drain_buffer_{};
+  std::size_t linger_budget_ = 0;
 };
 
 void Server::Impl::accept() {

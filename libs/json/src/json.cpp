@@ -66,7 +66,7 @@ std::string to_string(const Value& value) {
 
 FieldReader::FieldReader(const Value& root, std::string prefix)
     : root_(root), prefix_(std::move(prefix)) {
-  if (!root_.IsObject()) add_error("", "must be a JSON object");
+  if (!root_.IsObject()) add_error("", "muss ein JSON-Objekt sein");
 }
 
 std::string FieldReader::path(const char* name) const {
@@ -81,7 +81,7 @@ const Value* FieldReader::member(const char* name, bool required) {
   if (!root_.IsObject()) return nullptr;
   auto it = root_.FindMember(name);
   if (it == root_.MemberEnd() || it->value.IsNull()) {
-    if (required) add_error(path(name), "is required");
+    if (required) add_error(path(name), "ist erforderlich");
     return nullptr;
   }
   return &it->value;
@@ -91,7 +91,7 @@ std::string FieldReader::required_string(const char* name, std::size_t max_len) 
   auto v = optional_string(name, max_len);
   if (!v && root_.IsObject()) {
     auto it = root_.FindMember(name);
-    if (it == root_.MemberEnd() || it->value.IsNull()) add_error(path(name), "is required");
+    if (it == root_.MemberEnd() || it->value.IsNull()) add_error(path(name), "ist erforderlich");
   }
   return v.value_or(std::string());
 }
@@ -100,11 +100,11 @@ std::optional<std::string> FieldReader::optional_string(const char* name, std::s
   const Value* v = member(name, false);
   if (!v) return std::nullopt;
   if (!v->IsString()) {
-    add_error(path(name), "must be a string");
+    add_error(path(name), "muss ein Text sein");
     return std::nullopt;
   }
   if (v->GetStringLength() > max_len) {
-    add_error(path(name), "must be at most " + std::to_string(max_len) + " characters long");
+    add_error(path(name), "darf höchstens " + std::to_string(max_len) + " Zeichen lang sein");
     return std::nullopt;
   }
   return std::string(v->GetString(), v->GetStringLength());
@@ -114,7 +114,7 @@ std::int64_t FieldReader::required_int(const char* name) {
   const Value* v = member(name, true);
   if (!v) return 0;
   if (!v->IsInt64()) {
-    add_error(path(name), "must be an integer");
+    add_error(path(name), "muss eine ganze Zahl sein");
     return 0;
   }
   return v->GetInt64();
@@ -124,7 +124,7 @@ std::optional<std::int64_t> FieldReader::optional_int(const char* name) {
   const Value* v = member(name, false);
   if (!v) return std::nullopt;
   if (!v->IsInt64()) {
-    add_error(path(name), "must be an integer");
+    add_error(path(name), "muss eine ganze Zahl sein");
     return std::nullopt;
   }
   return v->GetInt64();
@@ -134,7 +134,7 @@ bool FieldReader::required_bool(const char* name) {
   const Value* v = member(name, true);
   if (!v) return false;
   if (!v->IsBool()) {
-    add_error(path(name), "must be true or false");
+    add_error(path(name), "muss true oder false sein");
     return false;
   }
   return v->GetBool();
@@ -144,7 +144,7 @@ std::optional<bool> FieldReader::optional_bool(const char* name) {
   const Value* v = member(name, false);
   if (!v) return std::nullopt;
   if (!v->IsBool()) {
-    add_error(path(name), "must be true or false");
+    add_error(path(name), "muss true oder false sein");
     return std::nullopt;
   }
   return v->GetBool();
@@ -153,7 +153,7 @@ std::optional<bool> FieldReader::optional_bool(const char* name) {
 const Value* FieldReader::optional_object(const char* name) {
   const Value* v = member(name, false);
   if (v && !v->IsObject()) {
-    add_error(path(name), "must be an object");
+    add_error(path(name), "muss ein Objekt sein");
     return nullptr;
   }
   return v;
@@ -162,7 +162,7 @@ const Value* FieldReader::optional_object(const char* name) {
 const Value* FieldReader::optional_array(const char* name) {
   const Value* v = member(name, false);
   if (v && !v->IsArray()) {
-    add_error(path(name), "must be an array");
+    add_error(path(name), "muss eine Liste sein");
     return nullptr;
   }
   return v;

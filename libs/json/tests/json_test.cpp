@@ -36,9 +36,9 @@ TEST(FieldReader, CollectsEveryProblem) {
   r.optional_bool("flag");
   ASSERT_EQ(r.errors().size(), 4u);
   EXPECT_EQ(r.errors()[0].field, "email");
-  EXPECT_EQ(r.errors()[0].message, "must be a string");
+  EXPECT_EQ(r.errors()[0].message, "muss ein Text sein");
   EXPECT_EQ(r.errors()[1].field, "password");
-  EXPECT_EQ(r.errors()[1].message, "is required");
+  EXPECT_EQ(r.errors()[1].message, "ist erforderlich");
   EXPECT_EQ(r.errors()[2].field, "age");
   EXPECT_EQ(r.errors()[3].field, "flag");
 }

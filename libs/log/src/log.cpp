@@ -20,6 +20,21 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// The names LOG_LEVEL accepts, so a log line's level can be fed back into the setting.
+const char* level_name(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    default:
+      return "error";
+  }
+}
+
 // Writes ts, level and service around the pre-rendered JSON fields of the message.
 class JsonFormatter final : public spdlog::formatter {
  public:
@@ -35,10 +50,8 @@ class JsonFormatter final : public spdlog::formatter {
     std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>(ms % 1000));
-    auto level = spdlog::level::to_string_view(msg.level);
-    std::string head = std::string("{\"ts\":\"") + ts + "\",\"level\":\"" +
-                       std::string(level.data(), level.size()) + "\",\"service\":\"" + service_ +
-                       "\",";
+    std::string head = std::string("{\"ts\":\"") + ts + "\",\"level\":\"" + level_name(msg.level) +
+                       "\",\"service\":\"" + service_ + "\",";
     dest.append(head.data(), head.data() + head.size());
     // The payload is an object's inside, rendered by format_fields without its braces.
     dest.append(msg.payload.data(), msg.payload.data() + msg.payload.size());
@@ -128,7 +141,7 @@ std::string format_fields(std::string_view msg, Fields fields) {
 void init(std::string service, std::string_view level) {
   auto logger = spdlog::stdout_logger_mt("kx");
   logger->set_formatter(std::make_unique<JsonFormatter>(std::move(service)));
-  auto lvl = spdlog::level::from_str(std::string(level));
+  auto lvl = level == "warn" ? spdlog::level::warn : spdlog::level::from_str(std::string(level));
   logger->set_level(lvl == spdlog::level::off ? spdlog::level::info : lvl);
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);

@@ -25,7 +25,8 @@ Runtime::Runtime(std::string name, Needs needs) : name_(std::move(name)), needs_
       static_cast<std::size_t>(env_.integer("HTTP_WORKER_THREADS", 16, 1, 256));
   server_options_.identity.emplace(env_.secret("INTERNAL_SECRET", 32));
   kafka_.bootstrap = env_.required("KAFKA_BOOTSTRAP");
-  kafka_.session_timeout = env_.millis("KAFKA_SESSION_TIMEOUT_MS", std::chrono::milliseconds(10'000));
+  kafka_.session_timeout = std::chrono::milliseconds(
+      env_.integer("KAFKA_SESSION_TIMEOUT_MS", 10'000, 1'000, 3'600'000));
   if (needs_.database) {
     database_url_ = env_.secret("DATABASE_URL", 10);
     pool_size_ = static_cast<std::size_t>(env_.integer("DATABASE_POOL_SIZE", 16, 1, 200));
@@ -92,7 +93,8 @@ void Runtime::consume_plain(const std::string& type, events::PlainHandler handle
   if (!plain_consumer_) {
     plain_consumer_ = std::make_unique<events::ConsumerRunner>(
         nullptr, schemas(), kafka_,
-        events::ConsumerOptions{.group = group.empty() ? name_ + "-plain" : group});
+        events::ConsumerOptions{.group = group.empty() ? name_ + "-plain" : group,
+                                .start_at_latest = true});
   }
   plain_consumer_->on_plain(type, std::move(handler));
 }
@@ -118,15 +120,14 @@ int Runtime::run() {
   };
 
   std::unique_ptr<events::OutboxRelay> relay;
-  if (pool_) {
-    relay = std::make_unique<events::OutboxRelay>(*pool_, kafka_);
-    relay->start();
-  }
-  if (consumer_) consumer_->start();
-  if (plain_consumer_) plain_consumer_->start();
-
   int status = 0;
   try {
+    if (pool_) {
+      relay = std::make_unique<events::OutboxRelay>(*pool_, kafka_);
+      relay->start();
+    }
+    if (consumer_) consumer_->start();
+    if (plain_consumer_) plain_consumer_->start();
     http::Server server(server_options_, router_);
     server.run_until_signal();
   } catch (const std::exception& e) {

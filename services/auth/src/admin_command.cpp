@@ -52,7 +52,9 @@ std::string registered_event(const User& u) {
 
 }  // namespace
 
-int run_admin_command(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   std::string command = argv[1];
   std::string email_raw, name;
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -108,9 +110,21 @@ int run_admin_command(int argc, char** argv) {
                  email->c_str());
     return 1;
   }
-  std::printf("admin created: %s\none-time password (shown only now): %s\n", email->c_str(),
+  std::printf("admin created: %s\none-time password (shown only now; keep it safe): %s\n",
+              email->c_str(),
               password.c_str());
   return 0;
+}
+
+}  // namespace
+
+int run_admin_command(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "failed: %s\n", e.what());
+    return 1;
+  }
 }
 
 }  // namespace kx::auth

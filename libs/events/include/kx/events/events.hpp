@@ -74,10 +74,11 @@ std::vector<pg::Migration> migrations();
 class Outbox {
  public:
   Outbox(const Schemas& schemas, std::string source);
-  /// Validates `data` against `<type>.v1` and stores the event; returns its id. Throws
+  /// Validates `data` against `<type>.<version>` and stores the event; returns its id. Throws
   /// SchemaError (a programming error: the transaction should fail).
   std::string add(pqxx::work& tx, const std::string& type, const std::string& key,
-                  const std::string& subject, const std::string& data) const;
+                  const std::string& subject, const std::string& data,
+                  const std::string& version = "v1") const;
 
  private:
   const Schemas& schemas_;
@@ -123,6 +124,9 @@ struct ConsumerOptions {
   std::string group;  ///< consumer group and inbox consumer name, e.g. "billing"
   int max_attempts = 5;
   std::chrono::milliseconds retry_backoff{200};
+  /// A new group starts at the end of the topics instead of the beginning (for consumers that
+  /// only react to what happens from now on, like cache invalidation).
+  bool start_at_latest = false;
 };
 
 /// Runs inside the inbox transaction; throwing rolls the effect back and retries the event.

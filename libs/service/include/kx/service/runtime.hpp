@@ -52,8 +52,9 @@ class Runtime {
 
   /// Handles events of `type` once per event id, in one transaction with the inbox row.
   void consume(const std::string& type, events::TxHandler handler);
-  /// Handles events without a database; `group` overrides the consumer group (e.g. one group
-  /// per gateway replica so every replica sees every event).
+  /// Handles events without a database, from the time the group first joins; `group`
+  /// overrides the consumer group (e.g. one group per gateway replica so every replica sees
+  /// every event).
   void consume_plain(const std::string& type, events::PlainHandler handler,
                      const std::string& group = {});
 

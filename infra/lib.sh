@@ -1,0 +1,131 @@
+# Shared by up.sh, down.sh and test.sh: build the project and run the local platform
+# (PostgreSQL, the dev broker, the provider sandbox, every service) in a state folder.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD="$ROOT/build"
+SERVICES=(auth agent telephony-webhook billing integrations)
+
+log() { printf '[kametrix] %s\n' "$*" >&2; }
+
+build() {
+  local targets=("$@")
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  if [ ${#targets[@]} -gt 0 ]; then
+    cmake --build "$BUILD" --target "${targets[@]}"
+  else
+    cmake --build "$BUILD"
+  fi
+}
+
+runtime_targets() {
+  echo kx-dev-broker kx-sandbox kx-gateway
+  for s in "${SERVICES[@]}"; do echo "kx-$s"; done
+}
+
+# load_config OFFSET: dev.env, with every port moved by OFFSET (the test platform uses 10000).
+load_config() {
+  local offset=$1
+  set -a
+  # shellcheck source=/dev/null
+  . "$ROOT/infra/dev/dev.env"
+  set +a
+  for var in PG_PORT GATEWAY_PORT AUTH_PORT AGENT_PORT TELEPHONY_WEBHOOK_PORT BILLING_PORT \
+             INTEGRATIONS_PORT SANDBOX_PORT; do
+    export "$var=$(( ${!var} + offset ))"
+  done
+  export PUBLIC_ORIGIN="http://127.0.0.1:$GATEWAY_PORT"
+  export ALLOWED_ORIGINS="http://127.0.0.1:$GATEWAY_PORT,http://localhost:$GATEWAY_PORT"
+}
+
+port_var() { local s=${1//-/_}; echo "${s^^}_PORT"; }
+db_url() {
+  local s=${1//-/_} pw_var="DB_PASSWORD_${1//-/_}"
+  pw_var=${pw_var^^}
+  echo "postgresql://kx_$s:${!pw_var}@127.0.0.1:$PG_PORT/kametrix"
+}
+
+# start_process STATE NAME COMMAND...: runs in the background, logs to STATE/logs/NAME.log.
+start_process() {
+  local state=$1 name=$2; shift 2
+  mkdir -p "$state/logs" "$state/pids"
+  setsid "$@" >>"$state/logs/$name.log" 2>&1 < /dev/null &
+  echo $! > "$state/pids/$name.pid"
+}
+
+wait_ready() {
+  local name=$1 url=$2 state=$3 deadline=$((SECONDS + 90))
+  until curl -fsS -o /dev/null --max-time 2 "$url"; do
+    if [ $SECONDS -gt $deadline ]; then
+      log "$name did not become ready; last log lines:"
+      tail -n 20 "$state/logs/$name.log" >&2 || true
+      return 1
+    fi
+    if [ -f "$state/pids/$name.pid" ] && ! kill -0 "$(cat "$state/pids/$name.pid")" 2>/dev/null; then
+      log "$name exited; last log lines:"
+      tail -n 20 "$state/logs/$name.log" >&2 || true
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# start_platform STATE: everything up, each part ready before the next starts.
+start_platform() {
+  local state=$1
+  mkdir -p "$state"
+  "$ROOT/infra/postgres/pg.sh" up "$state" "$PG_PORT"
+  "$ROOT/infra/postgres/pg.sh" roles "$state"
+
+  rm -f "$state/kafka.bootstrap"
+  start_process "$state" broker "$BUILD/infra/dev-broker/kx-dev-broker" \
+    --schemas "$ROOT/proto-schemas/events" --bootstrap-file "$state/kafka.bootstrap"
+  local deadline=$((SECONDS + 30))
+  until [ -s "$state/kafka.bootstrap" ]; do
+    [ $SECONDS -gt $deadline ] && { log "dev broker did not start"; tail -n 20 "$state/logs/broker.log" >&2; return 1; }
+    sleep 0.1
+  done
+  export KAFKA_BOOTSTRAP
+  KAFKA_BOOTSTRAP=$(cat "$state/kafka.bootstrap")
+
+  SERVICE_PORT=$SANDBOX_PORT start_process "$state" sandbox "$BUILD/infra/sandbox/kx-sandbox"
+  for s in "${SERVICES[@]}"; do
+    local pv; pv=$(port_var "$s")
+    SERVICE_PORT=${!pv} DATABASE_URL=$(db_url "$s") \
+      start_process "$state" "$s" "$BUILD/services/$s/kx-$s"
+  done
+  SERVICE_PORT=$GATEWAY_PORT WEB_ROOT="$ROOT/web" \
+    AUTH_URL="http://127.0.0.1:$AUTH_PORT" AGENT_URL="http://127.0.0.1:$AGENT_PORT" \
+    TELEPHONY_WEBHOOK_URL="http://127.0.0.1:$TELEPHONY_WEBHOOK_PORT" \
+    BILLING_URL="http://127.0.0.1:$BILLING_PORT" INTEGRATIONS_URL="http://127.0.0.1:$INTEGRATIONS_PORT" \
+    start_process "$state" gateway "$BUILD/services/gateway/kx-gateway"
+
+  wait_ready sandbox "http://127.0.0.1:$SANDBOX_PORT/healthz" "$state"
+  for s in "${SERVICES[@]}"; do
+    local pv; pv=$(port_var "$s")
+    wait_ready "$s" "http://127.0.0.1:${!pv}/readyz" "$state"
+  done
+  wait_ready gateway "http://127.0.0.1:$GATEWAY_PORT/readyz" "$state"
+}
+
+# stop_platform STATE: services first (they drain), then broker and database.
+stop_platform() {
+  local state=$1
+  [ -d "$state/pids" ] || { "$ROOT/infra/postgres/pg.sh" down "$state"; return 0; }
+  local order=(gateway "${SERVICES[@]}" sandbox broker)
+  for name in "${order[@]}"; do
+    local f="$state/pids/$name.pid"
+    [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
+  done
+  for name in "${order[@]}"; do
+    local f="$state/pids/$name.pid"
+    [ -f "$f" ] || continue
+    local pid; pid=$(cat "$f") n=0
+    while kill -0 "$pid" 2>/dev/null && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$f"
+  done
+  "$ROOT/infra/postgres/pg.sh" down "$state"
+}

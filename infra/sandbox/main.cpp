@@ -1,0 +1,44 @@
+// kx-sandbox: the local stand-in for the third-party services the platform calls (Vapi, Stripe,
+// Google, the language model). It speaks their wire formats so the whole platform runs on one
+// machine without accounts or internet; each provider gets its own routes as the issues that
+// use them arrive. Every service reaches it through its configurable base URL.
+#include <cstdlib>
+
+#include "kx/config/config.hpp"
+#include "kx/http/server.hpp"
+#include "kx/json/json.hpp"
+#include "kx/log/log.hpp"
+
+int main() {
+  kx::config::Env env;
+  kx::http::ServerOptions options;
+  options.service_name = "sandbox";
+  options.host = env.optional("SERVICE_HOST", "127.0.0.1");
+  options.port = static_cast<std::uint16_t>(env.required_integer("SERVICE_PORT", 1, 65535));
+  auto level = env.one_of("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
+  try {
+    env.check();
+  } catch (const kx::config::ConfigError& e) {
+    std::fprintf(stderr, "sandbox: %s\n", e.what());
+    return 2;
+  }
+  kx::log::init("sandbox", level);
+
+  kx::http::Router router;
+  router.add(
+      "GET", "/",
+      [](kx::http::Request&) {
+        kx::json::Writer w;
+        w.begin_object()
+            .field("name", "kametrix provider sandbox")
+            .key("providers")
+            .begin_array()
+            .end_array()
+            .end_object();
+        return kx::http::Response::json(200, w.str());
+      },
+      {.max_body = 0, .access = kx::http::Access::open});
+  kx::http::Server server(options, router);
+  server.run_until_signal();
+  return 0;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything, starts a separate test platform (ports +10000,
+# state in .run/test), runs every test with ctest and stops the platform again.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+"$ROOT/infra/install-deps.sh"
+build
+load_config 10000
+STATE="$ROOT/.run/test"
+stop_platform "$STATE" >/dev/null 2>&1 || true
+# A clean database for every run.
+if [ -e "$STATE/pg" ]; then rm -rf "$(readlink -f "$STATE/pg")"; fi
+rm -rf "$STATE"
+trap 'stop_platform "$STATE" >/dev/null 2>&1 || true' EXIT
+start_platform "$STATE"
+
+admin_uri=$(cat "$STATE/postgres.uri")
+export KX_TEST_PG_URI="${admin_uri%/postgres}/kametrix"
+export KX_TEST_KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP
+export KX_TEST_GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
+export KX_TEST_STATE_DIR=$STATE
+export KX_TEST_ROOT=$ROOT
+cd "$BUILD"
+ctest --output-on-failure -j2 "$@"

@@ -1,0 +1,1 @@
+// Domain code of agent lives here as it is built.

@@ -1,0 +1,12 @@
+// agent: agents, wizard drafts, escalation settings and the phone-number pool.
+// So far it applies its schema migrations and serves health, readiness and metrics; its API
+// and consumers arrive with the issues that build them.
+#include "kx/service/runtime.hpp"
+
+std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
+
+int main() {
+  kx::service::Runtime rt("agent");
+  rt.open(kx::service::to_migrations(kx_service_migration_files()));
+  return rt.run();
+}

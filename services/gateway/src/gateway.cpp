@@ -1,0 +1,220 @@
+#include "gateway.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "kx/crypto/crypto.hpp"
+#include "kx/http/error.hpp"
+#include "kx/json/json.hpp"
+#include "kx/log/log.hpp"
+
+namespace kx::gateway {
+namespace {
+
+using http::Error;
+using http::Request;
+using http::Response;
+
+constexpr std::size_t kApiBody = 1024 * 1024;
+constexpr std::size_t kWebhookBody = 2 * 1024 * 1024;  // end-of-call reports carry transcripts
+
+bool is_hop_by_hop(std::string_view name) {
+  for (const char* h : {"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+                        "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host",
+                        "Content-Length"}) {
+    if (http::iequals(name, h)) return true;
+  }
+  return false;
+}
+
+// The session token is auth's business only; other services get the identity instead.
+std::string without_cookie(std::string_view header, std::string_view name) {
+  std::string out;
+  while (!header.empty()) {
+    auto semi = header.find(';');
+    std::string_view part = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.empty() || (part.substr(0, part.find('=')) == name)) continue;
+    if (!out.empty()) out += "; ";
+    out += part;
+  }
+  return out;
+}
+
+std::string content_type_for(const std::filesystem::path& p) {
+  auto ext = p.extension().string();
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".json") return "application/json";
+  if (ext == ".woff2") return "font/woff2";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+const std::vector<Upstream>& upstream_table() {
+  static const std::vector<Upstream> table = {
+      {"/api/auth", "auth", kApiBody},
+      {"/api/admin/users", "auth", kApiBody},
+      {"/api/admin/audit", "auth", kApiBody},
+      {"/api/agents", "agent", kApiBody},
+      {"/api/drafts", "agent", kApiBody},
+      {"/api/templates", "agent", kApiBody},
+      {"/api/voices", "agent", kApiBody},
+      {"/api/admin/agents", "agent", kApiBody},
+      {"/api/admin/phone-numbers", "agent", kApiBody},
+      {"/api/calls", "telephony-webhook", kApiBody},
+      {"/api/escalations", "telephony-webhook", kApiBody},
+      {"/api/admin/calls", "telephony-webhook", kApiBody},
+      {"/api/admin/escalations", "telephony-webhook", kApiBody},
+      {"/api/credits", "billing", kApiBody},
+      {"/api/checkout", "billing", kApiBody},
+      {"/api/admin/credits", "billing", kApiBody},
+      {"/api/admin/billing", "billing", kApiBody},
+      {"/api/integrations", "integrations", kApiBody},
+      {"/api/bookings", "integrations", kApiBody},
+      {"/api/webhook-endpoints", "integrations", kApiBody},
+      {"/webhooks/vapi", "telephony-webhook", kWebhookBody},
+      {"/webhooks/stripe", "billing", kWebhookBody},
+  };
+  return table;
+}
+
+Gateway::Gateway(GatewaySettings settings, const http::IdentitySigner& signer)
+    : settings_(std::move(settings)),
+      signer_(signer),
+      cache_(settings_.session_cache_ttl),
+      upstreams_(http::ClientOptions{.connect_timeout = std::chrono::milliseconds(1'000),
+                                     .request_timeout = settings_.upstream_timeout,
+                                     .max_retries = 1}) {}
+
+void Gateway::add_routes(http::Router& router) {
+  for (const auto& up : upstream_table()) {
+    router.add("*", up.prefix + "/*", [this, &up](Request& req) { return proxy(req, up); },
+               {.max_body = up.max_body, .access = http::Access::open});
+  }
+  router.add("GET", "/", [this](Request& req) { return serve_static(req); },
+             {.max_body = 0, .access = http::Access::open});
+  router.add("GET", "/assets/*", [this](Request& req) { return serve_static(req); },
+             {.max_body = 0, .access = http::Access::open});
+  router.add("GET", "/favicon.svg", [this](Request& req) { return serve_static(req); },
+             {.max_body = 0, .access = http::Access::open});
+}
+
+void Gateway::on_response(const Request& req, Response& res) const {
+  apply_edge_headers(req, res, settings_.edge);
+}
+
+http::Identity Gateway::identify(const Request& req) {
+  auto token = req.cookie(kSessionCookie);
+  if (!token || token->empty() || token->size() > 256) return {};
+  std::string key = crypto::sha256_hex(*token);
+  if (auto cached = cache_.get(key)) return *cached;
+
+  json::Writer w;
+  w.begin_object().field("token", *token).end_object();
+  http::ClientRequest call;
+  call.method = "POST";
+  call.url = settings_.service_urls.at("auth") + "/internal/sessions/resolve";
+  call.body = w.str();
+  call.headers.set("Content-Type", "application/json");
+  call.headers.set("X-Request-Id", req.request_id);
+  signer_.sign(call.headers, {"", "service:gateway"}, "POST", "/internal/sessions/resolve",
+               req.request_id);
+  Response res;
+  try {
+    res = upstreams_.send(call);
+  } catch (const http::ClientError& e) {
+    log::error("session lookup failed", {{"request_id", req.request_id}, {"error", e.what()}});
+    throw Error::unavailable("Die Anmeldung ist vorübergehend nicht erreichbar.");
+  }
+  http::Identity identity;
+  if (res.status == 200) {
+    auto doc = json::parse(res.body);
+    identity.user_id = json::get_string(doc, "user_id");
+    identity.role = json::get_string(doc, "role");
+  } else if (res.status != 404) {
+    log::error("session lookup answered unexpectedly",
+               {{"request_id", req.request_id}, {"status", res.status}});
+    throw Error::unavailable("Die Anmeldung ist vorübergehend nicht erreichbar.");
+  }
+  cache_.put(key, identity);
+  return identity;
+}
+
+Response Gateway::proxy(Request& req, const Upstream& up) {
+  if (auto violation = csrf_violation(req, settings_.edge)) {
+    throw Error(403, "csrf_failed", *violation);
+  }
+  http::Identity identity;
+  // Provider webhooks never carry a user; the owning service verifies their signature.
+  if (req.path.rfind("/webhooks/", 0) != 0) identity = identify(req);
+
+  http::ClientRequest call;
+  call.method = req.method;
+  call.url = settings_.service_urls.at(up.service) + req.target;
+  for (const auto& [name, value] : req.headers.all()) {
+    if (is_hop_by_hop(name)) continue;
+    if (http::iequals(name, "Cookie") && up.service != "auth") {
+      auto rest = without_cookie(value, kSessionCookie);
+      if (!rest.empty()) call.headers.add(name, rest);
+      continue;
+    }
+    call.headers.add(name, value);
+  }
+  // Whatever identity the client claimed is dropped; only the signed one goes upstream.
+  http::IdentitySigner::strip(call.headers);
+  call.headers.set("X-Request-Id", req.request_id);
+  call.headers.set("X-Forwarded-For", req.remote_address);
+  signer_.sign(call.headers, identity, req.method, req.target, req.request_id);
+  call.body = std::move(req.body);
+
+  Response upstream;
+  try {
+    upstream = upstreams_.send(call);
+  } catch (const http::ClientError& e) {
+    log::error("upstream failed", {{"request_id", req.request_id},
+                                   {"service", up.service},
+                                   {"error", e.what()}});
+    if (e.kind() == http::ClientError::Kind::timeout) {
+      throw Error(504, "upstream_timeout", "Der Dienst hat nicht rechtzeitig geantwortet.");
+    }
+    throw Error(502, "upstream_unavailable", "Der Dienst ist vorübergehend nicht erreichbar.");
+  }
+  Response res;
+  res.status = upstream.status;
+  res.body = std::move(upstream.body);
+  for (const auto& [name, value] : upstream.headers.all()) {
+    if (!is_hop_by_hop(name) && !http::iequals(name, "X-Request-Id")) res.headers.add(name, value);
+  }
+  if (req.path == "/api/auth/logout" && upstream.status < 300) {
+    if (auto token = req.cookie(kSessionCookie)) cache_.erase(crypto::sha256_hex(*token));
+  }
+  return res;
+}
+
+Response Gateway::serve_static(Request& req) {
+  namespace fs = std::filesystem;
+  std::string rel = req.path == "/" ? "index.html" : req.path.substr(1);
+  fs::path root = fs::weakly_canonical(settings_.web_root);
+  fs::path file = fs::weakly_canonical(root / rel);
+  // Only files below the web root: "..", symlinks out and absolute paths end here.
+  auto [root_end, file_it] = std::mismatch(root.begin(), root.end(), file.begin(), file.end());
+  if (root_end != root.end() || !fs::is_regular_file(file)) {
+    throw Error::not_found("Diese Adresse gibt es nicht.");
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto res = Response::text(200, buf.str(), content_type_for(file));
+  res.headers.set("Cache-Control", rel == "index.html" ? "no-cache" : "public, max-age=3600");
+  return res;
+}
+
+}  // namespace kx::gateway

@@ -1,0 +1,58 @@
+// gateway: the public edge of the platform.
+#include "gateway.hpp"
+#include "kx/crypto/crypto.hpp"
+#include "kx/json/json.hpp"
+#include "kx/log/log.hpp"
+#include "kx/service/runtime.hpp"
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  for (char c : text + ",") {
+    if (c == ',') {
+      if (!item.empty()) out.push_back(item);
+      item.clear();
+    } else if (c != ' ') {
+      item += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int main() {
+  kx::service::Runtime rt("gateway", {.database = false});
+  auto& env = rt.env();
+  kx::gateway::GatewaySettings settings;
+  settings.service_urls = {{"auth", env.url("AUTH_URL")},
+                           {"agent", env.url("AGENT_URL")},
+                           {"telephony-webhook", env.url("TELEPHONY_WEBHOOK_URL")},
+                           {"billing", env.url("BILLING_URL")},
+                           {"integrations", env.url("INTEGRATIONS_URL")}};
+  settings.edge.allowed_origins = split_list(env.required("ALLOWED_ORIGINS"));
+  settings.edge.secure_cookies = env.flag("COOKIE_SECURE", true);
+  settings.web_root = env.optional("WEB_ROOT", "web");
+  settings.session_cache_ttl = env.millis("SESSION_CACHE_TTL_MS", std::chrono::milliseconds(5'000));
+  settings.upstream_timeout = env.millis("UPSTREAM_TIMEOUT_MS", std::chrono::milliseconds(15'000));
+  rt.open();
+
+  kx::gateway::Gateway gateway(settings, rt.signer());
+  gateway.add_routes(rt.router());
+  rt.server_options().on_response = [&gateway](const kx::http::Request& req,
+                                               kx::http::Response& res) {
+    gateway.on_response(req, res);
+  };
+  // Every replica must drop its cached sessions, so each has its own consumer group.
+  const std::string group = "gateway-" + kx::crypto::hex_encode(kx::crypto::random_bytes(6));
+  auto drop_user = [&gateway](const kx::events::Event& e) {
+    auto doc = kx::json::parse(e.data);
+    gateway.sessions().drop_user(kx::json::get_string(doc, "user_id"));
+  };
+  for (const char* type : {"session.revoked", "user.status_changed", "user.updated", "user.deleted"}) {
+    rt.consume_plain(type, drop_user, group);
+  }
+  return rt.run();
+}

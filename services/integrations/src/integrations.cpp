@@ -1,0 +1,1 @@
+// Domain code of integrations lives here as it is built.

@@ -1,0 +1,1 @@
+// Domain code of telephony-webhook lives here as it is built.

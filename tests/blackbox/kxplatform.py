@@ -1,0 +1,111 @@
+"""Helpers for black-box tests of the running platform (started by infra/test.sh)."""
+import http.cookiejar
+import json
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+GATEWAY = os.environ.get("KX_TEST_GATEWAY_URL", "")
+ROOT = os.environ.get("KX_TEST_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
+STATE = os.environ.get("KX_TEST_STATE_DIR", "")
+PASSWORD = "Sonnenblume-7-Fenster"
+
+if not GATEWAY:
+    raise SystemExit("KX_TEST_GATEWAY_URL is not set: run the tests through infra/test.sh")
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def set_cookies(self):
+        return self.headers.get_all("Set-Cookie") or []
+
+
+class Browser:
+    """A client that keeps cookies and sends the CSRF token like the dashboard does."""
+
+    def __init__(self):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def cookie(self, name):
+        for c in self.jar:
+            if c.name == name:
+                return c.value
+        return None
+
+    def request(self, method, path, body=None, headers=None, raw=None, csrf=True):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(GATEWAY + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        token = self.cookie("kx_csrf")
+        if csrf and token and method not in ("GET", "HEAD"):
+            req.add_header("X-CSRF-Token", token)
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with self.opener.open(req, timeout=30) as res:
+                return Response(res.status, res.headers, res.read())
+        except urllib.error.HTTPError as e:
+            return Response(e.code, e.headers, e.read())
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+
+def new_email(prefix="test"):
+    return f"{prefix}-{uuid.uuid4().hex[:12]}@salon-beispiel.de"
+
+
+def signed_up(prefix="owner"):
+    """A browser with a fresh account, signed in."""
+    b = Browser()
+    b.get("/")
+    email = new_email(prefix)
+    res = b.post("/api/auth/register", {"email": email, "password": PASSWORD, "name": "Test Inhaberin"})
+    assert res.status == 201, res.body
+    return b, email, res.json()["user"]
+
+
+def psql(sql):
+    """Runs SQL as the superuser against the platform's database; returns stripped output."""
+    uri = os.environ["KX_TEST_PG_URI"]
+    out = subprocess.run(["psql", "-X", "-q", "-t", "-A", uri, "-c", sql],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def eventually(fn, timeout=20.0, interval=0.2):
+    """Polls fn until it returns a truthy value; returns it or raises AssertionError."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+
+
+def assert_error(test, res, status, code=None):
+    test.assertEqual(res.status, status, res.body[:300])
+    body = res.json()
+    test.assertIn("error", body)
+    test.assertIsInstance(body["error"].get("message"), str)
+    test.assertTrue(body["error"].get("request_id"))
+    if code:
+        test.assertEqual(body["error"]["code"], code)
+    return body["error"]
