@@ -57,7 +57,7 @@ start_process() {
 
 wait_ready() {
   local name=$1 url=$2 state=$3 deadline=$((SECONDS + 90))
-  until curl -fsS -o /dev/null --max-time 2 "$url"; do
+  until curl -fs -o /dev/null --max-time 2 "$url"; do
     if [ $SECONDS -gt $deadline ]; then
       log "$name did not become ready; last log lines:"
       tail -n 20 "$state/logs/$name.log" >&2 || true
