@@ -20,5 +20,20 @@ export KX_TEST_KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP
 export KX_TEST_GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
 export KX_TEST_STATE_DIR=$STATE
 export KX_TEST_ROOT=$ROOT
+
+# The unit and service tests once more under AddressSanitizer and UndefinedBehaviorSanitizer
+# (KX_SANITIZERS=0 skips this stage, e.g. while iterating locally).
+if [ "${KX_SANITIZERS:-1}" != 0 ]; then
+  ASAN_BUILD="$ROOT/build-asan"
+  if [ ! -f "$ASAN_BUILD/build.ninja" ]; then
+    cmake -S "$ROOT" -B "$ASAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKX_SANITIZE=ON >/dev/null
+  fi
+  cmake --build "$ASAN_BUILD"
+  log "unit and service tests under ASan/UBSan"
+  (cd "$ASAN_BUILD" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+     ctest --output-on-failure -j2 -LE blackbox "$@")
+  log "all tests"
+fi
+
 cd "$BUILD"
 ctest --output-on-failure -j2 "$@"

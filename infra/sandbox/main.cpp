@@ -25,19 +25,18 @@ int main() {
   kx::log::init("sandbox", level);
 
   kx::http::Router router;
-  router.add(
-      "GET", "/",
-      [](kx::http::Request&) {
-        kx::json::Writer w;
-        w.begin_object()
-            .field("name", "kametrix provider sandbox")
-            .key("providers")
-            .begin_array()
-            .end_array()
-            .end_object();
-        return kx::http::Response::json(200, w.str());
-      },
-      {.max_body = 0, .access = kx::http::Access::open});
+  router.add("GET", "/",
+             [](kx::http::Request&) {
+               kx::json::Writer w;
+               w.begin_object()
+                   .field("name", "kametrix provider sandbox")
+                   .key("providers")
+                   .begin_array()
+                   .end_array()
+                   .end_object();
+               return kx::http::Response::json(200, w.str());
+             },
+             {.max_body = 0, .access = kx::http::Access::open});
   kx::http::Server server(options, router);
   server.run_until_signal();
   return 0;

@@ -7,11 +7,13 @@ namespace kx::config {
 namespace {
 
 std::optional<std::int64_t> parse_int(const std::string& text) {
-  if (text.empty()) return std::nullopt;
+  if (text.empty())
+    return std::nullopt;
   std::size_t used = 0;
   try {
     long long v = std::stoll(text, &used, 10);
-    if (used != text.size()) return std::nullopt;
+    if (used != text.size())
+      return std::nullopt;
     return static_cast<std::int64_t>(v);
   } catch (const std::exception&) {
     return std::nullopt;
@@ -23,7 +25,8 @@ std::optional<std::int64_t> parse_int(const std::string& text) {
 Env::Env()
     : lookup_([](const std::string& name) -> std::optional<std::string> {
         const char* v = std::getenv(name.c_str());
-        if (!v) return std::nullopt;
+        if (!v)
+          return std::nullopt;
         return std::string(v);
       }) {}
 
@@ -31,7 +34,8 @@ Env::Env(Lookup lookup) : lookup_(std::move(lookup)) {}
 
 std::optional<std::string> Env::get(const std::string& name) const {
   auto v = lookup_(name);
-  if (v && v->empty()) return std::nullopt;
+  if (v && v->empty())
+    return std::nullopt;
   return v;
 }
 
@@ -62,7 +66,8 @@ std::string Env::secret(const std::string& name, std::size_t min_length) {
 
 std::string Env::optional_secret(const std::string& name, std::size_t min_length) {
   auto v = get(name);
-  if (!v) return {};
+  if (!v)
+    return {};
   if (v->size() < min_length) {
     problem(name + " must be at least " + std::to_string(min_length) + " characters long");
   }
@@ -72,7 +77,8 @@ std::string Env::optional_secret(const std::string& name, std::size_t min_length
 std::int64_t Env::integer(const std::string& name, std::int64_t fallback, std::int64_t min,
                           std::int64_t max) {
   auto v = get(name);
-  if (!v) return fallback;
+  if (!v)
+    return fallback;
   auto n = parse_int(*v);
   if (!n || *n < min || *n > max) {
     problem(name + " must be an integer between " + std::to_string(min) + " and " +
@@ -96,27 +102,31 @@ std::uint16_t Env::port(const std::string& name, std::uint16_t fallback) {
 
 bool Env::flag(const std::string& name, bool fallback) {
   auto v = get(name);
-  if (!v) return fallback;
+  if (!v)
+    return fallback;
   std::string s = *v;
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
-  if (s == "0" || s == "false" || s == "no" || s == "off") return false;
+  if (s == "1" || s == "true" || s == "yes" || s == "on")
+    return true;
+  if (s == "0" || s == "false" || s == "no" || s == "off")
+    return false;
   problem(name + " must be true or false (got \"" + *v + "\")");
   return fallback;
 }
 
-std::chrono::milliseconds Env::millis(const std::string& name,
-                                      std::chrono::milliseconds fallback) {
+std::chrono::milliseconds Env::millis(const std::string& name, std::chrono::milliseconds fallback) {
   return std::chrono::milliseconds(integer(name, fallback.count(), 0, 86'400'000));
 }
 
 std::string Env::one_of(const std::string& name, std::string fallback,
                         const std::vector<std::string>& allowed) {
   auto v = get(name);
-  if (!v) return fallback;
+  if (!v)
+    return fallback;
   if (std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) {
     std::string list;
-    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    for (const auto& a : allowed)
+      list += (list.empty() ? "" : ", ") + a;
     problem(name + " must be one of " + list + " (got \"" + *v + "\")");
     return fallback;
   }
@@ -126,7 +136,8 @@ std::string Env::one_of(const std::string& name, std::string fallback,
 std::string Env::url(const std::string& name, std::string fallback) {
   auto v = get(name);
   if (!v) {
-    if (fallback.empty()) problem(name + " is required (a URL)");
+    if (fallback.empty())
+      problem(name + " is required (a URL)");
     return fallback;
   }
   std::string u = *v;
@@ -134,15 +145,18 @@ std::string Env::url(const std::string& name, std::string fallback) {
     problem(name + " must start with http:// or https:// (got \"" + u + "\")");
     return fallback;
   }
-  while (!u.empty() && u.back() == '/') u.pop_back();
+  while (!u.empty() && u.back() == '/')
+    u.pop_back();
   return u;
 }
 
 void Env::check() const {
-  if (problems_.empty()) return;
+  if (problems_.empty())
+    return;
   std::string text = "invalid configuration: ";
   for (std::size_t i = 0; i < problems_.size(); ++i) {
-    if (i) text += "; ";
+    if (i)
+      text += "; ";
     text += problems_[i];
   }
   throw ConfigError(text);

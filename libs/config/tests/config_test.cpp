@@ -10,14 +10,18 @@ namespace {
 Env env_of(std::map<std::string, std::string> vars) {
   return Env([vars](const std::string& name) -> std::optional<std::string> {
     auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
+    if (it == vars.end())
+      return std::nullopt;
     return it->second;
   });
 }
 
 TEST(Env, ReadsTypedValues) {
-  auto env = env_of({{"PORT", "8081"}, {"DEBUG", "yes"}, {"NAME", "auth"},
-                     {"URL", "http://x:1/"}, {"TIMEOUT_MS", "250"}});
+  auto env = env_of({{"PORT", "8081"},
+                     {"DEBUG", "yes"},
+                     {"NAME", "auth"},
+                     {"URL", "http://x:1/"},
+                     {"TIMEOUT_MS", "250"}});
   EXPECT_EQ(env.port("PORT", 1), 8081);
   EXPECT_TRUE(env.flag("DEBUG", false));
   EXPECT_EQ(env.required("NAME"), "auth");
@@ -28,8 +32,11 @@ TEST(Env, ReadsTypedValues) {
 }
 
 TEST(Env, ReportsEveryProblemInOneMessage) {
-  auto env = env_of({{"PORT", "eighty"}, {"DEBUG", "maybe"}, {"SECRET", "short"},
-                     {"LEVEL", "loud"}, {"URL", "ftp://x"}});
+  auto env = env_of({{"PORT", "eighty"},
+                     {"DEBUG", "maybe"},
+                     {"SECRET", "short"},
+                     {"LEVEL", "loud"},
+                     {"URL", "ftp://x"}});
   env.port("PORT", 80);
   env.flag("DEBUG", false);
   env.required("DATABASE_URL");

@@ -41,7 +41,9 @@ constexpr const char* kInsertInbox = R"sql(
 INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3)
 ON CONFLICT (consumer, event_id) DO NOTHING)sql";
 
-std::string errstr_of(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
+std::string errstr_of(rd_kafka_resp_err_t err) {
+  return rd_kafka_err2str(err);
+}
 
 // librdkafka configuration; throws with the library's message on a bad property.
 rd_kafka_conf_t* make_conf(const std::vector<std::pair<std::string, std::string>>& props) {
@@ -64,7 +66,8 @@ void kafka_log_cb(const rd_kafka_t*, int level, const char* fac, const char* buf
   }
 }
 
-rd_kafka_t* make_producer(const KafkaOptions& kafka, void (*dr)(rd_kafka_t*, const rd_kafka_message_t*, void*)) {
+rd_kafka_t* make_producer(const KafkaOptions& kafka,
+                          void (*dr)(rd_kafka_t*, const rd_kafka_message_t*, void*)) {
   auto* conf = make_conf({{"bootstrap.servers", kafka.bootstrap},
                           {"enable.idempotence", "true"},
                           {"acks", "all"},
@@ -73,7 +76,8 @@ rd_kafka_t* make_producer(const KafkaOptions& kafka, void (*dr)(rd_kafka_t*, con
                           {"message.timeout.ms", std::to_string(kafka.message_timeout.count())},
                           {"reconnect.backoff.max.ms", "1000"}});
   rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
-  if (dr) rd_kafka_conf_set_dr_msg_cb(conf, dr);
+  if (dr)
+    rd_kafka_conf_set_dr_msg_cb(conf, dr);
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (!rk) {
@@ -94,7 +98,8 @@ rd_kafka_headers_t* make_headers(const Event& e) {
 
 std::string pg_array(const std::vector<std::int64_t>& ids) {
   std::string out = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    out += (i ? "," : "") + std::to_string(ids[i]);
   return out + "}";
 }
 
@@ -111,13 +116,17 @@ class OutboxListener final : public pqxx::notification_receiver {
 // Envelope
 
 std::vector<std::pair<std::string, std::string>> to_headers(const Event& e) {
-  return {{"ce_specversion", "1.0"}, {"ce_id", e.id},           {"ce_source", e.source},
-          {"ce_type", e.ce_type()},  {"ce_time", e.time},       {"ce_subject", e.subject},
+  return {{"ce_specversion", "1.0"},
+          {"ce_id", e.id},
+          {"ce_source", e.source},
+          {"ce_type", e.ce_type()},
+          {"ce_time", e.time},
+          {"ce_subject", e.subject},
           {"content-type", "application/json"}};
 }
 
-Event from_headers(const std::vector<std::pair<std::string, std::string>>& headers,
-                   std::string key, std::string value) {
+Event from_headers(const std::vector<std::pair<std::string, std::string>>& headers, std::string key,
+                   std::string value) {
   std::map<std::string, std::string> h(headers.begin(), headers.end());
   auto need = [&](const char* name) -> std::string {
     auto it = h.find(name);
@@ -126,7 +135,8 @@ Event from_headers(const std::vector<std::pair<std::string, std::string>>& heade
     }
     return it->second;
   };
-  if (need("ce_specversion") != "1.0") throw std::invalid_argument("unsupported ce_specversion");
+  if (need("ce_specversion") != "1.0")
+    throw std::invalid_argument("unsupported ce_specversion");
   Event e;
   e.id = need("ce_id");
   e.source = need("ce_source");
@@ -145,16 +155,7 @@ Event from_headers(const std::vector<std::pair<std::string, std::string>>& heade
 }
 
 std::string utc_now() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
+  return json::utc_timestamp(std::chrono::system_clock::now());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,13 +169,16 @@ Schemas::Schemas(const std::vector<std::pair<std::string, std::string>>& files)
     : impl_(std::make_unique<Impl>()) {
   for (const auto& [name, text] : files) {
     const std::string suffix = ".json";
-    if (name.size() <= suffix.size()) continue;
+    if (name.size() <= suffix.size())
+      continue;
     std::string ce_type = name.substr(0, name.size() - suffix.size());
     auto slash = ce_type.rfind('/');
-    if (slash != std::string::npos) ce_type = ce_type.substr(slash + 1);
+    if (slash != std::string::npos)
+      ce_type = ce_type.substr(slash + 1);
     rapidjson::Document doc;
     doc.Parse(text.data(), text.size());
-    if (doc.HasParseError()) throw std::runtime_error("schema " + name + " is not valid JSON");
+    if (doc.HasParseError())
+      throw std::runtime_error("schema " + name + " is not valid JSON");
     impl_->by_type[ce_type] = std::make_unique<rapidjson::SchemaDocument>(doc);
   }
 }
@@ -188,18 +192,19 @@ const Schemas& Schemas::embedded() {
 
 void Schemas::validate(const std::string& ce_type, const std::string& data) const {
   auto it = impl_->by_type.find(ce_type);
-  if (it == impl_->by_type.end()) throw SchemaError("no schema for event type " + ce_type);
+  if (it == impl_->by_type.end())
+    throw SchemaError("no schema for event type " + ce_type);
   rapidjson::Document doc;
   doc.Parse(data.data(), data.size());
-  if (doc.HasParseError()) throw SchemaError(ce_type + ": data is not valid JSON");
+  if (doc.HasParseError())
+    throw SchemaError(ce_type + ": data is not valid JSON");
   rapidjson::SchemaValidator validator(*it->second);
   if (!doc.Accept(validator)) {
     rapidjson::StringBuffer where, rule;
     validator.GetInvalidDocumentPointer().StringifyUriFragment(where);
     validator.GetInvalidSchemaPointer().StringifyUriFragment(rule);
-    throw SchemaError(ce_type + ": data at '" + std::string(where.GetString()) +
-                      "' violates '" + validator.GetInvalidSchemaKeyword() + "' (schema " +
-                      rule.GetString() + ")");
+    throw SchemaError(ce_type + ": data at '" + std::string(where.GetString()) + "' violates '" +
+                      validator.GetInvalidSchemaKeyword() + "' (schema " + rule.GetString() + ")");
   }
 }
 
@@ -207,14 +212,16 @@ std::vector<std::string> Schemas::topics() const {
   std::vector<std::string> out;
   for (const auto& [ce_type, schema] : impl_->by_type) {
     std::string topic = ce_type.substr(0, ce_type.rfind('.'));
-    if (out.empty() || out.back() != topic) out.push_back(topic);
+    if (out.empty() || out.back() != topic)
+      out.push_back(topic);
   }
   return out;
 }
 
 std::vector<pg::Migration> migrations() {
   std::vector<pg::Migration> out;
-  for (auto& [name, sql] : kx_events_migration_files()) out.push_back({name, sql});
+  for (auto& [name, sql] : kx_events_migration_files())
+    out.push_back({name, sql});
   return out;
 }
 
@@ -255,8 +262,7 @@ struct OutboxRelay::Impl {
   metrics::Counter& failures = metrics::Registry::global().counter(
       "kx_outbox_publish_failures_total", "Outbox events the broker did not acknowledge.");
 
-  Impl(pg::Pool& p, KafkaOptions k, RelayOptions o)
-      : pool(p), kafka(std::move(k)), options(o) {}
+  Impl(pg::Pool& p, KafkaOptions k, RelayOptions o) : pool(p), kafka(std::move(k)), options(o) {}
 
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
     // _private carries the per-message result slot set at produce time.
@@ -264,7 +270,8 @@ struct OutboxRelay::Impl {
   }
 
   void ensure_producer() {
-    if (producer && rd_kafka_fatal_error(producer, nullptr, 0) == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    if (producer && rd_kafka_fatal_error(producer, nullptr, 0) == RD_KAFKA_RESP_ERR_NO_ERROR)
+      return;
     if (producer) {
       log::warn("outbox producer hit a fatal error; recreating it");
       rd_kafka_destroy(producer);
@@ -276,16 +283,19 @@ struct OutboxRelay::Impl {
   // Session-level advisory lock on a dedicated connection: held for as long as we live.
   bool ensure_leader() {
     try {
-      if (listener && leader_conn && leader_conn->is_open()) return true;
+      if (listener && leader_conn && leader_conn->is_open())
+        return true;
       // A standby keeps its connection and simply asks for the lock again next time.
-      if (!leader_conn || !leader_conn->is_open()) leader_conn = pool.open_dedicated();
+      if (!leader_conn || !leader_conn->is_open())
+        leader_conn = pool.open_dedicated();
       pqxx::nontransaction tx(*leader_conn);
       bool got = tx.exec1("SELECT pg_try_advisory_lock(hashtext(" +
                           tx.quote("kx_outbox:" + pool.options().schema) + "))")[0]
                      .as<bool>();
-      if (!got) return false;
-      listener = std::make_unique<OutboxListener>(*leader_conn,
-                                                  "kx_outbox_" + pool.options().schema);
+      if (!got)
+        return false;
+      listener =
+          std::make_unique<OutboxListener>(*leader_conn, "kx_outbox_" + pool.options().schema);
       return true;
     } catch (const std::exception& e) {
       listener.reset();
@@ -300,7 +310,8 @@ struct OutboxRelay::Impl {
   };
 
   std::size_t publish_pending() {
-    if (!ensure_leader()) return 0;
+    if (!ensure_leader())
+      return 0;
     std::vector<Row> rows;
     pg::transact(pool, [&](pqxx::work& tx) {
       for (const auto& r : tx.exec_params(kSelectPending, static_cast<int>(options.batch_size))) {
@@ -318,15 +329,15 @@ struct OutboxRelay::Impl {
         rows.push_back(std::move(row));
       }
     });
-    if (rows.empty()) return 0;
+    if (rows.empty())
+      return 0;
     ensure_producer();
     std::vector<rd_kafka_resp_err_t> results(rows.size(), RD_KAFKA_RESP_ERR__IN_PROGRESS);
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const Event& e = rows[i].event;
       rd_kafka_headers_t* hdrs = make_headers(e);
       auto err = rd_kafka_producev(
-          producer, RD_KAFKA_V_TOPIC(e.type.c_str()),
-          RD_KAFKA_V_KEY(e.key.data(), e.key.size()),
+          producer, RD_KAFKA_V_TOPIC(e.type.c_str()), RD_KAFKA_V_KEY(e.key.data(), e.key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(e.data.data()), e.data.size()),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
           RD_KAFKA_V_OPAQUE(&results[i]), RD_KAFKA_V_END);
@@ -356,8 +367,10 @@ struct OutboxRelay::Impl {
       }
     }
     pg::transact(pool, [&](pqxx::work& tx) {
-      if (!done.empty()) tx.exec_params(kMarkPublished, pg_array(done));
-      if (!failed.empty()) tx.exec_params(kMarkFailed, pg_array(failed), last_error);
+      if (!done.empty())
+        tx.exec_params(kMarkPublished, pg_array(done));
+      if (!failed.empty())
+        tx.exec_params(kMarkFailed, pg_array(failed), last_error);
     });
     published.inc(static_cast<double>(done.size()));
     if (!failed.empty()) {
@@ -370,7 +383,8 @@ struct OutboxRelay::Impl {
 
   void prune() {
     auto now = std::chrono::steady_clock::now();
-    if (now - last_prune < std::chrono::minutes(10)) return;
+    if (now - last_prune < std::chrono::minutes(10))
+      return;
     last_prune = now;
     pg::transact(pool, [&](pqxx::work& tx) {
       tx.exec_params(kPrunePublished, static_cast<int>(options.keep_published.count()));
@@ -392,8 +406,10 @@ struct OutboxRelay::Impl {
     while (running) {
       try {
         std::size_t n = publish_pending();
-        if (n == options.batch_size) continue;
-        if (listener) prune();
+        if (n == options.batch_size)
+          continue;
+        if (listener)
+          prune();
         wait_for_work(options.idle_wait);
       } catch (const std::exception& e) {
         log::warn("outbox relay pass failed; retrying", {{"error", e.what()}});
@@ -418,22 +434,26 @@ OutboxRelay::~OutboxRelay() {
 }
 
 void OutboxRelay::start() {
-  if (impl_->running.exchange(true)) return;
+  if (impl_->running.exchange(true))
+    return;
   impl_->thread = std::thread([this] { impl_->loop(); });
 }
 
 void OutboxRelay::stop() {
-  if (!impl_->running.exchange(false)) return;
+  if (!impl_->running.exchange(false))
+    return;
   impl_->wake.notify_all();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->thread.joinable())
+    impl_->thread.join();
 }
 
-std::size_t OutboxRelay::publish_pending() { return impl_->publish_pending(); }
+std::size_t OutboxRelay::publish_pending() {
+  return impl_->publish_pending();
+}
 
 std::int64_t OutboxRelay::pending() {
-  return pg::transact(impl_->pool, [](pqxx::work& tx) {
-    return tx.exec1(kCountPending)[0].as<std::int64_t>();
-  });
+  return pg::transact(impl_->pool,
+                      [](pqxx::work& tx) { return tx.exec1(kCountPending)[0].as<std::int64_t>(); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -478,7 +498,8 @@ struct ConsumerRunner::Impl {
   bool dead_letter(const rd_kafka_message_t* msg,
                    const std::vector<std::pair<std::string, std::string>>& headers,
                    const std::string& error, int attempts) {
-    if (!dlq) dlq = make_producer(kafka, nullptr);
+    if (!dlq)
+      dlq = make_producer(kafka, nullptr);
     std::string topic = std::string(rd_kafka_topic_name(msg->rkt)) + ".dlq";
     auto* hdrs = rd_kafka_headers_new(headers.size() + 4);
     for (const auto& [k, v] : headers) {
@@ -499,14 +520,14 @@ struct ConsumerRunner::Impl {
       rd_kafka_headers_destroy(hdrs);
       return false;
     }
-    if (rd_kafka_flush(dlq, 10'000) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    if (rd_kafka_flush(dlq, 10'000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return false;
     ++dead;
     metrics::Registry::global()
         .counter("kx_events_dead_lettered_total", "Events sent to a dead-letter topic.",
                  {{"topic", topic}})
         .inc();
-    log::error("event dead-lettered",
-               {{"topic", topic}, {"error", error}, {"attempts", attempts}});
+    log::error("event dead-lettered", {{"topic", topic}, {"error", error}, {"attempts", attempts}});
     return true;
   }
 
@@ -516,7 +537,8 @@ struct ConsumerRunner::Impl {
                               const std::vector<std::pair<std::string, std::string>>& headers,
                               const std::string& error, int attempts) {
     while (running) {
-      if (dead_letter(msg, headers, error, attempts)) return true;
+      if (dead_letter(msg, headers, error, attempts))
+        return true;
       log::warn("dead-letter publish failed; retrying");
       sleep_for(std::chrono::seconds(1));
     }
@@ -547,7 +569,8 @@ struct ConsumerRunner::Impl {
     }
     auto tx_it = tx_handlers.find(event.type);
     auto plain_it = plain_handlers.find(event.type);
-    if (tx_it == tx_handlers.end() && plain_it == plain_handlers.end()) return true;
+    if (tx_it == tx_handlers.end() && plain_it == plain_handlers.end())
+      return true;
 
     int attempt = 0;
     auto backoff = options.retry_backoff;
@@ -557,7 +580,8 @@ struct ConsumerRunner::Impl {
         if (tx_it != tx_handlers.end()) {
           bool fresh = pg::transact(*pool, [&](pqxx::work& tx) {
             auto r = tx.exec_params(kInsertInbox, options.group, event.id, event.type);
-            if (r.affected_rows() == 0) return false;  // already processed
+            if (r.affected_rows() == 0)
+              return false;  // already processed
             tx_it->second(event, tx);
             return true;
           });
@@ -592,7 +616,8 @@ struct ConsumerRunner::Impl {
   void loop() {
     while (running) {
       rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer, 200);
-      if (!msg) continue;
+      if (!msg)
+        continue;
       if (msg->err) {
         if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
           log::warn("kafka consumer error", {{"error", rd_kafka_message_errstr(msg)}});
@@ -604,7 +629,8 @@ struct ConsumerRunner::Impl {
       bool commit = process(msg);
       // Only after the database commit: a crash before this line redelivers the event, and
       // the inbox turns the redelivery into a no-op.
-      if (commit) rd_kafka_commit_message(consumer, msg, 1);
+      if (commit)
+        rd_kafka_commit_message(consumer, msg, 1);
       rd_kafka_message_destroy(msg);
     }
   }
@@ -616,11 +642,13 @@ ConsumerRunner::ConsumerRunner(pg::Pool* pool, const Schemas& schemas, KafkaOpti
 
 ConsumerRunner::~ConsumerRunner() {
   stop();
-  if (impl_->dlq) rd_kafka_destroy(impl_->dlq);
+  if (impl_->dlq)
+    rd_kafka_destroy(impl_->dlq);
 }
 
 void ConsumerRunner::on(const std::string& type, TxHandler handler) {
-  if (!impl_->pool) throw std::logic_error("transactional handlers need a database pool");
+  if (!impl_->pool)
+    throw std::logic_error("transactional handlers need a database pool");
   impl_->tx_handlers[type] = std::move(handler);
 }
 
@@ -629,17 +657,18 @@ void ConsumerRunner::on_plain(const std::string& type, PlainHandler handler) {
 }
 
 void ConsumerRunner::start() {
-  if (impl_->running.exchange(true)) return;
-  auto* conf = make_conf({{"bootstrap.servers", impl_->kafka.bootstrap},
-                          {"group.id", impl_->options.group},
-                          {"enable.auto.commit", "false"},
-                          {"enable.auto.offset.store", "false"},
-                          {"auto.offset.reset", impl_->options.start_at_latest ? "latest" : "earliest"},
-                          {"session.timeout.ms",
-                           std::to_string(impl_->kafka.session_timeout.count())},
-                          {"heartbeat.interval.ms",
-                           std::to_string(std::max<long>(500, impl_->kafka.session_timeout.count() / 5))},
-                          {"topic.metadata.refresh.interval.ms", "10000"}});
+  if (impl_->running.exchange(true))
+    return;
+  auto* conf =
+      make_conf({{"bootstrap.servers", impl_->kafka.bootstrap},
+                 {"group.id", impl_->options.group},
+                 {"enable.auto.commit", "false"},
+                 {"enable.auto.offset.store", "false"},
+                 {"auto.offset.reset", impl_->options.start_at_latest ? "latest" : "earliest"},
+                 {"session.timeout.ms", std::to_string(impl_->kafka.session_timeout.count())},
+                 {"heartbeat.interval.ms",
+                  std::to_string(std::max<long>(500, impl_->kafka.session_timeout.count() / 5))},
+                 {"topic.metadata.refresh.interval.ms", "10000"}});
   rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
   rd_kafka_conf_set_opaque(conf, impl_.get());
   rd_kafka_conf_set_rebalance_cb(conf, &Impl::on_rebalance);
@@ -652,19 +681,25 @@ void ConsumerRunner::start() {
   }
   rd_kafka_poll_set_consumer(impl_->consumer);
   std::set<std::string> topics;
-  for (const auto& [type, h] : impl_->tx_handlers) topics.insert(type);
-  for (const auto& [type, h] : impl_->plain_handlers) topics.insert(type);
+  for (const auto& [type, h] : impl_->tx_handlers)
+    topics.insert(type);
+  for (const auto& [type, h] : impl_->plain_handlers)
+    topics.insert(type);
   auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
-  for (const auto& t : topics) rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
+  for (const auto& t : topics)
+    rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
   auto sub = rd_kafka_subscribe(impl_->consumer, list);
   rd_kafka_topic_partition_list_destroy(list);
-  if (sub) throw std::runtime_error("cannot subscribe: " + errstr_of(sub));
+  if (sub)
+    throw std::runtime_error("cannot subscribe: " + errstr_of(sub));
   impl_->thread = std::thread([this] { impl_->loop(); });
 }
 
 void ConsumerRunner::stop() {
-  if (!impl_->running.exchange(false)) return;
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (!impl_->running.exchange(false))
+    return;
+  if (impl_->thread.joinable())
+    impl_->thread.join();
   if (impl_->consumer) {
     rd_kafka_consumer_close(impl_->consumer);
     rd_kafka_destroy(impl_->consumer);
@@ -672,10 +707,18 @@ void ConsumerRunner::stop() {
   }
 }
 
-bool ConsumerRunner::assigned() const { return impl_->assigned; }
-std::int64_t ConsumerRunner::handled() const { return impl_->handled; }
-std::int64_t ConsumerRunner::duplicates() const { return impl_->duplicates; }
-std::int64_t ConsumerRunner::dead_lettered() const { return impl_->dead; }
+bool ConsumerRunner::assigned() const {
+  return impl_->assigned;
+}
+std::int64_t ConsumerRunner::handled() const {
+  return impl_->handled;
+}
+std::int64_t ConsumerRunner::duplicates() const {
+  return impl_->duplicates;
+}
+std::int64_t ConsumerRunner::dead_lettered() const {
+  return impl_->dead;
+}
 
 // ---------------------------------------------------------------------------------------------
 // BrokerProbe
@@ -697,7 +740,8 @@ BrokerProbe::BrokerProbe(const std::string& bootstrap) : impl_(std::make_unique<
 }
 
 BrokerProbe::~BrokerProbe() {
-  if (impl_->rk) rd_kafka_destroy(impl_->rk);
+  if (impl_->rk)
+    rd_kafka_destroy(impl_->rk);
 }
 
 bool BrokerProbe::reachable(std::chrono::milliseconds timeout, std::string& reason) {

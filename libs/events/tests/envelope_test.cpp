@@ -9,8 +9,14 @@ const char* kRegistered =
     R"({"user_id":"u1","email":"a@b.de","name":"Anna","locale":"de","registered_at":"2026-11-21T10:00:00.000Z"})";
 
 TEST(Envelope, RoundTripsThroughHeaders) {
-  Event e{"0194b7e2-0000-7000-8000-000000000001", "user.registered", "v1", "auth", "u1",
-          "2026-11-21T10:00:00.000Z", "u1", kRegistered};
+  Event e{"0194b7e2-0000-7000-8000-000000000001",
+          "user.registered",
+          "v1",
+          "auth",
+          "u1",
+          "2026-11-21T10:00:00.000Z",
+          "u1",
+          kRegistered};
   auto headers = to_headers(e);
   std::map<std::string, std::string> h(headers.begin(), headers.end());
   EXPECT_EQ(h["ce_specversion"], "1.0");
@@ -36,7 +42,8 @@ TEST(Envelope, RejectsIncompleteHeaders) {
   }
   auto bad = headers;
   for (auto& kv : bad) {
-    if (kv.first == "ce_type") kv.second = "user.registered";
+    if (kv.first == "ce_type")
+      kv.second = "user.registered";
   }
   EXPECT_THROW(from_headers(bad, "k", "{}"), std::invalid_argument);
 }
@@ -45,15 +52,21 @@ TEST(Schemas, AcceptValidAndRejectInvalidData) {
   const Schemas& s = Schemas::embedded();
   EXPECT_NO_THROW(s.validate("user.registered.v1", kRegistered));
   EXPECT_THROW(s.validate("user.registered.v1", R"({"user_id":"u1"})"), SchemaError);
-  EXPECT_THROW(s.validate("user.registered.v1",
-                          R"({"user_id":1,"email":"a@b.de","name":"A","locale":"de","registered_at":"2026-11-21T10:00:00Z"})"),
-               SchemaError);
-  EXPECT_THROW(s.validate("user.registered.v1",
-                          R"({"user_id":"u","email":"a@b.de","name":"A","locale":"fr","registered_at":"2026-11-21T10:00:00Z"})"),
-               SchemaError);
-  EXPECT_THROW(s.validate("user.registered.v1",
-                          R"({"user_id":"u","email":"a@b.de","name":"A","locale":"de","registered_at":"yesterday"})"),
-               SchemaError);
+  EXPECT_THROW(
+      s.validate(
+          "user.registered.v1",
+          R"({"user_id":1,"email":"a@b.de","name":"A","locale":"de","registered_at":"2026-11-21T10:00:00Z"})"),
+      SchemaError);
+  EXPECT_THROW(
+      s.validate(
+          "user.registered.v1",
+          R"({"user_id":"u","email":"a@b.de","name":"A","locale":"fr","registered_at":"2026-11-21T10:00:00Z"})"),
+      SchemaError);
+  EXPECT_THROW(
+      s.validate(
+          "user.registered.v1",
+          R"({"user_id":"u","email":"a@b.de","name":"A","locale":"de","registered_at":"yesterday"})"),
+      SchemaError);
   EXPECT_THROW(s.validate("user.registered.v1", "not json"), SchemaError);
   EXPECT_THROW(s.validate("no.such.v1", "{}"), SchemaError);
 }

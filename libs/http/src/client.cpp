@@ -46,7 +46,8 @@ Url parse_url(const std::string& url) {
   auto slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  if (!u.target.empty() && u.target[0] == '?') u.target = "/" + u.target;
+  if (!u.target.empty() && u.target[0] == '?')
+    u.target = "/" + u.target;
   if (authority.empty() || authority.find('@') != std::string_view::npos) {
     throw ClientError(ClientError::Kind::bad_url, "bad URL authority: " + url);
   }
@@ -113,7 +114,8 @@ struct Client::Impl {
 
   explicit Impl(ClientOptions o) : options(std::move(o)) {
     tls.set_default_verify_paths();
-    if (!options.ca_file.empty()) tls.load_verify_file(options.ca_file);
+    if (!options.ca_file.empty())
+      tls.load_verify_file(options.ca_file);
     tls.set_verify_mode(options.verify_tls ? ssl::verify_peer : ssl::verify_none);
     tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
@@ -136,21 +138,21 @@ struct Client::Impl {
     auto& low = conn->lowest();
     low.expires_after(options.connect_timeout);
     ec = run_op(ts.ioc, [&](auto handler) {
-      low.async_connect(results, [handler](beast::error_code e, const tcp::endpoint&) mutable {
-        handler(e);
-      });
+      low.async_connect(
+          results, [handler](beast::error_code e, const tcp::endpoint&) mutable { handler(e); });
     });
     if (ec) {
-      throw ClientError(ec == beast::error::timeout ? ClientError::Kind::timeout
-                                                    : ClientError::Kind::connect,
-                        "cannot connect to " + url.origin() + ": " + ec.message());
+      throw ClientError(
+          ec == beast::error::timeout ? ClientError::Kind::timeout : ClientError::Kind::connect,
+          "cannot connect to " + url.origin() + ": " + ec.message());
     }
     low.socket().set_option(tcp::no_delay(true), ec);
     if (url.tls) {
       if (!SSL_set_tlsext_host_name(conn->secure->native_handle(), url.host.c_str())) {
         throw ClientError(ClientError::Kind::tls, "cannot set TLS server name");
       }
-      if (options.verify_tls) conn->secure->set_verify_callback(ssl::host_name_verification(url.host));
+      if (options.verify_tls)
+        conn->secure->set_verify_callback(ssl::host_name_verification(url.host));
       ec = run_op(ts.ioc, [&](auto handler) {
         conn->secure->async_handshake(ssl::stream_base::client, handler);
       });
@@ -172,7 +174,8 @@ struct Client::Impl {
     req.version(11);
     req.set(bhttp::field::host, url.host);
     req.set(bhttp::field::user_agent, "kametrix/1");
-    for (const auto& [k, v] : request.headers.all()) req.set(k, v);
+    for (const auto& [k, v] : request.headers.all())
+      req.set(k, v);
     req.body() = request.body;
     req.keep_alive(true);
     req.prepare_payload();
@@ -201,11 +204,12 @@ struct Client::Impl {
       bool stale = reused && !parser.got_some() &&
                    (ec == bhttp::error::end_of_stream || ec == net::error::connection_reset ||
                     ec == net::error::broken_pipe || ec == net::error::eof);
-      if (stale) return std::nullopt;
+      if (stale)
+        return std::nullopt;
       if (ec == beast::error::timeout) {
-        throw ClientError(ClientError::Kind::timeout,
-                          "no answer from " + url.origin() + " within " +
-                              std::to_string(timeout.count()) + " ms");
+        throw ClientError(ClientError::Kind::timeout, "no answer from " + url.origin() +
+                                                          " within " +
+                                                          std::to_string(timeout.count()) + " ms");
       }
       throw ClientError(ClientError::Kind::protocol,
                         "request to " + url.origin() + " failed: " + ec.message());
@@ -237,7 +241,8 @@ struct Client::Impl {
       }
       bool keep = false;
       auto res = exchange(ts, *conn, url, request, reused, keep);
-      if (!res) continue;
+      if (!res)
+        continue;
       if (keep && idle.size() < options.max_idle_per_origin) {
         conn->lowest().expires_never();
         idle.push_back(std::move(conn));
@@ -260,7 +265,8 @@ Response Client::send(const ClientRequest& request) {
     try {
       Response res = impl_->attempt(url, request);
       bool retryable = res.status == 502 || res.status == 503 || res.status == 504;
-      if (!retryable || attempt >= retries) return res;
+      if (!retryable || attempt >= retries)
+        return res;
     } catch (const ClientError& e) {
       if (e.kind() == ClientError::Kind::bad_url || e.kind() == ClientError::Kind::tls ||
           attempt >= retries) {
@@ -286,7 +292,8 @@ Response Client::post_json(const std::string& url, std::string body, Headers hea
   r.method = "POST";
   r.url = url;
   r.headers = std::move(headers);
-  if (!r.headers.has("Content-Type")) r.headers.set("Content-Type", "application/json");
+  if (!r.headers.has("Content-Type"))
+    r.headers.set("Content-Type", "application/json");
   r.body = std::move(body);
   return send(r);
 }

@@ -28,7 +28,8 @@ json::Document parse_body(const std::string& body) {
 }
 
 void require_valid(const json::FieldReader& reader) {
-  if (!reader.ok()) throw Error::validation(reader.errors());
+  if (!reader.ok())
+    throw Error::validation(reader.errors());
 }
 
 }  // namespace kx::http

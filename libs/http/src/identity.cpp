@@ -39,19 +39,22 @@ std::optional<Identity> IdentitySigner::verify(const Headers& headers, std::stri
   auto role = headers.get(kRoleHeader);
   auto ts = headers.get(kTimestampHeader);
   auto sig = headers.get(kSignatureHeader);
-  if (!user || !role || !ts || !sig) return std::nullopt;
+  if (!user || !role || !ts || !sig)
+    return std::nullopt;
   long long t = 0;
   try {
     std::size_t used = 0;
     t = std::stoll(std::string(*ts), &used);
-    if (used != ts->size()) return std::nullopt;
+    if (used != ts->size())
+      return std::nullopt;
   } catch (const std::exception&) {
     return std::nullopt;
   }
   auto now = std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  if (t < now - max_skew_.count() || t > now + max_skew_.count()) return std::nullopt;
+  if (t < now - max_skew_.count() || t > now + max_skew_.count())
+    return std::nullopt;
   if (!crypto::constant_time_equal(mac(*user, *role, request_id, *ts, method, target), *sig)) {
     return std::nullopt;
   }

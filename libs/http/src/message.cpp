@@ -14,7 +14,8 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
   for (const auto& [k, v] : items_) {
-    if (iequals(k, name)) return std::string_view(v);
+    if (iequals(k, name))
+      return std::string_view(v);
   }
   return std::nullopt;
 }
@@ -42,24 +43,36 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
     q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
     auto eq = pair.find('=');
     std::string key = percent_decode(pair.substr(0, eq), true);
-    if (key != name) continue;
+    if (key != name)
+      continue;
     return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
   }
   return std::nullopt;
 }
 
+std::vector<std::pair<std::string_view, std::string_view>> parse_cookies(std::string_view header) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  while (!header.empty()) {
+    auto semi = header.find(';');
+    std::string_view part = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!part.empty() && part.front() == ' ')
+      part.remove_prefix(1);
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos)
+      continue;
+    out.emplace_back(part.substr(0, eq), part.substr(eq + 1));
+  }
+  return out;
+}
+
 std::optional<std::string> Request::cookie(std::string_view name) const {
   for (const auto& [k, v] : headers.all()) {
-    if (!iequals(k, "Cookie")) continue;
-    std::string_view rest = v;
-    while (!rest.empty()) {
-      auto semi = rest.find(';');
-      std::string_view part = rest.substr(0, semi);
-      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
-      while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-      auto eq = part.find('=');
-      if (eq == std::string_view::npos) continue;
-      if (part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+    if (!iequals(k, "Cookie"))
+      continue;
+    for (const auto& [k2, v2] : parse_cookies(v)) {
+      if (k2 == name)
+        return std::string(v2);
     }
   }
   return std::nullopt;
@@ -82,7 +95,8 @@ Response Response::json(int status, std::string body) {
 Response Response::text(int status, std::string body, std::string content_type) {
   Response r;
   r.status = status;
-  if (content_type.find("charset") == std::string::npos) content_type += "; charset=utf-8";
+  if (content_type.find("charset") == std::string::npos)
+    content_type += "; charset=utf-8";
   r.headers.set("Content-Type", std::move(content_type));
   r.body = std::move(body);
   return r;
@@ -97,10 +111,14 @@ Response Response::no_content() {
 std::string set_cookie_value(std::string_view name, std::string_view value,
                              const CookieOptions& o) {
   std::string out = std::string(name) + "=" + std::string(value) + "; Path=" + o.path;
-  if (o.max_age_seconds) out += "; Max-Age=" + std::to_string(*o.max_age_seconds);
-  if (o.http_only) out += "; HttpOnly";
-  if (o.secure) out += "; Secure";
-  if (!o.same_site.empty()) out += "; SameSite=" + o.same_site;
+  if (o.max_age_seconds)
+    out += "; Max-Age=" + std::to_string(*o.max_age_seconds);
+  if (o.http_only)
+    out += "; HttpOnly";
+  if (o.secure)
+    out += "; Secure";
+  if (!o.same_site.empty())
+    out += "; SameSite=" + o.same_site;
   return out;
 }
 
@@ -108,9 +126,12 @@ std::string percent_decode(std::string_view in, bool plus_is_space) {
   std::string out;
   out.reserve(in.size());
   auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
     return -1;
   };
   for (std::size_t i = 0; i < in.size(); ++i) {
@@ -144,29 +165,52 @@ std::string percent_encode(std::string_view in) {
 
 std::string reason_phrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Status";
   }
 }
 

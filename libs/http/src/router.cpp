@@ -14,7 +14,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
       continue;
     }
     auto j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
+    if (j == std::string_view::npos)
+      j = path.size();
     parts.push_back(path.substr(i, j - i));
     i = j;
   }
@@ -28,11 +29,13 @@ bool match_pattern(std::string_view pattern, std::string_view path,
   for (std::size_t i = 0; i < pat.size(); ++i) {
     if (pat[i] == "*" && i + 1 == pat.size()) {
       std::string rest;
-      for (std::size_t j = i; j < segs.size(); ++j) rest += "/" + std::string(segs[j]);
+      for (std::size_t j = i; j < segs.size(); ++j)
+        rest += "/" + std::string(segs[j]);
       params["*"] = rest.empty() ? "/" : rest;
       return true;
     }
-    if (i >= segs.size()) return false;
+    if (i >= segs.size())
+      return false;
     if (pat[i].size() > 2 && pat[i].front() == '{' && pat[i].back() == '}') {
       params[std::string(pat[i].substr(1, pat[i].size() - 2))] = std::string(segs[i]);
     } else if (pat[i] != segs[i]) {
@@ -48,11 +51,17 @@ void Router::add(std::string method, std::string pattern, Handler handler, Route
   routes_.push_back({std::move(method), std::move(pattern), std::move(handler), options});
 }
 
+void Router::wrap(const std::function<Handler(Handler)>& decorate) {
+  for (auto& route : routes_)
+    route.handler = decorate(std::move(route.handler));
+}
+
 Match Router::match(std::string_view method, std::string_view path) const {
   Match result;
   for (const Route& route : routes_) {
     std::map<std::string, std::string> params;
-    if (!match_pattern(route.pattern, path, params)) continue;
+    if (!match_pattern(route.pattern, path, params))
+      continue;
     // HEAD is answered by GET routes (the server drops the body).
     if (route.method == "*" || route.method == method ||
         (method == "HEAD" && route.method == "GET")) {

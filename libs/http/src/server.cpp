@@ -9,8 +9,8 @@
 
 #include <array>
 #include <atomic>
-#include <limits>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <regex>
 #include <thread>
@@ -36,7 +36,8 @@ namespace {
 std::string request_id_from(const Headers& headers) {
   if (auto id = headers.get("X-Request-Id")) {
     static const std::regex kSafe("^[A-Za-z0-9._:-]{1,128}$");
-    if (std::regex_match(id->begin(), id->end(), kSafe)) return std::string(*id);
+    if (std::regex_match(id->begin(), id->end(), kSafe))
+      return std::string(*id);
   }
   return crypto::uuid_v4();
 }
@@ -46,7 +47,8 @@ Response error_response(const Error& e, const std::string& request_id) {
 }
 
 Response check_access(const Route& route, const ServerOptions& options, Request& req) {
-  if (route.options.access == Access::open) return {};
+  if (route.options.access == Access::open)
+    return {};
   if (!options.identity) {
     throw Error(500, "internal_error", "Interner Fehler.");
   }
@@ -58,14 +60,18 @@ Response check_access(const Route& route, const ServerOptions& options, Request&
   req.identity = *identity;
   switch (route.options.access) {
     case Access::user:
-      if (identity->user_id.empty() || identity->is_service()) throw Error::unauthorized();
+      if (identity->user_id.empty() || identity->is_service())
+        throw Error::unauthorized();
       break;
     case Access::admin:
-      if (identity->user_id.empty()) throw Error::unauthorized();
-      if (!identity->is_admin()) throw Error::forbidden();
+      if (identity->user_id.empty())
+        throw Error::unauthorized();
+      if (!identity->is_admin())
+        throw Error::forbidden();
       break;
     case Access::service:
-      if (!identity->is_service()) throw Error::forbidden();
+      if (!identity->is_service())
+        throw Error::forbidden();
       break;
     case Access::anonymous:
     case Access::open:
@@ -83,15 +89,16 @@ Response dispatch(const Router& router, const ServerOptions& options, Request& r
     if (!m.route) {
       if (!m.allowed.empty()) {
         std::string allow;
-        for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+        for (const auto& a : m.allowed)
+          allow += (allow.empty() ? "" : ", ") + a;
         response = error_response(
             Error(405, "method_not_allowed",
                   "Die Methode " + req.method + " ist für diesen Pfad nicht erlaubt."),
             req.request_id);
         response.headers.set("Allow", allow);
       } else {
-        response = error_response(Error(404, "not_found", "Diese Adresse gibt es nicht."),
-                                  req.request_id);
+        response =
+            error_response(Error(404, "not_found", "Diese Adresse gibt es nicht."), req.request_id);
       }
     } else {
       req.params = std::move(m.params);
@@ -104,18 +111,20 @@ Response dispatch(const Router& router, const ServerOptions& options, Request& r
     }
     response = error_response(e, req.request_id);
   } catch (const json::ParseError& e) {
-    response = error_response(Error::invalid_json("Der Inhalt ist kein gültiges JSON."),
-                              req.request_id);
+    response =
+        error_response(Error::invalid_json("Der Inhalt ist kein gültiges JSON."), req.request_id);
   } catch (const std::exception& e) {
     // The detail goes to the log only: it may contain SQL or internals.
     log::error("unhandled error in handler",
                {{"request_id", req.request_id}, {"path", req.path}, {"error", e.what()}});
-    response = error_response(
-        Error(500, "internal_error", "Ein interner Fehler ist aufgetreten. Bitte später erneut versuchen."),
-        req.request_id);
+    response =
+        error_response(Error(500, "internal_error",
+                             "Ein interner Fehler ist aufgetreten. Bitte später erneut versuchen."),
+                       req.request_id);
   }
   response.headers.set("X-Request-Id", req.request_id);
-  if (options.on_response) options.on_response(req, response);
+  if (options.on_response)
+    options.on_response(req, response);
   return response;
 }
 
@@ -155,16 +164,20 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), buffer_(64 * 1024), server_(server) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = ep.address().to_string();
+    if (!ec)
+      remote_ = ep.address().to_string();
   }
   ~Session() { server_.remove_session(this); }
 
-  void start() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); }); }
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
 
   // Called on stop(): an idle connection is closed now; a busy one closes after its response.
   void close_if_idle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->in_flight_) self->close();
+      if (!self->in_flight_)
+        self->close();
     });
   }
   void close() {
@@ -175,17 +188,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void read_header() {
-    if (server_.draining) return close();
+    if (server_.draining)
+      return close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
     // Beast would compare Content-Length with the body limit while parsing the header; the
     // route's limit is applied once the header tells which route this is.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(server_.options.idle_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->on_header(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -210,24 +223,25 @@ class Session : public std::enable_shared_from_this<Session> {
     route_ = m.route ? m.route->pattern : std::string("unmatched");
     auto length = parser_->content_length();
     if (length && *length > limit) {
-      return reply_and_close(413, "payload_too_large",
-                             "Der Inhalt ist zu groß (höchstens " + std::to_string(limit) +
-                                 " Bytes).");
+      return reply_and_close(
+          413, "payload_too_large",
+          "Der Inhalt ist zu groß (höchstens " + std::to_string(limit) + " Bytes).");
     }
     parser_->body_limit(limit);
-    if (parser_->is_done()) return on_body({});
+    if (parser_->is_done())
+      return on_body({});
     stream_.expires_after(server_.options.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->on_body(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
   }
 
   void on_body(beast::error_code ec) {
     if (ec == bhttp::error::body_limit) {
       return reply_and_close(413, "payload_too_large", "Der Inhalt ist zu groß.");
     }
-    if (ec) return close();
+    if (ec)
+      return close();
     stream_.expires_never();
     auto msg = parser_->release();
     auto req = std::make_shared<Request>();
@@ -235,7 +249,8 @@ class Session : public std::enable_shared_from_this<Session> {
     req->target = std::string(msg.target());
     auto q = req->target.find('?');
     req->path = percent_decode(std::string_view(req->target).substr(0, q));
-    if (q != std::string::npos) req->query = req->target.substr(q + 1);
+    if (q != std::string::npos)
+      req->query = req->target.substr(q + 1);
     for (const auto& field : msg) {
       req->headers.add(std::string(field.name_string()), std::string(field.value()));
     }
@@ -247,9 +262,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // The handler may block, so it runs on the worker pool, never on an I/O thread.
     net::post(*server_.workers, [self = shared_from_this(), req] {
       Response res = dispatch(self->server_.router, self->server_.options, *req);
-      net::post(self->stream_.get_executor(), [self, req, res = std::move(res)]() mutable {
-        self->write(*req, std::move(res));
-      });
+      net::post(self->stream_.get_executor(),
+                [self, req, res = std::move(res)]() mutable { self->write(*req, std::move(res)); });
     });
   }
 
@@ -262,12 +276,15 @@ class Session : public std::enable_shared_from_this<Session> {
       req.target = std::string(parser_->get().target());
       req.path = req.target.substr(0, req.target.find('?'));
     }
-    Response res = Response::json(status, error_body(Error(status, code, std::move(message)), req.request_id));
+    Response res =
+        Response::json(status, error_body(Error(status, code, std::move(message)), req.request_id));
     res.headers.set("X-Request-Id", req.request_id);
-    if (server_.options.on_response) server_.options.on_response(req, res);
+    if (server_.options.on_response)
+      server_.options.on_response(req, res);
     keep_alive_ = false;
     in_flight_ = true;
-    if (started_ == Clock::time_point{}) started_ = Clock::now();
+    if (started_ == Clock::time_point{})
+      started_ = Clock::now();
     write(req, std::move(res));
   }
 
@@ -275,8 +292,10 @@ class Session : public std::enable_shared_from_this<Session> {
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
     out->version(version_);
     out->result(static_cast<unsigned>(res.status));
-    for (const auto& [k, v] : res.headers.all()) out->insert(k, v);
-    if (req.method != "HEAD") out->body() = std::move(res.body);
+    for (const auto& [k, v] : res.headers.all())
+      out->insert(k, v);
+    if (req.method != "HEAD")
+      out->body() = std::move(res.body);
     out->keep_alive(keep_alive_ && !server_.draining);
     out->prepare_payload();
     auto bytes = out->body().size();
@@ -285,8 +304,8 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(server_.options.read_timeout);
     bhttp::async_write(
         stream_, *out,
-        [self = shared_from_this(), out, method = req.method, path = req.path,
-         rid = req.request_id, bytes, status, elapsed](beast::error_code ec, std::size_t) {
+        [self = shared_from_this(), out, method = req.method, path = req.path, rid = req.request_id,
+         bytes, status, elapsed](beast::error_code ec, std::size_t) {
           self->after_write(ec, out->keep_alive(), method, path, rid, bytes, status, elapsed);
         });
   }
@@ -312,8 +331,10 @@ class Session : public std::enable_shared_from_this<Session> {
                           {"remote", remote_}});
     in_flight_ = false;
     started_ = {};
-    if (ec) return close();
-    if (!keep_alive) return linger_and_close();
+    if (ec)
+      return close();
+    if (!keep_alive)
+      return linger_and_close();
     read_header();
   }
 
@@ -323,7 +344,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void linger_and_close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (ec) return close();
+    if (ec)
+      return close();
     stream_.expires_after(std::chrono::seconds(2));
     linger_budget_ = 16 * 1024 * 1024;
     drain();
@@ -331,7 +353,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void drain() {
     stream_.async_read_some(net::buffer(drain_buffer_),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                              if (ec || n >= self->linger_budget_) return self->close();
+                              if (ec || n >= self->linger_budget_)
+                                return self->close();
                               self->linger_budget_ -= n;
                               self->drain();
                             });
@@ -354,14 +377,16 @@ class Session : public std::enable_shared_from_this<Session> {
 void Server::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      if (ec == net::error::operation_aborted || !acceptor.is_open())
+        return;
       log::warn("accept failed", {{"error", ec.message()}});
     } else if (!draining) {
       auto session = std::make_shared<Session>(std::move(socket), *this);
       add_session(session);
       session->start();
     }
-    if (!draining) accept();
+    if (!draining)
+      accept();
   });
 }
 
@@ -377,41 +402,50 @@ void Server::Impl::remove_session(Session* s) {
     sessions.erase(s);
     last = sessions.empty() && draining;
   }
-  if (last) net::post(ioc, [this] { finish(); });
+  if (last)
+    net::post(ioc, [this] { finish(); });
 }
 
 void Server::Impl::begin_drain() {
   beast::error_code ec;
   acceptor.close(ec);
-  if (signals) signals->cancel(ec);
+  if (signals)
+    signals->cancel(ec);
   std::vector<std::shared_ptr<Session>> live;
   {
     std::lock_guard lock(mutex);
     for (auto& [ptr, weak] : sessions) {
-      if (auto s = weak.lock()) live.push_back(std::move(s));
+      if (auto s = weak.lock())
+        live.push_back(std::move(s));
     }
   }
-  if (live.empty()) return finish();
-  for (auto& s : live) s->close_if_idle();
+  if (live.empty())
+    return finish();
+  for (auto& s : live)
+    s->close_if_idle();
   drain_timer.expires_after(options.drain_timeout);
   drain_timer.async_wait([this](beast::error_code timer_ec) {
-    if (timer_ec) return;
+    if (timer_ec)
+      return;
     log::warn("drain timeout reached; closing remaining connections");
     std::vector<std::shared_ptr<Session>> rest;
     {
       std::lock_guard lock(mutex);
       for (auto& [ptr, weak] : sessions) {
-        if (auto s = weak.lock()) rest.push_back(std::move(s));
+        if (auto s = weak.lock())
+          rest.push_back(std::move(s));
       }
     }
-    for (auto& s : rest) net::post(ioc, [s] { s->close(); });
+    for (auto& s : rest)
+      net::post(ioc, [s] { s->close(); });
     finish();
   });
 }
 
 void Server::Impl::finish() {
   std::lock_guard lock(mutex);
-  if (stopped) return;
+  if (stopped)
+    return;
   stopped = true;
   drain_timer.cancel();
   guard.reset();
@@ -422,15 +456,15 @@ void Server::Impl::finish() {
 Server::Server(ServerOptions options, Router router)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(router))) {
   auto* impl = impl_.get();
-  impl->router.add(
-      "GET", "/healthz",
-      [](Request&) { return Response::json(200, R"({"status":"ok"})"); },
-      {.max_body = 0, .access = Access::open});
+  impl->router.add("GET", "/healthz",
+                   [](Request&) { return Response::json(200, R"({"status":"ok"})"); },
+                   {.max_body = 0, .access = Access::open});
   impl->router.add(
       "GET", "/readyz",
       [impl](Request&) {
         std::string reason;
-        if (impl->draining) reason = "shutting down";
+        if (impl->draining)
+          reason = "shutting down";
         else if (impl->options.readiness && !impl->options.readiness(reason) && reason.empty())
           reason = "dependency unavailable";
         if (!reason.empty()) {
@@ -441,13 +475,12 @@ Server::Server(ServerOptions options, Router router)
         return Response::json(200, R"({"status":"ready"})");
       },
       {.max_body = 0, .access = Access::open});
-  impl->router.add(
-      "GET", "/metrics",
-      [](Request&) {
-        return Response::text(200, metrics::Registry::global().render(),
-                              "text/plain; version=0.0.4");
-      },
-      {.max_body = 0, .access = Access::open});
+  impl->router.add("GET", "/metrics",
+                   [](Request&) {
+                     return Response::text(200, metrics::Registry::global().render(),
+                                           "text/plain; version=0.0.4");
+                   },
+                   {.max_body = 0, .access = Access::open});
 }
 
 Server::~Server() {
@@ -462,9 +495,12 @@ std::uint16_t Server::start() {
   tcp::endpoint endpoint(net::ip::make_address(o.host), o.port);
   beast::error_code ec;
   impl_->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) impl_->acceptor.bind(endpoint, ec);
-  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (!ec)
+    impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec)
+    impl_->acceptor.bind(endpoint, ec);
+  if (!ec)
+    impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
     throw std::runtime_error("cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " +
                              ec.message());
@@ -482,12 +518,15 @@ std::uint16_t Server::start() {
 }
 
 void Server::stop() {
-  if (impl_->draining.exchange(true)) return;
+  if (impl_->draining.exchange(true))
+    return;
   log::info("shutting down: draining connections");
   net::post(impl_->ioc, [impl = impl_.get()] { impl->begin_drain(); });
 }
 
-bool Server::draining() const { return impl_->draining; }
+bool Server::draining() const {
+  return impl_->draining;
+}
 
 void Server::wait() {
   {
@@ -495,15 +534,18 @@ void Server::wait() {
     impl_->stopped_cv.wait(lock, [&] { return impl_->stopped; });
   }
   for (auto& t : impl_->io_threads) {
-    if (t.joinable()) t.join();
+    if (t.joinable())
+      t.join();
   }
-  if (impl_->workers) impl_->workers->join();
+  if (impl_->workers)
+    impl_->workers->join();
 }
 
 void Server::run_until_signal() {
   impl_->signals.emplace(impl_->ioc, SIGINT, SIGTERM);
   impl_->signals->async_wait([this](beast::error_code ec, int signal) {
-    if (ec) return;
+    if (ec)
+      return;
     log::info("signal received", {{"signal", signal}});
     stop();
   });

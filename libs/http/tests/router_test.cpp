@@ -9,7 +9,9 @@
 namespace kx::http {
 namespace {
 
-Response ok(Request&) { return Response::json(200, "{}"); }
+Response ok(Request&) {
+  return Response::json(200, "{}");
+}
 
 TEST(Router, MatchesLiteralsParamsAndPrefixes) {
   Router r;
@@ -26,6 +28,22 @@ TEST(Router, MatchesLiteralsParamsAndPrefixes) {
   EXPECT_NE(r.match("GET", "/api/calls/").route, nullptr);  // trailing slash is the list
   EXPECT_EQ(r.match("GET", "/api/calls/a/b").route, nullptr);
   EXPECT_EQ(r.match("GET", "/api").route, nullptr);
+}
+
+TEST(Router, WrapDecoratesEveryHandler) {
+  Router r;
+  r.add("GET", "/a", [](Request&) -> Response { throw std::runtime_error("db gone"); });
+  r.wrap([](Handler inner) -> Handler {
+    return [inner](Request& q) {
+      try {
+        return inner(q);
+      } catch (const std::runtime_error&) {
+        throw Error::unavailable();
+      }
+    };
+  });
+  Request q;
+  EXPECT_THROW(r.match("GET", "/a").route->handler(q), Error);
 }
 
 TEST(Router, ReportsAllowedMethodsForKnownPaths) {
@@ -51,10 +69,12 @@ TEST(Dispatch, MapsErrorsToTheOneFormat) {
   Router r;
   r.add("GET", "/teapot", [](Request&) -> Response { throw Error::conflict("schon da"); },
         {.access = Access::open});
-  r.add("POST", "/json", [](Request& q) -> Response {
-        parse_body(q.body);
-        return Response::json(200, "{}");
-      }, {.access = Access::open});
+  r.add("POST", "/json",
+        [](Request& q) -> Response {
+          parse_body(q.body);
+          return Response::json(200, "{}");
+        },
+        {.access = Access::open});
   r.add("GET", "/boom", [](Request&) -> Response { throw std::runtime_error("SELECT secret"); },
         {.access = Access::open});
   ServerOptions o;
@@ -84,7 +104,8 @@ TEST(Dispatch, MapsErrorsToTheOneFormat) {
 
 TEST(Dispatch, EnforcesSignedIdentityAndAccessLevels) {
   Router r;
-  r.add("GET", "/me", [](Request& q) { return Response::json(200, "\"" + q.identity.user_id + "\""); });
+  r.add("GET", "/me",
+        [](Request& q) { return Response::json(200, "\"" + q.identity.user_id + "\""); });
   r.add("GET", "/admin", ok, {.access = Access::admin});
   r.add("POST", "/internal", ok, {.access = Access::service});
   ServerOptions o;
@@ -94,7 +115,8 @@ TEST(Dispatch, EnforcesSignedIdentityAndAccessLevels) {
   auto call = [&](const std::string& method, const std::string& path, const Identity* id,
                   const IdentitySigner* signer) {
     auto req = make(method, path);
-    if (id) signer->sign(req.headers, *id, method, path, req.request_id);
+    if (id)
+      signer->sign(req.headers, *id, method, path, req.request_id);
     return dispatch(r, o, req).status;
   };
   Identity user{"u1", "user"}, admin{"a1", "admin"}, svc{"", "service:telephony-webhook"};

@@ -35,7 +35,9 @@ class ServerTest : public ::testing::Test {
     ServerOptions o;
     o.idle_timeout = std::chrono::milliseconds(500);
     o.read_timeout = std::chrono::milliseconds(500);
-    o.on_response = [](const Request&, Response& res) { res.headers.set("X-Frame-Options", "DENY"); };
+    o.on_response = [](const Request&, Response& res) {
+      res.headers.set("X-Frame-Options", "DENY");
+    };
     server_ = std::make_unique<Server>(o, router_);
     port_ = server_->start();
     base_ = "http://127.0.0.1:" + std::to_string(port_);
@@ -55,11 +57,13 @@ class ServerTest : public ::testing::Test {
     EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
     timeval tv{1, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+    EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
     std::string out;
     char buf[4096];
     ssize_t n;
-    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+      out.append(buf, static_cast<std::size_t>(n));
     ::close(fd);
     return out;
   }
@@ -125,10 +129,10 @@ TEST_F(ServerTest, MalformedRequestGets400) {
 }
 
 TEST_F(ServerTest, PipelinedRequestsAnsweredInOrder) {
-  std::string out = raw(
-      "GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /hello/b HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /hello/c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string out =
+      raw("GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\n"
+          "GET /hello/b HTTP/1.1\r\nHost: x\r\n\r\n"
+          "GET /hello/c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   auto a = out.find("hi a"), b = out.find("hi b"), c = out.find("hi c");
   ASSERT_NE(a, std::string::npos);
   ASSERT_NE(b, std::string::npos);
@@ -146,7 +150,8 @@ TEST_F(ServerTest, IdleConnectionIsClosedAfterTimeout) {
 }
 
 TEST_F(ServerTest, ConnectionReuseByClient) {
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(client_.get(base_ + "/hello/x").status, 200);
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(client_.get(base_ + "/hello/x").status, 200);
 }
 
 TEST_F(ServerTest, GracefulShutdownFinishesInFlightRequest) {
@@ -154,7 +159,8 @@ TEST_F(ServerTest, GracefulShutdownFinishesInFlightRequest) {
     Client c;
     return c.get(base_ + "/slow");
   });
-  while (!slow_started_) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (!slow_started_)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   server_->stop();
   auto res = pending.get();
   EXPECT_EQ(res.status, 200);
@@ -167,10 +173,12 @@ TEST_F(ServerTest, GracefulShutdownFinishesInFlightRequest) {
 
 TEST(Client, TimesOutAndRefusesBadUrls) {
   Router router;
-  router.add("GET", "/sleep", [](Request&) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    return Response::text(200, "late");
-  }, {.access = Access::open});
+  router.add("GET", "/sleep",
+             [](Request&) {
+               std::this_thread::sleep_for(std::chrono::milliseconds(300));
+               return Response::text(200, "late");
+             },
+             {.access = Access::open});
   Server server(ServerOptions{}, router);
   auto port = server.start();
   Client client(ClientOptions{.request_timeout = std::chrono::milliseconds(100), .max_retries = 0});
@@ -194,13 +202,17 @@ TEST(Client, TimesOutAndRefusesBadUrls) {
 TEST(Client, RetriesIdempotentRequestsOn503) {
   std::atomic<int> calls{0};
   Router router;
-  router.add("GET", "/flaky", [&](Request&) {
-    return ++calls < 3 ? Response::text(503, "busy") : Response::text(200, "ok");
-  }, {.access = Access::open});
-  router.add("POST", "/flaky-post", [&](Request&) {
-    ++calls;
-    return Response::text(503, "busy");
-  }, {.access = Access::open});
+  router.add("GET", "/flaky",
+             [&](Request&) {
+               return ++calls < 3 ? Response::text(503, "busy") : Response::text(200, "ok");
+             },
+             {.access = Access::open});
+  router.add("POST", "/flaky-post",
+             [&](Request&) {
+               ++calls;
+               return Response::text(503, "busy");
+             },
+             {.access = Access::open});
   Server server(ServerOptions{}, router);
   auto base = "http://127.0.0.1:" + std::to_string(server.start());
   Client client(ClientOptions{.backoff = std::chrono::milliseconds(5)});

@@ -1,5 +1,8 @@
 #include "kx/json/json.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
@@ -24,8 +27,8 @@ struct DepthLimitedHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Dep
   }
 };
 
-constexpr unsigned kParseFlags = rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseStopWhenDoneFlag;
+constexpr unsigned kParseFlags =
+    rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag;
 
 }  // namespace
 
@@ -66,7 +69,8 @@ std::string to_string(const Value& value) {
 
 FieldReader::FieldReader(const Value& root, std::string prefix)
     : root_(root), prefix_(std::move(prefix)) {
-  if (!root_.IsObject()) add_error("", "muss ein JSON-Objekt sein");
+  if (!root_.IsObject())
+    add_error("", "muss ein JSON-Objekt sein");
 }
 
 std::string FieldReader::path(const char* name) const {
@@ -78,10 +82,12 @@ void FieldReader::add_error(std::string field, std::string message) {
 }
 
 const Value* FieldReader::member(const char* name, bool required) {
-  if (!root_.IsObject()) return nullptr;
+  if (!root_.IsObject())
+    return nullptr;
   auto it = root_.FindMember(name);
   if (it == root_.MemberEnd() || it->value.IsNull()) {
-    if (required) add_error(path(name), "ist erforderlich");
+    if (required)
+      add_error(path(name), "ist erforderlich");
     return nullptr;
   }
   return &it->value;
@@ -91,14 +97,16 @@ std::string FieldReader::required_string(const char* name, std::size_t max_len) 
   auto v = optional_string(name, max_len);
   if (!v && root_.IsObject()) {
     auto it = root_.FindMember(name);
-    if (it == root_.MemberEnd() || it->value.IsNull()) add_error(path(name), "ist erforderlich");
+    if (it == root_.MemberEnd() || it->value.IsNull())
+      add_error(path(name), "ist erforderlich");
   }
   return v.value_or(std::string());
 }
 
 std::optional<std::string> FieldReader::optional_string(const char* name, std::size_t max_len) {
   const Value* v = member(name, false);
-  if (!v) return std::nullopt;
+  if (!v)
+    return std::nullopt;
   if (!v->IsString()) {
     add_error(path(name), "muss ein Text sein");
     return std::nullopt;
@@ -112,7 +120,8 @@ std::optional<std::string> FieldReader::optional_string(const char* name, std::s
 
 std::int64_t FieldReader::required_int(const char* name) {
   const Value* v = member(name, true);
-  if (!v) return 0;
+  if (!v)
+    return 0;
   if (!v->IsInt64()) {
     add_error(path(name), "muss eine ganze Zahl sein");
     return 0;
@@ -122,7 +131,8 @@ std::int64_t FieldReader::required_int(const char* name) {
 
 std::optional<std::int64_t> FieldReader::optional_int(const char* name) {
   const Value* v = member(name, false);
-  if (!v) return std::nullopt;
+  if (!v)
+    return std::nullopt;
   if (!v->IsInt64()) {
     add_error(path(name), "muss eine ganze Zahl sein");
     return std::nullopt;
@@ -132,7 +142,8 @@ std::optional<std::int64_t> FieldReader::optional_int(const char* name) {
 
 bool FieldReader::required_bool(const char* name) {
   const Value* v = member(name, true);
-  if (!v) return false;
+  if (!v)
+    return false;
   if (!v->IsBool()) {
     add_error(path(name), "muss true oder false sein");
     return false;
@@ -142,7 +153,8 @@ bool FieldReader::required_bool(const char* name) {
 
 std::optional<bool> FieldReader::optional_bool(const char* name) {
   const Value* v = member(name, false);
-  if (!v) return std::nullopt;
+  if (!v)
+    return std::nullopt;
   if (!v->IsBool()) {
     add_error(path(name), "muss true oder false sein");
     return std::nullopt;
@@ -168,28 +180,46 @@ const Value* FieldReader::optional_array(const char* name) {
   return v;
 }
 
+std::string utc_timestamp(std::chrono::system_clock::time_point time) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
 std::string get_string(const Value& obj, const char* name, std::string fallback) {
   return get_optional_string(obj, name).value_or(std::move(fallback));
 }
 
 std::optional<std::string> get_optional_string(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return std::nullopt;
+  if (!obj.IsObject())
+    return std::nullopt;
   auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return std::nullopt;
+  if (it == obj.MemberEnd() || !it->value.IsString())
+    return std::nullopt;
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
 std::int64_t get_int(const Value& obj, const char* name, std::int64_t fallback) {
-  if (!obj.IsObject()) return fallback;
+  if (!obj.IsObject())
+    return fallback;
   auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || !it->value.IsInt64()) return fallback;
+  if (it == obj.MemberEnd() || !it->value.IsInt64())
+    return fallback;
   return it->value.GetInt64();
 }
 
 bool get_bool(const Value& obj, const char* name, bool fallback) {
-  if (!obj.IsObject()) return fallback;
+  if (!obj.IsObject())
+    return fallback;
   auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || !it->value.IsBool()) return fallback;
+  if (it == obj.MemberEnd() || !it->value.IsBool())
+    return fallback;
   return it->value.GetBool();
 }
 

@@ -41,15 +41,7 @@ class JsonFormatter final : public spdlog::formatter {
   explicit JsonFormatter(std::string service) : service_(std::move(service)) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    using namespace std::chrono;
-    auto ms = duration_cast<milliseconds>(msg.time.time_since_epoch()).count();
-    std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char ts[64];
-    std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(ms % 1000));
+    std::string ts = json::utc_timestamp(msg.time);
     std::string head = std::string("{\"ts\":\"") + ts + "\",\"level\":\"" + level_name(msg.level) +
                        "\",\"service\":\"" + service_ + "\",";
     dest.append(head.data(), head.data() + head.size());
@@ -84,13 +76,15 @@ spdlog::level::level_enum to_spd(Level level) {
 }  // namespace
 
 bool is_secret_key(std::string_view key) {
-  static const char* const kMarkers[] = {"password", "passwd", "secret",    "token",
-                                         "cookie",   "authorization", "signature",
-                                         "api_key",  "apikey", "private", "credential"};
+  static const char* const kMarkers[] = {"password", "passwd",        "secret",    "token",
+                                         "cookie",   "authorization", "signature", "api_key",
+                                         "apikey",   "private",       "credential"};
   std::string k = lower(key);
-  if (k == "key" || (k.size() > 4 && k.compare(k.size() - 4, 4, "_key") == 0)) return true;
+  if (k == "key" || (k.size() > 4 && k.compare(k.size() - 4, 4, "_key") == 0))
+    return true;
   for (const char* m : kMarkers) {
-    if (k.find(m) != std::string::npos) return true;
+    if (k.find(m) != std::string::npos)
+      return true;
   }
   return false;
 }
@@ -98,10 +92,9 @@ bool is_secret_key(std::string_view key) {
 std::string scrub(std::string_view text) {
   static const std::regex kPatterns[] = {
       std::regex(R"((bearer|basic)\s+[A-Za-z0-9._~+/=-]+)", std::regex::icase),
-      std::regex(
-          R"(((password|passwd|secret|token|api[_-]?key|cookie|signature|authorization)"
-          R"([A-Za-z_-]*)\s*[=:]\s*)("[^"]*"|[^\s,;&]+))",
-          std::regex::icase),
+      std::regex(R"(((password|passwd|secret|token|api[_-]?key|cookie|signature|authorization)"
+                 R"([A-Za-z_-]*)\s*[=:]\s*)("[^"]*"|[^\s,;&]+))",
+                 std::regex::icase),
       std::regex(R"(\$argon2(id|i|d)\$[^\s"]+)"),
       std::regex(R"((sk|rk|whsec)_(live|test)?_?[A-Za-z0-9]{6,})"),
   };
@@ -150,7 +143,8 @@ void init(std::string service, std::string_view level) {
 void log(Level level, std::string_view msg, Fields fields) {
   auto* logger = spdlog::default_logger_raw();
   auto spd = to_spd(level);
-  if (!logger->should_log(spd)) return;
+  if (!logger->should_log(spd))
+    return;
   std::string body = format_fields(msg, fields);
   // Strip the braces: the formatter wraps the fields together with ts, level and service.
   logger->log(spd, std::string_view(body).substr(1, body.size() - 2));

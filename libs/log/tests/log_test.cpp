@@ -9,11 +9,11 @@ namespace {
 
 TEST(Log, SecretFieldsAreRedacted) {
   std::string line = format_fields("login", {{"password", "hunter2"},
-                                            {"session_token", "abc"},
-                                            {"Cookie", "kx_session=zzz"},
-                                            {"stripe_secret_key", "sk_test_1"},
-                                            {"user_id", "u1"},
-                                            {"status", 401}});
+                                             {"session_token", "abc"},
+                                             {"Cookie", "kx_session=zzz"},
+                                             {"stripe_secret_key", "sk_test_1"},
+                                             {"user_id", "u1"},
+                                             {"status", 401}});
   auto doc = json::parse(line);
   EXPECT_STREQ(doc["password"].GetString(), "[redacted]");
   EXPECT_STREQ(doc["session_token"].GetString(), "[redacted]");
@@ -25,8 +25,9 @@ TEST(Log, SecretFieldsAreRedacted) {
 }
 
 TEST(Log, FreeTextIsScrubbed) {
-  std::string s = scrub("call failed: Authorization: Bearer abc.def-ghi password=hunter2 "
-                        "token: \"t0k\" key sk_live_ABCDEFGH hash $argon2id$v=19$m=1$x$y");
+  std::string s = scrub(
+      "call failed: Authorization: Bearer abc.def-ghi password=hunter2 "
+      "token: \"t0k\" key sk_live_ABCDEFGH hash $argon2id$v=19$m=1$x$y");
   for (const char* secret : {"abc.def-ghi", "hunter2", "t0k", "sk_live_ABCDEFGH", "$argon2id"}) {
     EXPECT_EQ(s.find(secret), std::string::npos) << secret << " leaked in " << s;
   }

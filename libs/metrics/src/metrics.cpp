@@ -16,7 +16,8 @@ void atomic_add(std::atomic<double>& target, double v) {
 std::string escape_label(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\\' || c == '"')
+      out += '\\';
     if (c == '\n') {
       out += "\\n";
       continue;
@@ -27,35 +28,41 @@ std::string escape_label(const std::string& v) {
 }
 
 std::string render_labels(const Labels& labels, const std::string& extra = {}) {
-  if (labels.empty() && extra.empty()) return {};
+  if (labels.empty() && extra.empty())
+    return {};
   std::string out = "{";
   bool first = true;
   for (const auto& [k, v] : labels) {
-    if (!first) out += ',';
+    if (!first)
+      out += ',';
     first = false;
     out += k + "=\"" + escape_label(v) + "\"";
   }
-  if (!extra.empty()) out += (first ? "" : ",") + extra;
+  if (!extra.empty())
+    out += (first ? "" : ",") + extra;
   return out + "}";
 }
 
 std::string number(double v) {
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (std::isinf(v))
+    return v > 0 ? "+Inf" : "-Inf";
   std::ostringstream os;
   os.precision(12);
   os << v;
   return os.str();
 }
 
-
 }  // namespace
 
 void Counter::inc(double v) {
-  if (v < 0) throw std::invalid_argument("counter increments must not be negative");
+  if (v < 0)
+    throw std::invalid_argument("counter increments must not be negative");
   atomic_add(value_, v);
 }
 
-void Gauge::add(double v) { atomic_add(value_, v); }
+void Gauge::add(double v) {
+  atomic_add(value_, v);
+}
 
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)),
@@ -63,7 +70,8 @@ Histogram::Histogram(std::vector<double> bounds)
 
 void Histogram::observe(double v) {
   for (std::size_t i = 0; i < bounds_.size(); ++i) {
-    if (v <= bounds_[i]) buckets_[i].fetch_add(1, std::memory_order_relaxed);
+    if (v <= bounds_[i])
+      buckets_[i].fetch_add(1, std::memory_order_relaxed);
   }
   count_.fetch_add(1, std::memory_order_relaxed);
   atomic_add(sum_, v);
@@ -90,18 +98,19 @@ Registry::Family& Registry::family(const std::string& name, const std::string& h
   return f;
 }
 
-Counter& Registry::counter(const std::string& name, const std::string& help,
-                           const Labels& labels) {
+Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
   auto& slot = family(name, help, "counter").counters[render_labels(labels)];
-  if (!slot) slot = std::make_unique<Counter>();
+  if (!slot)
+    slot = std::make_unique<Counter>();
   return *slot;
 }
 
 Gauge& Registry::gauge(const std::string& name, const std::string& help, const Labels& labels) {
   std::lock_guard lock(mutex_);
   auto& slot = family(name, help, "gauge").gauges[render_labels(labels)];
-  if (!slot) slot = std::make_unique<Gauge>();
+  if (!slot)
+    slot = std::make_unique<Gauge>();
   return *slot;
 }
 
@@ -109,7 +118,8 @@ Histogram& Registry::histogram(const std::string& name, const std::string& help,
                                const Labels& labels, std::vector<double> bounds) {
   std::lock_guard lock(mutex_);
   auto& slot = family(name, help, "histogram").histograms[render_labels(labels)];
-  if (!slot) slot = std::make_unique<Histogram>(std::move(bounds));
+  if (!slot)
+    slot = std::make_unique<Histogram>(std::move(bounds));
   return *slot;
 }
 
@@ -118,8 +128,10 @@ std::string Registry::render() const {
   std::string out;
   for (const auto& [name, f] : families_) {
     out += "# HELP " + name + " " + f.help + "\n# TYPE " + name + " " + f.type + "\n";
-    for (const auto& [labels, c] : f.counters) out += name + labels + " " + number(c->value()) + "\n";
-    for (const auto& [labels, g] : f.gauges) out += name + labels + " " + number(g->value()) + "\n";
+    for (const auto& [labels, c] : f.counters)
+      out += name + labels + " " + number(c->value()) + "\n";
+    for (const auto& [labels, g] : f.gauges)
+      out += name + labels + " " + number(g->value()) + "\n";
     for (const auto& [labels, h] : f.histograms) {
       // Re-open the rendered label set to append "le".
       std::string inner = labels.empty() ? "" : labels.substr(1, labels.size() - 2);

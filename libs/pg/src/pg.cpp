@@ -25,7 +25,8 @@ Pool::Lease::Lease(Pool& pool, std::unique_ptr<pqxx::connection> conn)
     : pool_(&pool), conn_(std::move(conn)) {}
 
 Pool::Lease::~Lease() {
-  if (conn_) pool_->give_back(std::move(conn_), discard_);
+  if (conn_)
+    pool_->give_back(std::move(conn_), discard_);
 }
 
 Pool::Pool(PoolOptions options) : options_(std::move(options)) {}

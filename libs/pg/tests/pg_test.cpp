@@ -21,9 +21,8 @@ TEST(Pool, RunsTransactionsAndRollsBackOnError) {
                           tx.exec("INSERT INTO items VALUES (1)");  // duplicate key
                         }),
                pqxx::unique_violation);
-  auto count = transact(pool, [](pqxx::work& tx) {
-    return tx.exec1("SELECT count(*) FROM items")[0].as<int>();
-  });
+  auto count = transact(
+      pool, [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM items")[0].as<int>(); });
   EXPECT_EQ(count, 1);  // the failed transaction left nothing behind
   std::string reason;
   EXPECT_TRUE(pool.ping(reason));
@@ -68,14 +67,14 @@ TEST(Migrate, AppliesOnceInOrderUnderConcurrency) {
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(applied, 2u);
   Pool pool(schema.pool_options(1));
   EXPECT_EQ(migrate(pool, migrations), 0u);
-  auto rows = transact(pool, [](pqxx::work& tx) {
-    return tx.exec1("SELECT count(*) FROM things")[0].as<int>();
-  });
+  auto rows = transact(
+      pool, [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM things")[0].as<int>(); });
   EXPECT_EQ(rows, 2);
 }
 

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "kx/http/error.hpp"
 #include "kx/log/log.hpp"
 
 namespace kx::service {
@@ -12,7 +13,8 @@ namespace kx::service {
 std::vector<pg::Migration> to_migrations(
     const std::vector<std::pair<std::string, std::string>>& files) {
   std::vector<pg::Migration> out;
-  for (const auto& [name, sql] : files) out.push_back({name, sql});
+  for (const auto& [name, sql] : files)
+    out.push_back({name, sql});
   return out;
 }
 
@@ -20,13 +22,14 @@ Runtime::Runtime(std::string name, Needs needs) : name_(std::move(name)), needs_
   log_level_ = env_.one_of("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   server_options_.service_name = name_;
   server_options_.host = env_.optional("SERVICE_HOST", "127.0.0.1");
-  server_options_.port = static_cast<std::uint16_t>(env_.required_integer("SERVICE_PORT", 1, 65535));
+  server_options_.port =
+      static_cast<std::uint16_t>(env_.required_integer("SERVICE_PORT", 1, 65535));
   server_options_.worker_threads =
       static_cast<std::size_t>(env_.integer("HTTP_WORKER_THREADS", 16, 1, 256));
   server_options_.identity.emplace(env_.secret("INTERNAL_SECRET", 32));
   kafka_.bootstrap = env_.required("KAFKA_BOOTSTRAP");
-  kafka_.session_timeout = std::chrono::milliseconds(
-      env_.integer("KAFKA_SESSION_TIMEOUT_MS", 10'000, 1'000, 3'600'000));
+  kafka_.session_timeout =
+      std::chrono::milliseconds(env_.integer("KAFKA_SESSION_TIMEOUT_MS", 10'000, 1'000, 3'600'000));
   if (needs_.database) {
     database_url_ = env_.secret("DATABASE_URL", 10);
     pool_size_ = static_cast<std::size_t>(env_.integer("DATABASE_POOL_SIZE", 16, 1, 200));
@@ -44,13 +47,15 @@ void Runtime::open(const std::vector<pg::Migration>& service_migrations) {
   }
   log::init(name_, log_level_);
   probe_ = std::make_unique<events::BrokerProbe>(kafka_.bootstrap);
-  if (!needs_.database) return;
+  if (!needs_.database)
+    return;
 
   pg::PoolOptions po;
   po.uri = database_url_;
   po.schema = name_;
   for (auto& c : po.schema) {
-    if (c == '-') c = '_';
+    if (c == '-')
+      c = '_';
   }
   po.size = pool_size_;
   po.application_name = name_;
@@ -76,7 +81,8 @@ void Runtime::open(const std::vector<pg::Migration>& service_migrations) {
 }
 
 pg::Pool& Runtime::db() {
-  if (!pool_) throw std::logic_error("Runtime::db() before open() or without a database");
+  if (!pool_)
+    throw std::logic_error("Runtime::db() before open() or without a database");
   return *pool_;
 }
 
@@ -107,7 +113,8 @@ int Runtime::run() {
   auto last_reason = std::make_shared<std::string>();
   server_options_.readiness = [this, cache_mutex, last_check, last_broker_ok,
                                last_reason](std::string& reason) {
-    if (pool_ && !pool_->ping(reason)) return false;
+    if (pool_ && !pool_->ping(reason))
+      return false;
     std::lock_guard lock(*cache_mutex);
     auto now = std::chrono::steady_clock::now();
     if (now - *last_check > std::chrono::seconds(1)) {
@@ -115,9 +122,27 @@ int Runtime::run() {
       last_reason->clear();
       *last_broker_ok = probe_->reachable(std::chrono::milliseconds(1500), *last_reason);
     }
-    if (!*last_broker_ok) reason = *last_reason;
+    if (!*last_broker_ok)
+      reason = *last_reason;
     return *last_broker_ok;
   };
+
+  // A database that is away or saturated is a temporary condition, not a bug: 503 everywhere.
+  router_.wrap([](http::Handler inner) -> http::Handler {
+    return [inner = std::move(inner)](http::Request& req) {
+      try {
+        return inner(req);
+      } catch (const pg::PoolTimeout&) {
+        throw http::Error::unavailable();
+      } catch (const http::Error&) {
+        throw;
+      } catch (const std::exception& e) {
+        if (pg::is_connection_error(e))
+          throw http::Error::unavailable();
+        throw;
+      }
+    };
+  });
 
   std::unique_ptr<events::OutboxRelay> relay;
   int status = 0;
@@ -126,8 +151,10 @@ int Runtime::run() {
       relay = std::make_unique<events::OutboxRelay>(*pool_, kafka_);
       relay->start();
     }
-    if (consumer_) consumer_->start();
-    if (plain_consumer_) plain_consumer_->start();
+    if (consumer_)
+      consumer_->start();
+    if (plain_consumer_)
+      plain_consumer_->start();
     http::Server server(server_options_, router_);
     server.run_until_signal();
   } catch (const std::exception& e) {
@@ -135,9 +162,12 @@ int Runtime::run() {
     status = 1;
   }
   // HTTP is drained; now stop taking events and flush what the relay holds.
-  if (plain_consumer_) plain_consumer_->stop();
-  if (consumer_) consumer_->stop();
-  if (relay) relay->stop();
+  if (plain_consumer_)
+    plain_consumer_->stop();
+  if (consumer_)
+    consumer_->stop();
+  if (relay)
+    relay->stop();
   log::info("stopped");
   return status;
 }

@@ -26,30 +26,6 @@ int usage() {
   return 2;
 }
 
-std::string updated_event(const User& u) {
-  json::Writer w;
-  w.begin_object()
-      .field("user_id", u.id)
-      .field("email", u.email)
-      .field("name", u.name)
-      .field("locale", u.locale)
-      .field("role", u.role)
-      .end_object();
-  return w.str();
-}
-
-std::string registered_event(const User& u) {
-  json::Writer w;
-  w.begin_object()
-      .field("user_id", u.id)
-      .field("email", u.email)
-      .field("name", u.name)
-      .field("locale", u.locale)
-      .field("registered_at", u.created_at)
-      .end_object();
-  return w.str();
-}
-
 }  // namespace
 
 namespace {
@@ -59,11 +35,15 @@ int run(int argc, char** argv) {
   std::string email_raw, name;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--email") email_raw = argv[i + 1];
-    else if (flag == "--name") name = argv[i + 1];
-    else return usage();
+    if (flag == "--email")
+      email_raw = argv[i + 1];
+    else if (flag == "--name")
+      name = argv[i + 1];
+    else
+      return usage();
   }
-  if ((command != "create-admin" && command != "promote") || email_raw.empty()) return usage();
+  if ((command != "create-admin" && command != "promote") || email_raw.empty())
+    return usage();
   auto email = normalize_email(email_raw);
   if (!email) {
     std::fprintf(stderr, "not a valid e-mail address: %s\n", email_raw.c_str());
@@ -79,14 +59,16 @@ int run(int argc, char** argv) {
   }
   pg::Pool pool({.uri = url, .schema = "auth", .size = 1});
   auto migrations = events::migrations();
-  for (auto& m : service::to_migrations(kx_service_migration_files())) migrations.push_back(m);
+  for (auto& m : service::to_migrations(kx_service_migration_files()))
+    migrations.push_back(m);
   pg::migrate(pool, migrations);
   events::Outbox outbox(events::Schemas::embedded(), "auth");
 
   if (command == "promote") {
     auto user = pg::transact(pool, [&](pqxx::work& tx) {
       auto u = Users::set_role(tx, *email, "admin");
-      if (u) outbox.add(tx, "user.updated", u->id, u->id, updated_event(*u));
+      if (u)
+        outbox.add(tx, "user.updated", u->id, u->id, user_updated_event(*u));
       return u;
     });
     if (!user) {
@@ -102,7 +84,8 @@ int run(int argc, char** argv) {
   auto user = pg::transact(pool, [&](pqxx::work& tx) {
     auto u = Users::insert(tx, *email, name.empty() ? "Administrator" : name,
                            crypto::hash_password(password), "admin", "de");
-    if (u) outbox.add(tx, "user.registered", u->id, u->id, registered_event(*u));
+    if (u)
+      outbox.add(tx, "user.registered", u->id, u->id, user_registered_event(*u));
     return u;
   });
   if (!user) {
@@ -111,8 +94,7 @@ int run(int argc, char** argv) {
     return 1;
   }
   std::printf("admin created: %s\none-time password (shown only now; keep it safe): %s\n",
-              email->c_str(),
-              password.c_str());
+              email->c_str(), password.c_str());
   return 0;
 }
 

@@ -18,18 +18,6 @@ using http::Response;
 constexpr std::size_t kAuthBodyLimit = 16 * 1024;
 const char* const kInvalidCredentials = "E-Mail-Adresse oder Passwort ist falsch.";
 
-std::string registered_event(const User& u) {
-  json::Writer w;
-  w.begin_object()
-      .field("user_id", u.id)
-      .field("email", u.email)
-      .field("name", u.name)
-      .field("locale", u.locale)
-      .field("registered_at", u.created_at)
-      .end_object();
-  return w.str();
-}
-
 std::string revoked_event(const SessionInfo& s, const std::string& reason) {
   json::Writer w;
   w.begin_object()
@@ -54,7 +42,8 @@ std::string user_envelope(const User& u, const std::optional<PasswordStrength>& 
 std::string escape_like(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    if (c == '%' || c == '_' || c == '\\')
+      out += '\\';
     out += c;
   }
   return out;
@@ -99,11 +88,14 @@ Response AuthApi::register_user(Request& req) {
   auto name = in.optional_string("name", 100).value_or("");
   auto locale = in.optional_string("locale", 2).value_or("de");
   auto email = normalize_email(email_raw);
-  if (!email_raw.empty() && !email) in.add_error("email", "ist keine gültige E-Mail-Adresse");
-  if (locale != "de" && locale != "en") in.add_error("locale", "muss \"de\" oder \"en\" sein");
+  if (!email_raw.empty() && !email)
+    in.add_error("email", "ist keine gültige E-Mail-Adresse");
+  if (locale != "de" && locale != "en")
+    in.add_error("locale", "muss \"de\" oder \"en\" sein");
   PasswordStrength strength = check_password(password, email.value_or(""));
   if (!password.empty()) {
-    for (const auto& p : strength.problems) in.add_error("password", p);
+    for (const auto& p : strength.problems)
+      in.add_error("password", p);
   }
   http::require_valid(in);
 
@@ -114,10 +106,11 @@ Response AuthApi::register_user(Request& req) {
   };
   auto created = pg::transact(db_, [&](pqxx::work& tx) -> std::optional<Created> {
     auto user = Users::insert(tx, *email, name, hash, "user", locale);
-    if (!user) return std::nullopt;
+    if (!user)
+      return std::nullopt;
     auto session = Users::create_session(tx, user->id, settings_.session_ttl, req.remote_address,
                                          std::string(req.header("User-Agent").value_or("")));
-    outbox_.add(tx, "user.registered", user->id, user->id, registered_event(*user));
+    outbox_.add(tx, "user.registered", user->id, user->id, user_registered_event(*user));
     return Created{*user, session};
   });
   if (!created) {
@@ -148,8 +141,9 @@ Response AuthApi::login(Request& req) {
     throw Error(401, "invalid_credentials", kInvalidCredentials);
   }
   if (user->status != "active") {
-    throw Error(403, "account_inactive",
-                "Dieses Konto ist gesperrt oder deaktiviert. Bitte wenden Sie sich an den Support.");
+    throw Error(
+        403, "account_inactive",
+        "Dieses Konto ist gesperrt oder deaktiviert. Bitte wenden Sie sich an den Support.");
   }
   auto session = pg::transact(db_, [&](pqxx::work& tx) {
     if (crypto::password_needs_rehash(user->password_hash)) {
@@ -173,15 +167,17 @@ Response AuthApi::logout(Request& req) {
     });
   }
   auto res = Response::json(200, R"({"logged_out":true})");
-  res.headers.add("Set-Cookie", http::set_cookie_value(kSessionCookie, "",
-                                                       {.max_age_seconds = 0,
-                                                        .secure = settings_.cookie_secure}));
+  res.headers.add("Set-Cookie", http::set_cookie_value(
+                                    kSessionCookie, "",
+                                    {.max_age_seconds = 0, .secure = settings_.cookie_secure}));
   return res;
 }
 
 Response AuthApi::me(Request& req) {
-  auto user = pg::transact(db_, [&](pqxx::work& tx) { return Users::by_id(tx, req.identity.user_id); });
-  if (!user || user->status != "active") throw Error::unauthorized();
+  auto user =
+      pg::transact(db_, [&](pqxx::work& tx) { return Users::by_id(tx, req.identity.user_id); });
+  if (!user || user->status != "active")
+    throw Error::unauthorized();
   return Response::json(200, user_envelope(*user));
 }
 
@@ -191,7 +187,8 @@ Response AuthApi::resolve_session(Request& req) {
   auto token = in.required_string("token", 256);
   http::require_valid(in);
   auto session = pg::transact(db_, [&](pqxx::work& tx) { return Users::resolve(tx, token); });
-  if (!session) throw Error::not_found("Sitzung unbekannt oder abgelaufen.");
+  if (!session)
+    throw Error::not_found("Sitzung unbekannt oder abgelaufen.");
   json::Writer w;
   w.begin_object()
       .field("session_id", session->session_id)
@@ -208,11 +205,13 @@ Response AuthApi::list_users(Request& req) {
   json::FieldReader none(empty);
   auto number = [&](const char* name, int fallback, int min, int max) {
     auto v = req.query_param(name);
-    if (!v || v->empty()) return fallback;
+    if (!v || v->empty())
+      return fallback;
     try {
       std::size_t used = 0;
       int n = std::stoi(*v, &used);
-      if (used == v->size() && n >= min && n <= max) return n;
+      if (used == v->size() && n >= min && n <= max)
+        return n;
     } catch (const std::exception&) {
     }
     none.add_error(name, "muss eine Zahl zwischen " + std::to_string(min) + " und " +
@@ -224,8 +223,10 @@ Response AuthApi::list_users(Request& req) {
   http::require_valid(none);
   std::string q;
   if (auto raw = req.query_param("q")) {
-    if (raw->size() > 100) throw Error::bad_request("Der Suchbegriff ist zu lang.");
-    for (char c : *raw) q += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (raw->size() > 100)
+      throw Error::bad_request("Der Suchbegriff ist zu lang.");
+    for (char c : *raw)
+      q += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   std::string pattern = escape_like(q);
   auto [users, total] = pg::transact(db_, [&](pqxx::work& tx) {
@@ -233,7 +234,8 @@ Response AuthApi::list_users(Request& req) {
   });
   json::Writer w;
   w.begin_object().key("items").begin_array();
-  for (const auto& u : users) w.raw(user_json(u));
+  for (const auto& u : users)
+    w.raw(user_json(u));
   w.end_array().field("total", total).field("limit", limit).field("offset", offset).end_object();
   return Response::json(200, w.str());
 }

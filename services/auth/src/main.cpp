@@ -6,7 +6,8 @@
 std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
 
 int main(int argc, char** argv) {
-  if (argc > 1) return kx::auth::run_admin_command(argc, argv);
+  if (argc > 1)
+    return kx::auth::run_admin_command(argc, argv);
 
   kx::service::Runtime rt("auth");
   kx::auth::AuthSettings settings;

@@ -10,8 +10,8 @@
 namespace kx::auth {
 
 struct PasswordStrength {
-  int score = 0;      ///< 0 (very weak) .. 4 (very strong)
-  std::string label;  ///< German label for the UI
+  int score = 0;                      ///< 0 (very weak) .. 4 (very strong)
+  std::string label;                  ///< German label for the UI
   std::vector<std::string> problems;  ///< German sentences; empty when acceptable
   bool acceptable() const { return problems.empty(); }
 };

@@ -20,8 +20,9 @@ const std::string kUserByEmail =
 const std::string kUserById = std::string("SELECT ") + kUserColumns + " FROM users WHERE id = $1";
 constexpr const char* kUpdatePasswordHash =
     "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1";
-const std::string kSetRole = std::string(
-    "UPDATE users SET role = $2, updated_at = now() WHERE email_normalized = $1 RETURNING ") +
+const std::string kSetRole =
+    std::string(
+        "UPDATE users SET role = $2, updated_at = now() WHERE email_normalized = $1 RETURNING ") +
     kUserColumns;
 const std::string kListUsers = std::string("SELECT ") + kUserColumns + R"sql(
 FROM users WHERE ($1 = '' OR email_normalized LIKE '%' || $1 || '%' OR lower(name) LIKE '%' || $1 || '%')
@@ -51,7 +52,8 @@ User user_from(const pqxx::row& r) {
 }
 
 std::optional<User> first_user(const pqxx::result& res) {
-  if (res.empty()) return std::nullopt;
+  if (res.empty())
+    return std::nullopt;
   return user_from(res[0]);
 }
 
@@ -71,9 +73,33 @@ std::string user_json(const User& u) {
   return w.str();
 }
 
-std::optional<User> Users::insert(pqxx::work& tx, const std::string& email,
-                                  const std::string& name, const std::string& password_hash,
-                                  const std::string& role, const std::string& locale) {
+std::string user_registered_event(const User& u) {
+  json::Writer w;
+  w.begin_object()
+      .field("user_id", u.id)
+      .field("email", u.email)
+      .field("name", u.name)
+      .field("locale", u.locale)
+      .field("registered_at", u.created_at)
+      .end_object();
+  return w.str();
+}
+
+std::string user_updated_event(const User& u) {
+  json::Writer w;
+  w.begin_object()
+      .field("user_id", u.id)
+      .field("email", u.email)
+      .field("name", u.name)
+      .field("locale", u.locale)
+      .field("role", u.role)
+      .end_object();
+  return w.str();
+}
+
+std::optional<User> Users::insert(pqxx::work& tx, const std::string& email, const std::string& name,
+                                  const std::string& password_hash, const std::string& role,
+                                  const std::string& locale) {
   return first_user(tx.exec_params(kInsertUser, crypto::uuid_v7(), email, email, name,
                                    password_hash, role, locale));
 }
@@ -97,7 +123,8 @@ std::optional<User> Users::set_role(pqxx::work& tx, const std::string& normalize
 
 std::vector<User> Users::list(pqxx::work& tx, const std::string& query, int limit, int offset) {
   std::vector<User> out;
-  for (const auto& r : tx.exec_params(kListUsers, query, limit, offset)) out.push_back(user_from(r));
+  for (const auto& r : tx.exec_params(kListUsers, query, limit, offset))
+    out.push_back(user_from(r));
   return out;
 }
 
@@ -105,9 +132,8 @@ std::int64_t Users::count(pqxx::work& tx, const std::string& query) {
   return tx.exec_params1(kCountUsers, query)[0].as<std::int64_t>();
 }
 
-NewSession Users::create_session(pqxx::work& tx, const std::string& user_id,
-                                 std::chrono::hours ttl, const std::string& ip,
-                                 const std::string& user_agent) {
+NewSession Users::create_session(pqxx::work& tx, const std::string& user_id, std::chrono::hours ttl,
+                                 const std::string& ip, const std::string& user_agent) {
   NewSession s{crypto::uuid_v4(), crypto::random_token(32)};
   tx.exec_params(kInsertSession, s.id, user_id, crypto::sha256_hex(s.token),
                  static_cast<int>(ttl.count()), ip, user_agent.substr(0, 512));
@@ -116,7 +142,8 @@ NewSession Users::create_session(pqxx::work& tx, const std::string& user_id,
 
 std::optional<SessionInfo> Users::resolve(pqxx::work& tx, const std::string& token) {
   auto res = tx.exec_params(kResolveSession, crypto::sha256_hex(token));
-  if (res.empty()) return std::nullopt;
+  if (res.empty())
+    return std::nullopt;
   const auto& r = res[0];
   return SessionInfo{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
                      r[3].as<std::string>(), r[4].as<std::string>()};
@@ -125,7 +152,8 @@ std::optional<SessionInfo> Users::resolve(pqxx::work& tx, const std::string& tok
 std::optional<SessionInfo> Users::revoke(pqxx::work& tx, const std::string& token,
                                          const std::string& reason) {
   auto res = tx.exec_params(kRevokeSession, crypto::sha256_hex(token), reason);
-  if (res.empty()) return std::nullopt;
+  if (res.empty())
+    return std::nullopt;
   return SessionInfo{res[0][0].as<std::string>(), res[0][1].as<std::string>(), "", "", ""};
 }
 

@@ -23,6 +23,9 @@ struct User {
 
 /// The user as the API shows it (no password hash).
 std::string user_json(const User& user);
+/// Event data of user.registered and user.updated for this user.
+std::string user_registered_event(const User& user);
+std::string user_updated_event(const User& user);
 
 struct SessionInfo {
   std::string session_id;

@@ -22,7 +22,8 @@ class AuthApiTest : public ::testing::Test {
     auto options = schema_.pool_options();
     pool_ = std::make_unique<pg::Pool>(options);
     auto migrations = events::migrations();
-    for (auto& m : service::to_migrations(kx_service_migration_files())) migrations.push_back(m);
+    for (auto& m : service::to_migrations(kx_service_migration_files()))
+      migrations.push_back(m);
     pg::migrate(*pool_, migrations);
     outbox_ = std::make_unique<events::Outbox>(events::Schemas::embedded(), "auth");
     api_ = std::make_unique<AuthApi>(*pool_, *outbox_, AuthSettings{.cookie_secure = false});
@@ -36,10 +37,12 @@ class AuthApiTest : public ::testing::Test {
     req.method = method;
     req.target = path;
     req.path = path.substr(0, path.find('?'));
-    if (path.find('?') != std::string::npos) req.query = path.substr(path.find('?') + 1);
+    if (path.find('?') != std::string::npos)
+      req.query = path.substr(path.find('?') + 1);
     req.body = body;
     req.request_id = "req-1";
-    if (!cookie.empty()) req.headers.set("Cookie", std::string(kSessionCookie) + "=" + cookie);
+    if (!cookie.empty())
+      req.headers.set("Cookie", std::string(kSessionCookie) + "=" + cookie);
     server_options_.identity->sign(req.headers, who, method, path, req.request_id);
     return http::dispatch(router_, server_options_, req);
   }
@@ -53,7 +56,8 @@ class AuthApiTest : public ::testing::Test {
     return json::parse(res.body)["error"]["code"].GetString();
   }
   std::int64_t count(const std::string& sql) {
-    return pg::transact(*pool_, [&](pqxx::work& tx) { return tx.exec1(sql)[0].as<std::int64_t>(); });
+    return pg::transact(*pool_,
+                        [&](pqxx::work& tx) { return tx.exec1(sql)[0].as<std::int64_t>(); });
   }
 
   pg::testing::ScratchSchema schema_{"auth"};
@@ -65,7 +69,8 @@ class AuthApiTest : public ::testing::Test {
   const http::Identity gateway_{"", "service:gateway"};
 };
 
-const char* kAnna = R"({"email":"Anna@Salon-Beispiel.de","password":"Sonnenblume-7-Fenster","name":"Anna"})";
+const char* kAnna =
+    R"({"email":"Anna@Salon-Beispiel.de","password":"Sonnenblume-7-Fenster","name":"Anna"})";
 
 TEST_F(AuthApiTest, RegisterCreatesUserSessionAndEvent) {
   auto res = call("POST", "/api/auth/register", kAnna);
@@ -83,9 +88,13 @@ TEST_F(AuthApiTest, RegisterCreatesUserSessionAndEvent) {
   EXPECT_EQ(count("SELECT count(*) FROM sessions WHERE token_hash = '" + token + "'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM sessions"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE topic = 'user.registered'"), 1);
-  EXPECT_EQ(count("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$v=19$m=19456,t=2,p=1$%'"), 1);
+  EXPECT_EQ(
+      count(
+          "SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$v=19$m=19456,t=2,p=1$%'"),
+      1);
 
-  auto resolved = call("POST", "/internal/sessions/resolve", R"({"token":")" + token + "\"}", gateway_);
+  auto resolved =
+      call("POST", "/internal/sessions/resolve", R"({"token":")" + token + "\"}", gateway_);
   ASSERT_EQ(resolved.status, 200) << resolved.body;
   auto me_id = std::string(json::parse(resolved.body)["user_id"].GetString());
   auto me = call("GET", "/api/auth/me", "", {me_id, "user"});
@@ -104,8 +113,10 @@ TEST_F(AuthApiTest, DuplicateEmailIsConflictAndChangesNothing) {
 
 TEST_F(AuthApiTest, LoginFailuresLookTheSame) {
   ASSERT_EQ(call("POST", "/api/auth/register", kAnna).status, 201);
-  auto wrong = call("POST", "/api/auth/login", R"({"email":"anna@salon-beispiel.de","password":"falsch-falsch"})");
-  auto unknown = call("POST", "/api/auth/login", R"({"email":"nobody@salon-beispiel.de","password":"falsch-falsch"})");
+  auto wrong = call("POST", "/api/auth/login",
+                    R"({"email":"anna@salon-beispiel.de","password":"falsch-falsch"})");
+  auto unknown = call("POST", "/api/auth/login",
+                      R"({"email":"nobody@salon-beispiel.de","password":"falsch-falsch"})");
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(unknown.status, 401);
   auto strip_id = [](const std::string& body) {
@@ -113,7 +124,8 @@ TEST_F(AuthApiTest, LoginFailuresLookTheSame) {
     return std::string(doc["error"]["code"].GetString()) + doc["error"]["message"].GetString();
   };
   EXPECT_EQ(strip_id(wrong.body), strip_id(unknown.body));
-  auto ok = call("POST", "/api/auth/login", R"({"email":"ANNA@salon-beispiel.de","password":"Sonnenblume-7-Fenster"})");
+  auto ok = call("POST", "/api/auth/login",
+                 R"({"email":"ANNA@salon-beispiel.de","password":"Sonnenblume-7-Fenster"})");
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(count("SELECT count(*) FROM sessions"), 2);
 }
@@ -122,8 +134,11 @@ TEST_F(AuthApiTest, LogoutRevokesAndPublishes) {
   auto token = token_of(call("POST", "/api/auth/register", kAnna));
   auto res = call("POST", "/api/auth/logout", "", {}, token);
   EXPECT_EQ(res.status, 200);
-  EXPECT_NE(std::string(res.headers.get("Set-Cookie").value_or("")).find("Max-Age=0"), std::string::npos);
-  EXPECT_EQ(call("POST", "/internal/sessions/resolve", R"({"token":")" + token + "\"}", gateway_).status, 404);
+  EXPECT_NE(std::string(res.headers.get("Set-Cookie").value_or("")).find("Max-Age=0"),
+            std::string::npos);
+  EXPECT_EQ(
+      call("POST", "/internal/sessions/resolve", R"({"token":")" + token + "\"}", gateway_).status,
+      404);
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE topic = 'session.revoked'"), 1);
   // A second logout is harmless.
   EXPECT_EQ(call("POST", "/api/auth/logout", "", {}, token).status, 200);
@@ -133,8 +148,11 @@ TEST_F(AuthApiTest, LogoutRevokesAndPublishes) {
 TEST_F(AuthApiTest, SuspendedUsersCannotLogInOrUseSessions) {
   auto token = token_of(call("POST", "/api/auth/register", kAnna));
   pg::transact(*pool_, [](pqxx::work& tx) { tx.exec("UPDATE users SET status = 'suspended'"); });
-  EXPECT_EQ(call("POST", "/internal/sessions/resolve", R"({"token":")" + token + "\"}", gateway_).status, 404);
-  auto login = call("POST", "/api/auth/login", R"({"email":"anna@salon-beispiel.de","password":"Sonnenblume-7-Fenster"})");
+  EXPECT_EQ(
+      call("POST", "/internal/sessions/resolve", R"({"token":")" + token + "\"}", gateway_).status,
+      404);
+  auto login = call("POST", "/api/auth/login",
+                    R"({"email":"anna@salon-beispiel.de","password":"Sonnenblume-7-Fenster"})");
   EXPECT_EQ(login.status, 403);
 }
 
@@ -149,23 +167,27 @@ TEST_F(AuthApiTest, BadInputIsRejectedWithoutWrites) {
            {"[]", 422, "validation_failed"},
            {R"({"email":"x@y.de"})", 422, "validation_failed"},
            {R"({"email":42,"password":"Sonnenblume-7-Fenster"})", 422, "validation_failed"},
-           {R"({"email":"kein-email","password":"Sonnenblume-7-Fenster"})", 422, "validation_failed"},
+           {R"({"email":"kein-email","password":"Sonnenblume-7-Fenster"})", 422,
+            "validation_failed"},
            {R"({"email":"x@y.de","password":"kurz"})", 422, "validation_failed"},
-           {R"({"email":"x@y.de","password":"Sonnenblume-7-Fenster","locale":"fr"})", 422, "validation_failed"}}) {
+           {R"({"email":"x@y.de","password":"Sonnenblume-7-Fenster","locale":"fr"})", 422,
+            "validation_failed"}}) {
     auto res = call("POST", "/api/auth/register", c.body);
     EXPECT_EQ(res.status, c.status) << c.body << " -> " << res.body;
     EXPECT_EQ(code_of(res), c.code) << c.body;
   }
   EXPECT_EQ(count("SELECT count(*) FROM users"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM outbox"), 0);
-  auto detail = json::parse(call("POST", "/api/auth/register", R"({"email":"x@y.de","password":"kurz"})").body);
+  auto detail = json::parse(
+      call("POST", "/api/auth/register", R"({"email":"x@y.de","password":"kurz"})").body);
   EXPECT_STREQ(detail["error"]["details"][0]["field"].GetString(), "password");
 }
 
 TEST_F(AuthApiTest, AccessRules) {
   EXPECT_EQ(call("GET", "/api/auth/me", "").status, 401);
   EXPECT_EQ(call("GET", "/api/admin/users", "", {"u1", "user"}).status, 403);
-  EXPECT_EQ(call("POST", "/internal/sessions/resolve", R"({"token":"x"})", {"u1", "user"}).status, 403);
+  EXPECT_EQ(call("POST", "/internal/sessions/resolve", R"({"token":"x"})", {"u1", "user"}).status,
+            403);
   ASSERT_EQ(call("POST", "/api/auth/register", kAnna).status, 201);
   auto list = call("GET", "/api/admin/users?limit=10&q=ANNA", "", {"a1", "admin"});
   ASSERT_EQ(list.status, 200) << list.body;

@@ -18,7 +18,8 @@ bool Accounts::open(pqxx::work& tx, const std::string& user_id) {
 
 std::optional<Account> Accounts::find(pqxx::work& tx, const std::string& user_id) {
   auto res = tx.exec_params(kFindAccount, user_id);
-  if (res.empty()) return std::nullopt;
+  if (res.empty())
+    return std::nullopt;
   return Account{res[0][0].as<std::string>(), res[0][1].as<std::int64_t>(),
                  res[0][2].as<std::string>()};
 }

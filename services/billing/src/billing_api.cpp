@@ -15,11 +15,13 @@ void BillingApi::add_routes(http::Router& router) {
 void BillingApi::on_user_registered(const events::Event& event, pqxx::work& tx) {
   auto doc = json::parse(event.data);
   std::string user_id = json::get_string(doc, "user_id");
-  if (Accounts::open(tx, user_id)) log::info("account opened", {{"user_id", user_id}});
+  if (Accounts::open(tx, user_id))
+    log::info("account opened", {{"user_id", user_id}});
 }
 
 http::Response BillingApi::balance(http::Request& req) {
-  auto account = pg::transact(db_, [&](pqxx::work& tx) { return Accounts::find(tx, req.identity.user_id); });
+  auto account =
+      pg::transact(db_, [&](pqxx::work& tx) { return Accounts::find(tx, req.identity.user_id); });
   json::Writer w;
   w.begin_object()
       .field("balance_cents", account ? account->balance_cents : std::int64_t{0})

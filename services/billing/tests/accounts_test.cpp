@@ -15,12 +15,14 @@ TEST(Accounts, UserRegisteredOpensOneZeroBalanceAccount) {
   pg::testing::ScratchSchema schema("billing");
   pg::Pool pool(schema.pool_options());
   auto migrations = events::migrations();
-  for (auto& m : service::to_migrations(kx_service_migration_files())) migrations.push_back(m);
+  for (auto& m : service::to_migrations(kx_service_migration_files()))
+    migrations.push_back(m);
   pg::migrate(pool, migrations);
   events::Event e;
   e.id = "e1";
   e.type = "user.registered";
-  e.data = R"({"user_id":"u1","email":"a@b.de","name":"A","locale":"de","registered_at":"2026-11-21T10:00:00.000Z"})";
+  e.data =
+      R"({"user_id":"u1","email":"a@b.de","name":"A","locale":"de","registered_at":"2026-11-21T10:00:00.000Z"})";
   pg::transact(pool, [&](pqxx::work& tx) { BillingApi::on_user_registered(e, tx); });
   pg::transact(pool, [&](pqxx::work& tx) { BillingApi::on_user_registered(e, tx); });
   auto account = pg::transact(pool, [](pqxx::work& tx) { return Accounts::find(tx, "u1"); });

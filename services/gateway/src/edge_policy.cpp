@@ -12,15 +12,18 @@ bool is_state_changing(const std::string& method) {
 
 std::string origin_of(const std::string& url) {
   auto scheme = url.find("://");
-  if (scheme == std::string::npos) return {};
+  if (scheme == std::string::npos)
+    return {};
   auto end = url.find('/', scheme + 3);
   return url.substr(0, end);
 }
 
 std::optional<std::string> csrf_violation(const http::Request& req, const EdgeSettings& settings) {
-  if (!is_state_changing(req.method)) return std::nullopt;
+  if (!is_state_changing(req.method))
+    return std::nullopt;
   // Provider webhooks carry no cookies and are verified by signature in their service.
-  if (req.path.rfind("/webhooks/", 0) == 0) return std::nullopt;
+  if (req.path.rfind("/webhooks/", 0) == 0)
+    return std::nullopt;
   std::string origin;
   if (auto o = req.header("Origin")) {
     origin = std::string(*o);
@@ -32,11 +35,11 @@ std::optional<std::string> csrf_violation(const http::Request& req, const EdgeSe
     return std::string("Anfragen von dieser Herkunft sind nicht erlaubt.");
   }
   auto session = req.cookie(kSessionCookie);
-  if (!session || session->empty()) return std::nullopt;
+  if (!session || session->empty())
+    return std::nullopt;
   auto cookie = req.cookie(kCsrfCookie);
   auto header = req.header(kCsrfHeader);
-  if (!cookie || cookie->empty() || !header ||
-      !crypto::constant_time_equal(*cookie, *header)) {
+  if (!cookie || cookie->empty() || !header || !crypto::constant_time_equal(*cookie, *header)) {
     return std::string(
         "Sicherheitsprüfung fehlgeschlagen (CSRF). Bitte laden Sie die Seite neu und versuchen "
         "Sie es erneut.");
@@ -55,8 +58,10 @@ void apply_edge_headers(const http::Request& req, http::Response& res, const Edg
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
         "form-action 'self'; object-src 'none'");
-  if (s.secure_cookies) h.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-  if (req.path.rfind("/api/", 0) == 0 && !h.has("Cache-Control")) h.set("Cache-Control", "no-store");
+  if (s.secure_cookies)
+    h.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  if (req.path.rfind("/api/", 0) == 0 && !h.has("Cache-Control"))
+    h.set("Cache-Control", "no-store");
   if (!req.cookie(kCsrfCookie)) {
     h.add("Set-Cookie", http::set_cookie_value(kCsrfCookie, crypto::random_token(24),
                                                {.http_only = false, .secure = s.secure_cookies}));

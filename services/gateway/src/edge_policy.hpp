@@ -26,7 +26,8 @@ bool is_state_changing(const std::string& method);
 std::optional<std::string> csrf_violation(const http::Request& req, const EdgeSettings& settings);
 
 /// Adds the security headers, and a fresh kx_csrf cookie when the request carried none.
-void apply_edge_headers(const http::Request& req, http::Response& res, const EdgeSettings& settings);
+void apply_edge_headers(const http::Request& req, http::Response& res,
+                        const EdgeSettings& settings);
 
 /// The origin (scheme://host[:port]) of a URL such as a Referer.
 std::string origin_of(const std::string& url);

@@ -20,10 +20,11 @@ constexpr std::size_t kApiBody = 1024 * 1024;
 constexpr std::size_t kWebhookBody = 2 * 1024 * 1024;  // end-of-call reports carry transcripts
 
 bool is_hop_by_hop(std::string_view name) {
-  for (const char* h : {"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-                        "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Host",
-                        "Content-Length"}) {
-    if (http::iequals(name, h)) return true;
+  for (const char* h :
+       {"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE", "Trailer",
+        "Transfer-Encoding", "Upgrade", "Host", "Content-Length"}) {
+    if (http::iequals(name, h))
+      return true;
   }
   return false;
 }
@@ -31,28 +32,34 @@ bool is_hop_by_hop(std::string_view name) {
 // The session token is auth's business only; other services get the identity instead.
 std::string without_cookie(std::string_view header, std::string_view name) {
   std::string out;
-  while (!header.empty()) {
-    auto semi = header.find(';');
-    std::string_view part = header.substr(0, semi);
-    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.empty() || (part.substr(0, part.find('=')) == name)) continue;
-    if (!out.empty()) out += "; ";
-    out += part;
+  for (const auto& [k, v] : http::parse_cookies(header)) {
+    if (k == name)
+      continue;
+    if (!out.empty())
+      out += "; ";
+    out.append(k).append("=").append(v);
   }
   return out;
 }
 
 std::string content_type_for(const std::filesystem::path& p) {
   auto ext = p.extension().string();
-  if (ext == ".html") return "text/html; charset=utf-8";
-  if (ext == ".js") return "text/javascript; charset=utf-8";
-  if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".svg") return "image/svg+xml";
-  if (ext == ".png") return "image/png";
-  if (ext == ".ico") return "image/x-icon";
-  if (ext == ".json") return "application/json";
-  if (ext == ".woff2") return "font/woff2";
+  if (ext == ".html")
+    return "text/html; charset=utf-8";
+  if (ext == ".js")
+    return "text/javascript; charset=utf-8";
+  if (ext == ".css")
+    return "text/css; charset=utf-8";
+  if (ext == ".svg")
+    return "image/svg+xml";
+  if (ext == ".png")
+    return "image/png";
+  if (ext == ".ico")
+    return "image/x-icon";
+  if (ext == ".json")
+    return "application/json";
+  if (ext == ".woff2")
+    return "font/woff2";
   return "application/octet-stream";
 }
 
@@ -113,9 +120,11 @@ void Gateway::on_response(const Request& req, Response& res) const {
 
 http::Identity Gateway::identify(const Request& req) {
   auto token = req.cookie(kSessionCookie);
-  if (!token || token->empty() || token->size() > 256) return {};
+  if (!token || token->empty() || token->size() > 256)
+    return {};
   std::string key = crypto::sha256_hex(*token);
-  if (auto cached = cache_.get(key)) return *cached;
+  if (auto cached = cache_.get(key))
+    return *cached;
 
   json::Writer w;
   w.begin_object().field("token", *token).end_object();
@@ -154,16 +163,19 @@ Response Gateway::proxy(Request& req, const Upstream& up) {
   }
   http::Identity identity;
   // Provider webhooks never carry a user; the owning service verifies their signature.
-  if (req.path.rfind("/webhooks/", 0) != 0) identity = identify(req);
+  if (req.path.rfind("/webhooks/", 0) != 0)
+    identity = identify(req);
 
   http::ClientRequest call;
   call.method = req.method;
   call.url = settings_.service_urls.at(up.service) + req.target;
   for (const auto& [name, value] : req.headers.all()) {
-    if (is_hop_by_hop(name)) continue;
+    if (is_hop_by_hop(name))
+      continue;
     if (http::iequals(name, "Cookie") && up.service != "auth") {
       auto rest = without_cookie(value, kSessionCookie);
-      if (!rest.empty()) call.headers.add(name, rest);
+      if (!rest.empty())
+        call.headers.add(name, rest);
       continue;
     }
     call.headers.add(name, value);
@@ -179,9 +191,8 @@ Response Gateway::proxy(Request& req, const Upstream& up) {
   try {
     upstream = upstreams_.send(call);
   } catch (const http::ClientError& e) {
-    log::error("upstream failed", {{"request_id", req.request_id},
-                                   {"service", up.service},
-                                   {"error", e.what()}});
+    log::error("upstream failed",
+               {{"request_id", req.request_id}, {"service", up.service}, {"error", e.what()}});
     if (e.kind() == http::ClientError::Kind::timeout) {
       throw Error(504, "upstream_timeout", "Der Dienst hat nicht rechtzeitig geantwortet.");
     }
@@ -191,10 +202,12 @@ Response Gateway::proxy(Request& req, const Upstream& up) {
   res.status = upstream.status;
   res.body = std::move(upstream.body);
   for (const auto& [name, value] : upstream.headers.all()) {
-    if (!is_hop_by_hop(name) && !http::iequals(name, "X-Request-Id")) res.headers.add(name, value);
+    if (!is_hop_by_hop(name) && !http::iequals(name, "X-Request-Id"))
+      res.headers.add(name, value);
   }
   if (req.path == "/api/auth/logout" && upstream.status < 300) {
-    if (auto token = req.cookie(kSessionCookie)) cache_.erase(crypto::sha256_hex(*token));
+    if (auto token = req.cookie(kSessionCookie))
+      cache_.erase(crypto::sha256_hex(*token));
   }
   return res;
 }

@@ -18,9 +18,9 @@ namespace kx::gateway {
 
 /// A path prefix and the service that owns it.
 struct Upstream {
-  std::string prefix;   ///< e.g. "/api/calls"
-  std::string service;  ///< e.g. "telephony-webhook"
-  std::size_t max_body; ///< bytes accepted from clients
+  std::string prefix;    ///< e.g. "/api/calls"
+  std::string service;   ///< e.g. "telephony-webhook"
+  std::size_t max_body;  ///< bytes accepted from clients
 };
 
 /// The routing table: every public path prefix and its owner (documented in docs/api.md).

@@ -12,7 +12,8 @@ std::vector<std::string> split_list(const std::string& text) {
   std::string item;
   for (char c : text + ",") {
     if (c == ',') {
-      if (!item.empty()) out.push_back(item);
+      if (!item.empty())
+        out.push_back(item);
       item.clear();
     } else if (c != ' ') {
       item += c;
@@ -51,7 +52,8 @@ int main() {
     auto doc = kx::json::parse(e.data);
     gateway.sessions().drop_user(kx::json::get_string(doc, "user_id"));
   };
-  for (const char* type : {"session.revoked", "user.status_changed", "user.updated", "user.deleted"}) {
+  for (const char* type :
+       {"session.revoked", "user.status_changed", "user.updated", "user.deleted"}) {
     rt.consume_plain(type, drop_user, group);
   }
   return rt.run();

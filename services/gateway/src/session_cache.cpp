@@ -2,10 +2,12 @@
 
 namespace kx::gateway {
 
-std::optional<http::Identity> SessionCache::get(const std::string& token_hash, Clock::time_point now) {
+std::optional<http::Identity> SessionCache::get(const std::string& token_hash,
+                                                Clock::time_point now) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(token_hash);
-  if (it == entries_.end()) return std::nullopt;
+  if (it == entries_.end())
+    return std::nullopt;
   if (it->second.expires <= now) {
     entries_.erase(it);
     return std::nullopt;
@@ -19,7 +21,8 @@ void SessionCache::put(const std::string& token_hash, const http::Identity& iden
   if (entries_.size() >= max_entries_) {
     // Bounded memory under a flood of random cookies: drop expired entries, else start over.
     std::erase_if(entries_, [&](const auto& kv) { return kv.second.expires <= now; });
-    if (entries_.size() >= max_entries_) entries_.clear();
+    if (entries_.size() >= max_entries_)
+      entries_.clear();
   }
   entries_[token_hash] = Entry{identity, now + ttl_};
 }

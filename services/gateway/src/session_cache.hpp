@@ -20,7 +20,8 @@ class SessionCache {
       : ttl_(ttl), max_entries_(max_entries) {}
 
   /// The cached identity (user_id empty = no valid session), if fresh.
-  std::optional<http::Identity> get(const std::string& token_hash, Clock::time_point now = Clock::now());
+  std::optional<http::Identity> get(const std::string& token_hash,
+                                    Clock::time_point now = Clock::now());
   void put(const std::string& token_hash, const http::Identity& identity,
            Clock::time_point now = Clock::now());
   void erase(const std::string& token_hash);

@@ -9,7 +9,8 @@ http::Request request(std::string method, std::string path, std::string cookie =
   http::Request r;
   r.method = std::move(method);
   r.path = std::move(path);
-  if (!cookie.empty()) r.headers.set("Cookie", cookie);
+  if (!cookie.empty())
+    r.headers.set("Cookie", cookie);
   return r;
 }
 

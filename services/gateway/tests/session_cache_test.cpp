@@ -22,7 +22,8 @@ TEST(SessionCache, ExpiresAndDropsByUser) {
 
 TEST(SessionCache, StaysBounded) {
   SessionCache cache(std::chrono::milliseconds(1000), 10);
-  for (int i = 0; i < 100; ++i) cache.put("h" + std::to_string(i), {"u", "user"});
+  for (int i = 0; i < 100; ++i)
+    cache.put("h" + std::to_string(i), {"u", "user"});
   EXPECT_LE(cache.size(), 10u);
 }
 

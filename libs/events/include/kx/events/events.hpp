@@ -36,8 +36,8 @@ struct Event {
 std::vector<std::pair<std::string, std::string>> to_headers(const Event& event);
 /// Rebuilds an event from headers, key and value; throws std::invalid_argument naming the
 /// missing or malformed attribute.
-Event from_headers(const std::vector<std::pair<std::string, std::string>>& headers,
-                   std::string key, std::string value);
+Event from_headers(const std::vector<std::pair<std::string, std::string>>& headers, std::string key,
+                   std::string value);
 
 /// The current time as ISO-8601 UTC with milliseconds, e.g. 2026-11-21T10:00:00.123Z.
 std::string utc_now();
@@ -93,7 +93,7 @@ struct KafkaOptions {
 
 struct RelayOptions {
   std::size_t batch_size = 500;
-  std::chrono::milliseconds idle_wait{500};    ///< poll interval when no notification arrives
+  std::chrono::milliseconds idle_wait{500};  ///< poll interval when no notification arrives
   std::chrono::milliseconds error_backoff{1'000};
   std::chrono::hours keep_published{24 * 7};  ///< published rows are deleted after this
 };

@@ -28,7 +28,9 @@ class Error : public std::runtime_error {
   static Error bad_request(std::string message, std::string code = "bad_request") {
     return {400, std::move(code), std::move(message)};
   }
-  static Error invalid_json(std::string message) { return {400, "invalid_json", std::move(message)}; }
+  static Error invalid_json(std::string message) {
+    return {400, "invalid_json", std::move(message)};
+  }
   static Error validation(std::vector<json::FieldError> details,
                           std::string message = "Die Eingaben sind ungültig.") {
     return {422, "validation_failed", std::move(message), std::move(details)};

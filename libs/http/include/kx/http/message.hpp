@@ -79,6 +79,9 @@ struct CookieOptions {
   std::string same_site = "Lax";
 };
 
+/// The (name, value) pairs of a Cookie header, in order.
+std::vector<std::pair<std::string_view, std::string_view>> parse_cookies(std::string_view header);
+
 std::string set_cookie_value(std::string_view name, std::string_view value,
                              const CookieOptions& options);
 

@@ -49,6 +49,9 @@ class Router {
  public:
   void add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
   Match match(std::string_view method, std::string_view path) const;
+  /// Replaces every handler added so far by decorate(handler), e.g. to map infrastructure
+  /// failures to one answer for all routes.
+  void wrap(const std::function<Handler(Handler)>& decorate);
   const std::vector<Route>& routes() const { return routes_; }
 
  private:

@@ -2,6 +2,7 @@
 // JSON helpers over RapidJSON: strict parsing of untrusted bodies, a typed field reader that
 // collects every problem at once, and a small writer. Header-only parts are thin on purpose.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -113,12 +114,16 @@ class Writer {
 
  private:
   Writer& done(bool ok) {
-    if (!ok) throw std::logic_error("json::Writer misuse");
+    if (!ok)
+      throw std::logic_error("json::Writer misuse");
     return *this;
   }
   rapidjson::StringBuffer buffer_;
   rapidjson::Writer<rapidjson::StringBuffer> writer_;
 };
+
+/// A time as the wire shows it: ISO-8601 UTC with milliseconds, e.g. 2026-11-21T10:00:00.123Z.
+std::string utc_timestamp(std::chrono::system_clock::time_point time);
 
 /// Member lookup helpers for trusted documents (events already validated by schema).
 std::string get_string(const Value& obj, const char* name, std::string fallback = {});

@@ -39,10 +39,18 @@ using Fields = std::initializer_list<Field>;
 void init(std::string service, std::string_view level = "info");
 
 void log(Level level, std::string_view msg, Fields fields = {});
-inline void debug(std::string_view msg, Fields f = {}) { log(Level::debug, msg, f); }
-inline void info(std::string_view msg, Fields f = {}) { log(Level::info, msg, f); }
-inline void warn(std::string_view msg, Fields f = {}) { log(Level::warn, msg, f); }
-inline void error(std::string_view msg, Fields f = {}) { log(Level::error, msg, f); }
+inline void debug(std::string_view msg, Fields f = {}) {
+  log(Level::debug, msg, f);
+}
+inline void info(std::string_view msg, Fields f = {}) {
+  log(Level::info, msg, f);
+}
+inline void warn(std::string_view msg, Fields f = {}) {
+  log(Level::warn, msg, f);
+}
+inline void error(std::string_view msg, Fields f = {}) {
+  log(Level::error, msg, f);
+}
 
 /// True for keys whose values are secrets.
 bool is_secret_key(std::string_view key);

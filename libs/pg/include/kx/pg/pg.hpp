@@ -98,8 +98,10 @@ auto transact(Pool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::work&>())) 
         return result;
       }
     } catch (const std::exception& e) {
-      if (is_connection_error(e)) lease.discard();
-      if (attempt < 3 && is_transient(e)) continue;
+      if (is_connection_error(e))
+        lease.discard();
+      if (attempt < 3 && is_transient(e))
+        continue;
       throw;
     }
   }

@@ -22,7 +22,8 @@ struct Needs {
 };
 
 /// Converts embedded (name, sql) pairs into migrations.
-std::vector<pg::Migration> to_migrations(const std::vector<std::pair<std::string, std::string>>& files);
+std::vector<pg::Migration> to_migrations(
+    const std::vector<std::pair<std::string, std::string>>& files);
 
 /// Not thread-safe during setup; run() blocks the calling thread until SIGTERM/SIGINT.
 class Runtime {
