@@ -38,6 +38,14 @@ load_config() {
   done
   export PUBLIC_ORIGIN="http://127.0.0.1:$GATEWAY_PORT"
   export ALLOWED_ORIGINS="http://127.0.0.1:$GATEWAY_PORT,http://localhost:$GATEWAY_PORT"
+  # Where everything is, for every process: the services, the public gateway (the sandbox posts
+  # provider webhooks there) and the sandbox's stand-ins for the providers.
+  export GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
+  export AUTH_URL="http://127.0.0.1:$AUTH_PORT" AGENT_URL="http://127.0.0.1:$AGENT_PORT"
+  export TELEPHONY_WEBHOOK_URL="http://127.0.0.1:$TELEPHONY_WEBHOOK_PORT"
+  export BILLING_URL="http://127.0.0.1:$BILLING_PORT" INTEGRATIONS_URL="http://127.0.0.1:$INTEGRATIONS_PORT"
+  export SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
+  export STRIPE_API_BASE="$SANDBOX_URL/stripe" VAPI_API_BASE="$SANDBOX_URL/vapi"
 }
 
 port_var() { local s=${1//-/_}; echo "${s^^}_PORT"; }
@@ -97,9 +105,6 @@ start_platform() {
       start_process "$state" "$s" "$BUILD/services/$s/kx-$s"
   done
   SERVICE_PORT=$GATEWAY_PORT WEB_ROOT="$ROOT/web" \
-    AUTH_URL="http://127.0.0.1:$AUTH_PORT" AGENT_URL="http://127.0.0.1:$AGENT_PORT" \
-    TELEPHONY_WEBHOOK_URL="http://127.0.0.1:$TELEPHONY_WEBHOOK_PORT" \
-    BILLING_URL="http://127.0.0.1:$BILLING_PORT" INTEGRATIONS_URL="http://127.0.0.1:$INTEGRATIONS_PORT" \
     start_process "$state" gateway "$BUILD/services/gateway/kx-gateway"
 
   wait_ready sandbox "http://127.0.0.1:$SANDBOX_PORT/healthz" "$state"

@@ -8,6 +8,7 @@
 #include "kx/http/server.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
+#include "sandbox.hpp"
 
 int main() {
   kx::config::Env env;
@@ -16,6 +17,11 @@ int main() {
   options.host = env.optional("SERVICE_HOST", "127.0.0.1");
   options.port = static_cast<std::uint16_t>(env.required_integer("SERVICE_PORT", 1, 65535));
   auto level = env.one_of("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
+  kx::sandbox::SandboxSettings settings;
+  settings.public_url = env.url("SANDBOX_URL", "http://127.0.0.1:" + std::to_string(options.port));
+  settings.gateway_url = env.url("GATEWAY_URL", "http://127.0.0.1:8080");
+  settings.vapi_webhook_secret = env.optional_secret("VAPI_WEBHOOK_SECRET", 16);
+  settings.stripe_webhook_secret = env.optional_secret("STRIPE_WEBHOOK_SECRET", 16);
   try {
     env.check();
   } catch (const kx::config::ConfigError& e) {
@@ -37,6 +43,8 @@ int main() {
                return kx::http::Response::json(200, w.str());
              },
              {.max_body = 0, .access = kx::http::Access::open});
+  kx::sandbox::add_stripe_routes(router, settings);
+  kx::sandbox::add_vapi_routes(router, settings);
   kx::http::Server server(options, router);
   server.run_until_signal();
   return 0;
