@@ -1,14 +1,52 @@
-// billing: prepaid credit accounts (this slice: an account per owner, opened on sign-up).
-#include "billing_api.hpp"
+// billing: prepaid credits. An append-only ledger per owner, calls charged from call.completed,
+// credit packs bought through Stripe Checkout and booked from Stripe's signed webhooks, grace
+// and low-balance alerts, and the admins' settings, adjustments and statistics.
+#include <memory>
+
+#include "admin_api.hpp"
+#include "checkout.hpp"
+#include "credits_api.hpp"
+#include "event_handlers.hpp"
 #include "kx/service/runtime.hpp"
+#include "ledger.hpp"
+#include "reconcile_command.hpp"
+#include "stripe_client.hpp"
+#include "stripe_webhook.hpp"
 
 std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
 
-int main() {
+int main(int argc, char** argv) {
+  using namespace kx::billing;
+  if (argc > 1)
+    return run_reconcile_command(argc, argv);
+
   kx::service::Runtime rt("billing");
+  auto& env = rt.env();
+  StripeConfig stripe;
+  stripe.secret_key = env.optional_secret("STRIPE_SECRET_KEY", 16);
+  stripe.api_base = env.url("STRIPE_API_BASE", "https://api.stripe.com");
+  stripe.api_version = env.optional("STRIPE_API_VERSION", "");
+  auto webhook_secret = env.optional_secret("STRIPE_WEBHOOK_SECRET", 16);
+  // Stripe sends the browser back to the dashboard; without Stripe nothing needs the origin.
+  auto public_origin =
+      env.url("PUBLIC_ORIGIN", stripe.secret_key.empty() ? "http://127.0.0.1:8080" : "");
   rt.open(kx::service::to_migrations(kx_service_migration_files()));
-  kx::billing::BillingApi api(rt.db());
-  api.add_routes(rt.router());
-  rt.consume("user.registered", &kx::billing::BillingApi::on_user_registered);
+
+  std::shared_ptr<StripeClient> stripe_client;
+  if (!stripe.secret_key.empty())
+    stripe_client = std::make_shared<StripeClient>(stripe);
+  Ledger ledger(rt.outbox());
+  Checkout checkout(rt.db(), stripe_client, checkout_urls(public_origin));
+  CreditsApi credits(rt.db(), checkout);
+  AdminApi admin(rt.db(), ledger, rt.outbox());
+  StripeWebhook webhook(rt.db(), ledger, webhook_secret);
+  EventHandlers events(ledger);
+  credits.add_routes(rt.router());
+  admin.add_routes(rt.router());
+  webhook.add_routes(rt.router());
+
+  rt.consume("user.registered", [&](const auto& e, auto& tx) { events.on_user_registered(e, tx); });
+  rt.consume("call.completed", [&](const auto& e, auto& tx) { events.on_call_completed(e, tx); });
+  rt.consume("user.deleted", [&](const auto& e, auto& tx) { events.on_user_deleted(e, tx); });
   return rt.run();
 }

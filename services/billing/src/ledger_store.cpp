@@ -1,0 +1,240 @@
+#include "ledger_store.hpp"
+
+#include <algorithm>
+
+namespace kx::billing {
+namespace {
+
+// Timestamps as the wire shows them: ISO-8601 UTC with milliseconds.
+#define KX_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+constexpr const char* kOpenAccount = R"sql(
+INSERT INTO accounts (user_id, email, name, locale) VALUES ($1, $2, $3, $4)
+ON CONFLICT (user_id) DO UPDATE
+  SET email = COALESCE(EXCLUDED.email, accounts.email),
+      name = CASE WHEN EXCLUDED.email IS NULL THEN accounts.name ELSE EXCLUDED.name END,
+      locale = CASE WHEN EXCLUDED.email IS NULL THEN accounts.locale ELSE EXCLUDED.locale END,
+      updated_at = now()
+RETURNING (xmax = 0))sql";
+constexpr const char* kAccountColumns =
+    "user_id, balance_cents, last_entry_seq, low_warned, exhausted, COALESCE(email, ''), name, "
+    "locale, stripe_customer_id, closed_at IS NOT NULL, " KX_UTC("opened_at");
+const std::string kFindAccount =
+    std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE user_id = $1";
+const std::string kLockAccount = kFindAccount + " FOR UPDATE";
+constexpr const char* kSaveBalance = R"sql(
+UPDATE accounts SET balance_cents = $2, last_entry_seq = $3, low_warned = $4, exhausted = $5,
+                    updated_at = now()
+WHERE user_id = $1)sql";
+constexpr const char* kCloseAccount =
+    "UPDATE accounts SET closed_at = now(), updated_at = now() "
+    "WHERE user_id = $1 AND closed_at IS NULL";
+constexpr const char* kKeepStripeCustomer = R"sql(
+UPDATE accounts SET stripe_customer_id = COALESCE(stripe_customer_id, $2), updated_at = now()
+WHERE user_id = $1 RETURNING stripe_customer_id)sql";
+
+constexpr const char* kEntryColumns =
+    "id, user_id, seq, kind, amount_cents, balance_after_cents, reference, description, " KX_UTC(
+        "created_at");
+const std::string kInsertEntry = std::string(R"sql(
+INSERT INTO ledger_entries (id, user_id, seq, kind, amount_cents, balance_after_cents, reference,
+                            description)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (reference) DO NOTHING
+RETURNING )sql") + kEntryColumns;
+const std::string kEntryById =
+    std::string("SELECT ") + kEntryColumns + " FROM ledger_entries WHERE id = $1";
+const std::string kListEntries = std::string("SELECT ") + kEntryColumns + R"sql(
+FROM ledger_entries
+WHERE user_id = $1 AND ($2 = '' OR kind = ANY (string_to_array($2, ',')))
+ORDER BY seq DESC LIMIT $3 OFFSET $4)sql";
+constexpr const char* kCountEntries = R"sql(
+SELECT count(*) FROM ledger_entries
+WHERE user_id = $1 AND ($2 = '' OR kind = ANY (string_to_array($2, ','))))sql";
+
+constexpr const char* kClaimCall = R"sql(
+INSERT INTO call_charges (call_id, user_id, agent_id, status, test, duration_seconds,
+                          billed_minutes, cost_cents, outcome)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')
+ON CONFLICT (call_id) DO NOTHING)sql";
+constexpr const char* kDecideCall = R"sql(
+UPDATE call_charges SET charged_cents = $2, outcome = $3, entry_id = $4 WHERE call_id = $1)sql";
+
+constexpr const char* kFindAdjustment = R"sql(
+SELECT request_key, user_id, cents, reason, admin_id, entry_id FROM adjustments
+WHERE request_key = $1)sql";
+constexpr const char* kInsertAdjustment = R"sql(
+INSERT INTO adjustments (request_key, user_id, cents, reason, admin_id, entry_id)
+VALUES ($1, $2, $3, $4, $5, $6))sql";
+
+// Per owner: the ledger's sum, its last balance_after, the entries whose balance_after is not
+// the previous one plus their amount, and gaps in the entry numbering.
+constexpr const char* kReconcile = R"sql(
+WITH chain AS (
+  SELECT user_id, seq, amount_cents, balance_after_cents,
+         lag(balance_after_cents, 1, 0::bigint) OVER w AS before_cents,
+         row_number() OVER w AS position
+  FROM ledger_entries
+  WINDOW w AS (PARTITION BY user_id ORDER BY seq)
+), per_owner AS (
+  SELECT user_id, sum(amount_cents)::bigint AS total, count(*) AS entries,
+         count(*) FILTER (WHERE before_cents + amount_cents <> balance_after_cents
+                             OR seq <> position) AS broken,
+         (array_agg(balance_after_cents ORDER BY seq DESC))[1] AS last_after,
+         max(seq) AS last_seq
+  FROM chain GROUP BY user_id
+)
+SELECT a.user_id, a.balance_cents, COALESCE(p.total, 0), COALESCE(p.last_after, 0),
+       COALESCE(p.broken, 0) + CASE WHEN a.last_entry_seq = COALESCE(p.last_seq, 0) THEN 0 ELSE 1 END,
+       COALESCE(p.entries, 0)
+FROM accounts a LEFT JOIN per_owner p USING (user_id)
+ORDER BY a.user_id)sql";
+
+#undef KX_UTC
+
+std::string join_kinds(const std::vector<std::string>& kinds) {
+  std::string out;
+  for (const auto& k : kinds)
+    out += (out.empty() ? "" : ",") + k;
+  return out;
+}
+
+Account account_from(const pqxx::row& r) {
+  Account a;
+  a.user_id = r[0].as<std::string>();
+  a.balance_cents = r[1].as<std::int64_t>();
+  a.last_entry_seq = r[2].as<std::int64_t>();
+  a.flags.low_warned = r[3].as<bool>();
+  a.flags.exhausted = r[4].as<bool>();
+  a.email = r[5].as<std::string>();
+  a.name = r[6].as<std::string>();
+  a.locale = r[7].as<std::string>();
+  if (!r[8].is_null())
+    a.stripe_customer_id = r[8].as<std::string>();
+  a.closed = r[9].as<bool>();
+  a.opened_at = r[10].as<std::string>();
+  return a;
+}
+
+Entry entry_from(const pqxx::row& r) {
+  return Entry{r[0].as<std::string>(), r[1].as<std::string>(),  r[2].as<std::int64_t>(),
+               r[3].as<std::string>(), r[4].as<std::int64_t>(), r[5].as<std::int64_t>(),
+               r[6].as<std::string>(), r[7].as<std::string>(),  r[8].as<std::string>()};
+}
+
+std::optional<Account> first_account(const pqxx::result& res) {
+  if (res.empty())
+    return std::nullopt;
+  return account_from(res[0]);
+}
+
+}  // namespace
+
+bool is_entry_kind(const std::string& kind) {
+  for (const char* k : {kPurchase, kCallUsage, kGraceUsage, kAdminAdjustment, kRefund, kBonus}) {
+    if (kind == k)
+      return true;
+  }
+  return false;
+}
+
+bool LedgerStore::open_account(pqxx::work& tx, const std::string& user_id,
+                               const std::optional<std::string>& email, const std::string& name,
+                               const std::string& locale) {
+  return tx.exec_params1(kOpenAccount, user_id, email, name, locale)[0].as<bool>();
+}
+
+std::optional<Account> LedgerStore::find_account(pqxx::work& tx, const std::string& user_id) {
+  return first_account(tx.exec_params(kFindAccount, user_id));
+}
+
+std::optional<Account> LedgerStore::lock_account(pqxx::work& tx, const std::string& user_id) {
+  return first_account(tx.exec_params(kLockAccount, user_id));
+}
+
+void LedgerStore::save_balance(pqxx::work& tx, const Account& a) {
+  tx.exec_params(kSaveBalance, a.user_id, a.balance_cents, a.last_entry_seq, a.flags.low_warned,
+                 a.flags.exhausted);
+}
+
+bool LedgerStore::close_account(pqxx::work& tx, const std::string& user_id) {
+  return tx.exec_params(kCloseAccount, user_id).affected_rows() == 1;
+}
+
+std::string LedgerStore::keep_stripe_customer(pqxx::work& tx, const std::string& user_id,
+                                              const std::string& customer_id) {
+  return tx.exec_params1(kKeepStripeCustomer, user_id, customer_id)[0].as<std::string>();
+}
+
+std::optional<Entry> LedgerStore::insert_entry(pqxx::work& tx, const Entry& e) {
+  auto res = tx.exec_params(kInsertEntry, e.id, e.user_id, e.seq, e.kind, e.amount_cents,
+                            e.balance_after_cents, e.reference, e.description);
+  if (res.empty())
+    return std::nullopt;
+  return entry_from(res[0]);
+}
+
+std::optional<Entry> LedgerStore::entry_by_id(pqxx::work& tx, const std::string& id) {
+  auto res = tx.exec_params(kEntryById, id);
+  if (res.empty())
+    return std::nullopt;
+  return entry_from(res[0]);
+}
+
+std::vector<Entry> LedgerStore::list_entries(pqxx::work& tx, const std::string& user_id,
+                                             const std::vector<std::string>& kinds, int limit,
+                                             int offset) {
+  std::vector<Entry> out;
+  for (const auto& r : tx.exec_params(kListEntries, user_id, join_kinds(kinds), limit, offset))
+    out.push_back(entry_from(r));
+  return out;
+}
+
+std::int64_t LedgerStore::count_entries(pqxx::work& tx, const std::string& user_id,
+                                        const std::vector<std::string>& kinds) {
+  return tx.exec_params1(kCountEntries, user_id, join_kinds(kinds))[0].as<std::int64_t>();
+}
+
+bool LedgerStore::claim_call(pqxx::work& tx, const CallCharge& c) {
+  return tx.exec_params(kClaimCall, c.call_id, c.user_id, c.agent_id, c.status, c.test,
+                        c.duration_seconds, c.billed_minutes, c.cost_cents)
+             .affected_rows() == 1;
+}
+
+void LedgerStore::decide_call(pqxx::work& tx, const std::string& call_id,
+                              std::int64_t charged_cents, const std::string& outcome,
+                              const std::optional<std::string>& entry_id) {
+  tx.exec_params(kDecideCall, call_id, charged_cents, outcome, entry_id);
+}
+
+std::optional<Adjustment> LedgerStore::find_adjustment(pqxx::work& tx,
+                                                       const std::string& request_key) {
+  auto res = tx.exec_params(kFindAdjustment, request_key);
+  if (res.empty())
+    return std::nullopt;
+  const auto& r = res[0];
+  return Adjustment{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(),
+                    r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>()};
+}
+
+void LedgerStore::insert_adjustment(pqxx::work& tx, const Adjustment& a) {
+  tx.exec_params(kInsertAdjustment, a.request_key, a.user_id, a.cents, a.reason, a.admin_id,
+                 a.entry_id);
+}
+
+ReconciliationReport LedgerStore::reconcile(pqxx::work& tx) {
+  ReconciliationReport report;
+  for (const auto& r : tx.exec(kReconcile)) {
+    Drift d{r[0].as<std::string>(), r[1].as<std::int64_t>(), r[2].as<std::int64_t>(),
+            r[3].as<std::int64_t>(), r[4].as<std::int64_t>()};
+    ++report.accounts;
+    report.entries += r[5].as<std::int64_t>();
+    if (d.balance_cents != d.ledger_sum_cents || d.balance_cents != d.last_balance_after_cents ||
+        d.broken_links != 0) {
+      report.drift.push_back(std::move(d));
+    }
+  }
+  return report;
+}
+
+}  // namespace kx::billing

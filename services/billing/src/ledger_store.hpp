@@ -1,0 +1,127 @@
+#pragma once
+// The ledger's tables: accounts, ledger entries, charged calls and admin adjustments. All of
+// billing's SQL for them lives here as named constants; every function works inside the
+// caller's transaction and blocks on PostgreSQL.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "credit_rules.hpp"
+
+namespace kx::billing {
+
+/// Ledger entry kinds, as stored and as the API names them.
+inline constexpr const char* kPurchase = "purchase";
+inline constexpr const char* kCallUsage = "call_usage";
+inline constexpr const char* kGraceUsage = "grace_usage";
+inline constexpr const char* kAdminAdjustment = "admin_adjustment";
+inline constexpr const char* kRefund = "refund";
+inline constexpr const char* kBonus = "bonus";
+bool is_entry_kind(const std::string& kind);
+
+struct Account {
+  std::string user_id;
+  std::int64_t balance_cents = 0;
+  std::int64_t last_entry_seq = 0;
+  AlertFlags flags;
+  std::string email;  ///< empty until user.registered arrived
+  std::string name;
+  std::string locale = "de";
+  std::optional<std::string> stripe_customer_id;
+  bool closed = false;
+  std::string opened_at;
+};
+
+struct Entry {
+  std::string id;
+  std::string user_id;
+  std::int64_t seq = 0;
+  std::string kind;
+  std::int64_t amount_cents = 0;
+  std::int64_t balance_after_cents = 0;
+  std::string reference;
+  std::string description;
+  std::string created_at;
+};
+
+/// One call.completed as billing records it.
+struct CallCharge {
+  std::string call_id;
+  std::string user_id;
+  std::string agent_id;
+  std::string status;
+  bool test = false;
+  std::int64_t duration_seconds = 0;
+  std::int64_t billed_minutes = 0;
+  std::int64_t cost_cents = 0;
+};
+
+struct Adjustment {
+  std::string request_key;
+  std::string user_id;
+  std::int64_t cents = 0;
+  std::string reason;
+  std::string admin_id;
+  std::string entry_id;
+};
+
+/// One owner whose stored balance and ledger disagree.
+struct Drift {
+  std::string user_id;
+  std::int64_t balance_cents = 0;
+  std::int64_t ledger_sum_cents = 0;
+  std::int64_t last_balance_after_cents = 0;
+  std::int64_t broken_links = 0;  ///< entries whose balance_after is not previous + amount
+};
+
+struct ReconciliationReport {
+  std::int64_t accounts = 0;
+  std::int64_t entries = 0;
+  std::vector<Drift> drift;
+};
+
+class LedgerStore {
+ public:
+  /// Creates the account if missing; fills in the owner's profile when `email` is given.
+  /// Returns true when this call created it.
+  static bool open_account(pqxx::work& tx, const std::string& user_id,
+                           const std::optional<std::string>& email = {},
+                           const std::string& name = {}, const std::string& locale = "de");
+  static std::optional<Account> find_account(pqxx::work& tx, const std::string& user_id);
+  /// The account row locked (SELECT ... FOR UPDATE) until the transaction ends.
+  static std::optional<Account> lock_account(pqxx::work& tx, const std::string& user_id);
+  /// Stores balance, entry sequence and alert flags of a locked account.
+  static void save_balance(pqxx::work& tx, const Account& account);
+  static bool close_account(pqxx::work& tx, const std::string& user_id);
+  /// Stores the customer unless one is stored already; returns the one that is stored.
+  static std::string keep_stripe_customer(pqxx::work& tx, const std::string& user_id,
+                                          const std::string& customer_id);
+
+  /// Appends an entry; std::nullopt (and nothing written) when its reference exists already.
+  static std::optional<Entry> insert_entry(pqxx::work& tx, const Entry& entry);
+  static std::optional<Entry> entry_by_id(pqxx::work& tx, const std::string& id);
+  /// The owner's entries, newest first; `kinds` empty = all kinds.
+  static std::vector<Entry> list_entries(pqxx::work& tx, const std::string& user_id,
+                                         const std::vector<std::string>& kinds, int limit,
+                                         int offset);
+  static std::int64_t count_entries(pqxx::work& tx, const std::string& user_id,
+                                    const std::vector<std::string>& kinds);
+
+  /// Records a call as seen (outcome pending); false when the call id is known already.
+  static bool claim_call(pqxx::work& tx, const CallCharge& call);
+  static void decide_call(pqxx::work& tx, const std::string& call_id, std::int64_t charged_cents,
+                          const std::string& outcome, const std::optional<std::string>& entry_id);
+
+  static std::optional<Adjustment> find_adjustment(pqxx::work& tx, const std::string& request_key);
+  static void insert_adjustment(pqxx::work& tx, const Adjustment& adjustment);
+
+  /// Compares every account's balance with the sum of its ledger and checks every entry's
+  /// balance_after against the previous one.
+  static ReconciliationReport reconcile(pqxx::work& tx);
+};
+
+}  // namespace kx::billing

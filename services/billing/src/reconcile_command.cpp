@@ -1,0 +1,59 @@
+#include "reconcile_command.hpp"
+
+#include <cstdio>
+#include <string>
+
+#include "kx/config/config.hpp"
+#include "kx/json/json.hpp"
+#include "kx/pg/pg.hpp"
+#include "ledger_store.hpp"
+
+namespace kx::billing {
+
+int run_reconcile_command(int argc, char** argv) {
+  if (argc != 2 || std::string(argv[1]) != "reconcile") {
+    std::fprintf(stderr,
+                 "usage: kx-billing reconcile\n"
+                 "Reads DATABASE_URL from the environment; exit 0 when every balance equals its "
+                 "ledger, 1 otherwise.\n");
+    return 2;
+  }
+  config::Env env;
+  auto url = env.secret("DATABASE_URL", 10);
+  try {
+    env.check();
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+  pg::Pool pool(
+      {.uri = url, .schema = "billing", .size = 1, .application_name = "billing-reconcile"});
+  // One snapshot for the whole check, so bookings running meanwhile cannot look like drift.
+  auto report = [&] {
+    auto lease = pool.acquire();
+    pqxx::work tx(*lease, "reconcile");
+    tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    return LedgerStore::reconcile(tx);
+  }();
+  json::Writer w;
+  w.begin_object()
+      .field("ok", report.drift.empty())
+      .field("accounts_checked", report.accounts)
+      .field("entries_checked", report.entries)
+      .key("drift")
+      .begin_array();
+  for (const auto& d : report.drift) {
+    w.begin_object()
+        .field("user_id", d.user_id)
+        .field("balance_cents", d.balance_cents)
+        .field("ledger_sum_cents", d.ledger_sum_cents)
+        .field("last_balance_after_cents", d.last_balance_after_cents)
+        .field("broken_links", d.broken_links)
+        .end_object();
+  }
+  w.end_array().end_object();
+  std::printf("%s\n", w.str().c_str());
+  return report.drift.empty() ? 0 : 1;
+}
+
+}  // namespace kx::billing

@@ -1,0 +1,132 @@
+"""Billing under faults: a billing process killed (SIGKILL) while it charges a stream of calls, and
+two billing instances charging one owner at once. Both restart or add billing processes on the
+test platform, so ctest runs this file on its own (RUN_SERIAL)."""
+import os
+import signal
+import subprocess
+import time
+import unittest
+import urllib.request
+import uuid
+
+from kxplatform import ROOT, eventually, psql
+from test_billing import adjust, admin, balance, open_account, publish_calls
+
+STATE = os.environ.get("KX_TEST_STATE_DIR", "")
+BILLING = os.path.join(ROOT, "build/services/billing/kx-billing")
+
+
+def billing_env(port):
+    env = dict(os.environ)
+    env["SERVICE_PORT"] = str(port)
+    env["DATABASE_URL"] = (f"postgresql://kx_billing:{os.environ['DB_PASSWORD_BILLING']}"
+                           f"@127.0.0.1:{os.environ['PG_PORT']}/kametrix")
+    return env
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def start_billing(port, log_name):
+    """Starts a billing process the way infra/lib.sh does (detached, logging to STATE/logs) and
+    waits until it is ready; returns its pid."""
+    out = subprocess.run(["bash", "-c", 'setsid "$0" >>"$1" 2>&1 </dev/null & echo $!', BILLING,
+                          os.path.join(STATE, "logs", log_name)],
+                         env=billing_env(port), capture_output=True, text=True, check=True)
+    pid = int(out.stdout.strip())
+
+    def ready():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as res:
+                return res.status == 200
+        except OSError:
+            assert alive(pid), f"billing on port {port} exited; see {log_name}"
+            return False
+
+    eventually(ready, timeout=60)
+    return pid
+
+
+def stop(pid):
+    os.kill(pid, signal.SIGTERM)
+    try:
+        eventually(lambda: not alive(pid), timeout=30)
+    except AssertionError:
+        os.kill(pid, signal.SIGKILL)
+
+
+def read_log(name):
+    with open(os.path.join(STATE, "logs", name), errors="replace") as f:
+        return f.read()
+
+
+def charged_calls(user_id, prefix):
+    return int(psql(f"SELECT count(*) FROM billing.call_charges WHERE user_id = '{user_id}' "
+                    f"AND call_id LIKE '{prefix}-%'"))
+
+
+def assert_ledger_consistent(test, browser, user_id, expected_balance):
+    test.assertEqual(balance(browser), expected_balance)
+    ledger_sum = int(psql(f"SELECT COALESCE(sum(amount_cents), 0) FROM billing.ledger_entries "
+                          f"WHERE user_id = '{user_id}'"))
+    test.assertEqual(ledger_sum, expected_balance)
+    rec = admin().get("/api/admin/billing/reconciliation").json()
+    test.assertTrue(rec["ok"], rec)
+
+
+class BillingFaultTest(unittest.TestCase):
+    def test_killed_in_the_middle_of_charging_then_restarted_charges_every_call_once(self):
+        b, user = open_account("kill")
+        adjust(user["id"], 100_000)
+        prefix = f"kill-{uuid.uuid4().hex[:8]}"
+        publish_calls(user["id"], prefix, calls=1000, seconds=95, copies=2)
+        # SIGKILL while the consumer is busy: it is inside a transaction almost all the time.
+        eventually(lambda: charged_calls(user["id"], prefix) >= 150, timeout=60, interval=0.02)
+        pid_file = os.path.join(STATE, "pids", "billing.pid")
+        with open(pid_file) as f:
+            os.kill(int(f.read().strip()), signal.SIGKILL)
+        time.sleep(0.5)
+        at_kill = charged_calls(user["id"], prefix)
+        self.assertLess(at_kill, 1000, "the stream was done before the kill; nothing was tested")
+        print(f"\nkilled billing after {at_kill} of 1000 calls", flush=True)
+        pid = start_billing(int(os.environ["BILLING_PORT"]), "billing.log")
+        with open(pid_file, "w") as f:  # so the platform's stop takes this one down
+            f.write(str(pid))
+        eventually(lambda: charged_calls(user["id"], prefix) == 1000, timeout=120, interval=0.5)
+        time.sleep(1)
+        self.assertEqual(charged_calls(user["id"], prefix), 1000)
+        entries = int(psql(f"SELECT count(*) FROM billing.ledger_entries WHERE user_id = '{user['id']}' "
+                           f"AND reference LIKE 'call:{prefix}-%'"))
+        self.assertEqual(entries, 1000)
+        assert_ledger_consistent(self, b, user["id"], 100_000 - 1000 * 30)
+
+    def test_two_instances_charge_one_owner_at_once(self):
+        b, user = open_account("two")
+        adjust(user["id"], 100_000)
+        port = int(os.environ["BILLING_PORT"]) + 100
+        second = start_billing(port, "billing-second.log")
+        try:
+            prefix = f"two-{uuid.uuid4().hex[:8]}"
+            # Every call twice, on different partitions, paced so both instances are busy: two
+            # processes book the same owner (and the same calls) concurrently.
+            report = publish_calls(user["id"], prefix, calls=1000, seconds=95, copies=2, spread=True,
+                                   rate=250, wait=True, timeout=180)
+            self.assertEqual(report["deducted"], 1000, report)
+            self.assertEqual(report["charged_more_than_once"], 0, report)
+            assert_ledger_consistent(self, b, user["id"], 100_000 - 1000 * 30)
+            self.assertEqual(charged_calls(user["id"], prefix), 1000)
+            # Both processes did part of the work.
+            print(f"\ntwo instances: {report}", flush=True)
+            self.assertIn(f'"call_id":"{prefix}-', read_log("billing-second.log"))
+            self.assertIn(f'"call_id":"{prefix}-', read_log("billing.log"))
+        finally:
+            stop(second)
+
+
+if __name__ == "__main__":
+    unittest.main()
