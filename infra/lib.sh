@@ -61,6 +61,8 @@ start_process() {
   mkdir -p "$state/logs" "$state/pids"
   setsid "$@" >>"$state/logs/$name.log" 2>&1 < /dev/null &
   echo $! > "$state/pids/$name.pid"
+  # Not a job of this shell: a process stopped by a test is not reported after the test output.
+  disown $!
 }
 
 wait_ready() {
