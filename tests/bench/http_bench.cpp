@@ -24,7 +24,8 @@ int usage() {
 }
 
 double percentile(std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
+  if (sorted.empty())
+    return 0;
   auto idx = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
   return sorted[std::min(idx, sorted.size() - 1)];
 }
@@ -36,25 +37,35 @@ int main(int argc, char** argv) {
   int threads = 4, seconds = 10, expect = 200;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    if (i + 1 >= argc) return usage();
+    if (i + 1 >= argc)
+      return usage();
     std::string value = argv[++i];
-    if (flag == "--url") request.url = value;
-    else if (flag == "--method") request.method = value;
-    else if (flag == "--body") request.body = value;
-    else if (flag == "--threads") threads = std::stoi(value);
-    else if (flag == "--seconds") seconds = std::stoi(value);
-    else if (flag == "--expect") expect = std::stoi(value);
+    if (flag == "--url")
+      request.url = value;
+    else if (flag == "--method")
+      request.method = value;
+    else if (flag == "--body")
+      request.body = value;
+    else if (flag == "--threads")
+      threads = std::stoi(value);
+    else if (flag == "--seconds")
+      seconds = std::stoi(value);
+    else if (flag == "--expect")
+      expect = std::stoi(value);
     else if (flag == "--header") {
       auto colon = value.find(':');
-      if (colon == std::string::npos) return usage();
+      if (colon == std::string::npos)
+        return usage();
       auto v = value.substr(colon + 1);
-      while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+      while (!v.empty() && v.front() == ' ')
+        v.erase(0, 1);
       request.headers.add(value.substr(0, colon), v);
     } else {
       return usage();
     }
   }
-  if (request.url.empty() || threads < 1 || seconds < 1) return usage();
+  if (request.url.empty() || threads < 1 || seconds < 1)
+    return usage();
   if (!request.body.empty() && !request.headers.has("Content-Type")) {
     request.headers.set("Content-Type", "application/json");
   }
@@ -72,21 +83,26 @@ int main(int argc, char** argv) {
         auto t0 = std::chrono::steady_clock::now();
         try {
           auto res = client.send(request);
-          if (res.status != expect) ++errors;
+          if (res.status != expect)
+            ++errors;
         } catch (const std::exception&) {
           ++errors;
         }
-        mine.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        mine.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count());
       }
     });
   }
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   stop = true;
-  for (auto& w : workers) w.join();
+  for (auto& w : workers)
+    w.join();
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::vector<double> all;
-  for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
+  for (auto& v : latencies)
+    all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end());
   kx::json::Writer w;
   w.begin_object()
