@@ -1,12 +1,60 @@
-// telephony-webhook: Vapi server messages, call records and escalations.
-// So far it applies its schema migrations and serves health, readiness and metrics; its API
-// and consumers arrive with the issues that build them.
+// telephony-webhook: Vapi's server messages (POST /webhooks/vapi), call records, escalations and
+// the call history API, with a local copy of agent routing data fed by events.
+#include <algorithm>
+
+#include "call_maintenance.hpp"
+#include "calls_api.hpp"
+#include "kx/log/log.hpp"
 #include "kx/service/runtime.hpp"
+#include "routing.hpp"
+#include "vapi_webhook.hpp"
 
 std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
 
 int main() {
+  using namespace kx::telephony;
+  using std::chrono::milliseconds;
   kx::service::Runtime rt("telephony-webhook");
+  auto& env = rt.env();
+  WebhookSettings webhook_settings;
+  webhook_settings.secret = env.optional_secret("VAPI_WEBHOOK_SECRET", 16);
+  webhook_settings.signature_tolerance =
+      std::chrono::seconds(env.integer("VAPI_SIGNATURE_TOLERANCE_S", 300, 0, 86'400));
+  webhook_settings.tool_budget = milliseconds(env.integer("TOOL_TIMEOUT_MS", 5'000, 100, 20'000));
+  auto integrations_url = env.url("INTEGRATIONS_URL");
+  auto vapi_api_base = env.url("VAPI_API_BASE", "https://api.vapi.ai");
+  MaintenanceSettings maintenance_settings;
+  maintenance_settings.retention_days =
+      static_cast<int>(env.integer("CALL_RETENTION_DAYS", 90, 1, 3'650));
+  maintenance_settings.report_wait = env.millis("CALL_REPORT_WAIT_MS", milliseconds(600'000));
+  maintenance_settings.interval = env.millis("MAINTENANCE_INTERVAL_MS", milliseconds(60'000));
+  webhook_settings.max_concurrent_tools =
+      std::max(1, static_cast<int>(rt.server_options().worker_threads) / 2);
   rt.open(kx::service::to_migrations(kx_service_migration_files()));
-  return rt.run();
+  if (webhook_settings.secret.empty())
+    kx::log::warn("VAPI_WEBHOOK_SECRET is not set: every Vapi webhook is refused with 401");
+
+  TimeZones zones;
+  IntegrationsTools tools(integrations_url, rt.signer());
+  // Live call control URLs are Vapi's (https); the local sandbox serves plain HTTP.
+  CallControl control(vapi_api_base.rfind("http://", 0) == 0 ? vapi_api_base : std::string());
+  VapiWebhook webhook(rt.db(), rt.outbox(), webhook_settings, tools, control, zones);
+  webhook.add_routes(rt.router());
+  CallsApi api(rt.db(), zones);
+  api.add_routes(rt.router());
+
+  rt.consume("agent.created", &Routing::on_agent_changed);
+  rt.consume("agent.updated", &Routing::on_agent_changed);
+  rt.consume("agent.deleted", &Routing::on_agent_deleted);
+  rt.consume("phone_number.assigned", &Routing::on_phone_number_assigned);
+  rt.consume("phone_number.released", &Routing::on_phone_number_released);
+  rt.consume("user.status_changed", &Routing::on_user_status_changed);
+  rt.consume("user.deleted", &Routing::on_user_deleted);
+
+  CallRecorder recorder(rt.db(), rt.outbox());
+  CallMaintenance maintenance(rt.db(), recorder, maintenance_settings);
+  maintenance.start();
+  int status = rt.run();
+  maintenance.stop();
+  return status;
 }

@@ -1,0 +1,168 @@
+#include "call_recorder.hpp"
+
+#include "kx/crypto/crypto.hpp"
+#include "kx/log/log.hpp"
+
+namespace kx::telephony {
+namespace {
+
+constexpr int kOverdueBatch = 100;
+
+// What every message may tell about who calls: filled in once, never overwritten.
+void learn_caller(CallRecord& c, const VapiMessage& m) {
+  if (!c.caller_number && !m.call.customer_number.empty())
+    c.caller_number = m.call.customer_number;
+  if (c.call_type.empty())
+    c.call_type = m.call.type;
+  c.test = c.test || m.call.is_web_call();
+}
+
+CallContent content_of(const VapiMessage& m) {
+  CallContent content;
+  content.messages_json = transcript_json(m.transcript);
+  content.summary = m.summary;
+  content.analysis_json = analysis_json(m);
+  if (!m.recording_url.empty())
+    content.recording_url = m.recording_url;
+  if (!m.stereo_recording_url.empty())
+    content.stereo_recording_url = m.stereo_recording_url;
+  content.cost_usd_micros = m.cost_usd_micros;
+  return content;
+}
+
+}  // namespace
+
+CallRecord new_call(const VapiMessage& m, const AgentRoute& route, Clock::time_point now) {
+  CallRecord c;
+  c.id = crypto::uuid_v7();
+  c.vapi_call_id = m.call.id;
+  c.agent_id = route.agent_id;
+  c.user_id = route.user_id;
+  c.created_at = m.call.created_at.value_or(m.timestamp.value_or(now));
+  learn_caller(c, m);
+  return c;
+}
+
+CallRecord with_status_update(CallRecord c, const VapiMessage& m, Clock::time_point now) {
+  if (c.report_received || c.completed_published)
+    return c;
+  learn_caller(c, m);
+  auto at = m.timestamp.value_or(now);
+  if (m.status == "ended") {
+    if (!c.started_at && m.call.started_at)
+      c.started_at = m.call.started_at;
+    if (m.call.ended_at)
+      c.ended_at = m.call.ended_at;
+    else if (!c.ended_at)
+      c.ended_at = at;
+    if (!m.ended_reason.empty())
+      c.ended_reason = m.ended_reason;
+    c.duration_seconds = call_duration_seconds({std::nullopt, c.started_at, c.ended_at});
+    c.status = final_status(c.ended_reason, c.started_at.has_value(), false);
+    c.transferred = c.status == CallStatus::transferred;
+    return c;
+  }
+  if (auto live = live_status_from_update(m.status)) {
+    if (progress_rank(*live) > progress_rank(c.status))
+      c.status = *live;
+    if (*live == CallStatus::in_progress && !c.started_at)
+      c.started_at = m.call.started_at.value_or(at);
+  }
+  return c;
+}
+
+CallRecord with_report(CallRecord c, const VapiMessage& m, bool escalated, bool booked,
+                       Clock::time_point now) {
+  learn_caller(c, m);
+  if (!m.ended_reason.empty())
+    c.ended_reason = m.ended_reason;
+  if (c.ended_reason.empty())
+    c.ended_reason = "unknown";
+  if (m.started_at)
+    c.started_at = m.started_at;
+  if (m.ended_at)
+    c.ended_at = m.ended_at;
+  if (!c.ended_at)
+    c.ended_at = m.timestamp.value_or(now);
+  auto duration = call_duration_seconds({m.reported_duration_seconds, c.started_at, c.ended_at});
+  c.duration_seconds = duration;
+  if (!c.started_at && duration > 0)
+    c.started_at = *c.ended_at - std::chrono::seconds(duration);
+  c.status = final_status(c.ended_reason, c.started_at.has_value(), escalated);
+  c.transferred = c.status == CallStatus::transferred;
+  c.appointment_booked = booked;
+  if (m.summary)
+    c.summary = m.summary;
+  c.report_received = true;
+  return c;
+}
+
+CallRecord CallRecorder::lock(pqxx::work& tx, const VapiMessage& m, const AgentRoute& route) {
+  return Calls::lock_or_create(tx, new_call(m, route, Clock::now()));
+}
+
+void CallRecorder::publish_started(pqxx::work& tx, CallRecord& call) const {
+  if (call.started_at && !call.started_published) {
+    outbox_.add(tx, "call.started", call.user_id, call.id, call_started_event(call));
+    call.started_published = true;
+  }
+}
+
+void CallRecorder::on_status_update(const VapiMessage& m, const AgentRoute& route) {
+  pg::transact(db_, [&](pqxx::work& tx) {
+    auto call = with_status_update(lock(tx, m, route), m, Clock::now());
+    publish_started(tx, call);
+    Calls::save(tx, call);
+  });
+}
+
+bool CallRecorder::on_report(const VapiMessage& m, const AgentRoute& route) {
+  return pg::transact(db_, [&](pqxx::work& tx) {
+    auto call = lock(tx, m, route);
+    if (call.report_received)
+      return false;
+    bool escalated = Calls::has_escalation(tx, call.id);
+    bool booked = Calls::appointment_booked(tx, call.vapi_call_id);
+    auto done = with_report(call, m, escalated, booked, Clock::now());
+    publish_started(tx, done);
+    bool first = !done.completed_published;
+    if (first) {
+      outbox_.add(tx, "call.completed", done.user_id, done.id, call_completed_event(done));
+      done.completed_published = true;
+    }
+    Calls::save(tx, done);
+    Calls::save_content(tx, done.id, content_of(m));
+    Calls::settle_escalations(tx, done.id, done.transferred);
+    return first;
+  });
+}
+
+std::size_t CallRecorder::finish_overdue(std::chrono::milliseconds wait, Clock::time_point now) {
+  auto ids = pg::transact(
+      db_, [&](pqxx::work& tx) { return Calls::overdue(tx, now - wait, kOverdueBatch); });
+  std::size_t finished = 0;
+  for (const auto& vapi_call_id : ids) {
+    bool done_one = pg::transact(db_, [&](pqxx::work& tx) {
+      auto call = Calls::lock(tx, vapi_call_id);
+      if (!call || call->completed_published)
+        return false;
+      bool escalated = Calls::has_escalation(tx, call->id);
+      bool booked = Calls::appointment_booked(tx, call->vapi_call_id);
+      auto done = with_report(*call, VapiMessage{}, escalated, booked, now);
+      done.report_received = false;  // a late report still brings its content
+      publish_started(tx, done);
+      outbox_.add(tx, "call.completed", done.user_id, done.id, call_completed_event(done));
+      done.completed_published = true;
+      Calls::save(tx, done);
+      Calls::settle_escalations(tx, done.id, done.transferred);
+      return true;
+    });
+    if (done_one) {
+      ++finished;
+      log::warn("call finished without an end-of-call report", {{"vapi_call_id", vapi_call_id}});
+    }
+  }
+  return finished;
+}
+
+}  // namespace kx::telephony

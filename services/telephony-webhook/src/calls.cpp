@@ -1,0 +1,289 @@
+#include "calls.hpp"
+
+#include "kx/crypto/crypto.hpp"
+#include "kx/json/json.hpp"
+
+namespace kx::telephony {
+namespace {
+
+constexpr const char* kInsertCall = R"sql(
+INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
+                   created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz)
+ON CONFLICT (vapi_call_id) DO NOTHING)sql";
+
+constexpr const char* kLockCall = R"sql(
+SELECT id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
+       coalesce(ended_reason, ''),
+       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+       to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+       to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+       duration_seconds, appointment_booked, transferred, started_published, completed_published,
+       report_received_at IS NOT NULL, summary
+FROM calls WHERE vapi_call_id = $1 FOR UPDATE)sql";
+
+constexpr const char* kSaveCall = R"sql(
+UPDATE calls SET status = $2, ended_reason = nullif($3, ''), started_at = $4::timestamptz,
+  ended_at = $5::timestamptz, duration_seconds = $6, appointment_booked = $7, transferred = $8,
+  started_published = $9, completed_published = $10, caller_number = $11, call_type = $12,
+  test = $13, summary = $14,
+  report_received_at = CASE WHEN $15 THEN coalesce(report_received_at, now()) END,
+  updated_at = now()
+WHERE id = $1)sql";
+
+// Content that arrives after the retention job ran for this call is not stored again.
+constexpr const char* kSaveContent = R"sql(
+UPDATE calls SET messages = $2::jsonb, analysis = $3::jsonb, recording_url = $4,
+  stereo_recording_url = $5, provider_cost_usd_micros = coalesce($6, provider_cost_usd_micros)
+WHERE id = $1 AND content_purged_at IS NULL)sql";
+
+constexpr const char* kHasEscalation =
+    "SELECT EXISTS (SELECT 1 FROM escalations WHERE call_id = $1)";
+
+constexpr const char* kAddEscalation = R"sql(
+INSERT INTO escalations (id, call_id, user_id, agent_id, source_key, reason, kind, destination,
+                         within_business_hours, outcome, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $7 = 'message' THEN 'message' ELSE 'pending' END,
+        $10::timestamptz)
+ON CONFLICT (source_key) DO NOTHING RETURNING id)sql";
+
+constexpr const char* kSettleEscalations = R"sql(
+UPDATE escalations SET outcome = CASE WHEN $2 THEN 'transferred' ELSE 'not_connected' END
+WHERE call_id = $1 AND outcome = 'pending')sql";
+
+constexpr const char* kToolCall = R"sql(
+SELECT name, outcome, coalesce(result, ''), appointment_booked, latency_ms
+FROM tool_calls WHERE vapi_call_id = $1 AND tool_call_id = $2)sql";
+
+constexpr const char* kRecordToolCall = R"sql(
+INSERT INTO tool_calls (vapi_call_id, tool_call_id, name, outcome, result, appointment_booked,
+                        latency_ms)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (vapi_call_id, tool_call_id) DO UPDATE SET outcome = EXCLUDED.outcome,
+  result = EXCLUDED.result, appointment_booked = EXCLUDED.appointment_booked,
+  latency_ms = EXCLUDED.latency_ms
+WHERE tool_calls.outcome NOT IN ('ok', 'local'))sql";
+
+constexpr const char* kAppointmentBooked =
+    "SELECT EXISTS (SELECT 1 FROM tool_calls WHERE vapi_call_id = $1 AND appointment_booked)";
+
+constexpr const char* kOverdue = R"sql(
+SELECT vapi_call_id FROM calls
+WHERE NOT completed_published AND ended_at IS NOT NULL AND ended_at < $1::timestamptz
+ORDER BY ended_at LIMIT $2)sql";
+
+constexpr const char* kPurgeContent = R"sql(
+WITH old AS (
+  SELECT id, vapi_call_id FROM calls
+  WHERE content_purged_at IS NULL AND created_at < $1::timestamptz
+  ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+), gone AS (
+  DELETE FROM tool_calls t USING old WHERE t.vapi_call_id = old.vapi_call_id
+)
+UPDATE calls c SET messages = NULL, summary = NULL, analysis = NULL, recording_url = NULL,
+  stereo_recording_url = NULL, content_purged_at = now()
+FROM old WHERE c.id = old.id)sql";
+
+std::optional<std::string> ts(const std::optional<Clock::time_point>& t) {
+  if (!t)
+    return std::nullopt;
+  return json::utc_timestamp(*t);
+}
+
+std::optional<Clock::time_point> read_ts(const pqxx::field& f) {
+  if (f.is_null())
+    return std::nullopt;
+  return parse_timestamp(f.as<std::string>());
+}
+
+CallRecord call_from(const pqxx::row& r) {
+  CallRecord c;
+  c.id = r[0].as<std::string>();
+  c.vapi_call_id = r[1].as<std::string>();
+  c.agent_id = r[2].as<std::string>();
+  c.user_id = r[3].as<std::string>();
+  c.call_type = r[4].as<std::string>();
+  c.test = r[5].as<bool>();
+  c.caller_number = r[6].get<std::string>();
+  c.status = call_status_from_string(r[7].as<std::string>()).value_or(CallStatus::ringing);
+  c.ended_reason = r[8].as<std::string>();
+  c.created_at = read_ts(r[9]).value_or(Clock::time_point{});
+  c.started_at = read_ts(r[10]);
+  c.ended_at = read_ts(r[11]);
+  c.duration_seconds = r[12].get<std::int64_t>();
+  c.appointment_booked = r[13].as<bool>();
+  c.transferred = r[14].as<bool>();
+  c.started_published = r[15].as<bool>();
+  c.completed_published = r[16].as<bool>();
+  c.report_received = r[17].as<bool>();
+  c.summary = r[18].get<std::string>();
+  return c;
+}
+
+// A call that never connected starts when it came in.
+std::string started_of(const CallRecord& c) {
+  return json::utc_timestamp(c.started_at.value_or(c.created_at));
+}
+
+}  // namespace
+
+CallRecord Calls::lock_or_create(pqxx::work& tx, const CallRecord& fresh) {
+  tx.exec_params(kInsertCall, fresh.id.empty() ? crypto::uuid_v7() : fresh.id, fresh.vapi_call_id,
+                 fresh.agent_id, fresh.user_id, fresh.call_type, fresh.test, fresh.caller_number,
+                 std::string(to_string(fresh.status)), json::utc_timestamp(fresh.created_at));
+  auto res = tx.exec_params(kLockCall, fresh.vapi_call_id);
+  if (res.empty())
+    throw std::logic_error("call row vanished inside its transaction");
+  return call_from(res[0]);
+}
+
+std::optional<CallRecord> Calls::lock(pqxx::work& tx, const std::string& vapi_call_id) {
+  auto res = tx.exec_params(kLockCall, vapi_call_id);
+  if (res.empty())
+    return std::nullopt;
+  return call_from(res[0]);
+}
+
+void Calls::save(pqxx::work& tx, const CallRecord& c) {
+  tx.exec_params(kSaveCall, c.id, std::string(to_string(c.status)), c.ended_reason,
+                 ts(c.started_at), ts(c.ended_at), c.duration_seconds, c.appointment_booked,
+                 c.transferred, c.started_published, c.completed_published, c.caller_number,
+                 c.call_type, c.test, c.summary, c.report_received);
+}
+
+void Calls::save_content(pqxx::work& tx, const std::string& call_id, const CallContent& content) {
+  tx.exec_params(kSaveContent, call_id, content.messages_json, content.analysis_json,
+                 content.recording_url, content.stereo_recording_url, content.cost_usd_micros);
+}
+
+bool Calls::has_escalation(pqxx::work& tx, const std::string& call_id) {
+  return tx.exec_params1(kHasEscalation, call_id)[0].as<bool>();
+}
+
+std::optional<std::string> Calls::add_escalation(pqxx::work& tx, const NewEscalation& e) {
+  auto res = tx.exec_params(kAddEscalation, crypto::uuid_v7(), e.call_id, e.user_id, e.agent_id,
+                            e.source_key, e.reason, std::string(to_string(e.decision.kind)),
+                            e.decision.destination(), e.decision.within_business_hours,
+                            json::utc_timestamp(e.at));
+  if (res.empty())
+    return std::nullopt;
+  return res[0][0].as<std::string>();
+}
+
+void Calls::settle_escalations(pqxx::work& tx, const std::string& call_id, bool transferred) {
+  tx.exec_params(kSettleEscalations, call_id, transferred);
+}
+
+std::optional<ToolCallRecord> Calls::tool_call(pqxx::work& tx, const std::string& vapi_call_id,
+                                               const std::string& tool_call_id) {
+  auto res = tx.exec_params(kToolCall, vapi_call_id, tool_call_id);
+  if (res.empty())
+    return std::nullopt;
+  const auto& r = res[0];
+  return ToolCallRecord{vapi_call_id,           tool_call_id,           r[0].as<std::string>(),
+                        r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<bool>(),
+                        r[4].as<std::int64_t>()};
+}
+
+void Calls::record_tool_call(pqxx::work& tx, const ToolCallRecord& t) {
+  tx.exec_params(kRecordToolCall, t.vapi_call_id, t.tool_call_id, t.name, t.outcome, t.result,
+                 t.appointment_booked, t.latency_ms);
+}
+
+bool Calls::appointment_booked(pqxx::work& tx, const std::string& vapi_call_id) {
+  return tx.exec_params1(kAppointmentBooked, vapi_call_id)[0].as<bool>();
+}
+
+std::vector<std::string> Calls::overdue(pqxx::work& tx, Clock::time_point ended_before, int limit) {
+  std::vector<std::string> out;
+  for (const auto& r : tx.exec_params(kOverdue, json::utc_timestamp(ended_before), limit))
+    out.push_back(r[0].as<std::string>());
+  return out;
+}
+
+std::int64_t Calls::purge_content(pqxx::work& tx, Clock::time_point before, int limit) {
+  return static_cast<std::int64_t>(
+      tx.exec_params(kPurgeContent, json::utc_timestamp(before), limit).affected_rows());
+}
+
+std::string transcript_json(const std::vector<TranscriptEntry>& entries) {
+  json::Writer w;
+  w.begin_array();
+  for (const auto& e : entries) {
+    w.begin_object().field("role", e.role).field("text", e.text);
+    if (!e.tool_name.empty())
+      w.field("tool_name", e.tool_name);
+    if (e.time_ms)
+      w.field("at", json::utc_timestamp(Clock::time_point(std::chrono::milliseconds(*e.time_ms))));
+    if (e.seconds_from_start)
+      w.field("seconds_from_start", *e.seconds_from_start);
+    w.end_object();
+  }
+  w.end_array();
+  return w.str();
+}
+
+std::optional<std::string> analysis_json(const VapiMessage& m) {
+  if (!m.structured_data_json && !m.success_evaluation)
+    return std::nullopt;
+  json::Writer w;
+  w.begin_object().key("structured_data");
+  if (m.structured_data_json)
+    w.raw(*m.structured_data_json);
+  else
+    w.null();
+  w.field("success_evaluation", m.success_evaluation).end_object();
+  return w.str();
+}
+
+std::string call_started_event(const CallRecord& c) {
+  json::Writer w;
+  w.begin_object()
+      .field("call_id", c.id)
+      .field("vapi_call_id", c.vapi_call_id)
+      .field("agent_id", c.agent_id)
+      .field("user_id", c.user_id)
+      .field("caller_number", c.caller_number)
+      .field("started_at", started_of(c))
+      .field("test", c.test)
+      .end_object();
+  return w.str();
+}
+
+std::string call_completed_event(const CallRecord& c) {
+  json::Writer w;
+  w.begin_object()
+      .field("call_id", c.id)
+      .field("vapi_call_id", c.vapi_call_id)
+      .field("agent_id", c.agent_id)
+      .field("user_id", c.user_id)
+      .field("status", std::string(to_string(c.status)))
+      .field("ended_reason", c.ended_reason.empty() ? std::string("unknown") : c.ended_reason)
+      .field("started_at", started_of(c))
+      .field("ended_at", json::utc_timestamp(c.ended_at.value_or(c.created_at)))
+      .field("duration_seconds", c.duration_seconds.value_or(0))
+      .field("caller_number", c.caller_number)
+      .field("summary", c.summary)
+      .field("appointment_booked", c.appointment_booked)
+      .field("transferred", c.transferred)
+      .field("test", c.test)
+      .end_object();
+  return w.str();
+}
+
+std::string call_escalated_event(const NewEscalation& e) {
+  json::Writer w;
+  w.begin_object()
+      .field("call_id", e.call_id)
+      .field("agent_id", e.agent_id)
+      .field("user_id", e.user_id)
+      .field("reason", e.reason)
+      .field("destination", e.decision.destination())
+      .field("kind", std::string(to_string(e.decision.kind)))
+      .field("within_business_hours", e.decision.within_business_hours)
+      .field("at", json::utc_timestamp(e.at))
+      .end_object();
+  return w.str();
+}
+
+}  // namespace kx::telephony

@@ -1,0 +1,113 @@
+#pragma once
+// The write side of call records: calls, escalations and executed tool calls, and the data of
+// the events telephony-webhook publishes. All SQL that changes calls lives here.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "call_rules.hpp"
+#include "escalation.hpp"
+#include "vapi_message.hpp"
+
+namespace kx::telephony {
+
+/// The state of one call row (its content columns are written separately).
+struct CallRecord {
+  std::string id;
+  std::string vapi_call_id;
+  std::string agent_id;
+  std::string user_id;
+  std::string call_type;
+  bool test = false;
+  std::optional<std::string> caller_number;
+  CallStatus status = CallStatus::ringing;
+  std::string ended_reason;
+  Clock::time_point created_at;
+  std::optional<Clock::time_point> started_at, ended_at;
+  std::optional<std::int64_t> duration_seconds;
+  bool appointment_booked = false;
+  bool transferred = false;
+  bool started_published = false;
+  bool completed_published = false;
+  bool report_received = false;
+  std::optional<std::string> summary;
+};
+
+/// What an end-of-call report adds beyond the state.
+struct CallContent {
+  std::string messages_json = "[]";
+  std::optional<std::string> summary;
+  std::optional<std::string> analysis_json;
+  std::optional<std::string> recording_url;
+  std::optional<std::string> stereo_recording_url;
+  std::optional<std::int64_t> cost_usd_micros;
+};
+
+struct NewEscalation {
+  std::string call_id;
+  std::string user_id;
+  std::string agent_id;
+  std::string source_key;  ///< unique per triggering message, so repeats are no-ops
+  std::string reason;
+  EscalationDecision decision;
+  Clock::time_point at;
+};
+
+/// A tool call's stored answer.
+struct ToolCallRecord {
+  std::string vapi_call_id;
+  std::string tool_call_id;
+  std::string name;
+  std::string outcome;  ///< ok, timeout, unavailable, rejected, local
+  std::string result;
+  bool appointment_booked = false;
+  std::int64_t latency_ms = 0;
+};
+
+/// Stateless; every method works inside the caller's transaction.
+class Calls {
+ public:
+  /// Inserts `fresh` unless a call with its vapi_call_id exists, then returns the stored call
+  /// locked FOR UPDATE: concurrent messages about one call queue up here.
+  static CallRecord lock_or_create(pqxx::work& tx, const CallRecord& fresh);
+  /// The stored call locked FOR UPDATE, if any.
+  static std::optional<CallRecord> lock(pqxx::work& tx, const std::string& vapi_call_id);
+  /// Writes status, times, flags and the summary.
+  static void save(pqxx::work& tx, const CallRecord& call);
+  static void save_content(pqxx::work& tx, const std::string& call_id, const CallContent& content);
+
+  static bool has_escalation(pqxx::work& tx, const std::string& call_id);
+  /// The id of the new escalation, or nullopt when its source_key was recorded before.
+  static std::optional<std::string> add_escalation(pqxx::work& tx, const NewEscalation& e);
+  /// Marks pending escalations of a finished call as transferred, not connected or message.
+  static void settle_escalations(pqxx::work& tx, const std::string& call_id, bool transferred);
+
+  static std::optional<ToolCallRecord> tool_call(pqxx::work& tx, const std::string& vapi_call_id,
+                                                 const std::string& tool_call_id);
+  /// Stores a tool call's answer; a successful answer is never replaced by a later failure.
+  static void record_tool_call(pqxx::work& tx, const ToolCallRecord& record);
+  static bool appointment_booked(pqxx::work& tx, const std::string& vapi_call_id);
+
+  /// Vapi call ids of calls that ended before `ended_before` and never got their report.
+  static std::vector<std::string> overdue(pqxx::work& tx, Clock::time_point ended_before,
+                                          int limit);
+  /// Removes transcripts, summaries, analyses and recording links of calls that came in before
+  /// `before`, and their tool-call answers; keeps the metadata. Returns the calls purged.
+  static std::int64_t purge_content(pqxx::work& tx, Clock::time_point before, int limit);
+};
+
+/// JSON of the transcript as stored and shown: [{"role","text","tool_name","at",...}].
+std::string transcript_json(const std::vector<TranscriptEntry>& entries);
+/// {"structured_data": ..., "success_evaluation": ...} or nullopt when the report had neither.
+std::optional<std::string> analysis_json(const VapiMessage& report);
+
+std::string call_started_event(const CallRecord& call);
+std::string call_completed_event(const CallRecord& call);
+std::string call_escalated_event(const NewEscalation& e);
+
+}  // namespace kx::telephony

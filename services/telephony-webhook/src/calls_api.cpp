@@ -1,0 +1,426 @@
+#include "calls_api.hpp"
+
+#include <initializer_list>
+
+#include "call_rules.hpp"
+#include "kx/http/error.hpp"
+#include "kx/json/json.hpp"
+
+namespace kx::telephony {
+namespace {
+
+using http::Error;
+using http::Request;
+using http::Response;
+
+constexpr const char* kDefaultZone = "Europe/Berlin";
+constexpr int kMaxExportRows = 10'000;
+constexpr int kDefaultStatsDays = 30;
+constexpr std::int64_t kMaxStatsDays = 366;
+
+// Reads query parameters and collects every problem, like the JSON field reader does for bodies.
+class QueryReader {
+ public:
+  QueryReader(const Request& req, TimeZones& zones) : req_(req), zones_(zones) {}
+
+  int number(const char* name, int fallback, int min, int max) {
+    auto v = req_.query_param(name);
+    if (!v || v->empty())
+      return fallback;
+    try {
+      std::size_t used = 0;
+      int n = std::stoi(*v, &used);
+      if (used == v->size() && n >= min && n <= max)
+        return n;
+    } catch (const std::exception&) {
+    }
+    errors_.add_error(name, "muss eine Zahl zwischen " + std::to_string(min) + " und " +
+                                std::to_string(max) + " sein");
+    return fallback;
+  }
+
+  std::optional<std::string> text(const char* name, std::size_t max) {
+    auto v = req_.query_param(name);
+    if (!v || v->empty())
+      return std::nullopt;
+    if (v->size() > max) {
+      errors_.add_error(name, "darf höchstens " + std::to_string(max) + " Zeichen lang sein");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<std::string> one_of(const char* name, std::initializer_list<std::string_view> ok) {
+    auto v = text(name, 64);
+    if (!v)
+      return std::nullopt;
+    for (auto allowed : ok) {
+      if (*v == allowed)
+        return v;
+    }
+    errors_.add_error(name, "ist kein erlaubter Wert");
+    return std::nullopt;
+  }
+
+  std::optional<bool> flag(const char* name) {
+    auto v = req_.query_param(name);
+    if (!v || v->empty())
+      return std::nullopt;
+    if (*v == "true")
+      return true;
+    if (*v == "false")
+      return false;
+    errors_.add_error(name, "muss true oder false sein");
+    return std::nullopt;
+  }
+
+  /// Digits of a (partial) phone number.
+  std::optional<std::string> digits(const char* name) {
+    auto v = text(name, 40);
+    if (!v)
+      return std::nullopt;
+    std::string out;
+    for (char c : *v) {
+      if (c >= '0' && c <= '9')
+        out += c;
+    }
+    if (out.empty()) {
+      errors_.add_error(name, "muss Ziffern enthalten");
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  std::shared_ptr<const TimeZone> zone() {
+    if (zone_)
+      return zone_;
+    auto name = req_.query_param("tz").value_or(kDefaultZone);
+    zone_ = zones_.get(name.empty() ? kDefaultZone : name);
+    if (!zone_) {
+      errors_.add_error("tz", "ist keine bekannte Zeitzone");
+      zone_ = TimeZone::from_posix_rule("UTC", "UTC0");
+    } else {
+      zone_name_ = zone_->name();
+    }
+    return zone_;
+  }
+  const std::string& zone_name() {
+    zone();
+    return zone_name_;
+  }
+
+  /// An ISO-8601 time, or a date (YYYY-MM-DD) meaning local midnight in the `tz` zone; as an
+  /// upper bound a date includes the whole day.
+  std::optional<Clock::time_point> time(const char* name, bool upper_bound) {
+    auto v = text(name, 40);
+    if (!v)
+      return std::nullopt;
+    if (auto t = parse_timestamp(*v))
+      return t;
+    if (auto t = parse_timestamp(*v + "T00:00:00Z")) {
+      auto day = std::chrono::floor<std::chrono::days>(*t);
+      if (upper_bound)
+        day += std::chrono::days(1);
+      return local_midnight(day);
+    }
+    errors_.add_error(name, "ist kein gültiges Datum (JJJJ-MM-TT oder ISO-8601)");
+    return std::nullopt;
+  }
+
+  Clock::time_point local_midnight(std::chrono::sys_days day) {
+    auto z = zone();
+    Clock::time_point local = day;
+    auto guess = local - std::chrono::seconds(z->offset_at(local));
+    return local - std::chrono::seconds(z->offset_at(guess));
+  }
+
+  void add_error(const char* name, const std::string& message) { errors_.add_error(name, message); }
+  void check() { http::require_valid(errors_); }
+
+ private:
+  const Request& req_;
+  TimeZones& zones_;
+  json::Value empty_{rapidjson::kObjectType};
+  json::FieldReader errors_{empty_};
+  std::shared_ptr<const TimeZone> zone_;
+  std::string zone_name_ = "UTC";
+};
+
+std::optional<std::string> iso(const std::optional<Clock::time_point>& t) {
+  if (!t)
+    return std::nullopt;
+  return json::utc_timestamp(*t);
+}
+
+std::optional<std::string> scope(const Request& req, bool admin, QueryReader& q) {
+  if (admin)
+    return q.text("user_id", 128);
+  return req.identity.user_id;
+}
+
+CallFilter call_filter(const Request& req, bool admin, QueryReader& q, int max_limit,
+                       int default_limit) {
+  CallFilter f;
+  q.zone();  // date values are read in it; a bad zone is an error even without dates
+  f.owner = scope(req, admin, q);
+  f.status = q.one_of("status", {"ringing", "in_progress", "completed", "failed", "no_answer",
+                                 "busy", "transferred", "escalated", "voicemail"});
+  f.agent_id = q.text("agent_id", 128);
+  f.caller_digits = q.digits("caller");
+  f.from = iso(q.time("from", false));
+  f.to = iso(q.time("to", true));
+  f.test = q.flag("test");
+  f.limit = q.number("limit", default_limit, 1, max_limit);
+  f.offset = q.number("offset", 0, 0, 1'000'000);
+  return f;
+}
+
+void write_counts(json::Writer& w, std::string_view key,
+                  const std::vector<std::pair<std::string, std::int64_t>>& counts) {
+  w.key(key).begin_object();
+  for (const auto& [name, n] : counts)
+    w.field(name, n);
+  w.end_object();
+}
+
+void write_day(json::Writer& w, const DayStats& d, std::string_view date_key) {
+  w.begin_object();
+  if (!date_key.empty())
+    w.field(date_key, d.date);
+  w.field("calls", d.calls)
+      .field("duration_seconds", d.duration_seconds)
+      .field("minutes", d.minutes)
+      .end_object();
+}
+
+}  // namespace
+
+std::string csv_field(std::string_view value) {
+  std::string v(value);
+  bool phone =
+      v.size() > 1 && v[0] == '+' && v.find_first_not_of("0123456789", 1) == std::string::npos;
+  if (!v.empty() && !phone &&
+      (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r'))
+    v.insert(v.begin(), '\'');
+  if (v.find_first_of(",;\"\r\n") == std::string::npos)
+    return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"')
+      out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string calls_csv(const std::vector<CallSummary>& calls, bool with_owner, char delimiter) {
+  std::string out;
+  auto row = [&](std::initializer_list<std::string> cells) {
+    bool first = true;
+    for (const auto& cell : cells) {
+      if (!first)
+        out += delimiter;
+      out += csv_field(cell);
+      first = false;
+    }
+    out += "\r\n";
+  };
+  auto bool_text = [](bool b) { return std::string(b ? "true" : "false"); };
+  if (with_owner) {
+    row({"call_id", "user_id", "created_at", "started_at", "ended_at", "duration_seconds", "status",
+         "ended_reason", "agent_id", "agent_name", "caller_number", "test", "appointment_booked",
+         "transferred", "escalated", "summary"});
+  } else {
+    row({"call_id", "created_at", "started_at", "ended_at", "duration_seconds", "status",
+         "ended_reason", "agent_id", "agent_name", "caller_number", "test", "appointment_booked",
+         "transferred", "escalated", "summary"});
+  }
+  for (const auto& c : calls) {
+    auto duration = c.duration_seconds ? std::to_string(*c.duration_seconds) : std::string();
+    if (with_owner) {
+      row({c.id, c.user_id, c.created_at, c.started_at.value_or(""), c.ended_at.value_or(""),
+           duration, c.status, c.ended_reason.value_or(""), c.agent_id, c.agent_name,
+           c.caller_number.value_or(""), bool_text(c.test), bool_text(c.appointment_booked),
+           bool_text(c.transferred), bool_text(c.escalated), c.summary.value_or("")});
+    } else {
+      row({c.id, c.created_at, c.started_at.value_or(""), c.ended_at.value_or(""), duration,
+           c.status, c.ended_reason.value_or(""), c.agent_id, c.agent_name,
+           c.caller_number.value_or(""), bool_text(c.test), bool_text(c.appointment_booked),
+           bool_text(c.transferred), bool_text(c.escalated), c.summary.value_or("")});
+    }
+  }
+  return out;
+}
+
+void CallsApi::add_routes(http::Router& r) {
+  struct Endpoint {
+    const char* path;
+    Response (CallsApi::*fn)(Request&, bool);
+  };
+  // Literal paths before "{id}": the router takes the first match.
+  const Endpoint endpoints[] = {
+      {"/calls", &CallsApi::list},
+      {"/calls/export.csv", &CallsApi::export_csv},
+      {"/calls/stats", &CallsApi::stats},
+      {"/calls/{id}", &CallsApi::detail},
+      {"/escalations", &CallsApi::escalations},
+      {"/escalations/stats", &CallsApi::escalation_stats},
+  };
+  for (bool admin : {false, true}) {
+    for (const auto& e : endpoints) {
+      r.add("GET", std::string(admin ? "/api/admin" : "/api") + e.path,
+            [this, fn = e.fn, admin](Request& req) { return (this->*fn)(req, admin); },
+            {.max_body = 0, .access = admin ? http::Access::admin : http::Access::user});
+    }
+  }
+}
+
+Response CallsApi::list(Request& req, bool admin) {
+  QueryReader q(req, zones_);
+  auto filter = call_filter(req, admin, q, 200, 50);
+  q.check();
+  auto [calls, total] = pg::transact(db_, [&](pqxx::work& tx) {
+    return std::make_pair(CallHistory::list(tx, filter), CallHistory::count(tx, filter));
+  });
+  json::Writer w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& c : calls)
+    w.raw(call_summary_json(c, admin));
+  w.end_array()
+      .field("total", total)
+      .field("limit", filter.limit)
+      .field("offset", filter.offset)
+      .end_object();
+  return Response::json(200, w.str());
+}
+
+Response CallsApi::detail(Request& req, bool admin) {
+  std::optional<std::string> owner;
+  if (!admin)
+    owner = req.identity.user_id;
+  const auto& id = req.param("id");
+  auto call = id.size() > 128 ? std::nullopt : pg::transact(db_, [&](pqxx::work& tx) {
+    return CallHistory::detail_json(tx, owner, id);
+  });
+  if (!call)
+    throw Error::not_found("Diesen Anruf gibt es nicht.");
+  json::Writer w;
+  w.begin_object().key("call").raw(*call).end_object();
+  return Response::json(200, w.str());
+}
+
+Response CallsApi::export_csv(Request& req, bool admin) {
+  QueryReader q(req, zones_);
+  auto filter = call_filter(req, admin, q, kMaxExportRows, kMaxExportRows);
+  auto delimiter = q.one_of("delimiter", {"comma", "semicolon"}).value_or("comma");
+  q.check();
+  auto calls = pg::transact(db_, [&](pqxx::work& tx) { return CallHistory::list(tx, filter); });
+  // A byte order mark makes spreadsheet programs read the file as UTF-8 (umlauts in summaries).
+  auto res = Response::text(
+      200, "\xEF\xBB\xBF" + calls_csv(calls, admin, delimiter == "semicolon" ? ';' : ','),
+      "text/csv; charset=utf-8");
+  res.headers.set("Content-Disposition", "attachment; filename=\"anrufe.csv\"");
+  return res;
+}
+
+Response CallsApi::stats(Request& req, bool admin) {
+  QueryReader q(req, zones_);
+  auto owner = scope(req, admin, q);
+  auto zone = q.zone();
+  auto include_test = q.flag("include_test").value_or(false);
+  auto to = q.time("to", true);
+  auto from = q.time("from", false);
+  // By default the last 30 local days, today included.
+  auto now = Clock::now();
+  auto today =
+      std::chrono::floor<std::chrono::days>(now + std::chrono::seconds(zone->offset_at(now)));
+  if (!to)
+    to = q.local_midnight(today + std::chrono::days(1));
+  if (!from)
+    from = q.local_midnight(today - std::chrono::days(kDefaultStatsDays - 1));
+  if (*from >= *to)
+    q.add_error("from", "muss vor \"to\" liegen");
+  else if (*to - *from > std::chrono::days(kMaxStatsDays))
+    q.add_error("from", "der Zeitraum darf höchstens 366 Tage umfassen");
+  q.check();
+  auto s = pg::transact(db_, [&](pqxx::work& tx) {
+    return CallHistory::stats(tx, owner, q.zone_name(), json::utc_timestamp(*from),
+                              json::utc_timestamp(*to), include_test);
+  });
+  json::Writer w;
+  w.begin_object()
+      .field("timezone", q.zone_name())
+      .field("from", json::utc_timestamp(*from))
+      .field("to", json::utc_timestamp(*to))
+      .key("days")
+      .begin_array();
+  for (const auto& d : s.days)
+    write_day(w, d, "date");
+  w.end_array().key("total");
+  write_day(w, s.range_total, "");
+  w.key("this_month");
+  w.begin_object()
+      .field("month", s.month_total.date)
+      .field("calls", s.month_total.calls)
+      .field("duration_seconds", s.month_total.duration_seconds)
+      .field("minutes", s.month_total.minutes);
+  write_counts(w, "by_status", s.month_by_status);
+  w.end_object().end_object();
+  return Response::json(200, w.str());
+}
+
+Response CallsApi::escalations(Request& req, bool admin) {
+  QueryReader q(req, zones_);
+  EscalationFilter f;
+  f.owner = scope(req, admin, q);
+  f.agent_id = q.text("agent_id", 128);
+  f.kind = q.one_of("kind", {"forwarding", "fallback", "after_hours", "message"});
+  f.from = iso(q.time("from", false));
+  f.to = iso(q.time("to", true));
+  f.limit = q.number("limit", 50, 1, 200);
+  f.offset = q.number("offset", 0, 0, 1'000'000);
+  q.check();
+  auto [items, total] = pg::transact(db_, [&](pqxx::work& tx) {
+    return std::make_pair(CallHistory::escalations_json(tx, f),
+                          CallHistory::count_escalations(tx, f));
+  });
+  json::Writer w;
+  w.begin_object()
+      .key("items")
+      .raw(items)
+      .field("total", total)
+      .field("limit", f.limit)
+      .field("offset", f.offset)
+      .end_object();
+  return Response::json(200, w.str());
+}
+
+Response CallsApi::escalation_stats(Request& req, bool admin) {
+  QueryReader q(req, zones_);
+  auto owner = scope(req, admin, q);
+  auto to = q.time("to", true).value_or(Clock::now());
+  auto from = q.time("from", false).value_or(to - std::chrono::days(kDefaultStatsDays));
+  if (from >= to)
+    q.add_error("from", "muss vor \"to\" liegen");
+  q.check();
+  auto s = pg::transact(db_, [&](pqxx::work& tx) {
+    return CallHistory::escalation_stats(tx, owner, json::utc_timestamp(from),
+                                         json::utc_timestamp(to));
+  });
+  json::Writer w;
+  w.begin_object()
+      .field("from", json::utc_timestamp(from))
+      .field("to", json::utc_timestamp(to))
+      .field("total", s.total)
+      .field("within_business_hours", s.within_business_hours)
+      .field("outside_business_hours", s.total - s.within_business_hours);
+  write_counts(w, "by_kind", s.by_kind);
+  write_counts(w, "by_outcome", s.by_outcome);
+  write_counts(w, "by_reason", s.by_reason);
+  write_counts(w, "per_day", s.per_day);
+  w.end_object();
+  return Response::json(200, w.str());
+}
+
+}  // namespace kx::telephony

@@ -1,0 +1,40 @@
+#pragma once
+// The call history API: calls (list, detail, CSV export, statistics) and the escalation log with
+// statistics, each scoped to the signed-in owner; the /api/admin/ variants see every owner.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "call_history.hpp"
+#include "kx/http/router.hpp"
+#include "kx/pg/pg.hpp"
+#include "time_zone.hpp"
+
+namespace kx::telephony {
+
+/// One CSV field (RFC 4180 quoting). Text a spreadsheet would run as a formula (leading =, +,
+/// -, @, tab or CR) gets a leading apostrophe, except plain phone numbers like +4930123456.
+std::string csv_field(std::string_view value);
+/// The export: a header row and one row per call, CRLF line ends.
+std::string calls_csv(const std::vector<CallSummary>& calls, bool with_owner, char delimiter);
+
+/// Thread-safe.
+class CallsApi {
+ public:
+  CallsApi(pg::Pool& db, TimeZones& zones) : db_(db), zones_(zones) {}
+  void add_routes(http::Router& router);
+
+  http::Response list(http::Request& req, bool admin);
+  http::Response detail(http::Request& req, bool admin);
+  http::Response export_csv(http::Request& req, bool admin);
+  http::Response stats(http::Request& req, bool admin);
+  http::Response escalations(http::Request& req, bool admin);
+  http::Response escalation_stats(http::Request& req, bool admin);
+
+ private:
+  pg::Pool& db_;
+  TimeZones& zones_;
+};
+
+}  // namespace kx::telephony

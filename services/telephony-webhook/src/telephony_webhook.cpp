@@ -1,1 +1,0 @@
-// Domain code of telephony-webhook lives here as it is built.

@@ -1,0 +1,221 @@
+// The call history API: owner scoping, filters, detail, export, statistics, escalation log.
+#include "service_fixture.hpp"
+
+namespace kx::telephony::testing {
+namespace {
+
+using samples::end_of_call_report;
+
+const http::Identity kAnna{"owner-1", "user"};
+const http::Identity kBernd{"owner-2", "user"};
+const http::Identity kAdmin{"admin-1", "admin"};
+
+class CallsApiTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    seed(AgentSeed{});
+    AgentSeed bernd;
+    bernd.agent_id = "agent-2";
+    bernd.user_id = "owner-2";
+    bernd.assistant_id = "asst-2";
+    bernd.vapi_phone_number_id = "pn-2";
+    bernd.phone_number = "+493087654321";
+    seed(bernd);
+    // Anna: three calls, one of them a test call and one escalated; Bernd: one call.
+    ASSERT_EQ(vapi(end_of_call_report("va-1", "asst-1")).status, 200);
+    ASSERT_EQ(vapi(end_of_call_report("va-2", "asst-1", "customer-did-not-answer")).status, 200);
+    ASSERT_EQ(vapi(samples::transfer_destination_request("va-3", "asst-1")).status, 200);
+    ASSERT_EQ(vapi(end_of_call_report("va-3", "asst-1", "customer-ended-call", "webCall")).status,
+              200);
+    ASSERT_EQ(vapi(end_of_call_report("vb-1", "asst-2")).status, 200);
+    // Spread the calls over days so that ordering and date filters mean something.
+    pg::transact(*pool_, [](pqxx::work& tx) {
+      tx.exec("UPDATE calls SET created_at = '2026-01-01T08:00:00Z' WHERE vapi_call_id = 'va-1'");
+      tx.exec("UPDATE calls SET created_at = '2026-01-02T08:00:00Z' WHERE vapi_call_id = 'va-2'");
+      tx.exec("UPDATE calls SET created_at = '2026-01-03T08:00:00Z' WHERE vapi_call_id = 'va-3'");
+      tx.exec("UPDATE calls SET created_at = '2026-01-02T09:00:00Z' WHERE vapi_call_id = 'vb-1'");
+    });
+  }
+  std::string id_of(const std::string& vapi_call_id) {
+    return text("SELECT id FROM calls WHERE vapi_call_id = '" + vapi_call_id + "'");
+  }
+  json::Document get_json(const std::string& target, const http::Identity& who, int status = 200) {
+    auto res = call("GET", target, {}, who);
+    EXPECT_EQ(res.status, status) << target << " " << res.body;
+    return json::parse(res.body);
+  }
+  static std::vector<std::string> vapi_ids(const json::Document& list) {
+    std::vector<std::string> out;
+    for (const auto& item : list["items"].GetArray())
+      out.push_back(item["vapi_call_id"].GetString());
+    return out;
+  }
+};
+
+TEST_F(CallsApiTest, ListIsTheOwnersNewestFirst) {
+  auto list = get_json("/api/calls", kAnna);
+  EXPECT_EQ(list["total"].GetInt(), 3);
+  EXPECT_EQ(vapi_ids(list), (std::vector<std::string>{"va-3", "va-2", "va-1"}));
+  const auto& first = list["items"][0];
+  EXPECT_STREQ(first["agent_name"].GetString(), "Empfang agent-1");
+  EXPECT_TRUE(first["test"].GetBool());
+  EXPECT_TRUE(first["escalated"].GetBool());
+  EXPECT_FALSE(first.HasMember("user_id"));
+  EXPECT_EQ(vapi_ids(get_json("/api/calls", kBernd)), (std::vector<std::string>{"vb-1"}));
+
+  auto page = get_json("/api/calls?limit=1&offset=1", kAnna);
+  EXPECT_EQ(page["total"].GetInt(), 3);
+  EXPECT_EQ(vapi_ids(page), (std::vector<std::string>{"va-2"}));
+}
+
+TEST_F(CallsApiTest, Filters) {
+  EXPECT_EQ(vapi_ids(get_json("/api/calls?status=no_answer", kAnna)),
+            (std::vector<std::string>{"va-2"}));
+  EXPECT_EQ(vapi_ids(get_json("/api/calls?test=false", kAnna)),
+            (std::vector<std::string>{"va-2", "va-1"}));
+  EXPECT_EQ(vapi_ids(get_json("/api/calls?from=2026-01-02&to=2026-01-02&tz=UTC", kAnna)),
+            (std::vector<std::string>{"va-2"}));
+  EXPECT_EQ(vapi_ids(get_json("/api/calls?from=2026-01-02T00:00:00Z", kAnna)),
+            (std::vector<std::string>{"va-3", "va-2"}));
+  // va-3's transfer request told its caller number before the web-call report came.
+  EXPECT_EQ(vapi_ids(get_json("/api/calls?caller=151%20123", kAnna)).size(), 3u);
+  EXPECT_EQ(vapi_ids(get_json("/api/calls?caller=%2B49%20151%201234%205678", kAnna)).size(), 3u);
+  EXPECT_EQ(vapi_ids(get_json("/api/calls?caller=999", kAnna)).size(), 0u);
+  EXPECT_EQ(vapi_ids(get_json("/api/calls?agent_id=agent-2", kAnna)).size(), 0u);
+  auto bad = call("GET", "/api/calls?status=lost&limit=0&from=gestern&tz=Mars/Base", {}, kAnna);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(json::parse(bad.body)["error"]["details"].Size(), 4u);
+}
+
+TEST_F(CallsApiTest, DetailHasEverythingAndOnlyForTheOwner) {
+  auto doc = get_json("/api/calls/" + id_of("va-1"), kAnna);
+  const auto& c = doc["call"];
+  EXPECT_STREQ(c["status"].GetString(), "completed");
+  EXPECT_EQ(c["duration_seconds"].GetInt(), 286);
+  EXPECT_EQ(c["transcript"].Size(), 4u);
+  EXPECT_STREQ(c["summary"].GetString(),
+               "Anrufer wollte einen Termin; 10:30 am 5.1. wurde gebucht.");
+  EXPECT_STREQ(c["analysis"]["structured_data"]["intent"].GetString(), "appointment");
+  EXPECT_STREQ(c["recording_url"].GetString(), "https://storage.example/rec/mono.wav");
+  EXPECT_EQ(c["provider_cost_usd_micros"].GetInt(), 187'500);
+  EXPECT_EQ(c["escalations"].Size(), 0u);
+  auto escalated = get_json("/api/calls/" + id_of("va-3"), kAnna);
+  ASSERT_EQ(escalated["call"]["escalations"].Size(), 1u);
+  EXPECT_STREQ(escalated["call"]["escalations"][0]["destination"].GetString(), "+493012345600");
+
+  // Another owner's call does not exist for Anna, on every endpoint that takes an id.
+  auto other = call("GET", "/api/calls/" + id_of("vb-1"), {}, kAnna);
+  EXPECT_EQ(other.status, 404);
+  EXPECT_EQ(code_of(other), "not_found");
+  EXPECT_EQ(call("GET", "/api/calls/no-such-call", {}, kAnna).status, 404);
+  EXPECT_EQ(call("GET", "/api/calls/" + std::string(300, 'x'), {}, kAnna).status, 404);
+  EXPECT_EQ(call("GET", "/api/admin/calls/" + id_of("vb-1"), {}, kAdmin).status, 200);
+}
+
+TEST_F(CallsApiTest, NothingWithoutASessionAndNoAdminForUsers) {
+  for (const char* path :
+       {"/api/calls", "/api/calls/x", "/api/calls/export.csv", "/api/calls/stats",
+        "/api/escalations", "/api/escalations/stats", "/api/admin/calls", "/api/admin/calls/x",
+        "/api/admin/calls/export.csv", "/api/admin/calls/stats", "/api/admin/escalations",
+        "/api/admin/escalations/stats"}) {
+    auto res = call("GET", path);
+    EXPECT_EQ(res.status, 401) << path;
+    EXPECT_EQ(code_of(res), "unauthorized") << path;
+    if (std::string(path).rfind("/api/admin", 0) == 0) {
+      EXPECT_EQ(call("GET", path, {}, kAnna).status, 403) << path;
+    }
+  }
+  // Unsigned requests (around the gateway) are refused as well.
+  http::Request req;
+  req.method = "GET";
+  req.target = req.path = "/api/calls";
+  req.request_id = "r";
+  req.headers.set("X-Kx-User-Id", "owner-1");
+  req.headers.set("X-Kx-Role", "user");
+  EXPECT_EQ(http::dispatch(router_, server_options_, req).status, 401);
+}
+
+TEST_F(CallsApiTest, AdminSeesEveryOwnerAndCanFilterByOwner) {
+  auto all = get_json("/api/admin/calls", kAdmin);
+  EXPECT_EQ(all["total"].GetInt(), 4);
+  EXPECT_TRUE(all["items"][0].HasMember("user_id"));
+  auto bernd = get_json("/api/admin/calls?user_id=owner-2", kAdmin);
+  EXPECT_EQ(vapi_ids(bernd), (std::vector<std::string>{"vb-1"}));
+  // An admin's own /api/calls is their own (empty) history.
+  EXPECT_EQ(get_json("/api/calls", kAdmin)["total"].GetInt(), 0);
+}
+
+TEST_F(CallsApiTest, CsvExport) {
+  auto res = call("GET", "/api/calls/export.csv?delimiter=semicolon", {}, kAnna);
+  ASSERT_EQ(res.status, 200);
+  EXPECT_EQ(std::string(res.headers.get("Content-Type").value_or("")), "text/csv; charset=utf-8");
+  EXPECT_NE(std::string(res.headers.get("Content-Disposition").value_or("")).find("attachment"),
+            std::string::npos);
+  EXPECT_EQ(res.body.substr(0, 3), "\xEF\xBB\xBF");
+  std::size_t lines = 0;
+  for (std::size_t p = res.body.find("\r\n"); p != std::string::npos;
+       p = res.body.find("\r\n", p + 2))
+    ++lines;
+  EXPECT_EQ(lines, 4u);  // header + Anna's three calls
+  EXPECT_EQ(res.body.find("vb-1"), std::string::npos);
+  EXPECT_EQ(res.body.find(id_of("vb-1")), std::string::npos);
+  EXPECT_NE(res.body.find(id_of("va-1") + ";2026-01-01T08:00:00.000Z"), std::string::npos);
+  auto admin = call("GET", "/api/admin/calls/export.csv", {}, kAdmin);
+  EXPECT_NE(admin.body.find(id_of("vb-1")), std::string::npos);
+}
+
+TEST_F(CallsApiTest, StatsPerDayAndThisMonth) {
+  auto s = get_json(
+      "/api/calls/stats?from=2026-01-01&to=2026-01-03&tz=Europe/Berlin&include_test=true", kAnna);
+  EXPECT_STREQ(s["timezone"].GetString(), "Europe/Berlin");
+  EXPECT_STREQ(s["from"].GetString(), "2025-12-31T23:00:00.000Z");  // Berlin midnight
+  EXPECT_STREQ(s["to"].GetString(), "2026-01-03T23:00:00.000Z");
+  ASSERT_EQ(s["days"].Size(), 3u);
+  EXPECT_STREQ(s["days"][0]["date"].GetString(), "2026-01-01");
+  EXPECT_EQ(s["days"][0]["calls"].GetInt(), 1);
+  EXPECT_EQ(s["days"][0]["duration_seconds"].GetInt(), 286);
+  EXPECT_EQ(s["days"][0]["minutes"].GetInt(), 5);  // 4 min 46 s: five started minutes
+  EXPECT_EQ(s["days"][1]["calls"].GetInt(), 1);
+  EXPECT_EQ(s["days"][2]["calls"].GetInt(), 1);
+  EXPECT_EQ(s["total"]["calls"].GetInt(), 3);
+  auto without_test = get_json("/api/calls/stats?from=2026-01-01&to=2026-01-03", kAnna);
+  EXPECT_EQ(without_test["total"]["calls"].GetInt(), 2);
+  // This month's totals count the calls created this month (none of the 2026-01 samples,
+  // unless the test runs in January 2026).
+  EXPECT_TRUE(s["this_month"]["month"].IsString());
+  EXPECT_TRUE(s["this_month"]["by_status"].IsObject());
+  pg::transact(*pool_, [](pqxx::work& tx) { tx.exec("UPDATE calls SET created_at = now()"); });
+  auto now = get_json("/api/calls/stats", kAnna);
+  EXPECT_EQ(now["this_month"]["calls"].GetInt(), 2);
+  EXPECT_EQ(now["this_month"]["by_status"]["completed"].GetInt(), 1);
+  EXPECT_EQ(now["days"].Size(), 30u);
+  EXPECT_EQ(get_json("/api/admin/calls/stats", kAdmin)["this_month"]["calls"].GetInt(), 3);
+  EXPECT_EQ(call("GET", "/api/calls/stats?from=2026-01-05&to=2026-01-01", {}, kAnna).status, 422);
+  EXPECT_EQ(call("GET", "/api/calls/stats?from=2024-01-01&to=2026-01-01", {}, kAnna).status, 422);
+}
+
+TEST_F(CallsApiTest, EscalationLogAndStatistics) {
+  auto log = get_json("/api/escalations", kAnna);
+  ASSERT_EQ(log["total"].GetInt(), 1);
+  const auto& e = log["items"][0];
+  EXPECT_EQ(std::string(e["call_id"].GetString()), id_of("va-3"));
+  EXPECT_STREQ(e["kind"].GetString(), "forwarding");
+  EXPECT_STREQ(e["destination"].GetString(), "+493012345600");
+  EXPECT_STREQ(e["outcome"].GetString(), "not_connected");
+  EXPECT_STREQ(e["agent_name"].GetString(), "Empfang agent-1");
+  EXPECT_EQ(get_json("/api/escalations", kBernd)["total"].GetInt(), 0);
+  EXPECT_EQ(get_json("/api/escalations?kind=message", kAnna)["total"].GetInt(), 0);
+
+  auto stats = get_json("/api/escalations/stats", kAnna);
+  EXPECT_EQ(stats["total"].GetInt(), 1);
+  EXPECT_EQ(stats["within_business_hours"].GetInt(), 1);
+  EXPECT_EQ(stats["by_kind"]["forwarding"].GetInt(), 1);
+  EXPECT_EQ(stats["by_outcome"]["not_connected"].GetInt(), 1);
+  EXPECT_EQ(stats["by_reason"]["transfer_requested"].GetInt(), 1);
+  EXPECT_EQ(get_json("/api/escalations/stats", kBernd)["total"].GetInt(), 0);
+  EXPECT_EQ(get_json("/api/admin/escalations/stats", kAdmin)["total"].GetInt(), 1);
+  EXPECT_EQ(get_json("/api/admin/escalations?user_id=owner-2", kAdmin)["total"].GetInt(), 0);
+}
+
+}  // namespace
+}  // namespace kx::telephony::testing

@@ -1,0 +1,172 @@
+// kx-vapi-bench: a closed-loop load generator for POST /webhooks/vapi. Like kx-http-bench, but
+// every request is a signed Vapi server message, and end-of-call reports carry a new call id
+// each time, so every one of them creates a call and its events (a repeat would only measure
+// the duplicate check).
+//   kx-vapi-bench --url URL --secret S --scenario assistant-request|end-of-call-report
+//                 --assistant ID --phone-number-id ID --e164 NUMBER [--threads 4] [--seconds 10]
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kx/crypto/crypto.hpp"
+#include "kx/http/client.hpp"
+#include "kx/json/json.hpp"
+
+namespace {
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: kx-vapi-bench --url URL --secret S --scenario "
+               "assistant-request|end-of-call-report --assistant ID --phone-number-id ID "
+               "--e164 NUMBER [--threads N] [--seconds S]\n");
+  return 2;
+}
+
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty())
+    return 0;
+  auto idx = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(idx, sorted.size() - 1)];
+}
+
+std::string assistant_request(const std::string& number_id, const std::string& e164) {
+  kx::json::Writer w;
+  w.begin_object().key("message").begin_object().field("type", "assistant-request");
+  w.key("phoneNumber").begin_object().field("id", number_id).field("number", e164).end_object();
+  w.key("call").begin_object().field("id", kx::crypto::uuid_v4()).field("type", "inboundPhoneCall");
+  w.field("status", "ringing").field("phoneNumberId", number_id);
+  w.key("customer").begin_object().field("number", "+4915112345678").end_object();
+  w.end_object().end_object().end_object();
+  return w.str();
+}
+
+// A realistic report: a dozen turns, a summary, structured data and recording links (~3 KiB).
+std::string report(const std::string& call_id, const std::string& assistant_id) {
+  kx::json::Writer w;
+  w.begin_object().key("message").begin_object().field("type", "end-of-call-report");
+  w.field("endedReason", "customer-ended-call");
+  w.field("startedAt", "2026-01-01T08:00:02.000Z").field("endedAt", "2026-01-01T08:03:17.000Z");
+  w.field("cost", 0.21);
+  w.key("call").begin_object().field("id", call_id).field("type", "inboundPhoneCall");
+  w.field("status", "ended").field("assistantId", assistant_id);
+  w.key("customer").begin_object().field("number", "+4915112345678").end_object();
+  w.field("createdAt", "2026-01-01T08:00:00.000Z").end_object();
+  w.key("artifact").begin_object();
+  w.field("recordingUrl", "https://storage.example/rec/" + call_id + "-mono.wav");
+  w.field("stereoRecordingUrl", "https://storage.example/rec/" + call_id + "-stereo.wav");
+  w.key("messages").begin_array();
+  for (int i = 0; i < 12; ++i) {
+    w.begin_object().field("role", i % 2 ? "user" : "bot");
+    w.field("message", i % 2 ? "Ich hätte gern einen Termin am Dienstag, am liebsten vormittags."
+                             : "Gern, am Dienstag ist um 9:30 Uhr und um 11:00 Uhr etwas frei.");
+    w.field("time", std::int64_t{1767254402000} + i * 15'000)
+        .field("secondsFromStart", 2.0 + i * 15);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  w.key("analysis").begin_object();
+  w.field("summary", "Die Anruferin hat einen Termin am Dienstag um 9:30 Uhr gebucht.");
+  w.key("structuredData").begin_object().field("intent", "appointment").end_object();
+  w.field("successEvaluation", "true").end_object();
+  w.end_object().end_object();
+  return w.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string url, secret, scenario, assistant, number_id, e164;
+  int threads = 4, seconds = 10;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (i + 1 >= argc)
+      return usage();
+    std::string value = argv[++i];
+    if (flag == "--url")
+      url = value;
+    else if (flag == "--secret")
+      secret = value;
+    else if (flag == "--scenario")
+      scenario = value;
+    else if (flag == "--assistant")
+      assistant = value;
+    else if (flag == "--phone-number-id")
+      number_id = value;
+    else if (flag == "--e164")
+      e164 = value;
+    else if (flag == "--threads")
+      threads = std::stoi(value);
+    else if (flag == "--seconds")
+      seconds = std::stoi(value);
+    else
+      return usage();
+  }
+  if (url.empty() || secret.empty() || threads < 1 || seconds < 1 ||
+      (scenario != "assistant-request" && scenario != "end-of-call-report"))
+    return usage();
+
+  kx::http::Client client({.max_retries = 0});
+  std::atomic<bool> stop{false};
+  std::atomic<long> errors{0};
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(threads));
+  std::vector<std::thread> workers;
+  auto start = std::chrono::steady_clock::now();
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      auto& mine = latencies[static_cast<std::size_t>(t)];
+      long n = 0;
+      while (!stop) {
+        kx::http::ClientRequest req;
+        req.method = "POST";
+        req.url = url;
+        req.body = scenario == "assistant-request"
+                       ? assistant_request(number_id, e164)
+                       : report("bench-" + std::to_string(t) + "-" + std::to_string(++n) + "-" +
+                                    kx::crypto::uuid_v4().substr(0, 8),
+                                assistant);
+        req.headers.set("Content-Type", "application/json");
+        req.headers.set("X-Vapi-Signature", kx::crypto::hmac_sha256_hex(secret, req.body));
+        auto t0 = std::chrono::steady_clock::now();
+        try {
+          auto res = client.send(req);
+          bool ok = res.status == 200 && (scenario != "assistant-request" ||
+                                          res.body.find("\"assistantId\"") != std::string::npos);
+          if (!ok)
+            ++errors;
+        } catch (const std::exception&) {
+          ++errors;
+        }
+        mine.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count());
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  stop = true;
+  for (auto& w : workers)
+    w.join();
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<double> all;
+  for (auto& l : latencies)
+    all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  kx::json::Writer w;
+  w.begin_object()
+      .field("scenario", scenario)
+      .field("threads", threads)
+      .field("requests", static_cast<std::int64_t>(all.size()))
+      .field("errors", static_cast<std::int64_t>(errors.load()))
+      .field("throughput_per_s", static_cast<double>(all.size()) / elapsed)
+      .field("p50_ms", percentile(all, 0.50))
+      .field("p90_ms", percentile(all, 0.90))
+      .field("p99_ms", percentile(all, 0.99))
+      .field("max_ms", all.empty() ? 0.0 : all.back())
+      .end_object();
+  std::printf("%s\n", w.str().c_str());
+  return errors.load() == 0 ? 0 : 1;
+}
