@@ -38,6 +38,8 @@ int main() {
                    .field("name", "kametrix provider sandbox")
                    .key("providers")
                    .begin_array()
+                   .value("stripe")
+                   .value("vapi")
                    .end_array()
                    .end_object();
                return kx::http::Response::json(200, w.str());

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "closed_loop.hpp"
 #include "kx/crypto/crypto.hpp"
 #include "kx/events/events.hpp"
 #include "kx/json/json.hpp"
@@ -94,14 +95,6 @@ int partitions_of(rd_kafka_t* rk, const char* topic) {
     rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(t);
   return n;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty())
-    return 0;
-  std::sort(v.begin(), v.end());
-  auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(idx, v.size() - 1)];
 }
 
 }  // namespace
@@ -313,6 +306,7 @@ int main(int argc, char** argv) {
   int repeated = 0;
   for (const auto& [id, ms] : lag_ms)
     lags.push_back(ms);
+  std::sort(lags.begin(), lags.end());
   // A redelivered event repeats its transaction id; a second charge would bring a new one.
   for (const auto& [id, entries] : entries_per_call)
     repeated += entries.size() > 1;
@@ -323,10 +317,10 @@ int main(int argc, char** argv) {
       .field("charges_per_s", drain_s > 0 ? static_cast<double>(lag_ms.size()) / drain_s : 0.0)
       .key("lag_ms")
       .begin_object()
-      .field("p50", percentile(lags, 0.50))
-      .field("p90", percentile(lags, 0.90))
-      .field("p99", percentile(lags, 0.99))
-      .field("max", percentile(lags, 1.0))
+      .field("p50", kx::bench::percentile(lags, 0.50))
+      .field("p90", kx::bench::percentile(lags, 0.90))
+      .field("p99", kx::bench::percentile(lags, 0.99))
+      .field("max", kx::bench::percentile(lags, 1.0))
       .end_object()
       .end_object();
   std::printf("%s\n", out.str().c_str());

@@ -3,14 +3,10 @@
 // record every latency; the result is one JSON line (throughput, p50/p90/p99/max, errors).
 //   kx-http-bench --url URL [--method GET] [--body JSON] [--header 'Name: value']...
 //                 [--threads 4] [--seconds 10] [--expect 200]
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <string>
-#include <thread>
-#include <vector>
 
+#include "closed_loop.hpp"
 #include "kx/http/client.hpp"
 #include "kx/json/json.hpp"
 
@@ -21,13 +17,6 @@ int usage() {
                "usage: kx-http-bench --url URL [--method M] [--body B] [--header 'N: V']... "
                "[--threads N] [--seconds S] [--expect STATUS]\n");
   return 2;
-}
-
-double percentile(std::vector<double>& sorted, double p) {
-  if (sorted.empty())
-    return 0;
-  auto idx = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(idx, sorted.size() - 1)];
 }
 
 }  // namespace
@@ -71,52 +60,15 @@ int main(int argc, char** argv) {
   }
 
   kx::http::Client client({.max_retries = 0});
-  std::atomic<bool> stop{false};
-  std::atomic<long> errors{0};
-  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(threads));
-  std::vector<std::thread> workers;
-  auto start = std::chrono::steady_clock::now();
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      auto& mine = latencies[static_cast<std::size_t>(t)];
-      while (!stop) {
-        auto t0 = std::chrono::steady_clock::now();
-        try {
-          auto res = client.send(request);
-          if (res.status != expect)
-            ++errors;
-        } catch (const std::exception&) {
-          ++errors;
-        }
-        mine.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                .count());
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::seconds(seconds));
-  stop = true;
-  for (auto& w : workers)
-    w.join();
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  std::vector<double> all;
-  for (auto& v : latencies)
-    all.insert(all.end(), v.begin(), v.end());
-  std::sort(all.begin(), all.end());
+  auto result = kx::bench::run_closed_loop(
+      threads, seconds, [&](int, long) { return client.send(request).status == expect; });
   kx::json::Writer w;
   w.begin_object()
       .field("url", request.url)
       .field("method", request.method)
-      .field("threads", threads)
-      .field("requests", static_cast<std::int64_t>(all.size()))
-      .field("errors", static_cast<std::int64_t>(errors.load()))
-      .field("throughput_rps", static_cast<double>(all.size()) / elapsed)
-      .field("p50_ms", percentile(all, 0.50))
-      .field("p90_ms", percentile(all, 0.90))
-      .field("p99_ms", percentile(all, 0.99))
-      .field("max_ms", all.empty() ? 0.0 : all.back())
-      .end_object();
+      .field("threads", threads);
+  kx::bench::write_load_result(w, result);
+  w.end_object();
   std::printf("%s\n", w.str().c_str());
-  return errors > 0 ? 1 : 0;
+  return result.errors > 0 ? 1 : 0;
 }

@@ -4,14 +4,10 @@
 // the duplicate check).
 //   kx-vapi-bench --url URL --secret S --scenario assistant-request|end-of-call-report
 //                 --assistant ID --phone-number-id ID --e164 NUMBER [--threads 4] [--seconds 10]
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <string>
-#include <thread>
-#include <vector>
 
+#include "closed_loop.hpp"
 #include "kx/crypto/crypto.hpp"
 #include "kx/http/client.hpp"
 #include "kx/json/json.hpp"
@@ -24,13 +20,6 @@ int usage() {
                "assistant-request|end-of-call-report --assistant ID --phone-number-id ID "
                "--e164 NUMBER [--threads N] [--seconds S]\n");
   return 2;
-}
-
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty())
-    return 0;
-  auto idx = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(idx, sorted.size() - 1)];
 }
 
 std::string assistant_request(const std::string& number_id, const std::string& e164) {
@@ -110,63 +99,25 @@ int main(int argc, char** argv) {
     return usage();
 
   kx::http::Client client({.max_retries = 0});
-  std::atomic<bool> stop{false};
-  std::atomic<long> errors{0};
-  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(threads));
-  std::vector<std::thread> workers;
-  auto start = std::chrono::steady_clock::now();
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      auto& mine = latencies[static_cast<std::size_t>(t)];
-      long n = 0;
-      while (!stop) {
-        kx::http::ClientRequest req;
-        req.method = "POST";
-        req.url = url;
-        req.body = scenario == "assistant-request"
-                       ? assistant_request(number_id, e164)
-                       : report("bench-" + std::to_string(t) + "-" + std::to_string(++n) + "-" +
-                                    kx::crypto::uuid_v4().substr(0, 8),
-                                assistant);
-        req.headers.set("Content-Type", "application/json");
-        req.headers.set("X-Vapi-Signature", kx::crypto::hmac_sha256_hex(secret, req.body));
-        auto t0 = std::chrono::steady_clock::now();
-        try {
-          auto res = client.send(req);
-          bool ok = res.status == 200 && (scenario != "assistant-request" ||
-                                          res.body.find("\"assistantId\"") != std::string::npos);
-          if (!ok)
-            ++errors;
-        } catch (const std::exception&) {
-          ++errors;
-        }
-        mine.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                .count());
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::seconds(seconds));
-  stop = true;
-  for (auto& w : workers)
-    w.join();
-  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::vector<double> all;
-  for (auto& l : latencies)
-    all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
+  auto result = kx::bench::run_closed_loop(threads, seconds, [&](int t, long n) {
+    kx::http::ClientRequest req;
+    req.method = "POST";
+    req.url = url;
+    req.body = scenario == "assistant-request"
+                   ? assistant_request(number_id, e164)
+                   : report("bench-" + std::to_string(t) + "-" + std::to_string(n) + "-" +
+                                kx::crypto::uuid_v4().substr(0, 8),
+                            assistant);
+    req.headers.set("Content-Type", "application/json");
+    req.headers.set("X-Vapi-Signature", kx::crypto::hmac_sha256_hex(secret, req.body));
+    auto res = client.send(req);
+    return res.status == 200 && (scenario != "assistant-request" ||
+                                 res.body.find("\"assistantId\"") != std::string::npos);
+  });
   kx::json::Writer w;
-  w.begin_object()
-      .field("scenario", scenario)
-      .field("threads", threads)
-      .field("requests", static_cast<std::int64_t>(all.size()))
-      .field("errors", static_cast<std::int64_t>(errors.load()))
-      .field("throughput_per_s", static_cast<double>(all.size()) / elapsed)
-      .field("p50_ms", percentile(all, 0.50))
-      .field("p90_ms", percentile(all, 0.90))
-      .field("p99_ms", percentile(all, 0.99))
-      .field("max_ms", all.empty() ? 0.0 : all.back())
-      .end_object();
+  w.begin_object().field("scenario", scenario).field("threads", threads);
+  kx::bench::write_load_result(w, result);
+  w.end_object();
   std::printf("%s\n", w.str().c_str());
-  return errors.load() == 0 ? 0 : 1;
+  return result.errors == 0 ? 0 : 1;
 }

@@ -2,6 +2,7 @@
 
 #include "kx/crypto/crypto.hpp"
 #include "kx/http/error.hpp"
+#include "kx/http/query.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "password_policy.hpp"
@@ -201,33 +202,13 @@ Response AuthApi::resolve_session(Request& req) {
 }
 
 Response AuthApi::list_users(Request& req) {
-  json::Value empty(rapidjson::kObjectType);
-  json::FieldReader none(empty);
-  auto number = [&](const char* name, int fallback, int min, int max) {
-    auto v = req.query_param(name);
-    if (!v || v->empty())
-      return fallback;
-    try {
-      std::size_t used = 0;
-      int n = std::stoi(*v, &used);
-      if (used == v->size() && n >= min && n <= max)
-        return n;
-    } catch (const std::exception&) {
-    }
-    none.add_error(name, "muss eine Zahl zwischen " + std::to_string(min) + " und " +
-                             std::to_string(max) + " sein");
-    return fallback;
-  };
-  int limit = number("limit", 50, 1, 200);
-  int offset = number("offset", 0, 0, 1'000'000);
-  http::require_valid(none);
+  http::QueryParams params(req);
+  auto [limit, offset] = params.page(50, 200);
+  auto search = params.text("q", 100);
+  params.require_valid();
   std::string q;
-  if (auto raw = req.query_param("q")) {
-    if (raw->size() > 100)
-      throw Error::bad_request("Der Suchbegriff ist zu lang.");
-    for (char c : *raw)
-      q += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  for (char c : search.value_or(""))
+    q += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string pattern = escape_like(q);
   auto [users, total] = pg::transact(db_, [&](pqxx::work& tx) {
     return std::make_pair(Users::list(tx, pattern, limit, offset), Users::count(tx, pattern));

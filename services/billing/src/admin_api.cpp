@@ -362,26 +362,11 @@ Response AdminApi::account(Request& req) {
 }
 
 Response AdminApi::account_transactions(Request& req) {
-  QueryParams q(req);
-  int limit = q.integer("limit", 50, 1, 200);
-  int offset = q.integer("offset", 0, 0, 1'000'000);
-  auto kinds = q.kinds("type");
-  q.require_valid();
-  const auto& user_id = req.param("user_id");
-  auto [entries, total] = pg::transact(db_, [&](pqxx::work& tx) {
-    return std::make_pair(LedgerStore::list_entries(tx, user_id, kinds, limit, offset),
-                          LedgerStore::count_entries(tx, user_id, kinds));
-  });
-  json::Writer w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& e : entries)
-    write_entry(w, e);
-  w.end_array().field("total", total).field("limit", limit).field("offset", offset).end_object();
-  return Response::json(200, w.str());
+  return ledger_page(db_, req, req.param("user_id"));
 }
 
 Response AdminApi::statistics(Request& req) {
-  QueryParams q(req);
+  http::QueryParams q(req);
   auto from = q.date("from");
   auto to = q.date("to");
   q.require_valid();
@@ -395,14 +380,15 @@ Response AdminApi::statistics(Request& req) {
                 "der Zeitraum darf höchstens " + std::to_string(kMaxStatsDays) + " Tage umfassen");
   q.require_valid();
   auto [days, snapshot] = pg::transact(db_, [&](pqxx::work& tx) {
-    return std::make_pair(StatisticsStore::per_day(tx, format_date(first), format_date(last)),
-                          StatisticsStore::snapshot(tx));
+    return std::make_pair(
+        StatisticsStore::per_day(tx, http::format_date(first), http::format_date(last)),
+        StatisticsStore::snapshot(tx));
   });
   DayStats total;
   json::Writer w;
   w.begin_object()
-      .field("from", format_date(first))
-      .field("to", format_date(last))
+      .field("from", http::format_date(first))
+      .field("to", http::format_date(last))
       .key("days")
       .begin_array();
   for (const auto& d : days) {
@@ -486,16 +472,12 @@ Response AdminApi::reconciliation(Request& req) {
 }
 
 Response AdminApi::disputes(Request& req) {
-  QueryParams q(req);
-  int limit = q.integer("limit", 50, 1, 200);
-  int offset = q.integer("offset", 0, 0, 1'000'000);
-  auto open = req.query_param("open").value_or("true");
-  if (open != "true" && open != "false")
-    q.add_error("open", "muss true oder false sein");
+  http::QueryParams q(req);
+  auto [limit, offset] = q.page(50, 200);
+  bool open = q.flag("open").value_or(true);
   q.require_valid();
-  auto list = pg::transact(db_, [&](pqxx::work& tx) {
-    return StripeStore::disputes(tx, open == "true", limit, offset);
-  });
+  auto list = pg::transact(
+      db_, [&](pqxx::work& tx) { return StripeStore::disputes(tx, open, limit, offset); });
   json::Writer w;
   w.begin_object().key("items").begin_array();
   for (const auto& d : list) {

@@ -1,38 +1,13 @@
 #include "api_support.hpp"
 
-#include <charconv>
-
 #include "kx/http/error.hpp"
 
 namespace kx::billing {
-namespace {
 
-std::optional<int> parse_int(std::string_view s) {
-  int n = 0;
-  auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (err != std::errc() || end != s.data() + s.size())
-    return std::nullopt;
-  return n;
-}
-
-}  // namespace
-
-int QueryParams::integer(const char* name, int fallback, int min, int max) {
-  auto v = req_.query_param(name);
-  if (!v || v->empty())
-    return fallback;
-  auto n = parse_int(*v);
-  if (n && *n >= min && *n <= max)
-    return *n;
-  add_error(name, "muss eine Zahl zwischen " + std::to_string(min) + " und " + std::to_string(max) +
-                      " sein");
-  return fallback;
-}
-
-std::vector<std::string> QueryParams::kinds(const char* name) {
+std::vector<std::string> entry_kinds(http::QueryParams& q, const char* name) {
   std::vector<std::string> out;
-  auto v = req_.query_param(name);
-  if (!v || v->empty())
+  auto v = q.raw(name);
+  if (!v)
     return out;
   std::string_view rest = *v;
   while (!rest.empty()) {
@@ -40,8 +15,8 @@ std::vector<std::string> QueryParams::kinds(const char* name) {
     std::string kind(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (!is_entry_kind(kind)) {
-      add_error(name,
-                "kennt nur purchase, call_usage, grace_usage, admin_adjustment, refund und bonus");
+      q.add_error(
+          name, "kennt nur purchase, call_usage, grace_usage, admin_adjustment, refund und bonus");
       return {};
     }
     out.push_back(kind);
@@ -49,42 +24,21 @@ std::vector<std::string> QueryParams::kinds(const char* name) {
   return out;
 }
 
-std::optional<std::chrono::sys_days> QueryParams::date(const char* name) {
-  auto v = req_.query_param(name);
-  if (!v || v->empty())
-    return std::nullopt;
-  const std::string& s = *v;
-  if (s.size() == 10 && s[4] == '-' && s[7] == '-') {
-    auto y = parse_int(std::string_view(s).substr(0, 4));
-    auto m = parse_int(std::string_view(s).substr(5, 2));
-    auto d = parse_int(std::string_view(s).substr(8, 2));
-    if (y && m && d && *m > 0 && *d > 0) {
-      std::chrono::year_month_day ymd{std::chrono::year(*y),
-                                      std::chrono::month(static_cast<unsigned>(*m)),
-                                      std::chrono::day(static_cast<unsigned>(*d))};
-      if (ymd.ok())
-        return std::chrono::sys_days(ymd);
-    }
-  }
-  add_error(name, "muss ein Datum im Format JJJJ-MM-TT sein");
-  return std::nullopt;
-}
-
-void QueryParams::add_error(std::string field, std::string message) {
-  errors_.push_back({std::move(field), std::move(message)});
-}
-
-void QueryParams::require_valid() const {
-  if (!errors_.empty())
-    throw http::Error::validation(errors_);
-}
-
-std::string format_date(std::chrono::sys_days day) {
-  std::chrono::year_month_day ymd(day);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
+http::Response ledger_page(pg::Pool& db, const http::Request& req, const std::string& user_id) {
+  http::QueryParams q(req);
+  auto [limit, offset] = q.page(50, 200);
+  auto kinds = entry_kinds(q, "type");
+  q.require_valid();
+  auto [entries, total] = pg::transact(db, [&](pqxx::work& tx) {
+    return std::make_pair(LedgerStore::list_entries(tx, user_id, kinds, limit, offset),
+                          LedgerStore::count_entries(tx, user_id, kinds));
+  });
+  json::Writer w;
+  w.begin_object().key("items").begin_array();
+  for (const auto& e : entries)
+    write_entry(w, e);
+  w.end_array().field("total", total).field("limit", limit).field("offset", offset).end_object();
+  return http::Response::json(200, w.str());
 }
 
 void write_entry(json::Writer& w, const Entry& e) {

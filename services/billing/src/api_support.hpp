@@ -1,6 +1,6 @@
 #pragma once
-// Small pieces the billing handlers share: query parameters with collected validation errors,
-// the JSON shape of a ledger entry, and the admin audit event.
+// Small pieces the billing handlers share: the ledger page (for the owner and for admins), the
+// JSON shape of a ledger entry, and the admin audit event.
 
 #include <chrono>
 #include <optional>
@@ -11,31 +11,18 @@
 
 #include "kx/events/events.hpp"
 #include "kx/http/message.hpp"
+#include "kx/http/query.hpp"
 #include "kx/json/json.hpp"
+#include "kx/pg/pg.hpp"
 #include "ledger_store.hpp"
 
 namespace kx::billing {
 
-/// Reads query parameters and collects every problem; require_valid() answers 422 with all of
-/// them. Not thread-safe; one per request.
-class QueryParams {
- public:
-  explicit QueryParams(const http::Request& req) : req_(req) {}
-  int integer(const char* name, int fallback, int min, int max);
-  /// Ledger entry kinds as a comma-separated list ("purchase,refund"); empty = all.
-  std::vector<std::string> kinds(const char* name);
-  /// A calendar date YYYY-MM-DD.
-  std::optional<std::chrono::sys_days> date(const char* name);
-  void add_error(std::string field, std::string message);
-  /// Throws http::Error 422 naming every problem, if any.
-  void require_valid() const;
+/// Ledger entry kinds as a comma-separated list ("purchase,refund"); empty = all.
+std::vector<std::string> entry_kinds(http::QueryParams& q, const char* name);
 
- private:
-  const http::Request& req_;
-  std::vector<json::FieldError> errors_;
-};
-
-std::string format_date(std::chrono::sys_days day);
+/// One page of an owner's ledger, newest first (query: limit, offset, type).
+http::Response ledger_page(pg::Pool& db, const http::Request& req, const std::string& user_id);
 
 /// The entry as the API shows it.
 void write_entry(json::Writer& w, const Entry& entry);

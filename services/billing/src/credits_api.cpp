@@ -137,27 +137,12 @@ Response CreditsApi::packs(Request&) {
 }
 
 Response CreditsApi::transactions(Request& req) {
-  QueryParams q(req);
-  int limit = q.integer("limit", 50, 1, 200);
-  int offset = q.integer("offset", 0, 0, 1'000'000);
-  auto kinds = q.kinds("type");
-  q.require_valid();
-  auto [entries, total] = pg::transact(db_, [&](pqxx::work& tx) {
-    const auto& user = req.identity.user_id;
-    return std::make_pair(LedgerStore::list_entries(tx, user, kinds, limit, offset),
-                          LedgerStore::count_entries(tx, user, kinds));
-  });
-  json::Writer w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& e : entries)
-    write_entry(w, e);
-  w.end_array().field("total", total).field("limit", limit).field("offset", offset).end_object();
-  return Response::json(200, w.str());
+  return ledger_page(db_, req, req.identity.user_id);
 }
 
 Response CreditsApi::export_csv(Request& req) {
-  QueryParams q(req);
-  auto kinds = q.kinds("type");
+  http::QueryParams q(req);
+  auto kinds = entry_kinds(q, "type");
   q.require_valid();
   auto entries = pg::transact(db_, [&](pqxx::work& tx) {
     return LedgerStore::list_entries(tx, req.identity.user_id, kinds, kMaxExportRows, 0);

@@ -236,37 +236,39 @@ std::optional<std::string> analysis_json(const VapiMessage& m) {
   return w.str();
 }
 
-std::string call_started_event(const CallRecord& c) {
-  json::Writer w;
-  w.begin_object()
-      .field("call_id", c.id)
+namespace {
+
+// The fields call.started and call.completed share, into an open object.
+json::Writer& write_call_identity(json::Writer& w, const CallRecord& c) {
+  return w.field("call_id", c.id)
       .field("vapi_call_id", c.vapi_call_id)
       .field("agent_id", c.agent_id)
       .field("user_id", c.user_id)
       .field("caller_number", c.caller_number)
-      .field("started_at", started_of(c))
-      .field("test", c.test)
-      .end_object();
+      .field("test", c.test);
+}
+
+}  // namespace
+
+std::string call_started_event(const CallRecord& c) {
+  json::Writer w;
+  w.begin_object();
+  write_call_identity(w, c).field("started_at", started_of(c)).end_object();
   return w.str();
 }
 
 std::string call_completed_event(const CallRecord& c) {
   json::Writer w;
-  w.begin_object()
-      .field("call_id", c.id)
-      .field("vapi_call_id", c.vapi_call_id)
-      .field("agent_id", c.agent_id)
-      .field("user_id", c.user_id)
+  w.begin_object();
+  write_call_identity(w, c)
       .field("status", std::string(to_string(c.status)))
       .field("ended_reason", c.ended_reason.empty() ? std::string("unknown") : c.ended_reason)
       .field("started_at", started_of(c))
       .field("ended_at", json::utc_timestamp(c.ended_at.value_or(c.created_at)))
       .field("duration_seconds", c.duration_seconds.value_or(0))
-      .field("caller_number", c.caller_number)
       .field("summary", c.summary)
       .field("appointment_booked", c.appointment_booked)
       .field("transferred", c.transferred)
-      .field("test", c.test)
       .end_object();
   return w.str();
 }

@@ -4,6 +4,7 @@
 
 #include "call_rules.hpp"
 #include "kx/http/error.hpp"
+#include "kx/http/query.hpp"
 #include "kx/json/json.hpp"
 
 namespace kx::telephony {
@@ -18,61 +19,11 @@ constexpr int kMaxExportRows = 10'000;
 constexpr int kDefaultStatsDays = 30;
 constexpr std::int64_t kMaxStatsDays = 366;
 
-// Reads query parameters and collects every problem, like the JSON field reader does for bodies.
-class QueryReader {
+// The call history's query parameters: the common ones plus phone number digits, a time zone
+// (`tz`, default Europe/Berlin) and times or dates read in it.
+class QueryReader : public http::QueryParams {
  public:
-  QueryReader(const Request& req, TimeZones& zones) : req_(req), zones_(zones) {}
-
-  int number(const char* name, int fallback, int min, int max) {
-    auto v = req_.query_param(name);
-    if (!v || v->empty())
-      return fallback;
-    try {
-      std::size_t used = 0;
-      int n = std::stoi(*v, &used);
-      if (used == v->size() && n >= min && n <= max)
-        return n;
-    } catch (const std::exception&) {
-    }
-    errors_.add_error(name, "muss eine Zahl zwischen " + std::to_string(min) + " und " +
-                                std::to_string(max) + " sein");
-    return fallback;
-  }
-
-  std::optional<std::string> text(const char* name, std::size_t max) {
-    auto v = req_.query_param(name);
-    if (!v || v->empty())
-      return std::nullopt;
-    if (v->size() > max) {
-      errors_.add_error(name, "darf höchstens " + std::to_string(max) + " Zeichen lang sein");
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<std::string> one_of(const char* name, std::initializer_list<std::string_view> ok) {
-    auto v = text(name, 64);
-    if (!v)
-      return std::nullopt;
-    for (auto allowed : ok) {
-      if (*v == allowed)
-        return v;
-    }
-    errors_.add_error(name, "ist kein erlaubter Wert");
-    return std::nullopt;
-  }
-
-  std::optional<bool> flag(const char* name) {
-    auto v = req_.query_param(name);
-    if (!v || v->empty())
-      return std::nullopt;
-    if (*v == "true")
-      return true;
-    if (*v == "false")
-      return false;
-    errors_.add_error(name, "muss true oder false sein");
-    return std::nullopt;
-  }
+  QueryReader(const Request& req, TimeZones& zones) : QueryParams(req), zones_(zones) {}
 
   /// Digits of a (partial) phone number.
   std::optional<std::string> digits(const char* name) {
@@ -85,7 +36,7 @@ class QueryReader {
         out += c;
     }
     if (out.empty()) {
-      errors_.add_error(name, "muss Ziffern enthalten");
+      add_error(name, "muss Ziffern enthalten");
       return std::nullopt;
     }
     return out;
@@ -94,10 +45,9 @@ class QueryReader {
   std::shared_ptr<const TimeZone> zone() {
     if (zone_)
       return zone_;
-    auto name = req_.query_param("tz").value_or(kDefaultZone);
-    zone_ = zones_.get(name.empty() ? kDefaultZone : name);
+    zone_ = zones_.get(raw("tz").value_or(kDefaultZone));
     if (!zone_) {
-      errors_.add_error("tz", "ist keine bekannte Zeitzone");
+      add_error("tz", "ist keine bekannte Zeitzone");
       zone_ = TimeZone::from_posix_rule("UTC", "UTC0");
     } else {
       zone_name_ = zone_->name();
@@ -117,13 +67,9 @@ class QueryReader {
       return std::nullopt;
     if (auto t = parse_timestamp(*v))
       return t;
-    if (auto t = parse_timestamp(*v + "T00:00:00Z")) {
-      auto day = std::chrono::floor<std::chrono::days>(*t);
-      if (upper_bound)
-        day += std::chrono::days(1);
-      return local_midnight(day);
-    }
-    errors_.add_error(name, "ist kein gültiges Datum (JJJJ-MM-TT oder ISO-8601)");
+    if (auto day = http::parse_date(*v))
+      return local_midnight(upper_bound ? *day + std::chrono::days(1) : *day);
+    add_error(name, "ist kein gültiges Datum (JJJJ-MM-TT oder ISO-8601)");
     return std::nullopt;
   }
 
@@ -134,14 +80,8 @@ class QueryReader {
     return local - std::chrono::seconds(z->offset_at(guess));
   }
 
-  void add_error(const char* name, const std::string& message) { errors_.add_error(name, message); }
-  void check() { http::require_valid(errors_); }
-
  private:
-  const Request& req_;
   TimeZones& zones_;
-  json::Value empty_{rapidjson::kObjectType};
-  json::FieldReader errors_{empty_};
   std::shared_ptr<const TimeZone> zone_;
   std::string zone_name_ = "UTC";
 };
@@ -170,8 +110,9 @@ CallFilter call_filter(const Request& req, bool admin, QueryReader& q, int max_l
   f.from = iso(q.time("from", false));
   f.to = iso(q.time("to", true));
   f.test = q.flag("test");
-  f.limit = q.number("limit", default_limit, 1, max_limit);
-  f.offset = q.number("offset", 0, 0, 1'000'000);
+  auto page = q.page(default_limit, max_limit);
+  f.limit = page.limit;
+  f.offset = page.offset;
   return f;
 }
 
@@ -279,7 +220,7 @@ void CallsApi::add_routes(http::Router& r) {
 Response CallsApi::list(Request& req, bool admin) {
   QueryReader q(req, zones_);
   auto filter = call_filter(req, admin, q, 200, 50);
-  q.check();
+  q.require_valid();
   auto [calls, total] = pg::transact(db_, [&](pqxx::work& tx) {
     return std::make_pair(CallHistory::list(tx, filter), CallHistory::count(tx, filter));
   });
@@ -314,7 +255,7 @@ Response CallsApi::export_csv(Request& req, bool admin) {
   QueryReader q(req, zones_);
   auto filter = call_filter(req, admin, q, kMaxExportRows, kMaxExportRows);
   auto delimiter = q.one_of("delimiter", {"comma", "semicolon"}).value_or("comma");
-  q.check();
+  q.require_valid();
   auto calls = pg::transact(db_, [&](pqxx::work& tx) { return CallHistory::list(tx, filter); });
   // A byte order mark makes spreadsheet programs read the file as UTF-8 (umlauts in summaries).
   auto res = Response::text(
@@ -343,7 +284,7 @@ Response CallsApi::stats(Request& req, bool admin) {
     q.add_error("from", "muss vor \"to\" liegen");
   else if (*to - *from > std::chrono::days(kMaxStatsDays))
     q.add_error("from", "der Zeitraum darf höchstens 366 Tage umfassen");
-  q.check();
+  q.require_valid();
   auto s = pg::transact(db_, [&](pqxx::work& tx) {
     return CallHistory::stats(tx, owner, q.zone_name(), json::utc_timestamp(*from),
                               json::utc_timestamp(*to), include_test);
@@ -378,9 +319,10 @@ Response CallsApi::escalations(Request& req, bool admin) {
   f.kind = q.one_of("kind", {"forwarding", "fallback", "after_hours", "message"});
   f.from = iso(q.time("from", false));
   f.to = iso(q.time("to", true));
-  f.limit = q.number("limit", 50, 1, 200);
-  f.offset = q.number("offset", 0, 0, 1'000'000);
-  q.check();
+  auto page = q.page(50, 200);
+  f.limit = page.limit;
+  f.offset = page.offset;
+  q.require_valid();
   auto [items, total] = pg::transact(db_, [&](pqxx::work& tx) {
     return std::make_pair(CallHistory::escalations_json(tx, f),
                           CallHistory::count_escalations(tx, f));
@@ -403,7 +345,7 @@ Response CallsApi::escalation_stats(Request& req, bool admin) {
   auto from = q.time("from", false).value_or(to - std::chrono::days(kDefaultStatsDays));
   if (from >= to)
     q.add_error("from", "muss vor \"to\" liegen");
-  q.check();
+  q.require_valid();
   auto s = pg::transact(db_, [&](pqxx::work& tx) {
     return CallHistory::escalation_stats(tx, owner, json::utc_timestamp(from),
                                          json::utc_timestamp(to));
