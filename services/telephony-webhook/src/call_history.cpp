@@ -124,7 +124,8 @@ FROM (
 const std::string kCountEscalations =
     std::string("SELECT count(*) FROM escalations e") + kEscalationWhere;
 
-// $1 owner, $2 from, $3 to; one query per grouping keeps each readable.
+// $1 owner, $2 from, $3 to (and $4 the time zone for days); one query per grouping keeps each
+// readable.
 constexpr const char* kEscalationRange = R"sql(
 FROM escalations e
 WHERE ($1::text IS NULL OR e.user_id = $1) AND e.at >= $2::timestamptz AND e.at < $3::timestamptz)sql";
@@ -138,16 +139,14 @@ const std::string kEscalationTotals =
 const std::string kEscalationsByKind = grouped_sql("e.kind");
 const std::string kEscalationsByOutcome = grouped_sql("e.outcome");
 const std::string kEscalationsByReason = grouped_sql("e.reason");
-const std::string kEscalationsPerDay =
-    grouped_sql("to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD')");
+const std::string kEscalationsPerDay = grouped_sql("to_char(e.at AT TIME ZONE $4, 'YYYY-MM-DD')");
 
+template <typename... Params>
 std::vector<std::pair<std::string, std::int64_t>> grouped(pqxx::work& tx, const std::string& sql,
-                                                          const std::optional<std::string>& owner,
-                                                          const std::string& from,
-                                                          const std::string& to) {
+                                                          const Params&... params) {
   std::vector<std::pair<std::string, std::int64_t>> out;
-  for (const auto& r : tx.exec_params(sql, owner, from, to))
-    out.emplace_back(r[0].as<std::string>(), r[1].as<std::int64_t>());
+  for (const auto& r : tx.exec_params(sql, params...))
+    out.emplace_back(r[0].template as<std::string>(), r[1].template as<std::int64_t>());
   return out;
 }
 
@@ -237,7 +236,8 @@ std::int64_t CallHistory::count_escalations(pqxx::work& tx, const EscalationFilt
 
 EscalationStats CallHistory::escalation_stats(pqxx::work& tx,
                                               const std::optional<std::string>& owner,
-                                              const std::string& from, const std::string& to) {
+                                              const std::string& zone, const std::string& from,
+                                              const std::string& to) {
   EscalationStats s;
   auto totals = tx.exec_params1(kEscalationTotals, owner, from, to);
   s.total = totals[0].as<std::int64_t>();
@@ -245,7 +245,7 @@ EscalationStats CallHistory::escalation_stats(pqxx::work& tx,
   s.by_kind = grouped(tx, kEscalationsByKind, owner, from, to);
   s.by_outcome = grouped(tx, kEscalationsByOutcome, owner, from, to);
   s.by_reason = grouped(tx, kEscalationsByReason, owner, from, to);
-  s.per_day = grouped(tx, kEscalationsPerDay, owner, from, to);
+  s.per_day = grouped(tx, kEscalationsPerDay, owner, from, to, zone);
   return s;
 }
 

@@ -94,8 +94,10 @@ class CallHistory {
   /// Escalations as a JSON array of objects.
   static std::string escalations_json(pqxx::work& tx, const EscalationFilter& f);
   static std::int64_t count_escalations(pqxx::work& tx, const EscalationFilter& f);
+  /// Counts of escalations in [from, to); days are the zone's local days.
   static EscalationStats escalation_stats(pqxx::work& tx, const std::optional<std::string>& owner,
-                                          const std::string& from, const std::string& to);
+                                          const std::string& zone, const std::string& from,
+                                          const std::string& to);
 };
 
 std::string call_summary_json(const CallSummary& c, bool with_owner);

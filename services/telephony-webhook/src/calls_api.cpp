@@ -341,17 +341,19 @@ Response CallsApi::escalations(Request& req, bool admin) {
 Response CallsApi::escalation_stats(Request& req, bool admin) {
   QueryReader q(req, zones_);
   auto owner = scope(req, admin, q);
+  q.zone();  // days are counted in it
   auto to = q.time("to", true).value_or(Clock::now());
   auto from = q.time("from", false).value_or(to - std::chrono::days(kDefaultStatsDays));
   if (from >= to)
     q.add_error("from", "muss vor \"to\" liegen");
   q.require_valid();
   auto s = pg::transact(db_, [&](pqxx::work& tx) {
-    return CallHistory::escalation_stats(tx, owner, json::utc_timestamp(from),
+    return CallHistory::escalation_stats(tx, owner, q.zone_name(), json::utc_timestamp(from),
                                          json::utc_timestamp(to));
   });
   json::Writer w;
   w.begin_object()
+      .field("timezone", q.zone_name())
       .field("from", json::utc_timestamp(from))
       .field("to", json::utc_timestamp(to))
       .field("total", s.total)

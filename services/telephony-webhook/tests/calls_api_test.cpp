@@ -215,6 +215,19 @@ TEST_F(CallsApiTest, EscalationLogAndStatistics) {
   EXPECT_EQ(get_json("/api/escalations/stats", kBernd)["total"].GetInt(), 0);
   EXPECT_EQ(get_json("/api/admin/escalations/stats", kAdmin)["total"].GetInt(), 1);
   EXPECT_EQ(get_json("/api/admin/escalations?user_id=owner-2", kAdmin)["total"].GetInt(), 0);
+
+  // Days are local days: 23:30 UTC on 10 March is 00:30 on 11 March in Berlin.
+  pg::transact(*pool_, [](pqxx::work& tx) {
+    tx.exec("UPDATE escalations SET at = '2026-03-10T23:30:00Z'");
+  });
+  auto march = get_json("/api/escalations/stats?from=2026-03-01&to=2026-03-31", kAnna);
+  EXPECT_STREQ(march["timezone"].GetString(), "Europe/Berlin");
+  ASSERT_TRUE(march["per_day"].HasMember("2026-03-11"));
+  EXPECT_EQ(march["per_day"]["2026-03-11"].GetInt(), 1);
+  auto utc = get_json("/api/escalations/stats?from=2026-03-01&to=2026-03-31&tz=UTC", kAnna);
+  ASSERT_TRUE(utc["per_day"].HasMember("2026-03-10"));
+  EXPECT_EQ(utc["per_day"]["2026-03-10"].GetInt(), 1);
+  EXPECT_EQ(call("GET", "/api/escalations/stats?tz=Nowhere/Town", {}, kAnna).status, 422);
 }
 
 }  // namespace
