@@ -20,6 +20,18 @@ std::string one_line(std::string_view s) {
   return truncate_utf8(out, kMaxResultLength);
 }
 
+// The `error.code` of an error answer; empty when there is none (a 404 without `unknown_tool` is
+// a missing endpoint, e.g. an older integrations during a deployment, not a missing tool).
+std::string error_code(const std::string& body) {
+  try {
+    auto doc = json::parse(body);
+    if (auto it = doc.FindMember("error"); it != doc.MemberEnd())
+      return json::get_string(it->value, "code");
+  } catch (const json::ParseError&) {
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string tool_request_body(const ToolRequest& r) {
@@ -85,7 +97,7 @@ ToolAnswer IntegrationsTools::execute(const ToolRequest& r, std::chrono::millise
         return answer;
       }
     }
-    if (res.status == 404) {
+    if (res.status == 404 && error_code(res.body) == "unknown_tool") {
       answer.outcome = "rejected";
       answer.result = tool_not_offered_text(r.language);
       return answer;

@@ -29,7 +29,7 @@ inline const std::string kVapiSecret = "test-vapi-webhook-secret-42";
 /// Stands in for integrations (POST /internal/tools/execute) and for Vapi's live call control.
 class FakeIntegrations {
  public:
-  enum class Mode { answer, book, slow, fail, unknown_tool };
+  enum class Mode { answer, book, slow, fail, unknown_tool, no_endpoint };
 
   FakeIntegrations() {
     router_.add("POST", "/internal/tools/execute",
@@ -86,6 +86,8 @@ class FakeIntegrations {
         return http::Response::json(500, R"({"error":{"code":"internal_error"}})");
       case Mode::unknown_tool:
         return http::Response::json(404, R"({"error":{"code":"unknown_tool"}})");
+      case Mode::no_endpoint:
+        return http::Response::json(404, R"({"error":{"code":"not_found"}})");
       case Mode::book:
         return http::Response::json(
             200, R"({"result":"Ihr Termin am Montag, 5. Januar, um 10:30 Uhr ist eingetragen.",)"

@@ -304,6 +304,11 @@ TEST_F(WebhookTest, SlowOrFailingIntegrationsStillGetTheCallerAGermanAnswerInTim
   EXPECT_NE(std::string(json::parse(unknown.body)["results"][0]["result"].GetString())
                 .find("nicht erledigen"),
             std::string::npos);
+  // A 404 that is not unknown_tool is a missing endpoint: the apology, and tried again next time.
+  fake_.set_mode(FakeIntegrations::Mode::no_endpoint);
+  auto missing = vapi(samples::tool_calls("c-11", "asst-1", "t-y", "check_availability", "{}"));
+  EXPECT_EQ(json::parse(missing.body)["results"][0]["result"].GetString(), apology);
+  EXPECT_EQ(text("SELECT outcome FROM tool_calls WHERE tool_call_id = 't-y'"), "unavailable");
 
   // Integrations not running at all.
   IntegrationsTools down("http://127.0.0.1:1", *signer_);
