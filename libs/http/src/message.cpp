@@ -214,4 +214,16 @@ std::string reason_phrase(int status) {
   }
 }
 
+bool is_plain_token(std::string_view s, std::size_t max_length) {
+  if (s.empty() || s.size() > max_length)
+    return false;
+  for (char c : s) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.' || c == ':';
+    if (!plain)
+      return false;
+  }
+  return true;
+}
+
 }  // namespace kx::http

@@ -81,5 +81,16 @@ TEST(QueryParams, Dates) {
   EXPECT_FALSE(parse_date(""));
 }
 
+TEST(PlainToken, LettersDigitsAndFewMarks) {
+  EXPECT_TRUE(is_plain_token("c0ffee-00:call_Ab.12", 100));
+  EXPECT_TRUE(is_plain_token(std::string(100, 'a'), 100));
+  EXPECT_FALSE(is_plain_token(std::string(101, 'a'), 100));
+  EXPECT_FALSE(is_plain_token("", 100));
+  EXPECT_FALSE(is_plain_token("a b", 100));
+  EXPECT_FALSE(is_plain_token("a\nb", 100));
+  EXPECT_FALSE(is_plain_token("schl\xC3\xBCssel", 100));
+  EXPECT_FALSE(is_plain_token("a/b", 100));
+}
+
 }  // namespace
 }  // namespace kx::http

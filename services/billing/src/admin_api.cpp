@@ -10,6 +10,7 @@
 #include "kx/http/error.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
+#include "reconcile_command.hpp"
 #include "statistics_store.hpp"
 #include "stripe_store.hpp"
 
@@ -78,16 +79,6 @@ std::optional<std::int64_t> ranged(json::FieldReader& in, const char* name, std:
     return std::nullopt;
   }
   return v;
-}
-
-bool valid_key(std::string_view key) {
-  if (key.empty() || key.size() > 100)
-    return false;
-  for (unsigned char c : key) {
-    if (!std::isalnum(c) && c != '-' && c != '_' && c != '.' && c != ':')
-      return false;
-  }
-  return true;
 }
 
 std::string trimmed(std::string s) {
@@ -286,7 +277,7 @@ Response AdminApi::adjust(Request& req) {
   }
   if (!key)
     in.add_error("request_key", "ist erforderlich");
-  else if (!valid_key(*key))
+  else if (!http::is_plain_token(*key, 100))
     in.add_error("request_key", "muss aus 1 bis 100 Buchstaben, Ziffern oder -_.: bestehen");
   http::require_valid(in);
   a.request_key = *key;
@@ -446,29 +437,12 @@ Response AdminApi::statistics(Request& req) {
 }
 
 Response AdminApi::reconciliation(Request& req) {
-  auto report = pg::transact(db_, [](pqxx::work& tx) { return LedgerStore::reconcile(tx); });
+  auto report = reconcile_ledger(db_);
   if (!report.drift.empty()) {
     log::error("ledger drift found", {{"accounts", static_cast<std::int64_t>(report.drift.size())},
                                       {"request_id", req.request_id}});
   }
-  json::Writer w;
-  w.begin_object()
-      .field("ok", report.drift.empty())
-      .field("accounts_checked", report.accounts)
-      .field("entries_checked", report.entries)
-      .key("drift")
-      .begin_array();
-  for (const auto& d : report.drift) {
-    w.begin_object()
-        .field("user_id", d.user_id)
-        .field("balance_cents", d.balance_cents)
-        .field("ledger_sum_cents", d.ledger_sum_cents)
-        .field("last_balance_after_cents", d.last_balance_after_cents)
-        .field("broken_links", d.broken_links)
-        .end_object();
-  }
-  w.end_array().end_object();
-  return Response::json(200, w.str());
+  return Response::json(200, reconciliation_json(report));
 }
 
 Response AdminApi::disputes(Request& req) {

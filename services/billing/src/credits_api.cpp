@@ -61,16 +61,6 @@ std::string csv_text(const std::string& text) {
   return out + "\"";
 }
 
-bool valid_client_key(std::string_view key) {
-  if (key.empty() || key.size() > 100)
-    return false;
-  for (unsigned char c : key) {
-    if (!std::isalnum(c) && c != '-' && c != '_' && c != '.' && c != ':')
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 CreditsApi::CreditsApi(pg::Pool& db, Checkout& checkout) : db_(db), checkout_(checkout) {}
@@ -170,7 +160,7 @@ Response CreditsApi::checkout(Request& req) {
   auto pack_id = in.required_string("pack_id", 64);
   http::require_valid(in);
   std::string client_key(req.header("Idempotency-Key").value_or(""));
-  if (req.header("Idempotency-Key") && !valid_client_key(client_key)) {
+  if (req.header("Idempotency-Key") && !http::is_plain_token(client_key, 100)) {
     throw Error::bad_request(
         "Der Idempotency-Key muss aus 1 bis 100 Buchstaben, Ziffern oder -_.: bestehen.");
   }

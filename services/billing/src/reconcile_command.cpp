@@ -5,10 +5,36 @@
 
 #include "kx/config/config.hpp"
 #include "kx/json/json.hpp"
-#include "kx/pg/pg.hpp"
-#include "ledger_store.hpp"
 
 namespace kx::billing {
+
+ReconciliationReport reconcile_ledger(pg::Pool& db) {
+  return pg::transact(db, [](pqxx::work& tx) {
+    tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    return LedgerStore::reconcile(tx);
+  });
+}
+
+std::string reconciliation_json(const ReconciliationReport& report) {
+  json::Writer w;
+  w.begin_object()
+      .field("ok", report.drift.empty())
+      .field("accounts_checked", report.accounts)
+      .field("entries_checked", report.entries)
+      .key("drift")
+      .begin_array();
+  for (const auto& d : report.drift) {
+    w.begin_object()
+        .field("user_id", d.user_id)
+        .field("balance_cents", d.balance_cents)
+        .field("ledger_sum_cents", d.ledger_sum_cents)
+        .field("last_balance_after_cents", d.last_balance_after_cents)
+        .field("broken_links", d.broken_links)
+        .end_object();
+  }
+  w.end_array().end_object();
+  return w.str();
+}
 
 int run_reconcile_command(int argc, char** argv) {
   if (argc != 2 || std::string(argv[1]) != "reconcile") {
@@ -28,31 +54,8 @@ int run_reconcile_command(int argc, char** argv) {
   }
   pg::Pool pool(
       {.uri = url, .schema = "billing", .size = 1, .application_name = "billing-reconcile"});
-  // One snapshot for the whole check, so bookings running meanwhile cannot look like drift.
-  auto report = [&] {
-    auto lease = pool.acquire();
-    pqxx::work tx(*lease, "reconcile");
-    tx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    return LedgerStore::reconcile(tx);
-  }();
-  json::Writer w;
-  w.begin_object()
-      .field("ok", report.drift.empty())
-      .field("accounts_checked", report.accounts)
-      .field("entries_checked", report.entries)
-      .key("drift")
-      .begin_array();
-  for (const auto& d : report.drift) {
-    w.begin_object()
-        .field("user_id", d.user_id)
-        .field("balance_cents", d.balance_cents)
-        .field("ledger_sum_cents", d.ledger_sum_cents)
-        .field("last_balance_after_cents", d.last_balance_after_cents)
-        .field("broken_links", d.broken_links)
-        .end_object();
-  }
-  w.end_array().end_object();
-  std::printf("%s\n", w.str().c_str());
+  auto report = reconcile_ledger(pool);
+  std::printf("%s\n", reconciliation_json(report).c_str());
   return report.drift.empty() ? 0 : 1;
 }
 

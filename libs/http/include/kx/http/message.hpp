@@ -86,6 +86,9 @@ std::string set_cookie_value(std::string_view name, std::string_view value,
                              const CookieOptions& options);
 
 std::string percent_decode(std::string_view in, bool plus_is_space = false);
+/// 1 to max_length ASCII letters, digits or "-_.:": safe in logs, keys and headers (client
+/// request ids, Idempotency-Keys).
+bool is_plain_token(std::string_view s, std::size_t max_length);
 std::string percent_encode(std::string_view in);
 std::string reason_phrase(int status);
 
