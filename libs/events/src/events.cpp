@@ -37,6 +37,8 @@ constexpr const char* kMarkFailed =
 constexpr const char* kCountPending = "SELECT count(*) FROM outbox WHERE published_at IS NULL";
 constexpr const char* kPrunePublished =
     "DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)";
+constexpr const char* kPruneInbox =
+    "DELETE FROM inbox WHERE processed_at < now() - make_interval(hours => $1)";
 constexpr const char* kInsertInbox = R"sql(
 INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3)
 ON CONFLICT (consumer, event_id) DO NOTHING)sql";
@@ -381,14 +383,24 @@ struct OutboxRelay::Impl {
     return done.size();
   }
 
-  void prune() {
+  std::size_t prune() {
+    return pg::transact(pool, [&](pqxx::work& tx) {
+      auto outbox_rows =
+          tx.exec_params(kPrunePublished, static_cast<int>(options.keep_published.count()))
+              .affected_rows();
+      auto inbox_rows =
+          tx.exec_params(kPruneInbox, static_cast<int>(options.keep_processed.count()))
+              .affected_rows();
+      return static_cast<std::size_t>(outbox_rows + inbox_rows);
+    });
+  }
+
+  void prune_now_and_then() {
     auto now = std::chrono::steady_clock::now();
     if (now - last_prune < std::chrono::minutes(10))
       return;
     last_prune = now;
-    pg::transact(pool, [&](pqxx::work& tx) {
-      tx.exec_params(kPrunePublished, static_cast<int>(options.keep_published.count()));
-    });
+    prune();
   }
 
   void wait_for_work(std::chrono::milliseconds timeout) {
@@ -409,7 +421,7 @@ struct OutboxRelay::Impl {
         if (n == options.batch_size)
           continue;
         if (listener)
-          prune();
+          prune_now_and_then();
         wait_for_work(options.idle_wait);
       } catch (const std::exception& e) {
         log::warn("outbox relay pass failed; retrying", {{"error", e.what()}});
@@ -449,6 +461,10 @@ void OutboxRelay::stop() {
 
 std::size_t OutboxRelay::publish_pending() {
   return impl_->publish_pending();
+}
+
+std::size_t OutboxRelay::prune() {
+  return impl_->prune();
 }
 
 std::int64_t OutboxRelay::pending() {

@@ -200,6 +200,36 @@ TEST_F(OutboxTest, InboxTurnsRedeliveryIntoNoOp) {
   EXPECT_EQ(effects, 10);
 }
 
+TEST_F(OutboxTest, PruneDeletesOnlyOldPublishedRowsAndOldInboxRows) {
+  add_events({"p"}, 4);
+  OutboxRelay relay(*pool_, kafka(),
+                    {.keep_published = std::chrono::hours(24 * 7),
+                     .keep_processed = std::chrono::hours(24 * 30)});
+  ASSERT_EQ(relay.publish_pending(), 4u);
+  add_events({"p"}, 1);  // pending: never pruned, however old
+  pg::transact(*pool_, [](pqxx::work& tx) {
+    tx.exec("UPDATE outbox SET created_at = now() - interval '60 days'");
+    tx.exec(
+        "UPDATE outbox SET published_at = now() - interval '8 days' WHERE seq IN "
+        "(SELECT seq FROM outbox WHERE published_at IS NOT NULL ORDER BY seq LIMIT 3)");
+    tx.exec(
+        "INSERT INTO inbox (consumer, event_id, topic, processed_at) VALUES "
+        "('c', 'old-1', 't', now() - interval '31 days'), "
+        "('c', 'old-2', 't', now() - interval '45 days'), "
+        "('c', 'recent', 't', now() - interval '29 days')");
+  });
+  EXPECT_EQ(relay.prune(), 5u);  // 3 outbox rows + 2 inbox rows
+  auto left = pg::transact(*pool_, [](pqxx::work& tx) {
+    return std::make_pair(
+        tx.exec1("SELECT count(*) FROM outbox")[0].as<int>(),
+        tx.exec1("SELECT string_agg(event_id, ',') FROM inbox")[0].as<std::string>());
+  });
+  EXPECT_EQ(left.first, 2);  // one published a moment ago, one pending
+  EXPECT_EQ(left.second, "recent");
+  EXPECT_EQ(relay.pending(), 1);
+  EXPECT_EQ(relay.prune(), 0u);
+}
+
 TEST_F(OutboxTest, FailingAndInvalidEventsGoToDeadLetterTopic) {
   add_events({"bad"}, 1);
   OutboxRelay relay(*pool_, kafka());

@@ -96,9 +96,13 @@ struct RelayOptions {
   std::chrono::milliseconds idle_wait{500};  ///< poll interval when no notification arrives
   std::chrono::milliseconds error_backoff{1'000};
   std::chrono::hours keep_published{24 * 7};  ///< published rows are deleted after this
+  /// Inbox rows (the ids of processed events) are deleted after this. Far longer than any
+  /// redelivery can come (broker retention), so duplicates are still recognised.
+  std::chrono::hours keep_processed{24 * 30};
 };
 
-/// Publishes outbox rows in seq order with the idempotent producer and marks them published.
+/// Publishes outbox rows in seq order with the idempotent producer and marks them published, and
+/// keeps the schema's outbox and inbox tables small (prune()).
 /// Only one relay per schema is active at a time (a PostgreSQL advisory lock elects it), which
 /// keeps the order per key with several replicas. A row is marked only after the broker
 /// acknowledged it; a crash in between republishes it with the same id, which the consumers'
@@ -114,6 +118,9 @@ class OutboxRelay {
   std::size_t publish_pending();
   /// Rows not yet published (for metrics and tests).
   std::int64_t pending();
+  /// Deletes published outbox rows older than keep_published and inbox rows older than
+  /// keep_processed; returns how many rows went. The active relay does this every 10 minutes.
+  std::size_t prune();
 
  private:
   struct Impl;
