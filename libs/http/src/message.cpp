@@ -214,6 +214,14 @@ std::string reason_phrase(int status) {
   }
 }
 
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
 bool is_plain_token(std::string_view s, std::size_t max_length) {
   if (s.empty() || s.size() > max_length)
     return false;

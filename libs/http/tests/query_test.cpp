@@ -92,5 +92,12 @@ TEST(PlainToken, LettersDigitsAndFewMarks) {
   EXPECT_FALSE(is_plain_token("a/b", 100));
 }
 
+TEST(TrimOws, SpacesAndTabsOnly) {
+  EXPECT_EQ(trim_ows(" \t t=1,v1=ab \t"), "t=1,v1=ab");
+  EXPECT_EQ(trim_ows("\t \t"), "");
+  EXPECT_EQ(trim_ows("a b"), "a b");
+  EXPECT_EQ(trim_ows("\na\r"), "\na\r");  // not optional whitespace
+}
+
 }  // namespace
 }  // namespace kx::http

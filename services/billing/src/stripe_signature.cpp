@@ -6,19 +6,10 @@
 #include <vector>
 
 #include "kx/crypto/crypto.hpp"
+#include "kx/http/message.hpp"
 
 namespace kx::billing {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string_view to_string(SignatureCheck check) {
   switch (check) {
@@ -40,14 +31,14 @@ SignatureCheck verify_stripe_signature(std::string_view header, std::string_view
                                        std::string_view secret,
                                        std::chrono::system_clock::time_point now,
                                        std::chrono::seconds tolerance) {
-  header = trim(header);
+  header = http::trim_ows(header);
   if (header.empty())
     return SignatureCheck::missing_header;
   std::string_view timestamp;
   std::vector<std::string_view> signatures;
   while (!header.empty()) {
     auto comma = header.find(',');
-    auto item = trim(header.substr(0, comma));
+    auto item = http::trim_ows(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     auto eq = item.find('=');
     if (eq == std::string_view::npos)

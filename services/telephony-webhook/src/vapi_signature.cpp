@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "kx/crypto/crypto.hpp"
+#include "kx/http/message.hpp"
 
 namespace kx::telephony {
 namespace {
@@ -12,14 +13,6 @@ std::string lower(std::string_view s) {
   for (auto& c : out)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
 }
 
 std::string signed_payload(std::string_view body, std::string_view timestamp) {
@@ -33,7 +26,7 @@ std::string signed_payload(std::string_view body, std::string_view timestamp) {
 
 bool hmac_matches(std::string_view secret, std::string_view body, std::string_view timestamp,
                   std::string_view given) {
-  given = trim(given);
+  given = http::trim_ows(given);
   if (given.size() > 7 && lower(given.substr(0, 7)) == "sha256=")
     given.remove_prefix(7);
   auto expected = crypto::hmac_sha256_hex(secret, signed_payload(body, timestamp));
@@ -92,7 +85,7 @@ VapiAuth VapiSignature::verify(const http::Headers& headers, std::string_view bo
     return VapiAuth::no_secret_configured;
   auto timestamp = headers.get("X-Timestamp");
   auto check_hmac = [&](std::string_view given) {
-    std::string_view ts = timestamp ? trim(*timestamp) : std::string_view();
+    std::string_view ts = timestamp ? http::trim_ows(*timestamp) : std::string_view();
     if (!hmac_matches(secret_, body, ts, given))
       return VapiAuth::invalid_credentials;
     if (timestamp && !fresh(ts, now))
@@ -104,16 +97,17 @@ VapiAuth VapiSignature::verify(const http::Headers& headers, std::string_view bo
   if (auto sig = headers.get("X-Signature"); sig && timestamp)
     return check_hmac(*sig);
   if (auto auth = headers.get("Authorization")) {
-    auto value = trim(*auth);
+    auto value = http::trim_ows(*auth);
     if (value.size() > 7 && lower(value.substr(0, 7)) == "bearer ") {
-      return crypto::constant_time_equal(trim(value.substr(7)), secret_)
+      return crypto::constant_time_equal(http::trim_ows(value.substr(7)), secret_)
                  ? VapiAuth::accepted
                  : VapiAuth::invalid_credentials;
     }
   }
   if (auto legacy = headers.get("X-Vapi-Secret")) {
-    return crypto::constant_time_equal(trim(*legacy), secret_) ? VapiAuth::accepted
-                                                               : VapiAuth::invalid_credentials;
+    return crypto::constant_time_equal(http::trim_ows(*legacy), secret_)
+               ? VapiAuth::accepted
+               : VapiAuth::invalid_credentials;
   }
   return VapiAuth::missing_credentials;
 }
