@@ -5,7 +5,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 "$ROOT/infra/install-deps.sh"
 build
-load_config 10000
+# KX_TEST_PORT_OFFSET moves the test platform's ports (default 10000 above dev.env's), so two
+# checkouts on one machine can run their tests at the same time.
+load_config "${KX_TEST_PORT_OFFSET:-10000}"
 STATE="$ROOT/.run/test"
 stop_platform "$STATE" >/dev/null 2>&1 || true
 # A clean database for every run.
