@@ -3,6 +3,9 @@
 // page. "Pay" completes the session, posts a correctly signed checkout.session.completed to the
 // gateway's /webhooks/stripe as Stripe would, and sends the browser to the success URL; "Cancel"
 // sends it to the cancel URL. State lives in memory and is lost on restart.
+// Like Stripe, every API answer carries the Stripe-Version it was made with: the request's
+// Stripe-Version header when it names a valid version (else 400, as Stripe answers), otherwise the
+// account's default version, which is older than the one billing is written against.
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -23,6 +26,9 @@ using http::Request;
 using http::Response;
 using Form = std::vector<std::pair<std::string, std::string>>;
 
+// What an account that was never upgraded answers requests without Stripe-Version with.
+constexpr const char* kAccountDefaultVersion = "2024-06-20";
+
 struct Customer {
   std::string id;
   std::string json;
@@ -31,6 +37,7 @@ struct Customer {
 struct Session {
   std::string id;
   std::string customer;
+  std::string customer_creation;  // "always": a customer is created when the session is paid
   std::string client_reference_id;
   std::string locale;
   std::string currency;
@@ -129,6 +136,7 @@ class StripeSandbox {
                      "No such customer: '" + s.customer + "'", "customer");
       }
       s.id = "cs_test_" + token(24);
+      s.customer_creation = value(form, "customer_creation");
       s.client_reference_id = value(form, "client_reference_id");
       s.locale = value(form, "locale");
       s.currency = value(form, "line_items[0][price_data][currency]");
@@ -192,6 +200,13 @@ class StripeSandbox {
         s.status = "complete";
         s.payment_status = "paid";
         s.payment_intent = "pi_" + token(24);
+        if (s.customer.empty() && s.customer_creation == "always") {
+          Customer c;
+          c.id = "cus_" + token(14);
+          c.json = R"({"id":")" + c.id + R"(","object":"customer","email":null,"metadata":{}})";
+          customers_.push_back(c);
+          s.customer = c.id;
+        }
         s.event_id = "evt_" + token(24);
       }
       // A repeated "Pay" re-sends the same event, as Stripe's retries would.
@@ -326,6 +341,35 @@ class StripeSandbox {
 
   // Stripe's idempotency: the same key with the same request replays the first answer; with a
   // different request it is an error.
+  // Stripe-Version: a date, optionally with the release name ("2026-10-28.endive").
+  static bool valid_version(const std::string& v) {
+    if (v.size() < 10 || v[4] != '-' || v[7] != '-')
+      return false;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      char c = v[i];
+      bool ok = i < 10 ? (i == 4 || i == 7 || (c >= '0' && c <= '9'))
+                       : (i == 10 ? c == '.' : (c >= 'a' && c <= 'z'));
+      if (!ok || (i == 10 && v.size() == 11))
+        return false;
+    }
+    return true;
+  }
+
+ public:
+  /// Runs one API request: the version check first, then `handle`; the answer names the version.
+  template <typename Fn>
+  static Response versioned(Request& req, Fn&& handle) {
+    auto requested = std::string(req.header("Stripe-Version").value_or(""));
+    if (!requested.empty() && !valid_version(requested)) {
+      return error(400, "invalid_request_error", "",
+                   "Invalid Stripe API version: " + requested + ".");
+    }
+    auto res = handle();
+    res.headers.set("Stripe-Version", requested.empty() ? kAccountDefaultVersion : requested);
+    return res;
+  }
+
+ private:
   template <typename Fn>
   Response idempotent(Request& req, Fn&& create) {
     if (auto denied = check_key(req))
@@ -382,6 +426,8 @@ class StripeSandbox {
         .field("amount_total", s.amount_total)
         .field("currency", s.currency)
         .field("customer", s.customer.empty() ? std::optional<std::string>() : s.customer)
+        .field("customer_creation",
+               s.customer_creation.empty() ? std::optional<std::string>() : s.customer_creation)
         .field("client_reference_id", s.client_reference_id)
         .field("locale", s.locale)
         .field("payment_intent",
@@ -513,10 +559,18 @@ void add_stripe_routes(http::Router& router, const SandboxSettings& settings) {
     router.add(method, pattern, [stripe, fn](Request& req) { return ((*stripe).*fn)(req); },
                {.max_body = max_body, .access = http::Access::open});
   };
-  route("POST", "/stripe/v1/customers", &StripeSandbox::create_customer, 64 * 1024);
-  route("GET", "/stripe/v1/customers", &StripeSandbox::list_customers, 0);
-  route("POST", "/stripe/v1/checkout/sessions", &StripeSandbox::create_session, 64 * 1024);
-  route("GET", "/stripe/v1/checkout/sessions/{id}", &StripeSandbox::get_session, 0);
+  auto api = [&](const char* method, const char* pattern, Response (StripeSandbox::*fn)(Request&),
+                 std::size_t max_body) {
+    router.add(method, pattern,
+               [stripe, fn](Request& req) {
+                 return StripeSandbox::versioned(req, [&] { return ((*stripe).*fn)(req); });
+               },
+               {.max_body = max_body, .access = http::Access::open});
+  };
+  api("POST", "/stripe/v1/customers", &StripeSandbox::create_customer, 64 * 1024);
+  api("GET", "/stripe/v1/customers", &StripeSandbox::list_customers, 0);
+  api("POST", "/stripe/v1/checkout/sessions", &StripeSandbox::create_session, 64 * 1024);
+  api("GET", "/stripe/v1/checkout/sessions/{id}", &StripeSandbox::get_session, 0);
   route("GET", "/stripe/checkout/{id}", &StripeSandbox::page, 0);
   route("POST", "/stripe/checkout/{id}/pay", &StripeSandbox::pay, 4 * 1024);
   route("POST", "/stripe/checkout/{id}/cancel", &StripeSandbox::cancel, 4 * 1024);

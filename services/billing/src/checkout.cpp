@@ -30,24 +30,31 @@ CheckoutUrls checkout_urls(const std::string& public_origin) {
           public_origin + "/?checkout=cancelled"};
 }
 
-Checkout::Checkout(pg::Pool& db, std::shared_ptr<StripeClient> stripe, CheckoutUrls urls)
-    : db_(db), stripe_(std::move(stripe)), urls_(std::move(urls)) {}
+Checkout::Checkout(pg::Pool& db, Ledger& ledger, std::shared_ptr<StripeClient> stripe,
+                   CheckoutUrls urls)
+    : db_(db), ledger_(ledger), stripe_(std::move(stripe)), urls_(std::move(urls)) {}
 
 CheckoutStart Checkout::start(const std::string& user_id, const std::string& pack_id,
                               const std::string& client_key, const std::string& request_id) {
   using Status = CheckoutStart::Status;
   CheckoutStart result;
   auto [pack, account] = pg::transact(db_, [&](pqxx::work& tx) {
-    return std::make_pair(CatalogStore::pack(tx, pack_id), LedgerStore::find_account(tx, user_id));
+    auto pack = CatalogStore::pack(tx, pack_id);
+    auto account = LedgerStore::find_account(tx, user_id);
+    if (pack && pack->active && !account) {
+      // Right after sign-up user.registered may not be consumed yet: the first purchase does not
+      // wait for it (the consumer fills in the profile later; the bonus is booked once).
+      ledger_.open_account_on_demand(tx, user_id);
+      account = LedgerStore::find_account(tx, user_id);
+    }
+    return std::make_pair(pack, account);
   });
   if (!pack || !pack->active) {
     result.status = Status::unknown_pack;
     return result;
   }
-  if (!account || account->email.empty()) {
-    result.status = Status::account_not_ready;
-    return result;
-  }
+  if (!account)
+    throw std::logic_error("account missing after opening it: " + user_id);
   if (account->closed) {
     result.status = Status::account_closed;
     return result;
@@ -56,7 +63,7 @@ CheckoutStart Checkout::start(const std::string& user_id, const std::string& pac
     std::string customer;
     if (account->stripe_customer_id) {
       customer = *account->stripe_customer_id;
-    } else {
+    } else if (!account->email.empty()) {
       // One customer per owner: the key makes concurrent first checkouts create only one.
       auto created = stripe_->create_customer(
           {account->email, account->name, account->locale, {{"user_id", user_id}}},
@@ -68,7 +75,8 @@ CheckoutStart Checkout::start(const std::string& user_id, const std::string& pac
     NewCheckoutSession s;
     s.customer = customer;
     s.client_reference_id = user_id;
-    s.locale = account->locale == "en" ? "en" : "de";
+    // Without the profile the owner's language is not known yet: the browser's decides.
+    s.locale = account->email.empty() ? "auto" : account->locale == "en" ? "en" : "de";
     s.currency = pack->currency;
     s.unit_amount_cents = pack->price_cents;
     s.product_name = product_name(*pack, account->locale);

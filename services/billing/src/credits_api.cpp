@@ -168,11 +168,6 @@ Response CreditsApi::checkout(Request& req) {
   switch (started.status) {
     case CheckoutStart::Status::unknown_pack:
       throw Error::not_found("Dieses Guthabenpaket gibt es nicht.");
-    case CheckoutStart::Status::account_not_ready:
-      throw Error::conflict(
-          "Ihr Guthabenkonto wird gerade eingerichtet. Bitte versuchen Sie es in einigen Sekunden "
-          "erneut.",
-          "account_not_ready");
     case CheckoutStart::Status::account_closed:
       throw Error::forbidden("Dieses Konto ist geschlossen.");
     case CheckoutStart::Status::provider_error:

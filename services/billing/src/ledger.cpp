@@ -177,6 +177,16 @@ std::optional<Entry> Ledger::open_account(pqxx::work& tx, const std::string& use
                                           const std::string& locale) {
   if (LedgerStore::open_account(tx, user_id, email, name, locale))
     log::info("account opened", {{"user_id", user_id}});
+  return book_signup_bonus(tx, user_id);
+}
+
+void Ledger::open_account_on_demand(pqxx::work& tx, const std::string& user_id) {
+  if (LedgerStore::open_account(tx, user_id))
+    log::info("account opened before its user.registered", {{"user_id", user_id}});
+  book_signup_bonus(tx, user_id);
+}
+
+std::optional<Entry> Ledger::book_signup_bonus(pqxx::work& tx, const std::string& user_id) {
   auto settings = CatalogStore::settings(tx).values;
   if (settings.signup_bonus_cents <= 0)
     return std::nullopt;

@@ -80,6 +80,10 @@ class Ledger {
   std::optional<Entry> open_account(pqxx::work& tx, const std::string& user_id,
                                     const std::string& email, const std::string& name,
                                     const std::string& locale);
+  /// Opens the account before its user.registered arrived (the first checkout right after
+  /// sign-up) and books the sign-up bonus once; the profile is filled in by open_account later.
+  /// Safe against a concurrent open_account: the bonus's reference is unique per owner.
+  void open_account_on_demand(pqxx::work& tx, const std::string& user_id);
   /// Closes the account; the ledger stays. False when it was closed or unknown.
   bool close_account(pqxx::work& tx, const std::string& user_id);
 
@@ -108,6 +112,7 @@ class Ledger {
     AlertDecision alerts;
   };
   Account lock_or_open(pqxx::work& tx, const std::string& user_id);
+  std::optional<Entry> book_signup_bonus(pqxx::work& tx, const std::string& user_id);
   std::optional<Booked> book(pqxx::work& tx, Account& account, const BillingSettings& settings,
                              const std::string& kind, std::int64_t amount_cents,
                              const std::string& reference, const std::string& description);

@@ -10,6 +10,7 @@
 #include "kx/service/runtime.hpp"
 #include "ledger.hpp"
 #include "reconcile_command.hpp"
+#include "stripe_admin_api.hpp"
 #include "stripe_client.hpp"
 #include "stripe_webhook.hpp"
 
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
   StripeConfig stripe;
   stripe.secret_key = env.optional_secret("STRIPE_SECRET_KEY", 16);
   stripe.api_base = env.url("STRIPE_API_BASE", "https://api.stripe.com");
-  stripe.api_version = env.optional("STRIPE_API_VERSION", "");
+  stripe.api_version = env.optional("STRIPE_API_VERSION", kStripeApiVersion);
   auto webhook_secret = env.optional_secret("STRIPE_WEBHOOK_SECRET", 16);
   // Stripe sends the browser back to the dashboard; without Stripe nothing needs the origin.
   auto public_origin =
@@ -36,13 +37,15 @@ int main(int argc, char** argv) {
   if (!stripe.secret_key.empty())
     stripe_client = std::make_shared<StripeClient>(stripe);
   Ledger ledger(rt.outbox());
-  Checkout checkout(rt.db(), stripe_client, checkout_urls(public_origin));
+  Checkout checkout(rt.db(), ledger, stripe_client, checkout_urls(public_origin));
   CreditsApi credits(rt.db(), checkout);
   AdminApi admin(rt.db(), ledger, rt.outbox());
+  StripeAdminApi stripe_admin(rt.db(), rt.outbox());
   StripeWebhook webhook(rt.db(), ledger, webhook_secret);
   EventHandlers events(ledger);
   credits.add_routes(rt.router());
   admin.add_routes(rt.router());
+  stripe_admin.add_routes(rt.router());
   webhook.add_routes(rt.router());
 
   rt.consume("user.registered", [&](const auto& e, auto& tx) { events.on_user_registered(e, tx); });

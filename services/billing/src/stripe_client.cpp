@@ -41,7 +41,10 @@ FormBody checkout_session_form(const NewCheckoutSession& s) {
     currency += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   FormBody form;
   form.add("mode", "payment");
-  form.add("customer", s.customer);
+  if (s.customer.empty())
+    form.add("customer_creation", "always");
+  else
+    form.add("customer", s.customer);
   form.add("client_reference_id", s.client_reference_id);
   form.add("locale", s.locale);
   form.add("line_items[0][price_data][currency]", currency);
@@ -79,8 +82,8 @@ http::Response StripeClient::post(const std::string& path, const FormBody& form,
   req.headers.set("Authorization", "Bearer " + config_.secret_key);
   req.headers.set("Content-Type", "application/x-www-form-urlencoded");
   req.headers.set("Idempotency-Key", idempotency_key);
-  if (!config_.api_version.empty())
-    req.headers.set("Stripe-Version", config_.api_version);
+  req.headers.set("Stripe-Version",
+                  config_.api_version.empty() ? kStripeApiVersion : config_.api_version);
   req.body = form.str();
   auto res = http_.send(req);
   if (res.status >= 200 && res.status < 300)
@@ -128,7 +131,8 @@ CheckoutSession StripeClient::create_checkout_session(const NewCheckoutSession& 
                                                       const std::string& idempotency_key) {
   auto res = post("/v1/checkout/sessions", checkout_session_form(session), idempotency_key);
   auto doc = parse_answer(res);
-  CheckoutSession out{json::get_string(doc, "id"), json::get_string(doc, "url")};
+  CheckoutSession out{json::get_string(doc, "id"), json::get_string(doc, "url"),
+                      std::string(res.headers.get("Stripe-Version").value_or(""))};
   if (out.id.empty() || out.url.empty())
     throw StripeError(res.status, "api_error", "", "", "checkout session without id or url");
   return out;

@@ -29,10 +29,15 @@ class FormBody {
   std::vector<std::pair<std::string, std::string>> fields_;
 };
 
+/// The Stripe API version billing is written against: the request forms, the objects it reads
+/// back and the webhook payloads it parses (stripe-node 23.1.0's types). Every request pins it,
+/// so a Stripe account's default version (whatever the dashboard says) cannot change the shapes.
+inline constexpr const char* kStripeApiVersion = "2026-10-28.endive";
+
 struct StripeConfig {
   std::string api_base = "https://api.stripe.com";  ///< no trailing slash
   std::string secret_key;                           ///< sk_live_..., sk_test_... or rk_...
-  std::string api_version;                          ///< Stripe-Version header when non-empty
+  std::string api_version = kStripeApiVersion;      ///< Stripe-Version header; empty = the pin
 };
 
 /// Stripe answered with an error status; fields from its error object.
@@ -63,7 +68,7 @@ struct NewCustomer {
 };
 
 struct NewCheckoutSession {
-  std::string customer;
+  std::string customer;  ///< empty: Stripe Checkout creates the customer (customer_creation)
   std::string client_reference_id;
   std::string locale;
   std::string currency;  ///< ISO 4217, any case (sent in lower case)
@@ -77,6 +82,7 @@ struct NewCheckoutSession {
 struct CheckoutSession {
   std::string id;
   std::string url;
+  std::string api_version;  ///< the Stripe-Version Stripe answered with
 };
 
 /// The form a customer request sends (exposed for tests).

@@ -140,11 +140,11 @@ std::string StripeEvents::take_back_refund(pqxx::work& tx, const json::Value& ob
     if (!entry)
       return "no_change";
     StripeStore::record_refund(tx, booking.reference, charge_id, *session, booking.amount_cents,
-                               credits, entry->id);
+                               credits, entry->id, "refund");
   }
-  StripeStore::set_refund_totals(tx, session->session_id,
-                                 std::max(refunded_cents, session->refunded_cents),
-                                 std::max(target_credits, session->refunded_credits));
+  session->refunded_cents = std::max(refunded_cents, session->refunded_cents);
+  session->refunded_credits = std::max(target_credits, session->refunded_credits);
+  StripeStore::set_takeback_totals(tx, *session);
   return credits > 0 ? "refunded" : "no_change";
 }
 

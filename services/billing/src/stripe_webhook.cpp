@@ -65,7 +65,7 @@ Response StripeWebhook::receive(Request& req) {
     if (!StripeStore::record_event(tx, event_id, type, json::get_string(object, "id"), livemode))
       return "duplicate";
     auto result = events_.apply(tx, type, object);
-    StripeStore::set_event_outcome(tx, event_id, result);
+    StripeStore::set_event_outcome(tx, event_id, result, result == "unmatched", "", std::nullopt);
     return result;
   });
   count_event(type, outcome);

@@ -2,6 +2,9 @@
 // uses, with Stripe played by the provider sandbox's Stripe module running in this process.
 #include <gtest/gtest.h>
 
+#include <latch>
+#include <thread>
+
 #include "admin_api.hpp"
 #include "billing_fixture.hpp"
 #include "credits_api.hpp"
@@ -28,8 +31,9 @@ class BillingApiTest : public BillingFixture {
     stripe_server_ = std::make_unique<http::Server>(
         http::ServerOptions{.service_name = "stripe-sandbox", .worker_threads = 2}, stripe_routes);
     stripe_base_ = "http://127.0.0.1:" + std::to_string(stripe_server_->start()) + "/stripe";
-    stripe_ = std::make_shared<StripeClient>(StripeConfig{stripe_base_, "sk_test_billing_api", ""});
-    checkout_ = std::make_unique<Checkout>(*pool_, stripe_, checkout_urls("https://kx.example"));
+    stripe_ = std::make_shared<StripeClient>(StripeConfig{stripe_base_, "sk_test_billing_api"});
+    checkout_ =
+        std::make_unique<Checkout>(*pool_, *ledger_, stripe_, checkout_urls("https://kx.example"));
     credits_ = std::make_unique<CreditsApi>(*pool_, *checkout_);
     admin_ = std::make_unique<AdminApi>(*pool_, *ledger_, *outbox_);
     webhook_ =
@@ -256,10 +260,69 @@ TEST_F(BillingApiTest, ADoubleClickWithOneKeyMakesOneSession) {
   EXPECT_EQ(call("POST", "/api/checkout", R"({"pack_id":"pro"})", kAnna, key).status, 400);
 }
 
+TEST_F(BillingApiTest, CheckoutPinsTheStripeApiVersion) {
+  deliver(registered("u1"));
+  auto started = checkout_->start("u1", "starter", "", "req-version");
+  ASSERT_EQ(started.status, CheckoutStart::Status::started);
+  // Stripe answers with the version it used: the pinned one, not the account's default.
+  EXPECT_EQ(started.session.api_version, kStripeApiVersion);
+  EXPECT_EQ(StripeConfig{}.api_version, kStripeApiVersion);
+  // A configured version is sent instead; Stripe refuses one it does not know.
+  Checkout configured(*pool_, *ledger_,
+                      std::make_shared<StripeClient>(
+                          StripeConfig{stripe_base_, "sk_test_billing_api", "2025-03-31.basil"}),
+                      checkout_urls("https://kx.example"));
+  EXPECT_EQ(configured.start("u1", "starter", "", "req-2").session.api_version, "2025-03-31.basil");
+  Checkout invalid(
+      *pool_, *ledger_,
+      std::make_shared<StripeClient>(StripeConfig{stripe_base_, "sk_test_billing_api", "latest"}),
+      checkout_urls("https://kx.example"));
+  EXPECT_EQ(invalid.start("u1", "starter", "", "req-3").status,
+            CheckoutStart::Status::provider_error);
+}
+
+TEST_F(BillingApiTest, CheckoutRightAfterSignUpOpensTheAccountAndBooksTheBonusOnce) {
+  set_setting("signup_bonus_cents = 200");
+  // user.registered has not been consumed yet: the first purchase still starts.
+  auto res = call("POST", "/api/checkout", R"({"pack_id":"starter"})");
+  ASSERT_EQ(res.status, 201) << res.body;
+  EXPECT_EQ(balance("u1"), 200);
+  // Without the profile there is no customer yet: Stripe Checkout creates one.
+  http::Client client;
+  http::Headers auth;
+  auth.set("Authorization", "Bearer sk_test_any");
+  auto session = json::parse(client
+                                 .get(stripe_base_ + "/v1/checkout/sessions/" +
+                                          body_of(res)["checkout_session_id"].GetString(),
+                                      auth)
+                                 .body);
+  EXPECT_TRUE(session["customer"].IsNull());
+  EXPECT_STREQ(session["customer_creation"].GetString(), "always");
+  EXPECT_STREQ(session["locale"].GetString(), "auto");
+  // The consumer arrives later: the profile is filled in, the bonus is not booked again.
+  deliver(registered("u1"));
+  EXPECT_EQ(balance("u1"), 200);
+  EXPECT_EQ(scalar("SELECT count(*) FROM ledger_entries WHERE kind = 'bonus'"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM accounts WHERE email = 'u1@salon-beispiel.de'"), 1);
+
+  // The checkout and the consumer at the same moment, many times: one bonus each.
+  constexpr int kOwners = 20;
+  for (int i = 0; i < kOwners; ++i) {
+    http::Identity owner{"owner-" + std::to_string(i), "user"};
+    std::latch start(2);
+    std::thread consumer([&] {
+      start.arrive_and_wait();
+      deliver(registered(owner.user_id));
+    });
+    start.arrive_and_wait();
+    EXPECT_EQ(call("POST", "/api/checkout", R"({"pack_id":"starter"})", owner).status, 201);
+    consumer.join();
+    EXPECT_EQ(balance(owner.user_id), 200);
+  }
+  EXPECT_EQ(scalar("SELECT count(*) FROM ledger_entries WHERE kind = 'bonus'"), kOwners + 1);
+}
+
 TEST_F(BillingApiTest, CheckoutRefusesWhatItCannotSell) {
-  auto not_ready = call("POST", "/api/checkout", R"({"pack_id":"starter"})");
-  EXPECT_EQ(not_ready.status, 409);
-  EXPECT_EQ(code_of(not_ready), "account_not_ready");
   deliver(registered("u1"));
   EXPECT_EQ(call("POST", "/api/checkout", R"({"pack_id":"gold"})").status, 404);
   pg::transact(*pool_,
@@ -270,8 +333,8 @@ TEST_F(BillingApiTest, CheckoutRefusesWhatItCannotSell) {
 
   // Stripe refuses (here: a key it does not accept): the owner gets a clean 502.
   http::Router other;
-  Checkout refusing(*pool_,
-                    std::make_shared<StripeClient>(StripeConfig{stripe_base_, "bad-key", ""}),
+  Checkout refusing(*pool_, *ledger_,
+                    std::make_shared<StripeClient>(StripeConfig{stripe_base_, "bad-key"}),
                     checkout_urls("https://kx.example"));
   CreditsApi refused(*pool_, refusing);
   refused.add_routes(other);
@@ -280,7 +343,7 @@ TEST_F(BillingApiTest, CheckoutRefusesWhatItCannotSell) {
   EXPECT_EQ(code_of(res), "payment_provider_error");
   // Without Stripe configured checkout is unavailable.
   http::Router none;
-  Checkout unconfigured(*pool_, nullptr, checkout_urls("https://kx.example"));
+  Checkout unconfigured(*pool_, *ledger_, nullptr, checkout_urls("https://kx.example"));
   CreditsApi without(*pool_, unconfigured);
   without.add_routes(none);
   EXPECT_EQ(call_on(none, "POST", "/api/checkout", R"({"pack_id":"starter"})", kAnna).status, 503);
