@@ -6,7 +6,7 @@
 ALTER TABLE stripe_events
   ADD COLUMN needs_attention boolean NOT NULL DEFAULT false,
   ADD COLUMN detail          text NOT NULL DEFAULT '',
-  ADD COLUMN object          jsonb,
+  ADD COLUMN object          text,
   ADD COLUMN reviewed_at     timestamptz,
   ADD COLUMN reviewed_by     text;
 UPDATE stripe_events SET needs_attention = true WHERE outcome = 'unmatched';
@@ -25,6 +25,13 @@ CREATE TABLE charge_refunds (
   updated_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX charge_refunds_payment_intent ON charge_refunds (payment_intent);
+-- Refunds booked before this migration, so later events of those payments add to them.
+INSERT INTO charge_refunds (charge_id, payment_intent, amount_cents, currency, refunded_cents)
+SELECT DISTINCT ON (r.charge_id) r.charge_id, s.payment_intent, s.amount_cents, s.currency,
+       s.refunded_cents
+FROM refunds r JOIN checkout_sessions s USING (session_id)
+WHERE s.payment_intent IS NOT NULL
+ORDER BY r.charge_id;
 CREATE INDEX disputes_payment_intent ON disputes (payment_intent);
 
 -- Credits (and money) taken back for lost disputes, apart from refunds; refunds and chargebacks

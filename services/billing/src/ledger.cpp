@@ -66,6 +66,7 @@ std::string refunded_event(const Entry& e, const RefundBooking& r) {
       .field("transaction_id", e.id)
       .field("cents", r.credits)
       .field("charge_id", r.charge_id)
+      .field("reason", std::string(to_string(r.cause)))
       .field("balance_cents", e.balance_after_cents)
       .end_object();
   return w.str();
@@ -100,6 +101,10 @@ std::string_view to_string(ChargeOutcome outcome) {
       return "duplicate";
   }
   return "duplicate";
+}
+
+std::string_view to_string(TakebackCause cause) {
+  return cause == TakebackCause::dispute_lost ? "dispute_lost" : "refund";
 }
 
 Account Ledger::lock_or_open(pqxx::work& tx, const std::string& user_id) {
@@ -278,15 +283,20 @@ std::optional<Entry> Ledger::credit_purchase(pqxx::work& tx, const Purchase& p) 
 std::optional<Entry> Ledger::take_back_refund(pqxx::work& tx, const RefundBooking& r) {
   auto settings = CatalogStore::settings(tx).values;
   auto account = lock_or_open(tx, r.user_id);
+  std::string why =
+      r.cause == TakebackCause::dispute_lost
+          ? "Zahlung angefochten, Anfechtung verloren (" + format_euro(r.amount_cents) + ")"
+          : "Erstattung von " + format_euro(r.amount_cents);
   auto booked = book(tx, account, settings, kRefund, -r.credits, r.reference,
-                     "Erstattung von " + format_euro(r.amount_cents) + ": " +
-                         format_number(r.credits) + " Credits zurückgebucht");
+                     why + ": " + format_number(r.credits) + " Credits zurückgebucht");
   if (!booked)
     return std::nullopt;
   outbox_.add(tx, "credits.refunded", r.user_id, r.user_id, refunded_event(booked->entry, r));
   publish_alerts(tx, account, booked->alerts, settings);
-  log::info("refund booked",
-            {{"user_id", r.user_id}, {"charge_id", r.charge_id}, {"credits", r.credits}});
+  log::info("refund booked", {{"user_id", r.user_id},
+                              {"charge_id", r.charge_id},
+                              {"cause", to_string(r.cause)},
+                              {"credits", r.credits}});
   return booked->entry;
 }
 

@@ -48,12 +48,17 @@ struct Purchase {
   std::string currency = "EUR";
 };
 
+/// Why paid credits are taken back: the money went back to the payer.
+enum class TakebackCause { refund, dispute_lost };
+std::string_view to_string(TakebackCause cause);
+
 struct RefundBooking {
   std::string user_id;
   std::string charge_id;
-  std::string reference;  ///< unique per refund state, e.g. refund:<charge>:<cumulative cents>
+  std::string reference;  ///< unique per state, e.g. refund:<session>:<credits taken back in all>
   std::int64_t credits = 0;
-  std::int64_t amount_cents = 0;  ///< money refunded by this refund
+  std::int64_t amount_cents = 0;  ///< money refunded (or lost in the dispute) by this booking
+  TakebackCause cause = TakebackCause::refund;
 };
 
 struct AdjustRequest {
@@ -97,9 +102,9 @@ class Ledger {
   /// Publishes credits.purchased and maybe credits.restored. std::nullopt when booked before.
   std::optional<Entry> credit_purchase(pqxx::work& tx, const Purchase& purchase);
 
-  /// Takes refunded credits back (the balance may go below zero, also below the grace limit).
-  /// Publishes credits.refunded and maybe credits.low / credits.exhausted. std::nullopt when this
-  /// reference was booked before.
+  /// Takes refunded credits (or those of a lost dispute) back; the balance may go below zero,
+  /// also below the grace limit. Publishes credits.refunded (with the cause as `reason`) and
+  /// maybe credits.low / credits.exhausted. std::nullopt when this reference was booked before.
   std::optional<Entry> take_back_refund(pqxx::work& tx, const RefundBooking& refund);
 
   /// An admin's signed correction, idempotent by request key. A negative correction may not take

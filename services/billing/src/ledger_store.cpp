@@ -33,6 +33,11 @@ constexpr const char* kKeepStripeCustomer = R"sql(
 UPDATE accounts SET stripe_customer_id = COALESCE(stripe_customer_id, $2), updated_at = now()
 WHERE user_id = $1 RETURNING stripe_customer_id)sql";
 
+constexpr const char* kAdoptStripeCustomer = R"sql(
+UPDATE accounts SET stripe_customer_id = $2, updated_at = now()
+WHERE user_id = $1 AND stripe_customer_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM accounts WHERE stripe_customer_id = $2))sql";
+
 constexpr const char* kEntryColumns =
     "id, user_id, seq, kind, amount_cents, balance_after_cents, reference, description, " KX_UTC(
         "created_at");
@@ -164,6 +169,11 @@ bool LedgerStore::close_account(pqxx::work& tx, const std::string& user_id) {
 std::string LedgerStore::keep_stripe_customer(pqxx::work& tx, const std::string& user_id,
                                               const std::string& customer_id) {
   return tx.exec_params1(kKeepStripeCustomer, user_id, customer_id)[0].as<std::string>();
+}
+
+void LedgerStore::adopt_stripe_customer(pqxx::work& tx, const std::string& user_id,
+                                        const std::string& customer_id) {
+  tx.exec_params(kAdoptStripeCustomer, user_id, customer_id);
 }
 
 std::optional<Entry> LedgerStore::insert_entry(pqxx::work& tx, const Entry& e) {

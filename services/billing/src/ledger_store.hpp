@@ -97,6 +97,10 @@ class LedgerStore {
   /// Stores balance, entry sequence and alert flags of a locked account.
   static void save_balance(pqxx::work& tx, const Account& account);
   static bool close_account(pqxx::work& tx, const std::string& user_id);
+  /// Stores the customer Stripe Checkout created for the owner, unless the account has one or
+  /// the customer belongs to another account.
+  static void adopt_stripe_customer(pqxx::work& tx, const std::string& user_id,
+                                    const std::string& customer_id);
   /// Stores the customer unless one is stored already; returns the one that is stored.
   static std::string keep_stripe_customer(pqxx::work& tx, const std::string& user_id,
                                           const std::string& customer_id);

@@ -55,7 +55,7 @@ SELECT count(*),
        COALESCE(-sum(balance_cents) FILTER (WHERE balance_cents < 0), 0),
        count(*) FILTER (WHERE exhausted),
        (SELECT count(*) FROM disputes WHERE reviewed_at IS NULL),
-       (SELECT count(*) FROM stripe_events WHERE outcome = 'unmatched')
+       (SELECT count(*) FROM stripe_events WHERE needs_attention AND reviewed_at IS NULL)
 FROM accounts WHERE closed_at IS NULL)sql";
 
 }  // namespace

@@ -54,10 +54,10 @@ constexpr const char* kRecordEvent = R"sql(
 INSERT INTO stripe_events (event_id, type, object_id, livemode) VALUES ($1, $2, $3, $4)
 ON CONFLICT (event_id) DO NOTHING)sql";
 constexpr const char* kSetEventOutcome = R"sql(
-UPDATE stripe_events SET outcome = $2, needs_attention = $3, detail = $4, object = $5::jsonb
+UPDATE stripe_events SET outcome = $2, needs_attention = $3, detail = $4, object = $5
 WHERE event_id = $1)sql";
 constexpr const char* kAttentionEvents = R"sql(
-SELECT event_id, type, object_id, livemode, outcome, detail, object::text,
+SELECT event_id, type, object_id, livemode, outcome, detail, object,
        to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        to_char(reviewed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), reviewed_by
 FROM stripe_events WHERE needs_attention AND (NOT $1 OR reviewed_at IS NULL)

@@ -1,5 +1,6 @@
 #include "stripe_webhook.hpp"
 
+#include "kx/crypto/crypto.hpp"
 #include "kx/http/error.hpp"
 #include "kx/log/log.hpp"
 #include "kx/metrics/metrics.hpp"
@@ -14,6 +15,7 @@ using http::Request;
 using http::Response;
 
 constexpr std::size_t kWebhookBodyLimit = 1024 * 1024;
+constexpr std::size_t kMaxIdLength = 255;
 
 void count_event(const std::string& type, const std::string& outcome) {
   metrics::Registry::global()
@@ -48,31 +50,64 @@ Response StripeWebhook::receive(Request& req) {
     throw Error(400, "invalid_signature", "Die Stripe-Signatur fehlt oder ist ungültig.");
   }
 
+  // A signed body is Stripe's (or holds our secret): whatever it lacks, it is recorded and
+  // answered 2xx, because any other answer makes Stripe retry it for days. Only a body that is
+  // not JSON at all is refused (400 invalid_json).
   auto doc = http::parse_body(req.body);
-  json::FieldReader in(doc);
-  auto event_id = in.required_string("id", 255);
-  auto type = in.required_string("type", 255);
-  const json::Value* data = in.optional_object("data");
-  if (in.ok() && (event_id.empty() || type.empty()))
-    in.add_error(event_id.empty() ? "id" : "type", "darf nicht leer sein");
-  if (!data || !data->HasMember("object") || !(*data)["object"].IsObject())
-    in.add_error("data.object", "ist erforderlich");
-  http::require_valid(in);
-  const json::Value& object = (*data)["object"];
+  std::string event_id = json::get_string(doc, "id");
+  std::string type = json::get_string(doc, "type");
+  const json::Value* object = nullptr;
+  if (doc.IsObject() && doc.HasMember("data") && doc["data"].IsObject()) {
+    const auto& data = doc["data"];
+    if (data.HasMember("object") && data["object"].IsObject())
+      object = &data["object"];
+  }
+  std::string problem;
+  if (event_id.empty() || event_id.size() > kMaxIdLength) {
+    problem = "Ereignis ohne brauchbare id";
+    event_id = "unidentified:" + crypto::sha256_hex(req.body);
+  } else if (type.empty() || type.size() > kMaxIdLength) {
+    problem = "Ereignis ohne Typ";
+  } else if (!object) {
+    problem = "Ereignis ohne data.object";
+  }
+  if (type.size() > kMaxIdLength)
+    type.resize(kMaxIdLength);
   bool livemode = json::get_bool(doc, "livemode");
 
-  auto outcome = pg::transact(db_, [&](pqxx::work& tx) -> std::string {
-    if (!StripeStore::record_event(tx, event_id, type, json::get_string(object, "id"), livemode))
-      return "duplicate";
-    auto result = events_.apply(tx, type, object);
-    StripeStore::set_event_outcome(tx, event_id, result, result == "unmatched", "", std::nullopt);
-    return result;
+  auto result = pg::transact(db_, [&](pqxx::work& tx) -> StripeResult {
+    auto object_id = object ? json::get_string(*object, "id") : std::string();
+    if (!StripeStore::record_event(tx, event_id, type, object_id.substr(0, kMaxIdLength),
+                                   livemode)) {
+      return {StripeOutcome::duplicate, {}};
+    }
+    auto applied = problem.empty() ? events_.apply(tx, type, *object)
+                                   : StripeResult{StripeOutcome::unusable, problem};
+    bool attention = needs_attention(applied.outcome);
+    std::optional<std::string> kept;
+    if (attention) {
+      json::Writer w;
+      w.value(object ? *object : static_cast<const json::Value&>(doc));
+      kept = w.str();
+    }
+    StripeStore::set_event_outcome(tx, event_id, std::string(to_string(applied.outcome)), attention,
+                                   applied.detail, kept);
+    return applied;
   });
-  count_event(type, outcome);
-  log::info("stripe event", {{"event_id", event_id},
-                             {"type", type},
-                             {"outcome", outcome},
-                             {"request_id", req.request_id}});
+  auto outcome = std::string(to_string(result.outcome));
+  count_event(type.empty() ? "unknown" : type, outcome);
+  if (needs_attention(result.outcome)) {
+    log::error("stripe event needs attention", {{"event_id", event_id},
+                                                {"type", type},
+                                                {"outcome", outcome},
+                                                {"detail", result.detail},
+                                                {"request_id", req.request_id}});
+  } else {
+    log::info("stripe event", {{"event_id", event_id},
+                               {"type", type},
+                               {"outcome", outcome},
+                               {"request_id", req.request_id}});
+  }
   json::Writer w;
   w.begin_object().field("received", true).field("outcome", outcome).end_object();
   return Response::json(200, w.str());

@@ -10,6 +10,7 @@
 
 #include "event_handlers.hpp"
 #include "kx/crypto/crypto.hpp"
+#include "kx/http/server.hpp"
 #include "kx/json/json.hpp"
 #include "kx/pg/testing.hpp"
 #include "kx/service/runtime.hpp"
@@ -18,6 +19,26 @@
 std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
 
 namespace kx::billing::testing {
+
+/// One request through the server's dispatch (`options` carries the identity signer), signed
+/// for `who` as the gateway signs it.
+inline http::Response dispatch_as(const http::Router& router, const http::ServerOptions& options,
+                                  const std::string& method, const std::string& target,
+                                  const std::string& body, const http::Identity& who,
+                                  const http::Headers& headers = {}) {
+  http::Request req;
+  req.method = method;
+  req.target = target;
+  req.path = target.substr(0, target.find('?'));
+  if (target.find('?') != std::string::npos)
+    req.query = target.substr(target.find('?') + 1);
+  req.body = body;
+  req.headers = headers;
+  req.request_id = "req-" + crypto::uuid_v4();
+  req.remote_address = "127.0.0.1";
+  options.identity->sign(req.headers, who, method, target, req.request_id);
+  return http::dispatch(router, options, req);
+}
 
 class BillingFixture : public ::testing::Test {
  protected:

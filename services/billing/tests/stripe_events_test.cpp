@@ -33,18 +33,7 @@ class StripeEventsTest : public BillingFixture {
 
   http::Response call(const std::string& method, const std::string& target, const std::string& body,
                       const http::Identity& who, const http::Headers& headers = {}) {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    req.path = target.substr(0, target.find('?'));
-    if (target.find('?') != std::string::npos)
-      req.query = target.substr(target.find('?') + 1);
-    req.body = body;
-    req.headers = headers;
-    req.request_id = "req-" + crypto::uuid_v4();
-    req.remote_address = "127.0.0.1";
-    options_.identity->sign(req.headers, who, method, target, req.request_id);
-    return http::dispatch(router_, options_, req);
+    return dispatch_as(router_, options_, method, target, body, who, headers);
   }
   http::Response post(const std::string& body) {
     auto t = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
