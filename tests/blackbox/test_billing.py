@@ -105,6 +105,17 @@ def session_object(session_id, user_id, payment_status="paid", payment_intent=No
             "metadata": {"user_id": user_id, "pack_id": pack, "credits": str(credits)}}
 
 
+def paid_session(browser, pack="starter", payment_status="paid"):
+    """A Checkout Session billing created (POST /api/checkout), as Stripe sends it once paid: the
+    sandbox's session object, completed, with a PaymentIntent."""
+    res = browser.post("/api/checkout", {"pack_id": pack})
+    assert res.status == 201, res.body
+    obj = sandbox_session(res.json()["checkout_session_id"])
+    obj.update({"status": "complete", "payment_status": payment_status, "url": None,
+                "payment_intent": f"pi_{uuid.uuid4().hex[:24]}"})
+    return obj
+
+
 def kafka_events(topic, key):
     out = subprocess.run(["kcat", "-C", "-b", bootstrap(), "-t", topic, "-o", "beginning", "-e", "-J", "-q"],
                          capture_output=True, text=True, timeout=30)
@@ -199,13 +210,14 @@ class CheckoutTest(unittest.TestCase):
 class StripeWebhookTest(unittest.TestCase):
     def setUp(self):
         self.browser, self.user = open_account("webhook")
-        self.session_id = f"cs_test_{uuid.uuid4().hex}"
+        self.session = paid_session(self.browser)
+        self.session_id = self.session["id"]
 
     def stripe_events(self):
         return int(psql(f"SELECT count(*) FROM billing.stripe_events WHERE object_id = '{self.session_id}'"))
 
     def test_signed_with_stripes_library_credits_the_pack_once(self):
-        obj = session_object(self.session_id, self.user["id"])
+        obj = self.session
         payload = event(f"evt_{uuid.uuid4().hex}", "checkout.session.completed", obj)
         signature = stripe_signature(payload)
         for _ in range(3):
@@ -223,8 +235,7 @@ class StripeWebhookTest(unittest.TestCase):
         self.assertEqual(self.browser.get("/api/credits/transactions?type=purchase").json()["total"], 1)
 
     def test_bad_old_or_missing_signatures_are_400_and_book_nothing(self):
-        payload = event(f"evt_{uuid.uuid4().hex}", "checkout.session.completed",
-                        session_object(self.session_id, self.user["id"]))
+        payload = event(f"evt_{uuid.uuid4().hex}", "checkout.session.completed", self.session)
         assert_error(self, post_webhook(payload, stripe_signature(payload, secret="whsec_not_the_right_one")), 400,
                      "invalid_signature")
         assert_error(self, post_webhook(payload, stripe_signature(payload, timestamp=int(time.time()) - 301)), 400,
@@ -237,7 +248,7 @@ class StripeWebhookTest(unittest.TestCase):
 
     def test_an_unpaid_session_books_nothing(self):
         payload = event(f"evt_{uuid.uuid4().hex}", "checkout.session.completed",
-                        session_object(self.session_id, self.user["id"], payment_status="unpaid"))
+                        dict(self.session, payment_status="unpaid"))
         res = post_webhook(payload, stripe_signature(payload))
         self.assertEqual(res.status, 200, res.body)
         self.assertEqual(res.json()["outcome"], "awaiting_payment")
