@@ -1,8 +1,10 @@
 #pragma once
 // POST /webhooks/stripe: Stripe's events about payments. The Stripe-Signature header is
 // verified against the raw body before anything is parsed; then, in one transaction, the event
-// id is recorded (a repeated id changes nothing) and the event is applied (StripeEvents).
-// Processing errors answer 500, so Stripe retries later.
+// id is recorded (a repeated id changes nothing) and the event is applied (StripeEvents). A
+// signed event billing cannot use is recorded for the admins and answered 200 like every applied
+// one (anything else makes Stripe retry for days); only a body that is not JSON is refused, and
+// processing errors (the database) answer 500, so Stripe retries later.
 
 #include <chrono>
 #include <functional>

@@ -288,9 +288,28 @@ TEST_F(BillingApiTest, CheckoutRightAfterSignUpOpensTheAccountAndBooksTheBonusOn
   EXPECT_TRUE(session["customer"].IsNull());
   EXPECT_STREQ(session["customer_creation"].GetString(), "always");
   EXPECT_STREQ(session["locale"].GetString(), "auto");
+  // The owner pays: Checkout created the customer, and billing keeps it for the next checkout.
+  std::string session_id = body_of(res)["checkout_session_id"].GetString();
+  http::ClientRequest pay;
+  pay.method = "POST";
+  pay.url = stripe_base_ + "/checkout/" + session_id + "/pay";
+  client.send(pay);  // its webhook goes nowhere here; the test posts the event itself
+  auto paid = client.get(stripe_base_ + "/v1/checkout/sessions/" + session_id, auth).body;
+  std::string customer = json::parse(paid)["customer"].GetString();
+  EXPECT_EQ(outcome_of(post_event(event_json("evt_paid", "checkout.session.completed", paid))),
+            "credited");
+  EXPECT_EQ(balance("u1"), 1200);
   // The consumer arrives later: the profile is filled in, the bonus is not booked again.
   deliver(registered("u1"));
-  EXPECT_EQ(balance("u1"), 200);
+  EXPECT_EQ(balance("u1"), 1200);
+  auto next = body_of(call("POST", "/api/checkout", R"({"pack_id":"starter"})"));
+  auto second = json::parse(
+      client
+          .get(stripe_base_ + "/v1/checkout/sessions/" + next["checkout_session_id"].GetString(),
+               auth)
+          .body);
+  EXPECT_EQ(second["customer"].GetString(), customer);
+  EXPECT_STREQ(second["locale"].GetString(), "de");
   EXPECT_EQ(scalar("SELECT count(*) FROM ledger_entries WHERE kind = 'bonus'"), 1);
   EXPECT_EQ(scalar("SELECT count(*) FROM accounts WHERE email = 'u1@salon-beispiel.de'"), 1);
 
