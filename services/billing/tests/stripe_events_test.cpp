@@ -9,7 +9,7 @@
 
 #include "billing_fixture.hpp"
 #include "kx/http/server.hpp"
-#include "stripe_admin_api.hpp"
+#include "reports_api.hpp"
 #include "stripe_payloads.hpp"
 #include "stripe_store.hpp"
 #include "stripe_webhook.hpp"
@@ -25,7 +25,7 @@ class StripeEventsTest : public BillingFixture {
  protected:
   StripeEventsTest() {
     webhook_ = std::make_unique<StripeWebhook>(*pool_, *ledger_, kWebhookSecret);
-    admin_ = std::make_unique<StripeAdminApi>(*pool_, *outbox_);
+    admin_ = std::make_unique<ReportsApi>(*pool_, *outbox_);
     webhook_->add_routes(router_);
     admin_->add_routes(router_);
     options_.identity.emplace(kInternalSecret);
@@ -81,7 +81,7 @@ class StripeEventsTest : public BillingFixture {
   }
 
   std::unique_ptr<StripeWebhook> webhook_;
-  std::unique_ptr<StripeAdminApi> admin_;
+  std::unique_ptr<ReportsApi> admin_;
   http::Router router_;
   http::ServerOptions options_;
 };
