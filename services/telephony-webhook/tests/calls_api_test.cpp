@@ -68,7 +68,7 @@ TEST_F(CallsApiTest, ListIsTheOwnersNewestFirst) {
   EXPECT_EQ(vapi_ids(page), (std::vector<std::string>{"va-2"}));
 }
 
-TEST_F(CallsApiTest, Filters) {
+TEST_F(CallsApiTest, ListNarrowsByStatusTestDateRangeAndCallerDigits) {
   EXPECT_EQ(vapi_ids(get_json("/api/calls?status=no_answer", kAnna)),
             (std::vector<std::string>{"va-2"}));
   EXPECT_EQ(vapi_ids(get_json("/api/calls?test=false", kAnna)),
@@ -145,7 +145,7 @@ TEST_F(CallsApiTest, AdminSeesEveryOwnerAndCanFilterByOwner) {
   EXPECT_EQ(get_json("/api/calls", kAdmin)["total"].GetInt(), 0);
 }
 
-TEST_F(CallsApiTest, CsvExport) {
+TEST_F(CallsApiTest, CsvExportHoldsOnlyTheOwnersCallsWithBomAndSemicolons) {
   auto res = call("GET", "/api/calls/export.csv?delimiter=semicolon", {}, kAnna);
   ASSERT_EQ(res.status, 200);
   EXPECT_EQ(std::string(res.headers.get("Content-Type").value_or("")), "text/csv; charset=utf-8");

@@ -519,8 +519,9 @@ TEST_F(WebhookTest, ToolCallsBeyondTheConcurrencyCapAreAnsweredAtOnce) {
   };
   ASSERT_EQ(vapi(status_update("c-cap", "asst-1", "in-progress")).status, 200);
   auto first = std::async(std::launch::async, [&] { return send("t-a"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // t-a is waiting on integrations
+  ASSERT_TRUE(eventually([&] { return fake_.calls() == 1; }));  // t-a waits on integrations
   auto [second, took] = send("t-b");
+  fake_.release();
   EXPECT_LT(took, std::chrono::milliseconds(500));
   EXPECT_NE(std::string(json::parse(second.body)["results"][0]["result"].GetString())
                 .find("Es tut mir leid"),
