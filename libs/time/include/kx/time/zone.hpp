@@ -22,8 +22,8 @@ using Clock = std::chrono::system_clock;
 
 /// A wall-clock reading of an instant in some zone.
 struct LocalTime {
-  std::chrono::year_month_day date;
-  std::chrono::weekday weekday;
+  std::chrono::year_month_day date{};
+  std::chrono::weekday weekday{};
   int minutes = 0;  ///< since local midnight, 0..1439
   std::chrono::seconds utc_offset{0};
 };
