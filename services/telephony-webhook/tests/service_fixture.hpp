@@ -159,10 +159,9 @@ class ServiceTest : public ::testing::Test {
     WebhookSettings settings;
     settings.secret = kVapiSecret;
     settings.tool_budget = tool_budget;
-    webhook_ =
-        std::make_unique<VapiWebhook>(*pool_, *outbox_, settings, *tools_, *control_, zones_);
+    webhook_ = std::make_unique<VapiWebhook>(*pool_, *outbox_, settings, *tools_, *control_);
     webhook_->add_routes(router_);
-    api_ = std::make_unique<CallsApi>(*pool_, zones_);
+    api_ = std::make_unique<CallsApi>(*pool_);
     api_->add_routes(router_);
     server_options_.identity.emplace(kInternalSecret);
   }
@@ -265,7 +264,6 @@ class ServiceTest : public ::testing::Test {
   std::optional<http::IdentitySigner> signer_;
   std::unique_ptr<IntegrationsTools> tools_;
   std::unique_ptr<CallControl> control_;
-  TimeZones zones_;
   std::unique_ptr<CallRecorder> recorder_;
   std::unique_ptr<PendingMessages> pending_;
   std::unique_ptr<RoutingEvents> routing_;
