@@ -8,7 +8,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates
   libboost-dev libboost-system-dev librdkafka-dev libpqxx-dev rapidjson-dev libssl-dev
-  libspdlog-dev libgtest-dev libgmock-dev libargon2-dev libhowardhinnant-date-dev tzdata
+  libspdlog-dev libgtest-dev libgmock-dev libargon2-dev libhowardhinnant-date-dev tzdata libphonenumber-dev
   postgresql postgresql-client kcat python3 python3-jsonschema procps
 )
 
