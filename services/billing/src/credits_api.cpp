@@ -72,6 +72,9 @@ void CreditsApi::add_routes(http::Router& r) {
   r.add("GET", "/api/credits", bind(&CreditsApi::balance), {.max_body = 0, .access = Access::user});
   r.add("GET", "/api/credits/packs", bind(&CreditsApi::packs),
         {.max_body = 0, .access = Access::user});
+  // The landing page's pricing, for visitors who are not signed in.
+  r.add("GET", "/api/public/packs", bind(&CreditsApi::packs),
+        {.max_body = 0, .access = Access::anonymous});
   r.add("GET", "/api/credits/transactions", bind(&CreditsApi::transactions),
         {.max_body = 0, .access = Access::user});
   r.add("GET", "/api/credits/transactions.csv", bind(&CreditsApi::export_csv),

@@ -1,0 +1,67 @@
+// A uPlot chart of values per day. uPlot draws on a canvas, so the chart is labelled for screen
+// readers and followed by the same numbers as a table for them.
+import { useEffect, useRef } from 'preact/hooks';
+import { html } from '../lib/html.js';
+import { day, number, locale, t } from '../lib/i18n.js';
+import { isDark, theme } from '../lib/theme.js';
+
+/**
+ * @param {{ label: string, days: string[], series: { label: string, values: number[], color: string }[], bars?: boolean }} props
+ */
+export function DayChart({ label, days, series, bars }) {
+  const box = useRef(/** @type {HTMLDivElement | null} */ (null));
+  const dark = isDark();
+  void theme.value;
+  void locale.value;
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return undefined;
+    /** @type {any} */
+    let plot;
+    let cancelled = false;
+    const xs = days.map((_, i) => i);
+    const axisColor = dark ? '#aab2c0' : '#4a5160';
+    const gridColor = dark ? '#2a313d' : '#e4e8f0';
+    import('uplot').then(({ default: UPlot }) => {
+      if (cancelled) return;
+      const opts = {
+        width: Math.max(280, el.clientWidth),
+        height: 220,
+        scales: { x: { time: false } },
+        legend: { show: true },
+        cursor: { drag: { x: false, y: false } },
+        axes: [
+          { stroke: axisColor, grid: { stroke: gridColor }, values: (/** @type {any} */ _u, /** @type {number[]} */ ticks) => ticks.map((i) => (days[i] ? day(days[i]) : '')) },
+          { stroke: axisColor, grid: { stroke: gridColor }, values: (/** @type {any} */ _u, /** @type {number[]} */ ticks) => ticks.map((v) => number(v)) },
+        ],
+        series: [
+          { label: '', value: (/** @type {any} */ _u, /** @type {number} */ i) => (days[i] ? day(days[i]) : '') },
+          ...series.map((s) => ({
+            label: s.label,
+            stroke: s.color,
+            fill: bars ? `${s.color}88` : `${s.color}22`,
+            width: 2,
+            paths: bars ? UPlot.paths.bars?.({ size: [0.6, 40] }) : undefined,
+            points: { show: false },
+          })),
+        ],
+      };
+      plot = new UPlot(opts, [xs, ...series.map((s) => s.values)], el);
+    });
+    const resize = () => plot && plot.setSize({ width: Math.max(280, el.clientWidth), height: 220 });
+    window.addEventListener('resize', resize);
+    return () => {
+      cancelled = true;
+      window.removeEventListener('resize', resize);
+      if (plot) plot.destroy();
+    };
+  }, [JSON.stringify(days), JSON.stringify(series), dark, locale.value]);
+  return html`<figure style="margin:0">
+    <div class="chart" ref=${box} role="img" aria-label=${label}></div>
+    <table class="sr-only">
+      <caption>${label}</caption>
+      <thead><tr><th scope="col">${t('chart.day')}</th>${series.map((s) => html`<th scope="col">${s.label}</th>`)}</tr></thead>
+      <tbody>${days.map((d, i) => html`<tr><th scope="row">${day(d)}</th>${series.map((s) => html`<td>${number(s.values[i])}</td>`)}</tr>`)}</tbody>
+    </table>
+  </figure>`;
+}

@@ -1,0 +1,64 @@
+// The signed-in owner's live events from GET /api/events (Server-Sent Events). One EventSource for
+// the whole app; it reconnects by itself and sends Last-Event-ID, so no event is lost in between.
+import { signal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+
+export const EVENT_TYPES = /** @type {const} */ ([
+  'call.started', 'call.completed', 'call.escalated',
+  'credits.purchased', 'credits.deducted', 'credits.adjusted', 'credits.refunded', 'credits.low',
+  'credits.exhausted', 'credits.restored',
+]);
+
+/** @typedef {{ id: string, type: string, data: any, received: Date }} LiveEvent */
+
+/** The newest events, newest first (at most 20). @type {import('@preact/signals').Signal<LiveEvent[]>} */
+export const feed = signal([]);
+/** Whether the stream is open. */
+export const connected = signal(false);
+
+/** @type {EventSource | null} */
+let source = null;
+/** @type {Set<(e: LiveEvent) => void>} */
+const listeners = new Set();
+
+function open() {
+  if (source) return;
+  source = new EventSource('/api/events');
+  source.onopen = () => {
+    connected.value = true;
+  };
+  source.onerror = () => {
+    connected.value = false;
+  };
+  for (const type of EVENT_TYPES) {
+    source.addEventListener(type, (/** @type {MessageEvent} */ m) => {
+      /** @type {LiveEvent} */
+      const e = { id: m.lastEventId, type, data: JSON.parse(m.data), received: new Date() };
+      feed.value = [e, ...feed.value].slice(0, 20);
+      for (const fn of listeners) fn(e);
+    });
+  }
+}
+
+export function closeEvents() {
+  source?.close();
+  source = null;
+  connected.value = false;
+}
+
+/**
+ * Calls `fn` for each live event whose type starts with one of `prefixes`, while mounted.
+ * @param {string[]} prefixes e.g. ['call.'] @param {(e: LiveEvent) => void} fn
+ */
+export function useLiveEvents(prefixes, fn) {
+  useEffect(() => {
+    open();
+    const listener = (/** @type {LiveEvent} */ e) => {
+      if (prefixes.some((p) => e.type.startsWith(p))) fn(e);
+    };
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }, []);
+}
