@@ -80,7 +80,8 @@ Gateway::Gateway(GatewaySettings settings, const http::IdentitySigner& signer)
       upstreams_(http::ClientOptions{.connect_timeout = std::chrono::milliseconds(1'000),
                                      .request_timeout = settings_.upstream_timeout,
                                      .max_retries = 1}),
-      files_(settings_.web_root) {
+      files_(settings_.web_root),
+      events_(settings_.events) {
   std::ifstream in(std::filesystem::path(settings_.web_root) / "index.html", std::ios::binary);
   std::stringstream html;
   html << in.rdbuf();
@@ -93,6 +94,8 @@ void Gateway::add_routes(http::Router& router) {
     router.add("*", up.prefix + "/*", [this, &up](Request& req) { return proxy(req, up); },
                {.max_body = up.max_body, .access = http::Access::open});
   }
+  router.add("GET", "/api/events", [this](Request& req) { return event_stream(req); },
+             {.max_body = 0, .access = http::Access::open});
   router.add("GET", "/api/public/legal", [this](Request&) { return legal(); },
              {.max_body = 0, .access = http::Access::open});
   auto files = [this](Request& req) { return files_.serve(req); };
@@ -127,6 +130,36 @@ bool is_page_navigation(const Request& req) {
   }
   auto accept = req.header("Accept");
   return accept && accept->find("text/html") != std::string_view::npos;
+}
+
+const std::vector<std::string>& streamed_event_types() {
+  static const std::vector<std::string> types = {
+      "call.started",      "call.completed",   "call.escalated",   "credits.purchased",
+      "credits.deducted",  "credits.adjusted", "credits.refunded", "credits.low",
+      "credits.exhausted", "credits.restored",
+  };
+  return types;
+}
+
+Response Gateway::event_stream(Request& req) {
+  auto identity = identify(req);
+  if (identity.user_id.empty())
+    throw Error::unauthorized();
+  if (events_.streams_of(identity.user_id) >= settings_.events.max_streams_per_user) {
+    throw Error(429, "too_many_streams",
+                "Zu viele offene Live-Verbindungen. Bitte schließen Sie andere Tabs.");
+  }
+  std::optional<std::string> last_id;
+  if (auto h = req.header("Last-Event-ID"); h && http::is_plain_token(*h, 128))
+    last_id = std::string(*h);
+  Response res;
+  res.headers.set("Content-Type", "text/event-stream; charset=utf-8");
+  res.headers.set("Cache-Control", "no-store");
+  res.headers.set("X-Accel-Buffering", "no");  // proxies such as nginx must not buffer it
+  res.stream = [this, user = identity.user_id, last_id](std::shared_ptr<http::StreamSink> sink) {
+    events_.open(user, std::move(sink), last_id);
+  };
+  return res;
 }
 
 Response Gateway::legal() const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "edge_policy.hpp"
+#include "event_stream.hpp"
 #include "kx/http/client.hpp"
 #include "kx/http/identity.hpp"
 #include "kx/http/router.hpp"
@@ -45,7 +46,11 @@ struct GatewaySettings {
   LegalInfo legal;
   std::chrono::milliseconds session_cache_ttl{5'000};
   std::chrono::milliseconds upstream_timeout{15'000};
+  EventHubOptions events;
 };
+
+/// The event types GET /api/events carries (each replica consumes them from the end).
+const std::vector<std::string>& streamed_event_types();
 
 /// A browser loading a page (GET/HEAD accepting text/html) outside /api, /webhooks, /internal.
 bool is_page_navigation(const http::Request& req);
@@ -58,8 +63,12 @@ class Gateway {
   /// not-found page instead of a JSON 404 for page navigations).
   void on_response(const http::Request& req, http::Response& res);
   SessionCache& sessions() { return cache_; }
+  EventHub& events() { return events_; }
 
   http::Response proxy(http::Request& req, const Upstream& upstream);
+  /// GET /api/events: the signed-in user's events as text/event-stream; 401 without a session,
+  /// 429 when the user has too many open streams.
+  http::Response event_stream(http::Request& req);
   /// GET /api/public/legal: the LegalInfo as JSON, for the Impressum and Datenschutz pages.
   http::Response legal() const;
 
@@ -72,6 +81,7 @@ class Gateway {
   SessionCache cache_;
   http::Client upstreams_;
   StaticFiles files_;
+  EventHub events_;
 };
 
 }  // namespace kx::gateway

@@ -68,11 +68,21 @@ int main() {
   const std::string group = "gateway-" + kx::crypto::hex_encode(kx::crypto::random_bytes(6));
   auto drop_user = [&gateway](const kx::events::Event& e) {
     auto doc = kx::json::parse(e.data);
-    gateway.sessions().drop_user(kx::json::get_string(doc, "user_id"));
+    auto user_id = kx::json::get_string(doc, "user_id");
+    gateway.sessions().drop_user(user_id);
+    // Live streams re-check their session by reconnecting; a revoked one then gets 401.
+    if (e.type != "user.updated")
+      gateway.events().end_user(user_id);
   };
   for (const char* type :
        {"session.revoked", "user.status_changed", "user.updated", "user.deleted"}) {
     rt.consume_plain(type, drop_user, group);
   }
+  // Events are the owner's when the Kafka key (their user id) says so (docs/events.md).
+  auto fan_out = [&gateway](const kx::events::Event& e) {
+    gateway.events().publish({e.id, e.type, e.key, e.data});
+  };
+  for (const auto& type : kx::gateway::streamed_event_types())
+    rt.consume_plain(type, fan_out, group);
   return rt.run();
 }

@@ -46,6 +46,15 @@ export function cookie(name) {
  * @property {AbortSignal} [signal]
  */
 
+let inflight = 0;
+// <html data-loading> while requests are open (and until the render after the last one), so
+// tests and assistive tooling can tell a settled page from one that is still updating.
+function track(/** @type {number} */ delta) {
+  inflight += delta;
+  if (inflight > 0) document.documentElement.setAttribute('data-loading', '');
+  else setTimeout(() => inflight === 0 && document.documentElement.removeAttribute('data-loading'), 0);
+}
+
 /**
  * @param {string} path e.g. "/api/calls?limit=20"
  * @param {ApiOptions} [options]
@@ -57,6 +66,19 @@ export async function api(path, options = {}) {
   const headers = { Accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = cookie('kx_csrf');
+  track(1);
+  try {
+    return await request(path, method, headers, options);
+  } finally {
+    track(-1);
+  }
+}
+
+/**
+ * @param {string} path @param {string} method @param {Record<string, string>} headers
+ * @param {ApiOptions} options
+ */
+async function request(path, method, headers, options) {
   let res;
   try {
     res = await fetch(path, {

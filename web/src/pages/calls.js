@@ -16,13 +16,14 @@ export default function Calls({ query }) {
   const admin = location.value.path.startsWith('/admin');
   const api = admin ? '/api/admin/calls' : '/api/calls';
   const offset = Number(query.get('offset') ?? 0) || 0;
+  const limit = Math.min(200, Number(query.get('limit')) || LIMIT);
   const q = new URLSearchParams();
   for (const f of FILTERS) {
     const v = query.get(f);
     if (v && (admin || f !== 'user_id')) q.set(f, v);
   }
   const filters = q.toString();
-  const list = useApi(`${api}?${filters}${filters ? '&' : ''}limit=${LIMIT}&offset=${offset}`);
+  const list = useApi(`${api}?${filters}${filters ? '&' : ''}limit=${limit}&offset=${offset}`);
   useLiveEvents(['call.'], () => {
     if (offset === 0) list.reload();
   });
@@ -61,6 +62,6 @@ export default function Calls({ query }) {
         : !list.data ? html`<${Loading} />`
         : list.data.items.length === 0 ? html`<${Empty} text=${filters ? t('calls.empty_filtered') : t('calls.empty')} />`
         : html`<${CallsTable} items=${list.data.items} base=${admin ? '/admin/calls' : '/calls'} agentLinks />
-            <${Pager} total=${list.data.total} limit=${LIMIT} offset=${offset} />`}
+            <${Pager} total=${list.data.total} limit=${limit} offset=${offset} />`}
     </section>`;
 }
