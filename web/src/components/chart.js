@@ -27,20 +27,21 @@ export function DayChart({ label, days, series, bars }) {
       const opts = {
         width: Math.max(280, el.clientWidth),
         height: 220,
-        scales: { x: { time: false } },
-        legend: { show: true },
+        // Bars need half a slot of room on both ends, or the first and last are cut in half.
+        scales: { x: { time: false, range: /** @type {[number, number]} */ (bars ? [-0.5, days.length - 0.5] : [0, Math.max(1, days.length - 1)]) } },
+        legend: { show: true, live: true },
         cursor: { drag: { x: false, y: false } },
         axes: [
           { stroke: axisColor, grid: { stroke: gridColor }, values: (/** @type {any} */ _u, /** @type {number[]} */ ticks) => ticks.map((i) => (days[i] ? day(days[i]) : '')) },
           { stroke: axisColor, grid: { stroke: gridColor }, values: (/** @type {any} */ _u, /** @type {number[]} */ ticks) => ticks.map((v) => number(v)) },
         ],
         series: [
-          { label: '', value: (/** @type {any} */ _u, /** @type {number} */ i) => (days[i] ? day(days[i]) : '') },
+          { label: t('chart.day'), value: (/** @type {any} */ _u, /** @type {number} */ i) => (days[i] ? day(days[i]) : '–') },
           ...series.map((s) => ({
             label: s.label,
             stroke: s.color,
             fill: bars ? `${s.color}88` : `${s.color}22`,
-            width: 2,
+            width: bars ? 0 : 2,
             paths: bars ? UPlot.paths.bars?.({ size: [0.6, 40] }) : undefined,
             points: { show: false },
           })),
@@ -58,10 +59,10 @@ export function DayChart({ label, days, series, bars }) {
   }, [JSON.stringify(days), JSON.stringify(series), dark, locale.value]);
   return html`<figure style="margin:0">
     <div class="chart" ref=${box} role="img" aria-label=${label}></div>
-    <table class="sr-only">
+    <div class="sr-only"><table>
       <caption>${label}</caption>
       <thead><tr><th scope="col">${t('chart.day')}</th>${series.map((s) => html`<th scope="col">${s.label}</th>`)}</tr></thead>
       <tbody>${days.map((d, i) => html`<tr><th scope="row">${day(d)}</th>${series.map((s) => html`<td>${number(s.values[i])}</td>`)}</tr>`)}</tbody>
-    </table>
+    </table></div>
   </figure>`;
 }

@@ -9,6 +9,13 @@ import { Loading, ErrorBox, CallStatus, PageHead } from '../components/ui.js';
 const ROLE = /** @type {Record<string, string>} */ ({ assistant: 'call.role_assistant', user: 'call.role_caller', tool_call: 'call.role_tool_call', tool_result: 'call.role_tool_result' });
 const OUTCOME = /** @type {Record<string, string>} */ ({ pending: 'escalation.outcome.pending', transferred: 'escalation.outcome.transferred', not_connected: 'escalation.outcome.not_connected', message: 'escalation.outcome.message' });
 
+/** A value of the provider's analysis for people: yes/no for booleans. @param {unknown} v */
+function shown(v) {
+  if (v === true || v === 'true') return t('common.yes');
+  if (v === false || v === 'false') return t('common.no');
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
 /** @param {{ params: { id: string } }} p */
 export default function Call({ params }) {
   const admin = location.value.path.startsWith('/admin');
@@ -21,7 +28,7 @@ export default function Call({ params }) {
   const c = data.call;
   const transcript = c.transcript ?? [];
   return html`
-    <${PageHead} title=${t('call.heading', { caller: c.caller_number || t('call.unknown_caller') })}>
+    <${PageHead} title=${c.caller_number ? t('call.heading', { caller: c.caller_number }) : t('call.heading_no_number')}>
       <a href=${admin ? '/admin/calls' : '/calls'}>${t('call.back')}</a>
     <//>
     <div class="grid-2">
@@ -40,8 +47,8 @@ export default function Call({ params }) {
         <p data-testid="summary">${c.summary || t('call.no_summary')}</p>
         ${c.analysis ? html`<h3>${t('call.analysis')}</h3>
           <dl class="facts">
-            ${c.analysis.success_evaluation != null ? html`<dt>${t('call.success')}</dt><dd>${String(c.analysis.success_evaluation)}</dd>` : null}
-            ${Object.entries(c.analysis.structured_data ?? {}).map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>`)}
+            ${c.analysis.success_evaluation != null ? html`<dt>${t('call.success')}</dt><dd>${shown(c.analysis.success_evaluation)}</dd>` : null}
+            ${Object.entries(c.analysis.structured_data ?? {}).map(([k, v]) => html`<dt>${k}</dt><dd>${shown(v)}</dd>`)}
           </dl>` : null}
         ${c.recording_url ? html`<h3>${t('call.recording')}</h3><audio controls preload="none" src=${c.recording_url} aria-label=${t('call.recording')}></audio>` : null}
         ${c.content_removed_at ? html`<p class="muted">${t('call.content_removed', { at: dateTime(c.content_removed_at) })}</p>` : null}

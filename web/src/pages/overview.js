@@ -62,7 +62,7 @@ export default function Overview() {
         ${recent.error ? html`<${ErrorBox} error=${recent.error} onRetry=${recent.reload} />`
           : !recent.data ? html`<${Loading} />`
           : recent.data.items.length === 0 ? html`<${Empty} text=${t('calls.empty')} />`
-          : html`<${CallsTable} items=${recent.data.items} />`}
+          : html`<${CallsTable} items=${recent.data.items} compact />`}
       </section>
       <${LiveFeed} />
     </div>`;
