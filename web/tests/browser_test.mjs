@@ -293,7 +293,7 @@ test('a sandbox call appears live, then in the list and the detail with its Germ
   await page.goto('/overview');
   await settled(page);
   await page.getByText(de['live.connected'], { exact: true }).waitFor();
-  await simulateCall(agent, { duration_seconds: 125 });
+  await simulateCall(agent, { duration_seconds: 125, transfer: true });
   // Without a reload: the live feed, then the recent calls.
   await page.getByTestId('live-feed').getByText(/Anruf von \+49\d+ beendet/).waitFor({ timeout: 15_000 });
   await page.getByTestId('calls-table').locator('tr[data-call-id]').first().waitFor({ timeout: 15_000 });
@@ -301,7 +301,7 @@ test('a sandbox call appears live, then in the list and the detail with its Germ
 
   await simulateCall(agent);
   await simulateCall(agent, { web: true });
-  await eventually(() => psql(`SELECT count(*) FROM telephony_webhook.calls WHERE user_id = '${user.id}' AND status = 'completed'`) === '3');
+  await eventually(() => psql(`SELECT count(*) FROM telephony_webhook.calls WHERE user_id = '${user.id}' AND ended_at IS NOT NULL`) === '3');
 
   await page.goto('/calls?limit=2');
   await settled(page);
@@ -348,6 +348,8 @@ test('a sandbox call appears live, then in the list and the detail with its Germ
   await check(page, 'call');
 
   await page.goto('/escalations');
+  await settled(page);
+  assert.match(await page.getByTestId('escalations-table').innerText(), /\+493012345600/);
   await check(page, 'escalations');
   await page.goto('/settings');
   await check(page, 'settings');

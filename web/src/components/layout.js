@@ -17,12 +17,12 @@ function NavLink({ href, label, exact }) {
 
 export function Preferences() {
   return html`<div class="prefs">
-    <label>${t('prefs.language')}
+    <label><span class="pref-label">${t('prefs.language')}</span>
       <select value=${locale.value} onChange=${(/** @type {any} */ e) => setLocale(e.currentTarget.value)} data-testid="language">
         ${LOCALES.map((l) => html`<option value=${l}>${t(LANGUAGE_NAMES[l])}</option>`)}
       </select>
     </label>
-    <label>${t('prefs.theme')}
+    <label><span class="pref-label">${t('prefs.theme')}</span>
       <select value=${theme.value} onChange=${(/** @type {any} */ e) => setTheme(e.currentTarget.value)}>
         <option value="system">${t('theme.system')}</option>
         <option value="light">${t('theme.light')}</option>

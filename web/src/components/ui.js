@@ -69,3 +69,10 @@ export function CallStatus({ status }) {
 export function PageHead({ title, children }) {
   return html`<div class="page-head"><h1>${title}</h1>${children ? html`<div class="row">${children}</div>` : null}</div>`;
 }
+
+const REASONS = /** @type {Record<string, string>} */ ({ transfer_requested: 'escalation.reason.transfer_requested' });
+
+/** An escalation reason: the default code in words, a reason the caller gave as it is. @param {string} reason */
+export function escalationReason(reason) {
+  return REASONS[reason] ? t(REASONS[reason]) : reason;
+}

@@ -4,7 +4,7 @@ import { t, dateTime, duration, TIME_ZONE } from '../lib/i18n.js';
 import { useApi } from '../lib/use-api.js';
 import { location } from '../lib/router.js';
 import { useLiveEvents } from '../lib/events.js';
-import { Loading, ErrorBox, CallStatus, PageHead } from '../components/ui.js';
+import { Loading, ErrorBox, CallStatus, PageHead, escalationReason } from '../components/ui.js';
 
 const ROLE = /** @type {Record<string, string>} */ ({ assistant: 'call.role_assistant', user: 'call.role_caller', tool_call: 'call.role_tool_call', tool_result: 'call.role_tool_result' });
 const OUTCOME = /** @type {Record<string, string>} */ ({ pending: 'escalation.outcome.pending', transferred: 'escalation.outcome.transferred', not_connected: 'escalation.outcome.not_connected', message: 'escalation.outcome.message' });
@@ -55,7 +55,7 @@ export default function Call({ params }) {
       </section>
     </div>
     ${c.escalations?.length ? html`<section class="card" aria-labelledby="esc"><h2 id="esc">${t('call.escalations')}</h2>
-      <ul>${c.escalations.map((/** @type {any} */ e) => html`<li>${dateTime(e.at)} – ${e.reason} → ${e.destination || '–'} (${t(OUTCOME[e.outcome] ?? e.outcome)})</li>`)}</ul>
+      <ul>${c.escalations.map((/** @type {any} */ e) => html`<li>${dateTime(e.at)} – ${escalationReason(e.reason)} → ${e.destination || '–'} (${t(OUTCOME[e.outcome] ?? e.outcome)})</li>`)}</ul>
     </section>` : null}
     <section class="card" aria-labelledby="transcript"><h2 id="transcript">${t('call.transcript')}</h2>
       ${transcript.length === 0 ? html`<p class="muted">${t('call.no_transcript')}</p>`

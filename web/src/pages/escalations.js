@@ -4,7 +4,7 @@ import { t, dateTime, number, TIME_ZONE } from '../lib/i18n.js';
 import { useApi } from '../lib/use-api.js';
 import { location, setQuery } from '../lib/router.js';
 import { useLiveEvents } from '../lib/events.js';
-import { Loading, ErrorBox, Empty, Pager, PageHead, Field } from '../components/ui.js';
+import { Loading, ErrorBox, Empty, Pager, PageHead, Field, escalationReason } from '../components/ui.js';
 import { DayChart } from '../components/chart.js';
 
 const LIMIT = 20;
@@ -54,13 +54,13 @@ export default function Escalations({ query }) {
       ${list.error ? html`<${ErrorBox} error=${list.error} onRetry=${list.reload} />`
         : !list.data ? html`<${Loading} />`
         : list.data.items.length === 0 ? html`<${Empty} text=${t('escalations.empty')} />`
-        : html`<div class="table-wrap"><table class="responsive">
+        : html`<div class="table-wrap"><table class="responsive" data-testid="escalations-table">
             <thead><tr><th scope="col">${t('calls.col_time', { tz: TIME_ZONE })}</th><th scope="col">${t('calls.col_caller')}</th><th scope="col">${t('escalations.kind')}</th><th scope="col">${t('escalations.reason')}</th><th scope="col">${t('escalations.destination')}</th><th scope="col">${t('escalations.outcome')}</th></tr></thead>
             <tbody>${list.data.items.map((/** @type {any} */ e) => html`<tr>
               <td data-label=${t('calls.col_time', { tz: TIME_ZONE })}><a href=${`${admin ? '/admin/calls' : '/calls'}/${e.call_id}`}>${dateTime(e.at)}</a></td>
               <td data-label=${t('calls.col_caller')}>${e.caller_number || t('call.unknown_caller')}</td>
               <td data-label=${t('escalations.kind')}>${t(KIND[e.kind] ?? e.kind)}${e.within_business_hours ? '' : html` <span class="badge">${t('escalations.outside_hours')}</span>`}</td>
-              <td data-label=${t('escalations.reason')}>${e.reason}</td>
+              <td data-label=${t('escalations.reason')}>${escalationReason(e.reason)}</td>
               <td data-label=${t('escalations.destination')}>${e.destination || '–'}</td>
               <td data-label=${t('escalations.outcome')}>${t(OUTCOME[e.outcome] ?? e.outcome)}</td>
             </tr>`)}</tbody></table></div>
