@@ -295,9 +295,12 @@ test('a sandbox call appears live, then in the list and the detail with its Germ
   await page.getByText(de['live.connected'], { exact: true }).waitFor();
   await simulateCall(agent, { duration_seconds: 125, transfer: true });
   // Without a reload: the live feed, then the recent calls.
-  await page.getByTestId('live-feed').getByText(/Anruf von \+49\d+ beendet/).waitFor({ timeout: 15_000 });
+  await page.getByTestId('live-feed').getByText(/Anruf beendet: \+49\d+/).waitFor({ timeout: 15_000 });
   await page.getByTestId('calls-table').locator('tr[data-call-id]').first().waitFor({ timeout: 15_000 });
   await check(page, 'overview');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await check(page, 'overview-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   await simulateCall(agent);
   await simulateCall(agent, { web: true });
@@ -429,9 +432,52 @@ test('a non-admin gets no admin page and the API refuses; an admin adjusts credi
   await owner.context().close();
 });
 
+test('keyboard only: skip link, log in, navigate, log out', async () => {
+  const { email: address, page: first } = await signUp('keyboard');
+  await first.context().close();
+  const page = await newPage();
+  await page.goto('/');
+  await settled(page);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), de['nav.skip']);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+  await page.goto('/login');
+  await settled(page);
+  /** Presses Tab until the element with `id` has the focus. @param {string} id */
+  const tabTo = async (id) => {
+    for (let i = 0; i < 15; i++) {
+      if (await page.evaluate(() => document.activeElement?.id) === id) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Error(`Tab never reached #${id}`);
+  };
+  await tabTo('email');
+  await page.keyboard.type(address);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Sonnenblume-7-Fenster');
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/overview');
+  await settled(page);
+  const focusVisible = await page.evaluate(() => {
+    const link = /** @type {HTMLElement} */ (document.querySelector('.mainnav a[href="/credits"]'));
+    link.focus();
+    return getComputedStyle(link).outlineStyle;
+  });
+  assert.equal(focusVisible, 'solid', 'focused links show an outline');
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/credits');
+  await page.getByRole('button', { name: de['nav.logout'] }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/login');
+  const after = await page.request.get('/api/auth/me');
+  assert.equal(after.status(), 401);
+  await page.context().close();
+});
+
 test('every page was checked with axe and photographed', () => {
   for (const name of ['landing', 'login', 'signup', 'impressum', 'datenschutz', 'not-found', 'error', 'overview', 'calls', 'call',
-    'escalations', 'credits', 'checkout-success', 'settings', 'admin-stats', 'admin-users', 'admin-user', 'admin-billing',
+    'overview-dark', 'escalations', 'credits', 'checkout-success', 'settings', 'admin-stats', 'admin-users', 'admin-user', 'admin-billing',
     'admin-disputes', 'admin-calls', 'admin-escalations']) {
     assert.ok(covered.has(name), name);
   }

@@ -3,7 +3,10 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { day, number, locale, t } from '../lib/i18n.js';
-import { isDark, theme } from '../lib/theme.js';
+import { isDark } from '../lib/theme.js';
+
+// The light theme's series colours and their counterparts on dark backgrounds (styles/app.css).
+const ON_DARK = /** @type {Record<string, string>} */ ({ '#1f5bd8': '#7ea6ff', '#17683a': '#6fd49a', '#b3261e': '#ff8a80', '#7a4a00': '#f3c66b' });
 
 /**
  * @param {{ label: string, days: string[], series: { label: string, values: number[], color: string }[], bars?: boolean }} props
@@ -11,8 +14,6 @@ import { isDark, theme } from '../lib/theme.js';
 export function DayChart({ label, days, series, bars }) {
   const box = useRef(/** @type {HTMLDivElement | null} */ (null));
   const dark = isDark();
-  void theme.value;
-  void locale.value;
   useEffect(() => {
     const el = box.current;
     if (!el) return undefined;
@@ -37,14 +38,17 @@ export function DayChart({ label, days, series, bars }) {
         ],
         series: [
           { label: t('chart.day'), value: (/** @type {any} */ _u, /** @type {number} */ i) => (days[i] ? day(days[i]) : '–') },
-          ...series.map((s) => ({
+          ...series.map((s) => {
+            const color = dark ? (ON_DARK[s.color] ?? s.color) : s.color;
+            return {
             label: s.label,
-            stroke: s.color,
-            fill: bars ? `${s.color}88` : `${s.color}22`,
+            stroke: color,
+            fill: bars ? `${color}88` : `${color}22`,
             width: bars ? 0 : 2,
             paths: bars ? UPlot.paths.bars?.({ size: [0.6, 40] }) : undefined,
             points: { show: false },
-          })),
+            };
+          }),
         ],
       };
       plot = new UPlot(opts, [xs, ...series.map((s) => s.values)], el);

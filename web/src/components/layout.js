@@ -32,12 +32,18 @@ export function Preferences() {
   </div>`;
 }
 
+/** @param {Event} e */
+function skipToMain(e) {
+  e.preventDefault();
+  document.getElementById('main')?.focus();
+}
+
 /** @param {{ children: any }} p */
 export function Layout({ children }) {
   const u = user.value;
   const admin = location.value.path.startsWith('/admin');
   return html`
-    <a class="skip" href="#main">${t('nav.skip')}</a>
+    <a class="skip" href="#main" onClick=${skipToMain}>${t('nav.skip')}</a>
     <header class="topbar">
       <div class="topbar-inner">
         <a class="brand" href=${u ? '/overview' : '/'}><img src="/favicon.svg" alt="" width="28" height="28" />Kametrix</a>

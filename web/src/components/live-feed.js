@@ -13,7 +13,7 @@ const LABELS = /** @type {Record<string, string>} */ ({
 /** @param {import('../lib/events.js').LiveEvent} e */
 function describe(e) {
   const d = e.data;
-  const params = { caller: d.caller_number || t('call.unknown_caller'), balance: d.balance_cents != null ? money(d.balance_cents) : '' };
+  const params = { caller: d.caller_number || t('call.unknown_caller'), destination: d.destination || '–', balance: d.balance_cents != null ? money(d.balance_cents) : '' };
   return t(LABELS[e.type] ?? e.type, params);
 }
 

@@ -29,6 +29,9 @@ function open() {
   };
   source.onerror = () => {
     connected.value = false;
+    // The browser retries by itself, unless the answer was not a stream (e.g. 401 after the
+    // session ended): then the next page that needs events opens a new one.
+    if (source && source.readyState === EventSource.CLOSED) source = null;
   };
   for (const type of EVENT_TYPES) {
     source.addEventListener(type, (/** @type {MessageEvent} */ m) => {

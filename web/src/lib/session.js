@@ -2,6 +2,7 @@
 import { signal } from '@preact/signals';
 import { api } from './api.js';
 import { navigate } from './router.js';
+import { closeEvents } from './events.js';
 
 /**
  * @typedef {{ id: string, email: string, name: string, role: 'user' | 'admin', status: string,
@@ -23,6 +24,7 @@ export async function loadSession() {
 
 export async function logout() {
   await api('/api/auth/logout', { method: 'POST', allowAnonymous: true });
+  closeEvents();
   user.value = null;
   navigate('/login', { replace: true });
 }

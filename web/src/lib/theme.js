@@ -36,7 +36,14 @@ export function applyTheme() {
   else root.dataset.theme = theme.value;
 }
 
-/** Whether dark colours are showing now (for charts). */
+const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
+/** The system's choice, followed while the page is open. */
+const systemDark = signal(darkQuery.matches);
+darkQuery.addEventListener('change', (e) => {
+  systemDark.value = e.matches;
+});
+
+/** Whether dark colours are showing now (for charts); components reading it redraw on changes. */
 export function isDark() {
-  return theme.value === 'dark' || (theme.value === 'system' && window.matchMedia('(prefers-color-scheme: dark)').matches);
+  return theme.value === 'dark' || (theme.value === 'system' && systemDark.value);
 }
