@@ -20,6 +20,8 @@ async function signUp() {
   return { id: (await res.json()).user.id, cookie };
 }
 
+/** Called for each credits.restored frame (the latency probe). */
+let onRestored = () => {};
 let received = 0;
 let expected = 0;
 /** @type {() => void} */
@@ -43,6 +45,7 @@ function openStream(cookie) {
             received++;
             if (received === expected) done();
           }
+          if (frame.includes('event: credits.restored')) onRestored();
         }
       });
       resolve();
@@ -72,4 +75,22 @@ clearTimeout(timeout);
 const seconds = (performance.now() - started) / 1000;
 console.log(`${events} events to ${owners.length * per} streams (${per} per owner): ${expected} frames in ${seconds.toFixed(2)} s`);
 console.log(`= ${(events / seconds).toFixed(0)} events/s in, ${(expected / seconds).toFixed(0)} frames/s out`);
+
+// Latency with the 1,000 streams open: one event at a time, from starting kcat (its start-up
+// included) until the first of the owner's streams has it.
+/** @type {number[]} */
+const latencies = [];
+for (let i = 0; i < 20; i++) {
+  const o = owners[i];
+  const arrived = new Promise((resolve) => { onRestored = () => resolve(undefined); });
+  const t0 = performance.now();
+  const probe = spawn('kcat', ['-P', '-b', bootstrap, '-t', 'credits.restored', '-k', o.id,
+    ...Object.entries({ ...headers, ce_id: randomUUID(), ce_type: 'credits.restored.v1' }).flatMap(([k, v]) => ['-H', `${k}=${v}`])], { stdio: ['pipe', 'inherit', 'inherit'] });
+  probe.stdin.end(JSON.stringify({ user_id: o.id, balance_cents: 1000 }));
+  await arrived;
+  latencies.push(performance.now() - t0);
+  onRestored = () => {};
+}
+latencies.sort((a, b) => a - b);
+console.log(`latency produce -> stream (20 single events, kcat start-up included): median ${latencies[10].toFixed(0)} ms, max ${latencies[19].toFixed(0)} ms`);
 process.exit(0);
