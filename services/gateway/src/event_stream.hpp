@@ -34,8 +34,9 @@ std::string sse_frame(const StreamEvent& event);
 
 struct EventHubOptions {
   std::size_t max_streams_per_user = 5;
-  std::size_t backlog_per_user = 50;  ///< events kept for Last-Event-ID
-  std::size_t max_users_in_backlog = 10'000;
+  // Memory stays bounded: at most 20 × 2,000 events of a few hundred bytes (about 16 MB).
+  std::size_t backlog_per_user = 20;         ///< events kept for Last-Event-ID
+  std::size_t max_users_in_backlog = 2'000;  ///< the users whose events came in last
   std::chrono::milliseconds heartbeat{15'000};
 };
 

@@ -16,8 +16,13 @@ export const feed = signal([]);
 /** Whether the stream is open. */
 export const connected = signal(false);
 
+/** The type listeners get when the stream is back after an interruption: whatever was missed
+ * (e.g. on another gateway replica) is reloaded by the pages instead of replayed. */
+export const RECONNECTED = 'stream.reconnected';
+
 /** @type {EventSource | null} */
 let source = null;
+let interrupted = false;
 /** @type {Set<(e: LiveEvent) => void>} */
 const listeners = new Set();
 
@@ -26,9 +31,14 @@ function open() {
   source = new EventSource('/api/events');
   source.onopen = () => {
     connected.value = true;
+    if (interrupted) {
+      interrupted = false;
+      for (const fn of listeners) fn({ id: '', type: RECONNECTED, data: {}, received: new Date() });
+    }
   };
   source.onerror = () => {
     connected.value = false;
+    interrupted = true;
     // The browser retries by itself, unless the answer was not a stream (e.g. 401 after the
     // session ended): then the next page that needs events opens a new one.
     if (source && source.readyState === EventSource.CLOSED) source = null;
@@ -46,6 +56,7 @@ function open() {
 export function closeEvents() {
   source?.close();
   source = null;
+  interrupted = false;
   connected.value = false;
 }
 
@@ -57,7 +68,7 @@ export function useLiveEvents(prefixes, fn) {
   useEffect(() => {
     open();
     const listener = (/** @type {LiveEvent} */ e) => {
-      if (prefixes.some((p) => e.type.startsWith(p))) fn(e);
+      if (e.type === RECONNECTED || prefixes.some((p) => e.type.startsWith(p))) fn(e);
     };
     listeners.add(listener);
     return () => {

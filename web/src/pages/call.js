@@ -3,7 +3,7 @@ import { html } from '../lib/html.js';
 import { t, dateTime, duration, TIME_ZONE } from '../lib/i18n.js';
 import { useApi } from '../lib/use-api.js';
 import { location } from '../lib/router.js';
-import { useLiveEvents } from '../lib/events.js';
+import { useLiveEvents, RECONNECTED } from '../lib/events.js';
 import { Loading, ErrorBox, CallStatus, PageHead, escalationReason } from '../components/ui.js';
 
 const ROLE = /** @type {Record<string, string>} */ ({ assistant: 'call.role_assistant', user: 'call.role_caller', tool_call: 'call.role_tool_call', tool_result: 'call.role_tool_result' });
@@ -21,7 +21,7 @@ export default function Call({ params }) {
   const admin = location.value.path.startsWith('/admin');
   const { data, error, loading, reload } = useApi(`${admin ? '/api/admin/calls' : '/api/calls'}/${encodeURIComponent(params.id)}`);
   useLiveEvents(['call.'], (e) => {
-    if (e.data.call_id === params.id) reload();
+    if (e.type === RECONNECTED || e.data.call_id === params.id) reload();
   });
   if (error) return html`<${ErrorBox} error=${error} onRetry=${reload} />`;
   if (loading && !data) return html`<${Loading} />`;

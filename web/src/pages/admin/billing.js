@@ -39,7 +39,7 @@ function SettingsForm({ settings, onSaved }) {
         </select>
       <//>
     </div>
-    <div class="field"><label><input type="checkbox" checked=${Boolean(form.values.charge_test_calls)} onChange=${(/** @type {any} */ e) => form.setValues({ ...form.values, charge_test_calls: e.currentTarget.checked })} /> ${t('admin.billing.charge_test_calls')}</label></div>
+    <div class="field"><label class="check"><input type="checkbox" checked=${Boolean(form.values.charge_test_calls)} onChange=${(/** @type {any} */ e) => form.setValues({ ...form.values, charge_test_calls: e.currentTarget.checked })} /> ${t('admin.billing.charge_test_calls')}</label></div>
     <p class="muted">${t('admin.billing.updated', { at: dateTime(settings.updated_at) })}</p>
     <button type="submit" disabled=${form.busy}>${t('action.save')}</button>
   </form>`;

@@ -22,7 +22,7 @@ export default function AdminDisputes({ query }) {
   };
   return html`
     <${PageHead} title=${t('admin.disputes.title')}>
-      <label class="row"><input type="checkbox" checked=${all} onChange=${(/** @type {any} */ e) => setQuery({ open: e.currentTarget.checked ? 'false' : null })} /> ${t('admin.disputes.show_all')}</label>
+      <label class="check"><input type="checkbox" checked=${all} onChange=${(/** @type {any} */ e) => setQuery({ open: e.currentTarget.checked ? 'false' : null })} /> ${t('admin.disputes.show_all')}</label>
     <//>
     ${error ? html`<${ErrorBox} error=${error} />` : null}
     <section class="card" aria-label=${t('admin.disputes.title')}>
