@@ -26,10 +26,12 @@ export function App() {
 
   // Stripe returns to "/?checkout=success&session_id=..." (docs/api.md, POST /api/checkout).
   const checkout = path === '/' ? query.get('checkout') : null;
+  const search = query.toString();
+  const here = path + (search ? `?${search}` : '');
   const redirect =
     checkout === 'success' ? `/credits/success?session_id=${encodeURIComponent(query.get('session_id') ?? '')}`
     : checkout === 'cancelled' ? '/credits?checkout=cancelled'
-    : route.access !== 'public' && u === null ? `/login?next=${encodeURIComponent(path + location.value.query.toString().replace(/^(?=.)/, '?'))}`
+    : route.access !== 'public' && u === null ? `/login?next=${encodeURIComponent(here)}`
     : (path === '/login' || path === '/signup') && u ? '/overview'
     : null;
 

@@ -475,6 +475,22 @@ test('keyboard only: skip link, log in, navigate, log out', async () => {
   await page.context().close();
 });
 
+test('a signed-out visitor of a page goes to the login and comes back to the same URL', async () => {
+  const { email: address, page: first } = await signUp('return');
+  await first.context().close();
+  const page = await newPage();
+  await page.goto('/calls?status=completed&offset=0');
+  await page.waitForURL('**/login?next=*');
+  assert.equal(new URL(page.url()).searchParams.get('next'), '/calls?status=completed&offset=0');
+  await page.getByLabel(de['field.email']).fill(address);
+  await page.getByLabel(de['field.password']).fill('Sonnenblume-7-Fenster');
+  await page.getByRole('button', { name: de['login.submit'] }).click();
+  await page.waitForURL('**/calls?status=completed&offset=0');
+  await settled(page);
+  assert.equal(await page.getByLabel(de['calls.col_status']).inputValue(), 'completed');
+  await page.context().close();
+});
+
 test('every page was checked with axe and photographed', () => {
   for (const name of ['landing', 'login', 'signup', 'impressum', 'datenschutz', 'not-found', 'error', 'overview', 'calls', 'call',
     'overview-dark', 'escalations', 'credits', 'checkout-success', 'settings', 'admin-stats', 'admin-users', 'admin-user', 'admin-billing',
