@@ -21,8 +21,7 @@ export default function Imprint() {
     <h1>${t('legal.imprint_title')}</h1>
     <p>${t('legal.imprint_intro')}</p>
     <h2>${t('legal.operator')}</h2>
-    <address data-testid="operator"><strong><${Filled} value=${data.operator_name} /></strong>
-<${Filled} value=${data.address} /></address>
+    <address data-testid="operator"><strong><${Filled} value=${data.operator_name} /></strong><br /><${Filled} value=${data.address} /></address>
     <h2>${t('legal.contact')}</h2>
     <dl class="facts">
       <dt>${t('field.email')}</dt><dd>${data.email ? html`<a href=${`mailto:${data.email}`}>${data.email}</a>` : html`<${Filled} value="" />`}</dd>

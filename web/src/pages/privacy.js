@@ -18,9 +18,7 @@ export default function Privacy() {
   return html`<article class="card">
     <h1>${t('legal.privacy_title')}</h1>
     <h2>${t('privacy.controller')}</h2>
-    <address><strong><${Filled} value=${data.operator_name} /></strong>
-<${Filled} value=${data.address} />
-<${Filled} value=${data.email} /></address>
+    <address><strong><${Filled} value=${data.operator_name} /></strong><br /><${Filled} value=${data.address} /><br /><${Filled} value=${data.email} /></address>
     <h2>${t('privacy.officer')}</h2>
     <p><${Filled} value=${data.privacy_officer} /></p>
     ${SECTIONS.map(([title, text]) => html`<h2>${t(title)}</h2><p>${t(text)}</p>`)}
