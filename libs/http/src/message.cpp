@@ -222,6 +222,18 @@ std::string_view trim_ows(std::string_view s) {
   return s;
 }
 
+std::optional<std::string_view> bearer_token(std::string_view value) {
+  value = trim_ows(value);
+  constexpr std::string_view kScheme = "bearer ";
+  if (value.size() <= kScheme.size())
+    return std::nullopt;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i])
+      return std::nullopt;
+  }
+  return trim_ows(value.substr(kScheme.size()));
+}
+
 bool is_plain_token(std::string_view s, std::size_t max_length) {
   if (s.empty() || s.size() > max_length)
     return false;

@@ -99,5 +99,15 @@ TEST(TrimOws, SpacesAndTabsOnly) {
   EXPECT_EQ(trim_ows("\na\r"), "\na\r");  // not optional whitespace
 }
 
+TEST(BearerToken, SchemeIsCaseInsensitiveAndTheTokenTrimmed) {
+  EXPECT_EQ(bearer_token("Bearer abc"), "abc");
+  EXPECT_EQ(bearer_token(" bearer \tabc "), "abc");
+  EXPECT_EQ(bearer_token("BEARER abc"), "abc");
+  EXPECT_EQ(bearer_token("Basic abc"), std::nullopt);
+  EXPECT_EQ(bearer_token("Bearer"), std::nullopt);
+  EXPECT_EQ(bearer_token("Bearerabc"), std::nullopt);
+  EXPECT_EQ(bearer_token("abc"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace kx::http

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <set>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
@@ -9,23 +10,51 @@
 namespace kx::json {
 namespace {
 
-// Counts nesting while RapidJSON parses, so deeply nested hostile input is refused early.
-struct DepthLimitedHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DepthLimitedHandler> {
-  unsigned depth = 0;
+// Checks what RapidJSON's DOM would let through while it parses: nesting is limited, so deeply
+// nested hostile input is refused early, and a key may appear once per object (RapidJSON keeps
+// duplicates and FindMember returns the first, so two readers of one body could see different
+// values).
+struct StrictHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, StrictHandler> {
   unsigned max_depth;
-  explicit DepthLimitedHandler(unsigned max) : max_depth(max) {}
+  std::vector<std::set<std::string, std::less<>>> objects;  // keys seen, per open object
+  unsigned depth = 0;
+  const char* problem = nullptr;
+  explicit StrictHandler(unsigned max) : max_depth(max) {}
   bool Default() { return true; }
-  bool StartObject() { return ++depth <= max_depth; }
+  bool StartObject() {
+    if (++depth > max_depth)
+      return stop("JSON is nested too deeply");
+    objects.emplace_back();
+    return true;
+  }
+  bool Key(const char* str, rapidjson::SizeType length, bool) {
+    if (!objects.back().emplace(str, length).second)
+      return stop("duplicate key in a JSON object");
+    return true;
+  }
   bool EndObject(rapidjson::SizeType) {
+    objects.pop_back();
     --depth;
     return true;
   }
-  bool StartArray() { return ++depth <= max_depth; }
+  bool StartArray() { return ++depth <= max_depth || stop("JSON is nested too deeply"); }
   bool EndArray(rapidjson::SizeType) {
     --depth;
     return true;
   }
+  bool stop(const char* why) {
+    problem = why;
+    return false;
+  }
 };
+
+// UTF-8 code points (the text is already validated): every byte but continuation bytes.
+std::size_t characters(const char* s, std::size_t bytes) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < bytes; ++i)
+    n += (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+  return n;
+}
 
 constexpr unsigned kParseFlags =
     rapidjson::kParseValidateEncodingFlag | rapidjson::kParseStopWhenDoneFlag;
@@ -36,12 +65,11 @@ Document parse(std::string_view text, unsigned max_depth) {
   {
     rapidjson::Reader reader;
     rapidjson::MemoryStream ms(text.data(), text.size());
-    DepthLimitedHandler handler(max_depth);
+    StrictHandler handler(max_depth);
     auto result = reader.Parse<kParseFlags>(ms, handler);
     if (result.IsError()) {
-      if (result.Code() == rapidjson::kParseErrorTermination) {
-        throw ParseError("JSON is nested too deeply", result.Offset());
-      }
+      if (result.Code() == rapidjson::kParseErrorTermination && handler.problem)
+        throw ParseError(handler.problem, result.Offset());
       throw ParseError(rapidjson::GetParseError_En(result.Code()), result.Offset());
     }
     // Only whitespace may follow the value.
@@ -111,11 +139,44 @@ std::optional<std::string> FieldReader::optional_string(const char* name, std::s
     add_error(path(name), "muss ein Text sein");
     return std::nullopt;
   }
-  if (v->GetStringLength() > max_len) {
+  std::string text(v->GetString(), v->GetStringLength());
+  if (text.find('\0') != std::string::npos) {
+    // The database takes text as C strings: a NUL would cut it off silently.
+    add_error(path(name), "darf kein Nullzeichen (\\u0000) enthalten");
+    return std::nullopt;
+  }
+  if (characters(text.data(), text.size()) > max_len) {
     add_error(path(name), "darf höchstens " + std::to_string(max_len) + " Zeichen lang sein");
     return std::nullopt;
   }
-  return std::string(v->GetString(), v->GetStringLength());
+  return text;
+}
+
+std::optional<std::int64_t> FieldReader::int_between(const char* name, std::int64_t min,
+                                                     std::int64_t max, bool required) {
+  auto problems = errors_.size();
+  auto v = required ? std::optional<std::int64_t>(required_int(name)) : optional_int(name);
+  if (errors_.size() != problems)
+    return std::nullopt;
+  if (v && (*v < min || *v > max)) {
+    add_error(path(name),
+              "muss zwischen " + std::to_string(min) + " und " + std::to_string(max) + " liegen");
+    return std::nullopt;
+  }
+  return v;
+}
+
+void FieldReader::reject_unknown(std::initializer_list<std::string_view> known) {
+  if (!root_.IsObject())
+    return;
+  for (auto it = root_.MemberBegin(); it != root_.MemberEnd(); ++it) {
+    std::string_view name(it->name.GetString(), it->name.GetStringLength());
+    bool found = false;
+    for (auto k : known)
+      found = found || k == name;
+    if (!found)
+      add_error(path(std::string(name).c_str()), "ist unbekannt");
+  }
 }
 
 std::int64_t FieldReader::required_int(const char* name) {
@@ -202,7 +263,21 @@ std::optional<std::string> get_optional_string(const Value& obj, const char* nam
   auto it = obj.FindMember(name);
   if (it == obj.MemberEnd() || !it->value.IsString())
     return std::nullopt;
-  return std::string(it->value.GetString(), it->value.GetStringLength());
+  return without_nul(std::string_view(it->value.GetString(), it->value.GetStringLength()));
+}
+
+std::string without_nul(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c != '\0')
+      out += c;
+  }
+  return out;
+}
+
+std::size_t utf8_length(std::string_view text) {
+  return characters(text.data(), text.size());
 }
 
 std::int64_t get_int(const Value& obj, const char* name, std::int64_t fallback) {

@@ -26,6 +26,69 @@ TEST(JsonParse, RejectsDeepNesting) {
   EXPECT_NO_THROW(parse(std::string(10, '[') + std::string(10, ']')));
 }
 
+TEST(JsonParse, RefusesAKeyTwiceInOneObject) {
+  // RapidJSON would keep both and FindMember would answer the first: two readers of one body
+  // could see different values.
+  try {
+    parse(R"({"cents": 100, "cents": -100})");
+    FAIL() << "duplicate key accepted";
+  } catch (const ParseError& e) {
+    EXPECT_STREQ(e.what(), "duplicate key in a JSON object");
+  }
+  EXPECT_THROW(parse(R"({"a": {"b": 1, "b": 2}})"), ParseError);
+  EXPECT_THROW(parse(R"([{"a": 1}, {"x": 1, "x": 1}])"), ParseError);
+  // The same key in different objects, or escaped differently but equal, is judged per object.
+  EXPECT_NO_THROW(parse(R"({"a": {"b": 1}, "c": {"b": 2}, "b": 3})"));
+  EXPECT_THROW(parse(R"({"a": 1, "\u0061": 2})"), ParseError);
+}
+
+TEST(FieldReader, RefusesTextWithANulCharacter) {
+  auto doc = parse(R"({"name": "Anna\u0000Admin", "ok": "Anna"})");
+  FieldReader r(doc);
+  EXPECT_FALSE(r.optional_string("name").has_value());
+  EXPECT_EQ(r.optional_string("ok"), "Anna");
+  ASSERT_EQ(r.errors().size(), 1u);
+  EXPECT_EQ(r.errors()[0].field, "name");
+  EXPECT_EQ(r.errors()[0].message, "darf kein Nullzeichen (\\u0000) enthalten");
+}
+
+TEST(FieldReader, LengthLimitsCountCharactersNotBytes) {
+  std::string hundred_umlauts;
+  for (int i = 0; i < 100; ++i)
+    hundred_umlauts += "ü";
+  auto doc = parse("{\"s\": \"" + hundred_umlauts + "\", \"t\": \"" + hundred_umlauts + "ü\"}");
+  FieldReader r(doc);
+  EXPECT_EQ(r.optional_string("s", 100), hundred_umlauts);  // 200 bytes, 100 characters
+  EXPECT_FALSE(r.optional_string("t", 100).has_value());
+  EXPECT_EQ(r.errors().size(), 1u);
+  EXPECT_EQ(utf8_length("Jürgen 🙂"), 8u);
+}
+
+TEST(FieldReader, IntBetweenAndUnknownMembers) {
+  auto doc = parse(R"({"price": 5000, "days": 7, "colour": "red", "grace": "x"})");
+  FieldReader r(doc);
+  EXPECT_EQ(r.int_between("days", 1, 30, true), 7);
+  EXPECT_EQ(r.int_between("price", 1, 1000, false), std::nullopt);
+  EXPECT_EQ(r.int_between("grace", 0, 10, false), std::nullopt);
+  EXPECT_EQ(r.int_between("missing", 0, 10, false), std::nullopt);
+  EXPECT_EQ(r.int_between("needed", 0, 10, true), std::nullopt);
+  r.reject_unknown({"price", "days", "grace", "needed"});
+  ASSERT_EQ(r.errors().size(), 4u);
+  EXPECT_EQ(r.errors()[0].field, "price");
+  EXPECT_EQ(r.errors()[0].message, "muss zwischen 1 und 1000 liegen");
+  EXPECT_EQ(r.errors()[1].field, "grace");
+  EXPECT_EQ(r.errors()[1].message, "muss eine ganze Zahl sein");
+  EXPECT_EQ(r.errors()[2].field, "needed");
+  EXPECT_EQ(r.errors()[3].field, "colour");
+  EXPECT_EQ(r.errors()[3].message, "ist unbekannt");
+}
+
+TEST(TrustedLookups, DropNulCharactersInsteadOfCuttingTheText) {
+  auto doc = parse(R"({"summary": "Termin\u0000 am Dienstag"})");
+  EXPECT_EQ(get_string(doc, "summary"), "Termin am Dienstag");
+  EXPECT_EQ(without_nul(std::string_view("a\0b\0", 4)), "ab");
+}
+
 TEST(FieldReader, CollectsEveryProblem) {
   auto doc = parse(R"({"email": 5, "name": "x", "age": "old", "flag": 1})");
   FieldReader r(doc);

@@ -18,6 +18,31 @@ std::vector<pg::Migration> to_migrations(
   return out;
 }
 
+std::unique_ptr<pg::Pool> command_pool(const std::string& service, const std::string& tool,
+                                       const std::vector<pg::Migration>& migrations) {
+  config::Env env;
+  auto url = env.secret("DATABASE_URL", 10);
+  try {
+    env.check();
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return nullptr;
+  }
+  std::string schema = service;
+  for (auto& c : schema) {
+    if (c == '-')
+      c = '_';
+  }
+  auto pool = std::make_unique<pg::Pool>(
+      pg::PoolOptions{.uri = url, .schema = schema, .size = 1, .application_name = tool});
+  if (!migrations.empty()) {
+    auto all = events::migrations();
+    all.insert(all.end(), migrations.begin(), migrations.end());
+    pg::migrate(*pool, all);
+  }
+  return pool;
+}
+
 Runtime::Runtime(std::string name, Needs needs) : name_(std::move(name)), needs_(needs) {
   log_level_ = env_.one_of("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
   server_options_.service_name = name_;
@@ -105,6 +130,11 @@ void Runtime::consume_plain(const std::string& type, events::PlainHandler handle
   plain_consumer_->on_plain(type, std::move(handler));
 }
 
+void Runtime::every(std::string name, std::chrono::milliseconds interval,
+                    std::function<void()> job) {
+  jobs_.add(std::move(name), interval, std::move(job));
+}
+
 int Runtime::run() {
   // Readiness is asked often by orchestrators; the broker answer is cached for a second.
   auto cache_mutex = std::make_shared<std::mutex>();
@@ -155,13 +185,15 @@ int Runtime::run() {
       consumer_->start();
     if (plain_consumer_)
       plain_consumer_->start();
+    jobs_.start();
     http::Server server(server_options_, router_);
     server.run_until_signal();
   } catch (const std::exception& e) {
     log::error("server failed", {{"error", e.what()}});
     status = 1;
   }
-  // HTTP is drained; now stop taking events and flush what the relay holds.
+  // HTTP is drained; now stop the jobs and taking events, and flush what the relay holds.
+  jobs_.stop();
   if (plain_consumer_)
     plain_consumer_->stop();
   if (consumer_)

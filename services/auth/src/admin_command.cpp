@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <string>
 
-#include "kx/config/config.hpp"
 #include "kx/crypto/crypto.hpp"
 #include "kx/events/events.hpp"
 #include "kx/json/json.hpp"
@@ -49,19 +48,11 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "not a valid e-mail address: %s\n", email_raw.c_str());
     return 2;
   }
-  config::Env env;
-  auto url = env.secret("DATABASE_URL", 10);
-  try {
-    env.check();
-  } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
+  auto pool_ptr = service::command_pool("auth", "auth-admin",
+                                        service::to_migrations(kx_service_migration_files()));
+  if (!pool_ptr)
     return 2;
-  }
-  pg::Pool pool({.uri = url, .schema = "auth", .size = 1});
-  auto migrations = events::migrations();
-  for (auto& m : service::to_migrations(kx_service_migration_files()))
-    migrations.push_back(m);
-  pg::migrate(pool, migrations);
+  auto& pool = *pool_ptr;
   events::Outbox outbox(events::Schemas::embedded(), "auth");
 
   if (command == "promote") {

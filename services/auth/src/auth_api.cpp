@@ -59,19 +59,16 @@ AuthApi::AuthApi(pg::Pool& db, const events::Outbox& outbox, AuthSettings settin
       dummy_hash_(crypto::hash_password(crypto::random_token(16))) {}
 
 void AuthApi::add_routes(http::Router& r) {
-  auto bind = [this](Response (AuthApi::*fn)(Request&)) {
-    return [this, fn](Request& req) { return (this->*fn)(req); };
-  };
-  r.add("POST", "/api/auth/register", bind(&AuthApi::register_user),
+  r.add("POST", "/api/auth/register", *this, &AuthApi::register_user,
         {.max_body = kAuthBodyLimit, .access = Access::anonymous});
-  r.add("POST", "/api/auth/login", bind(&AuthApi::login),
+  r.add("POST", "/api/auth/login", *this, &AuthApi::login,
         {.max_body = kAuthBodyLimit, .access = Access::anonymous});
-  r.add("POST", "/api/auth/logout", bind(&AuthApi::logout),
+  r.add("POST", "/api/auth/logout", *this, &AuthApi::logout,
         {.max_body = kAuthBodyLimit, .access = Access::anonymous});
-  r.add("GET", "/api/auth/me", bind(&AuthApi::me), {.max_body = 0, .access = Access::user});
-  r.add("POST", "/internal/sessions/resolve", bind(&AuthApi::resolve_session),
+  r.add("GET", "/api/auth/me", *this, &AuthApi::me, {.max_body = 0, .access = Access::user});
+  r.add("POST", "/internal/sessions/resolve", *this, &AuthApi::resolve_session,
         {.max_body = 1024, .access = Access::service});
-  r.add("GET", "/api/admin/users", bind(&AuthApi::list_users),
+  r.add("GET", "/api/admin/users", *this, &AuthApi::list_users,
         {.max_body = 0, .access = Access::admin});
 }
 
@@ -206,10 +203,7 @@ Response AuthApi::list_users(Request& req) {
   auto [limit, offset] = params.page(50, 200);
   auto search = params.text("q", 100);
   params.require_valid();
-  std::string q;
-  for (char c : search.value_or(""))
-    q += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string pattern = escape_like(q);
+  std::string pattern = escape_like(search.value_or(""));
   auto [users, total] = pg::transact(db_, [&](pqxx::work& tx) {
     return std::make_pair(Users::list(tx, pattern, limit, offset), Users::count(tx, pattern));
   });

@@ -2,6 +2,7 @@
 #include "admin_command.hpp"
 #include "auth_api.hpp"
 #include "kx/service/runtime.hpp"
+#include "users.hpp"
 
 std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
 
@@ -14,9 +15,19 @@ int main(int argc, char** argv) {
   settings.cookie_secure = rt.env().flag("COOKIE_SECURE", true);
   settings.session_ttl =
       std::chrono::hours(rt.env().integer("SESSION_TTL_HOURS", 24 * 14, 1, 24 * 90));
+  auto prune_interval = rt.env().millis("SESSION_PRUNE_INTERVAL_MS", std::chrono::hours(1));
   rt.open(kx::service::to_migrations(kx_service_migration_files()));
 
   kx::auth::AuthApi api(rt.db(), rt.outbox(), settings);
   api.add_routes(rt.router());
+  rt.every("session-pruning", prune_interval, [&db = rt.db()] {
+    // Batches keep each transaction short; a large backlog is worked off over the passes.
+    for (int pass = 0; pass < 100; ++pass) {
+      auto n = kx::pg::transact(
+          db, [](pqxx::work& tx) { return kx::auth::Users::prune_sessions(tx, 1'000); });
+      if (n < 1'000)
+        break;
+    }
+  });
   return rt.run();
 }

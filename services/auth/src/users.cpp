@@ -24,12 +24,15 @@ const std::string kSetRole =
     std::string(
         "UPDATE users SET role = $2, updated_at = now() WHERE email_normalized = $1 RETURNING ") +
     kUserColumns;
-const std::string kListUsers = std::string("SELECT ") + kUserColumns + R"sql(
-FROM users WHERE ($1 = '' OR email_normalized LIKE '%' || $1 || '%' OR lower(name) LIKE '%' || $1 || '%')
-ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3)sql";
-constexpr const char* kCountUsers = R"sql(
-SELECT count(*) FROM users
-WHERE ($1 = '' OR email_normalized LIKE '%' || $1 || '%' OR lower(name) LIKE '%' || $1 || '%'))sql";
+// Case is folded by ICU's root locale, so "JÜRGEN" finds "Jürgen" whatever the database's own
+// collation is ($1 is a LIKE pattern with its wildcards escaped).
+constexpr const char* kUserSearch = R"sql(
+($1 = '' OR lower(email_normalized COLLATE "und-x-icu") LIKE '%' || lower($1 COLLATE "und-x-icu") || '%'
+         OR lower(name COLLATE "und-x-icu") LIKE '%' || lower($1 COLLATE "und-x-icu") || '%'))sql";
+const std::string kListUsers = std::string("SELECT ") + kUserColumns + " FROM users WHERE " +
+                               kUserSearch +
+                               " ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3";
+const std::string kCountUsers = std::string("SELECT count(*) FROM users WHERE ") + kUserSearch;
 
 constexpr const char* kInsertSession = R"sql(
 INSERT INTO sessions (id, user_id, token_hash, expires_at, ip, user_agent)
@@ -40,6 +43,12 @@ SELECT s.id, u.id, u.role, u.status,
 FROM sessions s JOIN users u ON u.id = s.user_id
 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
   AND u.status = 'active')sql";
+// Expired sessions go at once; revoked ones are kept a week for the owner's session list.
+constexpr const char* kPruneSessions = R"sql(
+DELETE FROM sessions WHERE id IN (
+  SELECT id FROM sessions
+  WHERE expires_at < now() OR revoked_at < now() - interval '7 days'
+  LIMIT $1 FOR UPDATE SKIP LOCKED))sql";
 constexpr const char* kRevokeSession = R"sql(
 UPDATE sessions SET revoked_at = now(), revoke_reason = $2
 WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
@@ -155,6 +164,10 @@ std::optional<SessionInfo> Users::revoke(pqxx::work& tx, const std::string& toke
   if (res.empty())
     return std::nullopt;
   return SessionInfo{res[0][0].as<std::string>(), res[0][1].as<std::string>(), "", "", ""};
+}
+
+std::int64_t Users::prune_sessions(pqxx::work& tx, int limit) {
+  return tx.exec_params(kPruneSessions, limit).affected_rows();
 }
 
 }  // namespace kx::auth

@@ -64,6 +64,9 @@ class Users {
   /// Revokes the session for this token; returns it if it was live.
   static std::optional<SessionInfo> revoke(pqxx::work& tx, const std::string& token,
                                            const std::string& reason);
+  /// Deletes up to `limit` expired sessions and sessions revoked more than a week ago; returns
+  /// how many went. Safe to run in several replicas at once (SKIP LOCKED).
+  static std::int64_t prune_sessions(pqxx::work& tx, int limit);
 };
 
 }  // namespace kx::auth

@@ -1,5 +1,7 @@
 #include "api_support.hpp"
 
+#include <cctype>
+
 #include "kx/http/error.hpp"
 
 namespace kx::billing {
@@ -53,28 +55,13 @@ void write_entry(json::Writer& w, const Entry& e) {
       .end_object();
 }
 
-void publish_audit(const events::Outbox& outbox, pqxx::work& tx, const http::Request& req,
-                   const AuditRecord& r) {
-  std::string ip(req.header("X-Forwarded-For").value_or(req.remote_address));
-  if (auto comma = ip.find(','); comma != std::string::npos)
-    ip = ip.substr(0, comma);
-  json::Writer w;
-  w.begin_object()
-      .field("admin_id", req.identity.user_id)
-      .field("action", r.action)
-      .field("target_type", r.target_type)
-      .field("target_id", r.target_id)
-      .key("before")
-      .raw(r.before)
-      .key("after")
-      .raw(r.after)
-      .field("ip", ip)
-      .field("user_agent", std::string(req.header("User-Agent").value_or("")).substr(0, 512))
-      .field("at", events::utc_now())
-      .field("user_id", r.user_id)
-      .field("request_id", req.request_id)
-      .end_object();
-  outbox.add(tx, "admin.action", r.user_id.value_or(req.identity.user_id), r.target_id, w.str());
+std::string trimmed(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.pop_back();
+  std::size_t start = 0;
+  while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start])))
+    ++start;
+  return s.substr(start);
 }
 
 }  // namespace kx::billing

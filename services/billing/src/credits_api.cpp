@@ -66,20 +66,18 @@ std::string csv_text(const std::string& text) {
 CreditsApi::CreditsApi(pg::Pool& db, Checkout& checkout) : db_(db), checkout_(checkout) {}
 
 void CreditsApi::add_routes(http::Router& r) {
-  auto bind = [this](Response (CreditsApi::*fn)(Request&)) {
-    return [this, fn](Request& req) { return (this->*fn)(req); };
-  };
-  r.add("GET", "/api/credits", bind(&CreditsApi::balance), {.max_body = 0, .access = Access::user});
-  r.add("GET", "/api/credits/packs", bind(&CreditsApi::packs),
+  r.add("GET", "/api/credits", *this, &CreditsApi::balance,
+        {.max_body = 0, .access = Access::user});
+  r.add("GET", "/api/credits/packs", *this, &CreditsApi::packs,
         {.max_body = 0, .access = Access::user});
   // The landing page's pricing, for visitors who are not signed in.
-  r.add("GET", "/api/public/packs", bind(&CreditsApi::packs),
+  r.add("GET", "/api/public/packs", *this, &CreditsApi::packs,
         {.max_body = 0, .access = Access::anonymous});
-  r.add("GET", "/api/credits/transactions", bind(&CreditsApi::transactions),
+  r.add("GET", "/api/credits/transactions", *this, &CreditsApi::transactions,
         {.max_body = 0, .access = Access::user});
-  r.add("GET", "/api/credits/transactions.csv", bind(&CreditsApi::export_csv),
+  r.add("GET", "/api/credits/transactions.csv", *this, &CreditsApi::export_csv,
         {.max_body = 0, .access = Access::user});
-  r.add("POST", "/api/checkout", bind(&CreditsApi::checkout),
+  r.add("POST", "/api/checkout", *this, &CreditsApi::checkout,
         {.max_body = 4 * 1024, .access = Access::user});
 }
 

@@ -3,13 +3,15 @@
 // and low-balance alerts, and the admins' settings, adjustments and statistics.
 #include <memory>
 
-#include "admin_api.hpp"
+#include "catalog_admin_api.hpp"
 #include "checkout.hpp"
+#include "credits_admin_api.hpp"
 #include "credits_api.hpp"
 #include "event_handlers.hpp"
 #include "kx/service/runtime.hpp"
 #include "ledger.hpp"
 #include "reconcile_command.hpp"
+#include "reports_api.hpp"
 #include "stripe_client.hpp"
 #include "stripe_webhook.hpp"
 
@@ -38,15 +40,19 @@ int main(int argc, char** argv) {
   Ledger ledger(rt.outbox());
   Checkout checkout(rt.db(), stripe_client, checkout_urls(public_origin));
   CreditsApi credits(rt.db(), checkout);
-  AdminApi admin(rt.db(), ledger, rt.outbox());
+  CatalogAdminApi catalog(rt.db(), rt.outbox());
+  CreditsAdminApi credits_admin(rt.db(), ledger, rt.outbox());
+  ReportsApi reports(rt.db(), rt.outbox());
   StripeWebhook webhook(rt.db(), ledger, webhook_secret);
   EventHandlers events(ledger);
   credits.add_routes(rt.router());
-  admin.add_routes(rt.router());
+  catalog.add_routes(rt.router());
+  credits_admin.add_routes(rt.router());
+  reports.add_routes(rt.router());
   webhook.add_routes(rt.router());
 
-  rt.consume("user.registered", [&](const auto& e, auto& tx) { events.on_user_registered(e, tx); });
-  rt.consume("call.completed", [&](const auto& e, auto& tx) { events.on_call_completed(e, tx); });
-  rt.consume("user.deleted", [&](const auto& e, auto& tx) { events.on_user_deleted(e, tx); });
+  rt.consume("user.registered", events, &EventHandlers::on_user_registered);
+  rt.consume("call.completed", events, &EventHandlers::on_call_completed);
+  rt.consume("user.deleted", events, &EventHandlers::on_user_deleted);
   return rt.run();
 }

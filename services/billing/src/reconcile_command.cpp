@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <string>
 
-#include "kx/config/config.hpp"
 #include "kx/json/json.hpp"
+#include "kx/service/runtime.hpp"
 
 namespace kx::billing {
 
@@ -44,17 +44,10 @@ int run_reconcile_command(int argc, char** argv) {
                  "ledger, 1 otherwise.\n");
     return 2;
   }
-  config::Env env;
-  auto url = env.secret("DATABASE_URL", 10);
-  try {
-    env.check();
-  } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
+  auto pool = service::command_pool("billing", "billing-reconcile");
+  if (!pool)
     return 2;
-  }
-  pg::Pool pool(
-      {.uri = url, .schema = "billing", .size = 1, .application_name = "billing-reconcile"});
-  auto report = reconcile_ledger(pool);
+  auto report = reconcile_ledger(*pool);
   std::printf("%s\n", reconciliation_json(report).c_str());
   return report.drift.empty() ? 0 : 1;
 }

@@ -28,7 +28,7 @@ StripeWebhook::StripeWebhook(pg::Pool& db, Ledger& ledger, std::string secret, C
     : db_(db), events_(ledger), secret_(std::move(secret)), clock_(std::move(clock)) {}
 
 void StripeWebhook::add_routes(http::Router& r) {
-  r.add("POST", "/webhooks/stripe", [this](Request& req) { return receive(req); },
+  r.add("POST", "/webhooks/stripe", *this, &StripeWebhook::receive,
         {.max_body = kWebhookBodyLimit, .access = http::Access::anonymous});
 }
 

@@ -2,10 +2,12 @@
 // uses, with Stripe played by the provider sandbox's Stripe module running in this process.
 #include <gtest/gtest.h>
 
-#include "admin_api.hpp"
 #include "billing_fixture.hpp"
+#include "catalog_admin_api.hpp"
+#include "credits_admin_api.hpp"
 #include "credits_api.hpp"
 #include "kx/http/server.hpp"
+#include "reports_api.hpp"
 #include "sandbox.hpp"
 #include "stripe_store.hpp"
 #include "stripe_webhook.hpp"
@@ -31,11 +33,15 @@ class BillingApiTest : public BillingFixture {
     stripe_ = std::make_shared<StripeClient>(StripeConfig{stripe_base_, "sk_test_billing_api", ""});
     checkout_ = std::make_unique<Checkout>(*pool_, stripe_, checkout_urls("https://kx.example"));
     credits_ = std::make_unique<CreditsApi>(*pool_, *checkout_);
-    admin_ = std::make_unique<AdminApi>(*pool_, *ledger_, *outbox_);
+    catalog_ = std::make_unique<CatalogAdminApi>(*pool_, *outbox_);
+    credits_admin_ = std::make_unique<CreditsAdminApi>(*pool_, *ledger_, *outbox_);
+    reports_ = std::make_unique<ReportsApi>(*pool_, *outbox_);
     webhook_ =
         std::make_unique<StripeWebhook>(*pool_, *ledger_, kWebhookSecret, [this] { return now_; });
     credits_->add_routes(router_);
-    admin_->add_routes(router_);
+    catalog_->add_routes(router_);
+    credits_admin_->add_routes(router_);
+    reports_->add_routes(router_);
     webhook_->add_routes(router_);
     options_.identity.emplace(kInternalSecret);
   }
@@ -120,7 +126,9 @@ class BillingApiTest : public BillingFixture {
   std::shared_ptr<StripeClient> stripe_;
   std::unique_ptr<Checkout> checkout_;
   std::unique_ptr<CreditsApi> credits_;
-  std::unique_ptr<AdminApi> admin_;
+  std::unique_ptr<CatalogAdminApi> catalog_;
+  std::unique_ptr<CreditsAdminApi> credits_admin_;
+  std::unique_ptr<ReportsApi> reports_;
   std::unique_ptr<StripeWebhook> webhook_;
   std::chrono::system_clock::time_point now_ =
       std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());

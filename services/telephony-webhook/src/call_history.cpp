@@ -49,6 +49,7 @@ SELECT json_build_object(
   'stereo_recording_url', c.stereo_recording_url,
   'provider_cost_usd_micros', c.provider_cost_usd_micros,
   'appointment_booked', c.appointment_booked, 'transferred', c.transferred,
+  'forwarding_outcome', c.forwarding_outcome,
   'content_removed_at', )sql" + ts("c.content_purged_at") +
                                 R"sql(,
   'escalations', coalesce((

@@ -12,6 +12,32 @@ constexpr int kPurgeBatch = 500;
 
 CallMaintenance::Pass CallMaintenance::run_once(Clock::time_point now) {
   Pass pass;
+  // Messages whose agent's events arrived while they were being kept (the routing events record
+  // them at once; this catches whatever is left, e.g. after a crash between the two).
+  for (;;) {
+    auto n = pg::transact(db_, [&](pqxx::work& tx) { return pending_.attribute(tx, {}); });
+    pass.attributed += n;
+    if (n == 0)
+      break;
+  }
+  auto expired = pg::transact(db_, [&](pqxx::work& tx) {
+    return PendingMessages::expire(tx, now - std::chrono::days(settings_.retention_days));
+  });
+  if (expired > 0) {
+    log::error(
+        "vapi messages whose agent never became known were removed after the retention "
+        "period",
+        {{"messages", expired}});
+  }
+  auto [waiting, oldest_s] =
+      pg::transact(db_, [](pqxx::work& tx) { return PendingMessages::backlog(tx); });
+  metrics::Registry::global()
+      .gauge("kx_vapi_pending_messages", "Vapi messages waiting for their agent's events")
+      .set(static_cast<double>(waiting));
+  if (waiting > 0 && oldest_s > 600) {
+    log::error("vapi messages wait for an agent the routing copy does not know",
+               {{"messages", waiting}, {"oldest_seconds", oldest_s}});
+  }
   pass.finished = recorder_.finish_overdue(settings_.report_wait, now);
   auto before = now - std::chrono::days(settings_.retention_days);
   for (;;) {
@@ -30,34 +56,6 @@ CallMaintenance::Pass CallMaintenance::run_once(Clock::time_point now) {
         .inc(static_cast<double>(pass.purged));
   }
   return pass;
-}
-
-void CallMaintenance::start() {
-  thread_ = std::thread([this] { loop(); });
-}
-
-void CallMaintenance::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable())
-    thread_.join();
-}
-
-void CallMaintenance::loop() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    try {
-      run_once(Clock::now());
-    } catch (const std::exception& e) {
-      log::warn("call maintenance failed; retrying later", {{"error", e.what()}});
-    }
-    lock.lock();
-    wake_.wait_for(lock, settings_.interval, [this] { return stopping_; });
-  }
 }
 
 }  // namespace kx::telephony

@@ -2,6 +2,7 @@
 
 #include "kx/crypto/crypto.hpp"
 #include "kx/log/log.hpp"
+#include "kx/metrics/metrics.hpp"
 
 namespace kx::telephony {
 namespace {
@@ -15,6 +16,17 @@ void learn_caller(CallRecord& c, const VapiMessage& m) {
   if (c.call_type.empty())
     c.call_type = m.call.type;
   c.test = c.test || m.call.is_web_call();
+}
+
+// The final status from the ended reason. A call that never reached the assistant has no talk
+// time, whatever duration Vapi measured (ringing, a failed start): it is never charged.
+void settle_status(CallRecord& c, bool escalated) {
+  c.status = final_status(c.ended_reason, c.started_at.has_value(), escalated);
+  c.transferred = c.status == CallStatus::transferred;
+  if (auto failure = forwarding_failure(c.ended_reason))
+    c.forwarding_outcome = std::string(*failure);
+  if (never_connected(c.ended_reason))
+    c.duration_seconds = 0;
 }
 
 CallContent content_of(const VapiMessage& m) {
@@ -58,8 +70,7 @@ CallRecord with_status_update(CallRecord c, const VapiMessage& m, Clock::time_po
     if (!m.ended_reason.empty())
       c.ended_reason = m.ended_reason;
     c.duration_seconds = call_duration_seconds({std::nullopt, c.started_at, c.ended_at});
-    c.status = final_status(c.ended_reason, c.started_at.has_value(), false);
-    c.transferred = c.status == CallStatus::transferred;
+    settle_status(c, false);
     return c;
   }
   if (auto live = live_status_from_update(m.status)) {
@@ -86,10 +97,9 @@ CallRecord with_report(CallRecord c, const VapiMessage& m, bool escalated, bool 
     c.ended_at = m.timestamp.value_or(now);
   auto duration = call_duration_seconds({m.reported_duration_seconds, c.started_at, c.ended_at});
   c.duration_seconds = duration;
-  if (!c.started_at && duration > 0)
+  if (!c.started_at && duration > 0 && !never_connected(c.ended_reason))
     c.started_at = *c.ended_at - std::chrono::seconds(duration);
-  c.status = final_status(c.ended_reason, c.started_at.has_value(), escalated);
-  c.transferred = c.status == CallStatus::transferred;
+  settle_status(c, escalated);
   c.appointment_booked = booked;
   if (m.summary)
     c.summary = m.summary;
@@ -108,33 +118,33 @@ void CallRecorder::publish_started(pqxx::work& tx, CallRecord& call) const {
   }
 }
 
-void CallRecorder::on_status_update(const VapiMessage& m, const AgentRoute& route) {
-  pg::transact(db_, [&](pqxx::work& tx) {
-    auto call = with_status_update(lock(tx, m, route), m, Clock::now());
-    publish_started(tx, call);
-    Calls::save(tx, call);
-  });
+void CallRecorder::record_status_update(pqxx::work& tx, const VapiMessage& m,
+                                        const AgentRoute& route) {
+  auto call = with_status_update(lock(tx, m, route), m, Clock::now());
+  publish_started(tx, call);
+  Calls::save(tx, call);
 }
 
-bool CallRecorder::on_report(const VapiMessage& m, const AgentRoute& route) {
-  return pg::transact(db_, [&](pqxx::work& tx) {
-    auto call = lock(tx, m, route);
-    if (call.report_received)
-      return false;
-    bool escalated = Calls::has_escalation(tx, call.id);
-    bool booked = Calls::appointment_booked(tx, call.vapi_call_id);
-    auto done = with_report(call, m, escalated, booked, Clock::now());
-    publish_started(tx, done);
-    bool first = !done.completed_published;
-    if (first) {
-      outbox_.add(tx, "call.completed", done.user_id, done.id, call_completed_event(done));
-      done.completed_published = true;
-    }
-    Calls::save(tx, done);
-    Calls::save_content(tx, done.id, content_of(m));
-    Calls::settle_escalations(tx, done.id, done.transferred);
-    return first;
-  });
+bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const AgentRoute& route) {
+  auto call = lock(tx, m, route);
+  if (call.report_received)
+    return false;
+  bool escalated = Calls::has_escalation(tx, call.id);
+  bool booked = Calls::appointment_booked(tx, call.vapi_call_id);
+  auto done = with_report(call, m, escalated, booked, Clock::now());
+  publish_started(tx, done);
+  bool first = !done.completed_published;
+  if (first) {
+    outbox_.add(tx, "call.completed", done.user_id, done.id, call_completed_event(done));
+    done.completed_published = true;
+    metrics::Registry::global()
+        .counter("kx_calls_completed_total", "Calls completed (call.completed published)")
+        .inc();
+  }
+  Calls::save(tx, done);
+  Calls::save_content(tx, done.id, content_of(m));
+  Calls::settle_escalations(tx, done.id, done.transferred);
+  return first;
 }
 
 std::size_t CallRecorder::finish_overdue(std::chrono::milliseconds wait, Clock::time_point now) {

@@ -10,7 +10,7 @@
 #include "calls.hpp"
 #include "kx/events/events.hpp"
 #include "kx/pg/pg.hpp"
-#include "routing.hpp"
+#include "routing_store.hpp"
 #include "vapi_message.hpp"
 
 namespace kx::telephony {
@@ -28,9 +28,11 @@ class CallRecorder {
  public:
   CallRecorder(pg::Pool& db, const events::Outbox& outbox) : db_(db), outbox_(outbox) {}
 
-  void on_status_update(const VapiMessage& update, const AgentRoute& route);
-  /// Returns true when this report completed the call (false for a repeat).
-  bool on_report(const VapiMessage& report, const AgentRoute& route);
+  /// Records a status update inside the caller's transaction.
+  void record_status_update(pqxx::work& tx, const VapiMessage& update, const AgentRoute& route);
+  /// Records a report inside the caller's transaction; returns true when this report completed
+  /// the call (false for a repeat).
+  bool record_report(pqxx::work& tx, const VapiMessage& report, const AgentRoute& route);
   /// Publishes call.completed for calls that ended longer than `wait` ago without a report, from
   /// what the status updates told; a report arriving later still stores its content. Returns
   /// how many calls it finished.

@@ -7,70 +7,101 @@
 namespace kx::telephony {
 namespace {
 
-using Rule = std::pair<std::string_view, CallStatus>;
+// What an endedReason says: the call's status, whether the caller ever reached the assistant,
+// and for a forwarding that failed after the assistant answered, how it failed.
+enum class Reached { never, assistant, unknown };
+struct Rule {
+  std::string_view reason;
+  CallStatus status;
+  Reached reached;
+  std::string_view forwarding = {};  ///< busy, no_answer, failed: a transfer that did not happen
+};
+
+using enum CallStatus;
+constexpr auto kNever = Reached::never;
+constexpr auto kAssistant = Reached::assistant;
+constexpr auto kUnknown = Reached::unknown;
 
 // Exact values first (Vapi's current set plus the legacy forwarding values of older payloads).
 constexpr std::array kExact = {
-    Rule{"customer-ended-call", CallStatus::completed},
-    Rule{"assistant-ended-call", CallStatus::completed},
-    Rule{"assistant-said-end-call-phrase", CallStatus::completed},
-    Rule{"assistant-ended-call-after-message-spoken", CallStatus::completed},
-    Rule{"assistant-ended-call-with-hangup-task", CallStatus::completed},
-    Rule{"exceeded-max-duration", CallStatus::completed},
-    Rule{"silence-timed-out", CallStatus::completed},
-    Rule{"call.in-progress.twilio-completed-call", CallStatus::completed},
-    Rule{"call.in-progress.sip-completed-call", CallStatus::completed},
-    Rule{"vonage-completed", CallStatus::completed},
-    Rule{"customer-ended-call-before-warm-transfer", CallStatus::completed},
-    Rule{"call.ringing.hook-executed-say", CallStatus::completed},
-    Rule{"call.ending.hook-executed-say", CallStatus::completed},
-    Rule{"voicemail", CallStatus::voicemail},
-    Rule{"assistant-forwarded-call", CallStatus::transferred},
-    Rule{"call.ringing.hook-executed-transfer", CallStatus::transferred},
-    Rule{"call.ending.hook-executed-transfer", CallStatus::transferred},
-    Rule{"forwarded-call", CallStatus::transferred},
-    Rule{"call-forwarded", CallStatus::transferred},
-    Rule{"call.in-progress.error-transfer-failed", CallStatus::escalated},
-    Rule{"customer-ended-call-during-transfer", CallStatus::escalated},
-    Rule{"customer-ended-call-after-warm-transfer-attempt", CallStatus::escalated},
-    Rule{"customer-busy", CallStatus::busy},
-    Rule{"call.forwarding.operator-busy", CallStatus::busy},
-    Rule{"forwarding-failed-busy", CallStatus::busy},
-    Rule{"transfer-failed-busy", CallStatus::busy},
-    Rule{"customer-did-not-answer", CallStatus::no_answer},
-    Rule{"customer-did-not-give-microphone-permission", CallStatus::no_answer},
-    Rule{"call.forwarding.no-answer", CallStatus::no_answer},
-    Rule{"forwarding-failed-no-answer", CallStatus::no_answer},
-    Rule{"transfer-failed-no-answer", CallStatus::no_answer},
-    Rule{"call.ringing.sip-inbound-caller-hungup-before-call-connect", CallStatus::no_answer},
-    Rule{"phone-call-provider-bypass-enabled-but-no-call-received", CallStatus::no_answer},
-    Rule{"assistant-not-found", CallStatus::failed},
-    Rule{"assistant-not-valid", CallStatus::failed},
-    Rule{"assistant-join-timed-out", CallStatus::failed},
-    Rule{"assistant-error", CallStatus::failed},
-    Rule{"worker-shutdown", CallStatus::failed},
-    Rule{"phone-call-provider-closed-websocket", CallStatus::failed},
-    Rule{"twilio-failed-to-connect-call", CallStatus::failed},
-    Rule{"twilio-reported-customer-misdialed", CallStatus::failed},
-    Rule{"vonage-failed-to-connect-call", CallStatus::failed},
-    Rule{"vonage-disconnected", CallStatus::failed},
-    Rule{"vonage-rejected", CallStatus::failed},
-    Rule{"scheduled-call-deleted", CallStatus::failed},
-    Rule{"call-deleted", CallStatus::failed},
+    Rule{"customer-ended-call", completed, kUnknown},
+    Rule{"assistant-ended-call", completed, kAssistant},
+    Rule{"assistant-said-end-call-phrase", completed, kAssistant},
+    Rule{"assistant-ended-call-after-message-spoken", completed, kAssistant},
+    Rule{"assistant-ended-call-with-hangup-task", completed, kAssistant},
+    Rule{"exceeded-max-duration", completed, kAssistant},
+    Rule{"silence-timed-out", completed, kAssistant},
+    Rule{"call.in-progress.twilio-completed-call", completed, kAssistant},
+    Rule{"call.in-progress.sip-completed-call", completed, kAssistant},
+    Rule{"vonage-completed", completed, kAssistant},
+    Rule{"customer-ended-call-before-warm-transfer", completed, kAssistant},
+    Rule{"call.ringing.hook-executed-say", completed, kUnknown},
+    Rule{"call.ending.hook-executed-say", completed, kAssistant},
+    Rule{"voicemail", voicemail, kAssistant},
+    Rule{"assistant-forwarded-call", transferred, kAssistant},
+    Rule{"call.ringing.hook-executed-transfer", transferred, kUnknown},
+    Rule{"call.ending.hook-executed-transfer", transferred, kAssistant},
+    Rule{"forwarded-call", transferred, kAssistant},
+    Rule{"call-forwarded", transferred, kAssistant},
+    Rule{"call.in-progress.error-transfer-failed", escalated, kAssistant, "failed"},
+    Rule{"customer-ended-call-during-transfer", escalated, kAssistant},
+    Rule{"customer-ended-call-after-warm-transfer-attempt", escalated, kAssistant},
+    // The assistant answered and then could not hand the caller over.
+    Rule{"call.forwarding.operator-busy", escalated, kAssistant, "busy"},
+    Rule{"forwarding-failed-busy", escalated, kAssistant, "busy"},
+    Rule{"transfer-failed-busy", escalated, kAssistant, "busy"},
+    Rule{"call.forwarding.no-answer", escalated, kAssistant, "no_answer"},
+    Rule{"forwarding-failed-no-answer", escalated, kAssistant, "no_answer"},
+    Rule{"transfer-failed-no-answer", escalated, kAssistant, "no_answer"},
+    // The caller never reached the assistant.
+    Rule{"customer-busy", busy, kNever},
+    Rule{"customer-did-not-answer", no_answer, kNever},
+    Rule{"customer-did-not-give-microphone-permission", no_answer, kNever},
+    Rule{"call.ringing.sip-inbound-caller-hungup-before-call-connect", no_answer, kNever},
+    Rule{"phone-call-provider-bypass-enabled-but-no-call-received", no_answer, kNever},
+    Rule{"manually-canceled", no_answer, kNever},
+    Rule{"assistant-not-found", failed, kNever},
+    Rule{"assistant-not-valid", failed, kNever},
+    Rule{"assistant-join-timed-out", failed, kNever},
+    Rule{"assistant-error", failed, kUnknown},
+    Rule{"worker-shutdown", failed, kUnknown},
+    Rule{"phone-call-provider-closed-websocket", failed, kUnknown},
+    Rule{"twilio-failed-to-connect-call", failed, kNever},
+    Rule{"twilio-reported-customer-misdialed", failed, kNever},
+    Rule{"vonage-failed-to-connect-call", failed, kNever},
+    Rule{"vonage-disconnected", failed, kUnknown},
+    Rule{"vonage-rejected", failed, kNever},
+    Rule{"scheduled-call-deleted", failed, kNever},
+    Rule{"call-deleted", failed, kNever},
+    Rule{"call.in-progress.error-sip-inbound-call-failed-to-connect", failed, kNever},
+    Rule{"call.in-progress.error-sip-outbound-call-failed-to-connect", failed, kNever},
+    Rule{"call.in-progress.error-assistant-did-not-receive-customer-audio", failed, kNever},
 };
 
 // Then prefixes, most specific first.
 constexpr std::array kPrefix = {
-    Rule{"call.in-progress.error-warm-transfer-", CallStatus::escalated},
-    Rule{"forwarding-failed", CallStatus::escalated},
-    Rule{"transfer-failed", CallStatus::escalated},
-    Rule{"pipeline-error-", CallStatus::failed},
-    Rule{"call.in-progress.error-", CallStatus::failed},
-    Rule{"call.start.", CallStatus::failed},
-    Rule{"call.ringing.error-", CallStatus::failed},
-    Rule{"call-start-error-", CallStatus::failed},
-    Rule{"assistant-request-", CallStatus::failed},
+    Rule{"call.in-progress.error-warm-transfer-", escalated, kAssistant, "failed"},
+    Rule{"forwarding-failed", escalated, kAssistant, "failed"},
+    Rule{"transfer-failed", escalated, kAssistant, "failed"},
+    Rule{"pipeline-error-", failed, kUnknown},
+    Rule{"call.in-progress.error-", failed, kUnknown},
+    Rule{"call.start.", failed, kNever},
+    Rule{"call.ringing.error-", failed, kNever},
+    Rule{"call-start-error-", failed, kNever},
+    Rule{"assistant-request-", failed, kNever},
 };
+
+const Rule* rule_of(std::string_view reason) {
+  for (const auto& r : kExact) {
+    if (r.reason == reason)
+      return &r;
+  }
+  for (const auto& r : kPrefix) {
+    if (reason.substr(0, r.reason.size()) == r.reason)
+      return &r;
+  }
+  return nullptr;
+}
 
 constexpr std::array<std::string_view, 9> kNames = {
     "ringing", "in_progress", "completed", "failed",    "no_answer",
@@ -119,15 +150,21 @@ int progress_rank(CallStatus status) {
 }
 
 CallStatus status_from_ended_reason(std::string_view reason, bool connected) {
-  for (const auto& [value, status] : kExact) {
-    if (value == reason)
-      return status;
-  }
-  for (const auto& [prefix, status] : kPrefix) {
-    if (reason.substr(0, prefix.size()) == prefix)
-      return status;
-  }
+  if (const Rule* r = rule_of(reason))
+    return r->status;
   return connected ? CallStatus::completed : CallStatus::failed;
+}
+
+bool never_connected(std::string_view reason) {
+  const Rule* r = rule_of(reason);
+  return r && r->reached == Reached::never;
+}
+
+std::optional<std::string_view> forwarding_failure(std::string_view reason) {
+  const Rule* r = rule_of(reason);
+  if (!r || r->forwarding.empty())
+    return std::nullopt;
+  return r->forwarding;
 }
 
 CallStatus final_status(std::string_view reason, bool connected, bool escalated) {

@@ -36,6 +36,15 @@ int progress_rank(CallStatus status);
 /// "completed" for a call that connected and "failed" for one that did not.
 CallStatus status_from_ended_reason(std::string_view ended_reason, bool connected);
 
+/// True when the reason says the caller never reached the assistant (busy, no answer, failed to
+/// start, the assistant request failed, ...): such a call has no talk time and is never charged,
+/// whatever duration the report carries.
+bool never_connected(std::string_view ended_reason);
+
+/// For a call the assistant answered and then could not hand over: how the forwarding failed
+/// ("busy", "no_answer" or "failed"); nullopt for every other reason.
+std::optional<std::string_view> forwarding_failure(std::string_view ended_reason);
+
 /// The status stored when the end-of-call report arrives: as status_from_ended_reason, except
 /// that a call which would count as completed but was escalated (a message was taken, or the
 /// transfer was attempted) is "escalated".

@@ -19,7 +19,7 @@ SELECT id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, stat
        to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        duration_seconds, appointment_booked, transferred, started_published, completed_published,
-       report_received_at IS NOT NULL, summary
+       report_received_at IS NOT NULL, summary, forwarding_outcome
 FROM calls WHERE vapi_call_id = $1 FOR UPDATE)sql";
 
 constexpr const char* kSaveCall = R"sql(
@@ -28,6 +28,7 @@ UPDATE calls SET status = $2, ended_reason = nullif($3, ''), started_at = $4::ti
   started_published = $9, completed_published = $10, caller_number = $11, call_type = $12,
   test = $13, summary = $14,
   report_received_at = CASE WHEN $15 THEN coalesce(report_received_at, now()) END,
+  forwarding_outcome = $16,
   updated_at = now()
 WHERE id = $1)sql";
 
@@ -117,6 +118,7 @@ CallRecord call_from(const pqxx::row& r) {
   c.completed_published = r[16].as<bool>();
   c.report_received = r[17].as<bool>();
   c.summary = r[18].get<std::string>();
+  c.forwarding_outcome = r[19].get<std::string>();
   return c;
 }
 
@@ -148,7 +150,7 @@ void Calls::save(pqxx::work& tx, const CallRecord& c) {
   tx.exec_params(kSaveCall, c.id, std::string(to_string(c.status)), c.ended_reason,
                  ts(c.started_at), ts(c.ended_at), c.duration_seconds, c.appointment_booked,
                  c.transferred, c.started_published, c.completed_published, c.caller_number,
-                 c.call_type, c.test, c.summary, c.report_received);
+                 c.call_type, c.test, c.summary, c.report_received, c.forwarding_outcome);
 }
 
 void Calls::save_content(pqxx::work& tx, const std::string& call_id, const CallContent& content) {
@@ -268,8 +270,10 @@ std::string call_completed_event(const CallRecord& c) {
       .field("duration_seconds", c.duration_seconds.value_or(0))
       .field("summary", c.summary)
       .field("appointment_booked", c.appointment_booked)
-      .field("transferred", c.transferred)
-      .end_object();
+      .field("transferred", c.transferred);
+  if (c.forwarding_outcome)
+    w.field("forwarding_outcome", *c.forwarding_outcome);
+  w.end_object();
   return w.str();
 }
 

@@ -36,6 +36,8 @@ struct CallRecord {
   bool completed_published = false;
   bool report_received = false;
   std::optional<std::string> summary;
+  /// busy, no_answer or failed: the assistant answered and could not hand the caller over.
+  std::optional<std::string> forwarding_outcome;
 };
 
 /// What an end-of-call report adds beyond the state.

@@ -6,7 +6,8 @@
 #include "calls_api.hpp"
 #include "kx/log/log.hpp"
 #include "kx/service/runtime.hpp"
-#include "routing.hpp"
+#include "pending_messages.hpp"
+#include "routing_events.hpp"
 #include "vapi_webhook.hpp"
 
 std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
@@ -43,18 +44,19 @@ int main() {
   CallsApi api(rt.db(), zones);
   api.add_routes(rt.router());
 
-  rt.consume("agent.created", &Routing::on_agent_changed);
-  rt.consume("agent.updated", &Routing::on_agent_changed);
-  rt.consume("agent.deleted", &Routing::on_agent_deleted);
-  rt.consume("phone_number.assigned", &Routing::on_phone_number_assigned);
-  rt.consume("phone_number.released", &Routing::on_phone_number_released);
-  rt.consume("user.status_changed", &Routing::on_user_status_changed);
-  rt.consume("user.deleted", &Routing::on_user_deleted);
-
   CallRecorder recorder(rt.db(), rt.outbox());
-  CallMaintenance maintenance(rt.db(), recorder, maintenance_settings);
-  maintenance.start();
-  int status = rt.run();
-  maintenance.stop();
-  return status;
+  PendingMessages pending(recorder);
+  RoutingEvents routing(pending);
+  rt.consume("agent.created", routing, &RoutingEvents::on_agent_changed);
+  rt.consume("agent.updated", routing, &RoutingEvents::on_agent_changed);
+  rt.consume("agent.deleted", routing, &RoutingEvents::on_agent_deleted);
+  rt.consume("phone_number.assigned", routing, &RoutingEvents::on_phone_number_assigned);
+  rt.consume("phone_number.released", routing, &RoutingEvents::on_phone_number_released);
+  rt.consume("user.status_changed", routing, &RoutingEvents::on_user_status_changed);
+  rt.consume("user.deleted", routing, &RoutingEvents::on_user_deleted);
+
+  CallMaintenance maintenance(rt.db(), recorder, pending, maintenance_settings);
+  rt.every("call-maintenance", maintenance_settings.interval,
+           [&maintenance] { maintenance.run_once(Clock::now()); });
+  return rt.run();
 }

@@ -28,13 +28,7 @@ const Value* array(const Value* parent, const char* name) {
 
 // PostgreSQL text cannot hold NUL, and a "\u0000" escape is legal JSON.
 std::string clean(std::string_view s, std::size_t max) {
-  std::string out;
-  out.reserve(std::min(s.size(), max));
-  for (char c : s) {
-    if (c != '\0')
-      out += c;
-  }
-  return truncate_utf8(out, max);
+  return truncate_utf8(json::without_nul(s), max);
 }
 
 std::string text(const Value* parent, const char* name, std::size_t max = kMaxTextLength) {
@@ -383,7 +377,8 @@ ParsedMessage parse_vapi_message(std::string_view body) {
   try {
     doc = json::parse(body);
   } catch (const json::ParseError& e) {
-    result.error = "the body is not JSON";
+    result.error = std::string("the body is not JSON: ") + e.what();
+    result.not_json = true;
     return result;
   }
   const Value* msg = object(&doc, "message");

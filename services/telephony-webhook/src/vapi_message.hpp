@@ -68,6 +68,7 @@ struct VapiMessage {
 struct ParsedMessage {
   std::optional<VapiMessage> message;  ///< set when the body is a server message
   std::string error;                   ///< why not, safe to log and show
+  bool not_json = false;               ///< the body is not (strict) JSON at all
 };
 
 /// Size caps: bigger values are cut (text) or dropped (structured data).

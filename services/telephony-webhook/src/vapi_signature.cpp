@@ -96,19 +96,17 @@ VapiAuth VapiSignature::verify(const http::Headers& headers, std::string_view bo
     return check_hmac(*sig);
   if (auto sig = headers.get("X-Signature"); sig && timestamp)
     return check_hmac(*sig);
+  auto secret_matches = [&](std::string_view given) {
+    return crypto::constant_time_equal(given, secret_) ? VapiAuth::accepted
+                                                       : VapiAuth::invalid_credentials;
+  };
   if (auto auth = headers.get("Authorization")) {
-    auto value = http::trim_ows(*auth);
-    if (value.size() > 7 && lower(value.substr(0, 7)) == "bearer ") {
-      return crypto::constant_time_equal(http::trim_ows(value.substr(7)), secret_)
-                 ? VapiAuth::accepted
-                 : VapiAuth::invalid_credentials;
-    }
+    if (auto token = http::bearer_token(*auth))
+      return secret_matches(*token);
   }
-  if (auto legacy = headers.get("X-Vapi-Secret")) {
-    return crypto::constant_time_equal(http::trim_ows(*legacy), secret_)
-               ? VapiAuth::accepted
-               : VapiAuth::invalid_credentials;
-  }
+  // Vapi's credential header keeps its default "Bearer " prefix unless the owner removed it.
+  if (auto legacy = headers.get("X-Vapi-Secret"))
+    return secret_matches(http::bearer_token(*legacy).value_or(http::trim_ows(*legacy)));
   return VapiAuth::missing_credentials;
 }
 

@@ -65,7 +65,7 @@ VapiWebhook::VapiWebhook(pg::Pool& db, const events::Outbox& outbox, WebhookSett
       utc_(TimeZone::from_posix_rule("UTC", "UTC0")) {}
 
 void VapiWebhook::add_routes(http::Router& router) {
-  router.add("POST", "/webhooks/vapi", [this](http::Request& req) { return handle(req); },
+  router.add("POST", "/webhooks/vapi", *this, &VapiWebhook::handle,
              {.max_body = kWebhookBodyLimit, .access = http::Access::anonymous});
 }
 
@@ -82,16 +82,16 @@ Response VapiWebhook::handle(http::Request& req) {
   if (!parsed.message) {
     log::warn("vapi webhook: unreadable message",
               {{"request_id", req.request_id}, {"error", parsed.error}});
+    if (parsed.not_json)
+      throw Error::bad_request("Der Inhalt ist kein gültiges JSON.", "invalid_json");
     throw Error::bad_request("Die Nachricht ist keine Vapi-Servernachricht.", "invalid_message");
   }
   const VapiMessage& m = *parsed.message;
   messages_counter(m.type).inc();
   if (m.type == "assistant-request")
     return assistant_request(m);
-  if (m.type == "status-update")
-    return status_update(m);
-  if (m.type == "end-of-call-report")
-    return end_of_call_report(m);
+  if (m.type == "status-update" || m.type == "end-of-call-report")
+    return record_call_message(m, req.body);
   if (m.type == "tool-calls")
     return tool_calls(m, req.request_id);
   if (m.type == "transfer-destination-request")
@@ -100,20 +100,15 @@ Response VapiWebhook::handle(http::Request& req) {
 }
 
 std::optional<AgentRoute> VapiWebhook::route_of_call(const VapiMessage& m) {
-  return pg::transact(db_, [&](pqxx::work& tx) {
-    auto route = Routing::by_assistant(tx, m.call.assistant_id);
-    if (!route)
-      route = Routing::by_phone_number(tx, m.call.phone_number_id, m.call.phone_number);
-    return route;
-  });
+  return pg::transact(db_, [&](pqxx::work& tx) { return RoutingStore::for_call(tx, m.call); });
 }
 
 Response VapiWebhook::assistant_request(const VapiMessage& m) {
   // The dialled number decides; an assistant id appears only when one is attached already.
   auto route = pg::transact(db_, [&](pqxx::work& tx) {
-    auto r = Routing::by_phone_number(tx, m.call.phone_number_id, m.call.phone_number);
+    auto r = RoutingStore::by_phone_number(tx, m.call.phone_number_id, m.call.phone_number);
     if (!r)
-      r = Routing::by_assistant(tx, m.call.assistant_id);
+      r = RoutingStore::by_assistant(tx, m.call.assistant_id);
     return r;
   });
   if (route && route->answers_calls() && !route->vapi_assistant_id.empty())
@@ -130,29 +125,18 @@ Response VapiWebhook::assistant_request(const VapiMessage& m) {
   return Response::json(200, line_unavailable_reply(route ? route->language : "de"));
 }
 
-Response VapiWebhook::status_update(const VapiMessage& m) {
+Response VapiWebhook::record_call_message(const VapiMessage& m, const std::string& body) {
   require_call_id(m);
-  auto route = route_of_call(m);
-  if (!route) {
-    log::warn("status-update for an unknown assistant ignored", {{"vapi_call_id", m.call.id}});
-    return empty_ok();
-  }
-  recorder_.on_status_update(m, *route);
-  return empty_ok();
-}
-
-Response VapiWebhook::end_of_call_report(const VapiMessage& m) {
-  require_call_id(m);
-  auto route = route_of_call(m);
-  if (!route) {
-    log::warn("end-of-call-report for an unknown assistant ignored", {{"vapi_call_id", m.call.id}});
-    return empty_ok();
-  }
-  if (recorder_.on_report(m, *route)) {
-    metrics::Registry::global()
-        .counter("kx_calls_completed_total", "Calls completed (call.completed published)")
-        .inc();
-  }
+  pg::transact(db_, [&](pqxx::work& tx) {
+    PendingMessages::lock_route(tx, m.call);
+    auto route = RoutingStore::for_call(tx, m.call);
+    if (!route)
+      PendingMessages::defer(tx, m, body);  // acknowledged: Vapi must not retry for days
+    else if (m.type == "end-of-call-report")
+      recorder_.record_report(tx, m, *route);
+    else
+      recorder_.record_status_update(tx, m, *route);
+  });
   return empty_ok();
 }
 

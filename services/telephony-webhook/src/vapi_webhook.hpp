@@ -15,7 +15,8 @@
 #include "kx/events/events.hpp"
 #include "kx/http/router.hpp"
 #include "kx/pg/pg.hpp"
-#include "routing.hpp"
+#include "pending_messages.hpp"
+#include "routing_store.hpp"
 #include "time_zone.hpp"
 #include "vapi_replies.hpp"
 #include "vapi_signature.hpp"
@@ -47,12 +48,12 @@ class VapiWebhook {
 
  private:
   http::Response assistant_request(const VapiMessage& m);
-  http::Response status_update(const VapiMessage& m);
-  http::Response end_of_call_report(const VapiMessage& m);
+  /// Records a status-update or end-of-call-report, or keeps it until its agent is known.
+  http::Response record_call_message(const VapiMessage& m, const std::string& body);
   http::Response tool_calls(const VapiMessage& m, const std::string& request_id);
   http::Response transfer_destination_request(const VapiMessage& m, const std::string& body_key);
 
-  /// The agent of a call: by assistant, else by phone number.
+  /// The agent of a call (RoutingStore::for_call).
   std::optional<AgentRoute> route_of_call(const VapiMessage& m);
   EscalationDecision decide_now(const AgentRoute& route);
   /// Records the escalation once per source key and publishes call.escalated with it.

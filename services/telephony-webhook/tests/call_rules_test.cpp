@@ -26,10 +26,10 @@ TEST(EndedReason, MapsToStatus) {
            {"call.ringing.hook-executed-transfer", CallStatus::transferred},
            {"forwarded-call", CallStatus::transferred},
            {"customer-busy", CallStatus::busy},
-           {"call.forwarding.operator-busy", CallStatus::busy},
-           {"transfer-failed-busy", CallStatus::busy},
+           {"call.forwarding.operator-busy", CallStatus::escalated},
+           {"transfer-failed-busy", CallStatus::escalated},
            {"customer-did-not-answer", CallStatus::no_answer},
-           {"call.forwarding.no-answer", CallStatus::no_answer},
+           {"call.forwarding.no-answer", CallStatus::escalated},
            {"customer-did-not-give-microphone-permission", CallStatus::no_answer},
            {"call.in-progress.error-transfer-failed", CallStatus::escalated},
            {"call.in-progress.error-warm-transfer-max-duration", CallStatus::escalated},
@@ -47,6 +47,42 @@ TEST(EndedReason, MapsToStatus) {
        }) {
     EXPECT_EQ(status_from_ended_reason(c.reason, true), c.status) << c.reason;
   }
+}
+
+TEST(EndedReason, ReasonsThatNeverReachedTheAssistantAreNeverConnected) {
+  for (const char* reason :
+       {"customer-busy", "customer-did-not-answer", "customer-did-not-give-microphone-permission",
+        "twilio-failed-to-connect-call", "twilio-reported-customer-misdialed", "vonage-rejected",
+        "assistant-not-found", "assistant-not-valid", "assistant-join-timed-out",
+        "assistant-request-failed", "assistant-request-returned-error",
+        "call-start-error-neither-assistant-nor-server-set",
+        "call.start.error-subscription-insufficient-credits",
+        "call.ringing.error-sip-inbound-call-failed-to-connect",
+        "call.ringing.sip-inbound-caller-hungup-before-call-connect",
+        "call.in-progress.error-sip-inbound-call-failed-to-connect", "manually-canceled",
+        "scheduled-call-deleted"}) {
+    EXPECT_TRUE(never_connected(reason)) << reason;
+  }
+  for (const char* reason :
+       {"customer-ended-call", "assistant-ended-call", "exceeded-max-duration", "voicemail",
+        "assistant-forwarded-call", "call.forwarding.operator-busy", "call.forwarding.no-answer",
+        "forwarding-failed-busy", "pipeline-error-openai-llm-failed", "worker-shutdown",
+        "some-new-reason-2027", ""}) {
+    EXPECT_FALSE(never_connected(reason)) << reason;
+  }
+}
+
+TEST(EndedReason, AFailedForwardingAfterTheAssistantAnsweredKeepsItsOutcome) {
+  EXPECT_EQ(forwarding_failure("call.forwarding.operator-busy"), "busy");
+  EXPECT_EQ(forwarding_failure("transfer-failed-busy"), "busy");
+  EXPECT_EQ(forwarding_failure("forwarding-failed-busy"), "busy");
+  EXPECT_EQ(forwarding_failure("call.forwarding.no-answer"), "no_answer");
+  EXPECT_EQ(forwarding_failure("forwarding-failed-no-answer"), "no_answer");
+  EXPECT_EQ(forwarding_failure("call.in-progress.error-transfer-failed"), "failed");
+  EXPECT_EQ(forwarding_failure("forwarding-failed-invalid-number"), "failed");
+  EXPECT_EQ(forwarding_failure("customer-busy"), std::nullopt);
+  EXPECT_EQ(forwarding_failure("assistant-forwarded-call"), std::nullopt);
+  EXPECT_EQ(forwarding_failure("customer-ended-call"), std::nullopt);
 }
 
 TEST(EndedReason, UnknownReasonsDependOnWhetherTheCallConnected) {

@@ -15,7 +15,7 @@
 #include "kx/json/json.hpp"
 #include "kx/pg/testing.hpp"
 #include "kx/service/runtime.hpp"
-#include "routing.hpp"
+#include "routing_events.hpp"
 #include "vapi_samples.hpp"
 #include "vapi_webhook.hpp"
 
@@ -136,6 +136,9 @@ class ServiceTest : public ::testing::Test {
       migrations.push_back(m);
     pg::migrate(*pool_, migrations);
     outbox_ = std::make_unique<events::Outbox>(events::Schemas::embedded(), "telephony-webhook");
+    recorder_ = std::make_unique<CallRecorder>(*pool_, *outbox_);
+    pending_ = std::make_unique<PendingMessages>(*recorder_);
+    routing_ = std::make_unique<RoutingEvents>(*pending_);
     signer_.emplace(kInternalSecret);
     tools_ = std::make_unique<IntegrationsTools>(fake_.url(), *signer_);
     control_ = std::make_unique<CallControl>(fake_.url());
@@ -191,6 +194,11 @@ class ServiceTest : public ::testing::Test {
   void apply(const events::Event& e, events::TxHandler handler) {
     pg::transact(*pool_, [&](pqxx::work& tx) { handler(e, tx); });
   }
+  /// A routing event, handled as the consumer would (inside one transaction).
+  void apply(const events::Event& e,
+             void (RoutingEvents::*handler)(const events::Event&, pqxx::work&)) {
+    pg::transact(*pool_, [&](pqxx::work& tx) { ((*routing_).*handler)(e, tx); });
+  }
 
   void seed(const AgentSeed& a, const std::string& type = "agent.created") {
     std::string number = a.phone_number.empty() ? "null" : "\"" + a.phone_number + "\"";
@@ -202,7 +210,7 @@ class ServiceTest : public ::testing::Test {
                 R"(","vapi_assistant_id":")" + a.assistant_id + R"(","phone_number":)" + number +
                 R"(,"vapi_phone_number_id":)" + number_id + R"(,"escalation":)" + a.escalation +
                 "}";
-    apply(event(type, data, a.time), &Routing::on_agent_changed);
+    apply(event(type, data, a.time), &RoutingEvents::on_agent_changed);
   }
 
   std::int64_t count(const std::string& sql) {
@@ -232,6 +240,9 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<IntegrationsTools> tools_;
   std::unique_ptr<CallControl> control_;
   TimeZones zones_;
+  std::unique_ptr<CallRecorder> recorder_;
+  std::unique_ptr<PendingMessages> pending_;
+  std::unique_ptr<RoutingEvents> routing_;
   std::unique_ptr<VapiWebhook> webhook_;
   std::unique_ptr<CallsApi> api_;
   http::Router router_;

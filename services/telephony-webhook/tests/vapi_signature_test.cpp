@@ -87,6 +87,13 @@ TEST(VapiSignature, BearerAndLegacySecret) {
   EXPECT_EQ(v.verify(headers({{"X-Vapi-Secret", kSecret}}), kBody, now), VapiAuth::accepted);
   EXPECT_EQ(v.verify(headers({{"X-Vapi-Secret", "wrong"}}), kBody, now),
             VapiAuth::invalid_credentials);
+  // What Vapi sends when the credential header keeps its default "Bearer " prefix.
+  EXPECT_EQ(v.verify(headers({{"X-Vapi-Secret", "Bearer " + kSecret}}), kBody, now),
+            VapiAuth::accepted);
+  EXPECT_EQ(v.verify(headers({{"X-Vapi-Secret", "bearer  " + kSecret + " "}}), kBody, now),
+            VapiAuth::accepted);
+  EXPECT_EQ(v.verify(headers({{"X-Vapi-Secret", "Bearer wrong"}}), kBody, now),
+            VapiAuth::invalid_credentials);
   // A Basic header is no credential of ours.
   EXPECT_EQ(v.verify(headers({{"Authorization", "Basic " + kSecret}}), kBody, now),
             VapiAuth::missing_credentials);

@@ -170,12 +170,176 @@ TEST_F(WebhookTest, UnknownTypesAndMalformedBodies) {
   EXPECT_EQ(hang.body, "{}");
   EXPECT_EQ(vapi(R"({"message":{"type":"transcript[transcriptType=\"final\"]"}})").status, 200);
   EXPECT_EQ(vapi("{not json").status, 400);
+  EXPECT_EQ(code_of(vapi("{not json")), "invalid_json");
+  EXPECT_EQ(code_of(vapi(R"({"message":{"type":"hang"},"message":{"type":"x"}})")), "invalid_json");
   EXPECT_EQ(code_of(vapi(R"({"foo":1})")), "invalid_message");
   EXPECT_EQ(code_of(vapi(R"({"message":{"type":"end-of-call-report"}})")), "invalid_message");
-  // A report for an assistant nobody knows is acknowledged and not stored.
+  // A report for an assistant nobody knows (yet) is acknowledged and kept, not stored as a call.
   EXPECT_EQ(vapi(end_of_call_report("c-7", "asst-unknown")).status, 200);
   EXPECT_EQ(calls(), 0);
   EXPECT_EQ(count("SELECT count(*) FROM outbox"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_messages"), 1);
+}
+
+TEST_F(WebhookTest, AReportBeforeItsAgentsEventsIsKeptAndChargedWhenTheAgentArrives) {
+  // A new agent's first call: Vapi reports before agent.created reached us.
+  ASSERT_EQ(vapi(status_update("c-new-1", "asst-new", "in-progress")).status, 200);
+  ASSERT_EQ(vapi(end_of_call_report("c-new-1", "asst-new")).status, 200);
+  ASSERT_EQ(vapi(end_of_call_report("c-new-1", "asst-new")).status, 200);  // Vapi retries
+  EXPECT_EQ(calls(), 0);
+  EXPECT_EQ(events("call.completed"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_messages"), 2);
+
+  AgentSeed fresh;
+  fresh.agent_id = "agent-new";
+  fresh.user_id = "owner-new";
+  fresh.assistant_id = "asst-new";
+  fresh.vapi_phone_number_id = "pn-new";
+  fresh.phone_number = "+493099999999";
+  fresh.time = "2026-01-02T00:00:00.000Z";
+  seed(fresh);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_messages"), 0);
+  ASSERT_EQ(calls(), 1);
+  EXPECT_EQ(text("SELECT user_id FROM calls"), "owner-new");
+  EXPECT_EQ(text("SELECT status FROM calls"), "completed");
+  EXPECT_EQ(events("call.started"), 1);
+  ASSERT_EQ(events("call.completed"), 1);
+  auto e = outbox_data("call.completed");
+  EXPECT_STREQ(e["user_id"].GetString(), "owner-new");
+  EXPECT_STREQ(e["agent_id"].GetString(), "agent-new");
+  EXPECT_EQ(e["duration_seconds"].GetInt64(), 286);
+  // The same report once more changes nothing.
+  ASSERT_EQ(vapi(end_of_call_report("c-new-1", "asst-new")).status, 200);
+  EXPECT_EQ(events("call.completed"), 1);
+}
+
+TEST_F(WebhookTest, TheAssistantANamedReportDecidesNotTheNumbersNewHolder) {
+  // The number moved to another owner's agent; a report of the old assistant still arrives, but
+  // the old assistant's agent is not known here (its events are late).
+  AgentSeed other;
+  other.agent_id = "agent-other";
+  other.user_id = "owner-other";
+  other.assistant_id = "asst-other";
+  other.vapi_phone_number_id = "pn000000-0000-4000-8000-000000000003";  // the samples' number
+  other.time = "2026-01-02T00:00:00.000Z";
+  seed(other);
+  ASSERT_EQ(vapi(end_of_call_report("c-moved", "asst-late")).status, 200);
+  EXPECT_EQ(calls(), 0);  // never attributed to the number's new holder
+  EXPECT_EQ(events("call.completed"), 0);
+
+  AgentSeed late;
+  late.agent_id = "agent-late";
+  late.user_id = "owner-late";
+  late.assistant_id = "asst-late";
+  late.vapi_phone_number_id = "pn-late";
+  late.time = "2026-01-03T00:00:00.000Z";
+  seed(late);
+  ASSERT_EQ(calls(), 1);
+  EXPECT_EQ(text("SELECT user_id FROM calls"), "owner-late");
+  EXPECT_EQ(outbox_data("call.completed")["user_id"].GetString(), std::string("owner-late"));
+}
+
+TEST_F(WebhookTest, AMessageNamingNoAssistantWaitsForItsNumber) {
+  ASSERT_EQ(vapi(end_of_call_report("c-noasst", "")).status, 200);
+  EXPECT_EQ(calls(), 0);
+  apply(event("phone_number.assigned",
+              R"({"phone_number_id":"p9","e164":"+493012345699",)"
+              R"("vapi_phone_number_id":"pn000000-0000-4000-8000-000000000003",)"
+              R"("agent_id":"agent-1","user_id":"owner-1"})",
+              "2026-01-02T00:00:00.000Z"),
+        &RoutingEvents::on_phone_number_assigned);
+  ASSERT_EQ(calls(), 1);
+  EXPECT_EQ(text("SELECT agent_id FROM calls"), "agent-1");
+  EXPECT_EQ(events("call.completed"), 1);
+}
+
+TEST_F(WebhookTest, ReportsAndAgentEventsRacingNeverLoseAReport) {
+  for (int round = 0; round < 12; ++round) {
+    std::string n = std::to_string(round);
+    AgentSeed racer;
+    racer.agent_id = "agent-race-" + n;
+    racer.user_id = "owner-race";
+    racer.assistant_id = "asst-race-" + n;
+    racer.vapi_phone_number_id = "pn-race-" + n;
+    racer.phone_number = "+4930555000" + n;
+    racer.time = "2026-01-02T00:00:00.000Z";
+    std::promise<void> go;
+    auto start = go.get_future().share();
+    auto report = std::async(std::launch::async, [&] {
+      start.wait();
+      return vapi(end_of_call_report("c-race-" + n, racer.assistant_id)).status;
+    });
+    auto agent = std::async(std::launch::async, [&] {
+      start.wait();
+      seed(racer);
+    });
+    go.set_value();
+    EXPECT_EQ(report.get(), 200);
+    agent.get();
+    EXPECT_EQ(count("SELECT count(*) FROM calls WHERE vapi_call_id = 'c-race-" + n + "'"), 1)
+        << "round " << round;
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM pending_messages"), 0);
+  EXPECT_EQ(events("call.completed"), 12);
+}
+
+TEST_F(WebhookTest, KeptMessagesAreAttributedByMaintenanceAndExpireAfterRetention) {
+  ASSERT_EQ(vapi(end_of_call_report("c-kept", "asst-kept")).status, 200);
+  // The agent arrives without the routing event seeing the kept report (as after a crash
+  // between the two): the maintenance pass records it.
+  pg::transact(*pool_, [&](pqxx::work& tx) {
+    AgentCopy a;
+    a.agent_id = "agent-kept";
+    a.user_id = "owner-kept";
+    a.name = "Empfang";
+    a.status = "active";
+    a.language = "de";
+    a.timezone = "Europe/Berlin";
+    a.vapi_assistant_id = "asst-kept";
+    RoutingStore::upsert_agent(tx, a, "2026-01-02T00:00:00.000Z");
+  });
+  ASSERT_EQ(vapi(end_of_call_report("c-never", "asst-never")).status, 200);
+  MaintenanceSettings settings;
+  settings.retention_days = 30;
+  CallMaintenance maintenance(*pool_, *recorder_, *pending_, settings);
+  auto pass = maintenance.run_once(Clock::now());
+  EXPECT_EQ(pass.attributed, 1u);
+  EXPECT_EQ(count("SELECT count(*) FROM calls WHERE user_id = 'owner-kept'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM pending_messages"), 1);  // asst-never still waits
+  maintenance.run_once(Clock::now() + std::chrono::days(31));
+  EXPECT_EQ(count("SELECT count(*) FROM pending_messages"), 0);
+}
+
+TEST_F(WebhookTest, CallsThatNeverConnectedAreNeverChargedWhateverTheirDuration) {
+  // Vapi measured 286 s of ringing for a caller who never reached the assistant.
+  for (const char* reason :
+       {"customer-busy", "customer-did-not-answer", "assistant-request-returned-error",
+        "call.start.error-get-assistant", "twilio-failed-to-connect-call"}) {
+    std::string id = std::string("c-nc-") + reason;
+    ASSERT_EQ(vapi(end_of_call_report(id, "asst-1", reason)).status, 200);
+    auto e =
+        json::parse(text("SELECT data FROM outbox WHERE topic = 'call.completed' AND "
+                         "data::jsonb->>'vapi_call_id' = '" +
+                         id + "'"));
+    EXPECT_EQ(e["duration_seconds"].GetInt64(), 0) << reason;
+    EXPECT_EQ(count("SELECT duration_seconds FROM calls WHERE vapi_call_id = '" + id + "'"), 0)
+        << reason;
+  }
+}
+
+TEST_F(WebhookTest, AFailedForwardingIsAConnectedCallWithItsOutcome) {
+  ASSERT_EQ(
+      vapi(end_of_call_report("c-fwd-busy", "asst-1", "call.forwarding.operator-busy")).status,
+      200);
+  auto e = outbox_data("call.completed");
+  EXPECT_STREQ(e["status"].GetString(), "escalated");
+  EXPECT_STREQ(e["forwarding_outcome"].GetString(), "busy");
+  EXPECT_EQ(e["duration_seconds"].GetInt64(), 286);  // the caller talked to the assistant
+  EXPECT_EQ(text("SELECT forwarding_outcome FROM calls"), "busy");
+  auto id = text("SELECT id FROM calls");
+  auto detail = call("GET", "/api/calls/" + id, "", http::Identity{"owner-1", "user"});
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  EXPECT_STREQ(json::parse(detail.body)["call"]["forwarding_outcome"].GetString(), "busy");
 }
 
 TEST_F(WebhookTest, WebCallsAreTestCalls) {
@@ -232,7 +396,7 @@ TEST_F(WebhookTest, AssistantRequestAnswersByAgentAndOwnerState) {
           "user.status_changed",
           R"({"user_id":"owner-1","status":"suspended","previous_status":"active","changed_by":"admin-1"})",
           "2026-01-04T00:00:00.000Z"),
-      &Routing::on_user_status_changed);
+      &RoutingEvents::on_user_status_changed);
   EXPECT_TRUE(ask("pn-1", "+493012345678").HasMember("assistant"));
   EXPECT_EQ(calls(), 0);  // assistant-request stores nothing
 }
@@ -455,7 +619,7 @@ TEST_F(WebhookTest, OverdueCallsAreFinishedOnceAndALateReportAddsItsContent) {
   CallRecorder recorder(*pool_, *outbox_);
   MaintenanceSettings settings;
   settings.retention_days = 3650;  // the samples are from 2026-01: keep their content
-  CallMaintenance maintenance(*pool_, recorder, settings);
+  CallMaintenance maintenance(*pool_, recorder, *pending_, settings);
   auto now = Clock::now();
   EXPECT_EQ(maintenance.run_once(now).finished, 1u);  // ended in 2026-01 per the samples
   EXPECT_EQ(maintenance.run_once(now).finished, 0u);
@@ -477,7 +641,7 @@ TEST_F(WebhookTest, RetentionRemovesContentAndKeepsMetadata) {
   CallRecorder recorder(*pool_, *outbox_);
   MaintenanceSettings settings;
   settings.retention_days = 30;
-  CallMaintenance maintenance(*pool_, recorder, settings);
+  CallMaintenance maintenance(*pool_, recorder, *pending_, settings);
   // The sample call came in on 2026-01-01: not yet 30 days later, 31 days later yes.
   auto jan1 = *parse_timestamp("2026-01-01T08:00:00Z");
   EXPECT_EQ(maintenance.run_once(jan1 + std::chrono::days(29)).purged, 0);
@@ -542,14 +706,14 @@ TEST_F(WebhookTest, RoutingCopyFollowsTheEvents) {
               R"({"phone_number_id":"p1","e164":"+493012345678","vapi_phone_number_id":"pn-1",)"
               R"("agent_id":"agent-2","user_id":"owner-1"})",
               "2026-02-02T00:00:00.000Z"),
-        &Routing::on_phone_number_assigned);
+        &RoutingEvents::on_phone_number_assigned);
   EXPECT_EQ(text("SELECT agent_id FROM phone_numbers WHERE vapi_phone_number_id = 'pn-1'"),
             "agent-2");
   apply(event("phone_number.released",
               R"({"phone_number_id":"p1","e164":"+493012345678","vapi_phone_number_id":"pn-1",)"
               R"("agent_id":"agent-2","user_id":"owner-1"})",
               "2026-02-03T00:00:00.000Z"),
-        &Routing::on_phone_number_released);
+        &RoutingEvents::on_phone_number_released);
   EXPECT_EQ(text("SELECT agent_id FROM phone_numbers WHERE vapi_phone_number_id = 'pn-1'"),
             "<null>");
 
@@ -557,7 +721,7 @@ TEST_F(WebhookTest, RoutingCopyFollowsTheEvents) {
   apply(event("agent.deleted",
               R"({"agent_id":"agent-1","user_id":"owner-1","vapi_assistant_id":"asst-1"})",
               "2026-02-04T00:00:00.000Z"),
-        &Routing::on_agent_deleted);
+        &RoutingEvents::on_agent_deleted);
   AgentSeed late;
   late.time = "2026-02-05T00:00:00.000Z";
   seed(late, "agent.updated");
@@ -570,7 +734,7 @@ TEST_F(WebhookTest, RoutingCopyFollowsTheEvents) {
   EXPECT_EQ(calls(), 1);  // calls of a deleted agent still belong to the owner
   apply(event("user.deleted", R"({"user_id":"owner-1","deleted_at":"2026-02-06T00:00:00.000Z"})",
               "2026-02-06T00:00:00.000Z"),
-        &Routing::on_user_deleted);
+        &RoutingEvents::on_user_deleted);
   EXPECT_EQ(calls(), 0);
   EXPECT_EQ(count("SELECT count(*) FROM agents WHERE user_id = 'owner-1'"), 0);
   AgentSeed revived;

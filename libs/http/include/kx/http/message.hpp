@@ -107,6 +107,9 @@ std::string set_cookie_value(std::string_view name, std::string_view value,
 std::string percent_decode(std::string_view in, bool plus_is_space = false);
 /// The value without surrounding spaces and tabs (HTTP's optional whitespace, RFC 9110 5.6.3).
 std::string_view trim_ows(std::string_view s);
+/// The credentials of a "Bearer" value (the scheme matched case-insensitively, RFC 9110 11.1),
+/// trimmed; nullopt when the value does not start with "Bearer ".
+std::optional<std::string_view> bearer_token(std::string_view value);
 /// 1 to max_length ASCII letters, digits or "-_.:": safe in logs, keys and headers (client
 /// request ids, Idempotency-Keys).
 bool is_plain_token(std::string_view s, std::size_t max_length);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kx/http/message.hpp"
@@ -48,6 +49,14 @@ struct Match {
 class Router {
  public:
   void add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
+  /// The same with a member function `Response T::fn(Request&)` of `api`, which must outlive
+  /// the router.
+  template <class T, class Fn>
+  requires std::is_member_function_pointer_v<Fn>
+  void add(std::string method, std::string pattern, T& api, Fn fn, RouteOptions options = {}) {
+    add(std::move(method), std::move(pattern),
+        Handler([&api, fn](Request& req) { return std::invoke(fn, api, req); }), options);
+  }
   Match match(std::string_view method, std::string_view path) const;
   /// Replaces every handler added so far by decorate(handler), e.g. to map infrastructure
   /// failures to one answer for all routes.

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -30,9 +31,9 @@ class ParseError : public std::runtime_error {
   std::size_t offset_;
 };
 
-/// Parses `text` as exactly one JSON value (trailing garbage, NaN and comments rejected).
-/// Throws ParseError. Nesting deeper than `max_depth` is rejected so hostile input cannot
-/// exhaust the stack.
+/// Parses `text` as exactly one JSON value (trailing garbage, NaN, comments, invalid UTF-8 and a
+/// key twice in one object rejected). Throws ParseError. Nesting deeper than `max_depth` is
+/// rejected so hostile input cannot exhaust the stack.
 Document parse(std::string_view text, unsigned max_depth = 64);
 
 /// Serialises a value compactly.
@@ -51,10 +52,17 @@ class FieldReader {
   /// `root` must outlive the reader. A non-object root records one error for field "".
   explicit FieldReader(const Value& root, std::string prefix = {});
 
+  /// Text of at most `max_len` characters (code points, not bytes); text containing U+0000 is
+  /// refused (the database would cut it off there).
   std::string required_string(const char* name, std::size_t max_len = 10'000);
   std::optional<std::string> optional_string(const char* name, std::size_t max_len = 10'000);
   std::int64_t required_int(const char* name);
   std::optional<std::int64_t> optional_int(const char* name);
+  /// An integer in [min, max]; nullopt when absent (and not required) or invalid.
+  std::optional<std::int64_t> int_between(const char* name, std::int64_t min, std::int64_t max,
+                                          bool required);
+  /// Records "ist unbekannt" for every member not in `known`, so a typo is not silently ignored.
+  void reject_unknown(std::initializer_list<std::string_view> known);
   bool required_bool(const char* name);
   std::optional<bool> optional_bool(const char* name);
   /// The member if present and an object, else nullptr (recording a type error when present).
@@ -125,7 +133,14 @@ class Writer {
 /// A time as the wire shows it: ISO-8601 UTC with milliseconds, e.g. 2026-11-21T10:00:00.123Z.
 std::string utc_timestamp(std::chrono::system_clock::time_point time);
 
-/// Member lookup helpers for trusted documents (events already validated by schema).
+/// `text` without U+0000: for text from providers and events, which is kept rather than refused
+/// (the database takes text as C strings and would cut it off at the first NUL).
+std::string without_nul(std::string_view text);
+/// Characters (code points) of valid UTF-8 text.
+std::size_t utf8_length(std::string_view text);
+
+/// Member lookup helpers for trusted documents (events already validated by schema, provider
+/// payloads after their signature was checked). Strings come without U+0000 (without_nul).
 std::string get_string(const Value& obj, const char* name, std::string fallback = {});
 std::optional<std::string> get_optional_string(const Value& obj, const char* name);
 std::int64_t get_int(const Value& obj, const char* name, std::int64_t fallback = 0);

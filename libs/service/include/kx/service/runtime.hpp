@@ -4,8 +4,11 @@
 // health, readiness and metrics. A service's main() reads its own settings, registers routes
 // and consumers, and calls run().
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include "kx/http/router.hpp"
 #include "kx/http/server.hpp"
 #include "kx/pg/pg.hpp"
+#include "kx/service/periodic.hpp"
 
 namespace kx::service {
 
@@ -24,6 +28,13 @@ struct Needs {
 /// Converts embedded (name, sql) pairs into migrations.
 std::vector<pg::Migration> to_migrations(
     const std::vector<std::pair<std::string, std::string>>& files);
+
+/// For a service's command-line tools: a one-connection pool on DATABASE_URL for the schema of
+/// `service`, named `tool` in pg_stat_activity. When `migrations` is not empty, the events
+/// migrations and these are applied first. On a configuration problem it prints the problem to
+/// stderr and returns null (the tool exits with status 2). Throws on database errors.
+std::unique_ptr<pg::Pool> command_pool(const std::string& service, const std::string& tool,
+                                       const std::vector<pg::Migration>& migrations = {});
 
 /// Not thread-safe during setup; run() blocks the calling thread until SIGTERM/SIGINT.
 class Runtime {
@@ -53,14 +64,28 @@ class Runtime {
 
   /// Handles events of `type` once per event id, in one transaction with the inbox row.
   void consume(const std::string& type, events::TxHandler handler);
+  /// The same with a member function `void T::fn(const events::Event&, pqxx::work&)` of
+  /// `handlers`, which must outlive run().
+  template <class T, class Fn>
+  requires std::is_member_function_pointer_v<Fn>
+  void consume(const std::string& type, T& handlers, Fn fn) {
+    consume(type, events::TxHandler([&handlers, fn](const events::Event& e, pqxx::work& tx) {
+              std::invoke(fn, handlers, e, tx);
+            }));
+  }
   /// Handles events without a database, from the time the group first joins; `group`
   /// overrides the consumer group (e.g. one group per gateway replica so every replica sees
   /// every event).
   void consume_plain(const std::string& type, events::PlainHandler handler,
                      const std::string& group = {});
 
-  /// Starts relay, consumers and the HTTP server; returns the exit status after a graceful
-  /// shutdown.
+  /// Runs `job` every `interval` while the service runs (first right after start), on a thread
+  /// of its own; see PeriodicJobs for errors and metrics. Jobs stop after the HTTP server has
+  /// drained and before consumers and relay stop, so what a job writes is still published.
+  void every(std::string name, std::chrono::milliseconds interval, std::function<void()> job);
+
+  /// Starts relay, consumers, periodic jobs and the HTTP server; returns the exit status after a
+  /// graceful shutdown.
   int run();
 
  private:
@@ -79,6 +104,7 @@ class Runtime {
   std::unique_ptr<events::ConsumerRunner> consumer_;
   std::unique_ptr<events::ConsumerRunner> plain_consumer_;
   std::string plain_group_;
+  PeriodicJobs jobs_;
 };
 
 }  // namespace kx::service

@@ -1,7 +1,4 @@
-#include "routing.hpp"
-
-#include "kx/json/json.hpp"
-#include "kx/log/log.hpp"
+#include "routing_store.hpp"
 
 namespace kx::telephony {
 namespace {
@@ -128,26 +125,15 @@ std::optional<AgentRoute> first_route(const pqxx::result& res) {
   return route_from(res[0]);
 }
 
-std::string event_time(const events::Event& e) {
-  return e.time.empty() ? events::utc_now() : e.time;
-}
-
-std::optional<std::string> nullable(const json::Value& obj, const char* name) {
-  auto v = json::get_optional_string(obj, name);
-  if (v && v->empty())
-    return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
-std::optional<AgentRoute> Routing::by_assistant(pqxx::work& tx, const std::string& assistant_id) {
+std::optional<AgentRoute> RoutingStore::by_assistant(pqxx::work& tx, const std::string& assistant_id) {
   if (assistant_id.empty())
     return std::nullopt;
   return first_route(tx.exec_params(kRouteByAssistant, assistant_id));
 }
 
-std::optional<AgentRoute> Routing::by_phone_number(pqxx::work& tx,
+std::optional<AgentRoute> RoutingStore::by_phone_number(pqxx::work& tx,
                                                    const std::string& vapi_phone_number_id,
                                                    const std::string& e164) {
   if (!vapi_phone_number_id.empty()) {
@@ -159,91 +145,61 @@ std::optional<AgentRoute> Routing::by_phone_number(pqxx::work& tx,
   return std::nullopt;
 }
 
-std::optional<AgentRoute> Routing::by_agent(pqxx::work& tx, const std::string& agent_id) {
+std::optional<AgentRoute> RoutingStore::by_agent(pqxx::work& tx, const std::string& agent_id) {
   return first_route(tx.exec_params(kRouteByAgent, agent_id));
 }
 
-void Routing::on_agent_changed(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  auto agent_id = json::get_string(doc, "agent_id");
-  auto user_id = json::get_string(doc, "user_id");
-  auto when = event_time(event);
-  const json::Value empty(rapidjson::kObjectType);
-  auto esc_it = doc.FindMember("escalation");
-  const json::Value& esc =
-      esc_it != doc.MemberEnd() && esc_it->value.IsObject() ? esc_it->value : empty;
-  auto hours_it = esc.IsObject() ? esc.FindMember("business_hours") : esc.MemberEnd();
-  const json::Value& hours =
-      esc.IsObject() && hours_it != esc.MemberEnd() && hours_it->value.IsObject() ? hours_it->value
-                                                                                  : empty;
-  std::array<bool, 7> days{};
-  if (auto it = hours.FindMember("days"); it != hours.MemberEnd() && it->value.IsArray()) {
-    for (const auto& d : it->value.GetArray()) {
-      if (d.IsString()) {
-        if (auto day = parse_weekday(d.GetString()))
-          days[static_cast<std::size_t>(*day)] = true;
-      }
-    }
-  }
-  auto changed = tx.exec_params(
-      kUpsertAgent, agent_id, user_id, json::get_string(doc, "name"),
-      json::get_string(doc, "status", "inactive"), json::get_string(doc, "language", "de"),
-      json::get_string(doc, "timezone", "Europe/Berlin"),
-      json::get_string(doc, "vapi_assistant_id"), json::get_bool(esc, "enabled", false),
-      nullable(esc, "forwarding_number"), nullable(esc, "fallback_number"),
-      nullable(esc, "after_hours_number"), days_to_string(days),
-      json::get_string(hours, "start", "09:00"), json::get_string(hours, "end", "17:00"),
-      json::get_bool(esc, "voicemail", true),
-      static_cast<int>(json::get_int(esc, "max_clarifications", 3)), when);
-  if (changed.empty()) {
-    log::info("agent event ignored (older, deleted agent or deleted owner)",
-              {{"agent_id", agent_id}, {"event_id", event.id}});
-    return;
-  }
-  auto number_id = nullable(doc, "vapi_phone_number_id");
-  auto e164 = nullable(doc, "phone_number");
-  if (number_id && e164)
-    tx.exec_params(kAssignNumber, *number_id, *e164, agent_id, user_id, when);
-  tx.exec_params(kReleaseOtherNumbers, agent_id, number_id.value_or(""), when);
+std::optional<AgentRoute> RoutingStore::for_call(pqxx::work& tx, const VapiCall& call) {
+  if (!call.assistant_id.empty())
+    return by_assistant(tx, call.assistant_id);
+  return by_phone_number(tx, call.phone_number_id, call.phone_number);
 }
 
-void Routing::on_agent_deleted(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  auto agent_id = json::get_string(doc, "agent_id");
-  auto when = event_time(event);
-  tx.exec_params(kDeleteAgent, agent_id, json::get_string(doc, "user_id"),
-                 json::get_string(doc, "vapi_assistant_id"), when);
+bool RoutingStore::upsert_agent(pqxx::work& tx, const AgentCopy& a, const std::string& when) {
+  auto changed = tx.exec_params(
+      kUpsertAgent, a.agent_id, a.user_id, a.name, a.status, a.language, a.timezone,
+      a.vapi_assistant_id, a.escalation_enabled, a.forwarding_number, a.fallback_number,
+      a.after_hours_number, days_to_string(a.business_days), a.business_start, a.business_end,
+      a.voicemail, a.max_clarifications, when);
+  if (changed.empty())
+    return false;
+  if (a.vapi_phone_number_id && a.phone_number)
+    assign_number(tx, *a.vapi_phone_number_id, *a.phone_number, a.agent_id, a.user_id, when);
+  tx.exec_params(kReleaseOtherNumbers, a.agent_id, a.vapi_phone_number_id.value_or(""), when);
+  return true;
+}
+
+void RoutingStore::delete_agent(pqxx::work& tx, const std::string& agent_id,
+                                const std::string& user_id, const std::string& vapi_assistant_id,
+                                const std::string& when) {
+  tx.exec_params(kDeleteAgent, agent_id, user_id, vapi_assistant_id, when);
   tx.exec_params(kReleaseOtherNumbers, agent_id, "", when);
 }
 
-void Routing::on_phone_number_assigned(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  tx.exec_params(kAssignNumber, json::get_string(doc, "vapi_phone_number_id"),
-                 json::get_string(doc, "e164"), json::get_string(doc, "agent_id"),
-                 json::get_string(doc, "user_id"), event_time(event));
+void RoutingStore::assign_number(pqxx::work& tx, const std::string& vapi_phone_number_id,
+                                 const std::string& e164, const std::string& agent_id,
+                                 const std::string& user_id, const std::string& when) {
+  tx.exec_params(kAssignNumber, vapi_phone_number_id, e164, agent_id, user_id, when);
 }
 
-void Routing::on_phone_number_released(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  tx.exec_params(kReleaseNumber, json::get_string(doc, "vapi_phone_number_id"),
-                 json::get_string(doc, "e164"), event_time(event));
+void RoutingStore::release_number(pqxx::work& tx, const std::string& vapi_phone_number_id,
+                                  const std::string& e164, const std::string& when) {
+  tx.exec_params(kReleaseNumber, vapi_phone_number_id, e164, when);
 }
 
-void Routing::on_user_status_changed(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  tx.exec_params(kOwnerStatus, json::get_string(doc, "user_id"), json::get_string(doc, "status"),
-                 event_time(event));
+void RoutingStore::set_owner_status(pqxx::work& tx, const std::string& user_id,
+                                    const std::string& status, const std::string& when) {
+  tx.exec_params(kOwnerStatus, user_id, status, when);
 }
 
-void Routing::on_user_deleted(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  auto user_id = json::get_string(doc, "user_id");
-  tx.exec_params(kOwnerDeleted, user_id, event_time(event));
+std::int64_t RoutingStore::erase_owner(pqxx::work& tx, const std::string& user_id,
+                                       const std::string& when) {
+  tx.exec_params(kOwnerDeleted, user_id, when);
   tx.exec_params(kEraseToolCalls, user_id);
   auto calls = tx.exec_params(kEraseCalls, user_id).affected_rows();
   tx.exec_params(kEraseAgents, user_id);
   tx.exec_params(kEraseNumbers, user_id);
-  log::info("owner's call data erased", {{"user_id", user_id}, {"calls", calls}});
+  return static_cast<std::int64_t>(calls);
 }
 
 }  // namespace kx::telephony

@@ -1,0 +1,72 @@
+#pragma once
+// Consuming events: the consumer runner with an idempotent inbox and a dead-letter topic.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "kx/events/envelope.hpp"
+#include "kx/events/kafka.hpp"
+#include "kx/events/schemas.hpp"
+#include "kx/pg/pg.hpp"
+
+namespace kx::events {
+
+struct ConsumerOptions {
+  std::string group;  ///< consumer group and inbox consumer name, e.g. "billing"
+  int max_attempts = 5;
+  std::chrono::milliseconds retry_backoff{200};
+  /// A new group starts at the end of the topics instead of the beginning (for consumers that
+  /// only react to what happens from now on, like cache invalidation).
+  bool start_at_latest = false;
+};
+
+/// Runs inside the inbox transaction; throwing rolls the effect back and retries the event.
+using TxHandler = std::function<void(const Event&, pqxx::work&)>;
+/// For consumers without a database (e.g. cache invalidation in the gateway); must be idempotent.
+using PlainHandler = std::function<void(const Event&)>;
+
+/// Consumes events of the registered types. For each message: envelope and schema checks
+/// (failures go straight to `<topic>.dlq`), then the handler and the inbox row in one
+/// transaction (a known event id is skipped), then the offset is committed. A handler that keeps
+/// failing sends the event to `<topic>.dlq` with the error after max_attempts; a database outage
+/// is waited out instead, so events are never dead-lettered because PostgreSQL was down.
+///
+/// Every message's outcome is counted in `kx_events_consumed_total{topic,outcome}` with outcome
+/// `handled`, `duplicate` (already in the inbox), `dead_lettered` (handler kept failing),
+/// `rejected` (envelope or schema invalid, dead-lettered) or `ignored` (no handler).
+///
+/// Threading: handlers run on the runner's own thread, one at a time, in the order of each
+/// partition; a handler therefore never runs concurrently with itself or with another handler of
+/// the same runner. Register handlers (on, on_plain) before start(). start() and stop() are
+/// called by the owner from one thread; stop() blocks until the handler that is running has
+/// returned and the consumer has left its group. The counters may be read from any thread.
+class ConsumerRunner {
+ public:
+  /// `pool` may be null when only plain handlers are registered.
+  ConsumerRunner(pg::Pool* pool, const Schemas& schemas, KafkaOptions kafka,
+                 ConsumerOptions options);
+  /// Stops the runner if it runs.
+  ~ConsumerRunner();
+  /// Throws std::logic_error without a pool.
+  void on(const std::string& type, TxHandler handler);
+  void on_plain(const std::string& type, PlainHandler handler);
+  /// Subscribes and starts the polling thread. Throws std::runtime_error when the consumer cannot
+  /// be created or subscribed.
+  void start();
+  void stop();
+  /// True once the consumer has been assigned partitions or consumed a message.
+  bool assigned() const;
+  /// Events handled (effect committed), skipped as duplicates, and dead-lettered.
+  std::int64_t handled() const;
+  std::int64_t duplicates() const;
+  std::int64_t dead_lettered() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kx::events

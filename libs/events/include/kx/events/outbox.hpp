@@ -1,0 +1,78 @@
+#pragma once
+// Producing events: the transactional outbox (an event row written in the same transaction as
+// the change it reports) and the relay that publishes those rows to Kafka.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kx/events/kafka.hpp"
+#include "kx/events/schemas.hpp"
+#include "kx/pg/pg.hpp"
+
+namespace kx::events {
+
+/// The migrations every service with an outbox or inbox applies (outbox and inbox tables).
+std::vector<pg::Migration> migrations();
+
+/// Writes events into the outbox inside the caller's transaction. Thread-safe (stateless after
+/// construction); the transaction belongs to the caller's thread.
+class Outbox {
+ public:
+  Outbox(const Schemas& schemas, std::string source);
+  /// Validates `data` against `<type>.<version>` and stores the event; returns its id. Throws
+  /// SchemaError (a programming error: the transaction should fail).
+  std::string add(pqxx::work& tx, const std::string& type, const std::string& key,
+                  const std::string& subject, const std::string& data,
+                  const std::string& version = "v1") const;
+
+ private:
+  const Schemas& schemas_;
+  std::string source_;
+};
+
+struct RelayOptions {
+  std::size_t batch_size = 500;
+  std::chrono::milliseconds idle_wait{500};  ///< poll interval when no notification arrives
+  std::chrono::milliseconds error_backoff{1'000};
+  std::chrono::hours keep_published{24 * 7};  ///< published rows are deleted after this
+  /// Inbox rows (the ids of processed events) are deleted after this. Far longer than any
+  /// redelivery can come (broker retention), so duplicates are still recognised.
+  std::chrono::hours keep_processed{24 * 30};
+};
+
+/// Publishes outbox rows in seq order with the idempotent producer and marks them published, and
+/// keeps the schema's outbox and inbox tables small (prune()).
+/// Only one relay per schema is active at a time (a PostgreSQL advisory lock elects it), which
+/// keeps the order per key with several replicas. A row is marked only after the broker
+/// acknowledged it; a crash in between republishes it with the same id, which the consumers'
+/// inbox absorbs. While the broker is down rows stay pending and are retried.
+///
+/// Threading: start() runs the loop on one thread of its own; start() and stop() are called by
+/// the owner (one thread, not concurrently); stop() blocks until the loop has finished its
+/// current pass and the producer has flushed. publish_pending(), pending() and prune() are for
+/// tests and tools that run without start(); they must not overlap with a running loop.
+class OutboxRelay {
+ public:
+  OutboxRelay(pg::Pool& pool, KafkaOptions kafka, RelayOptions options = {});
+  /// Stops the loop if it runs.
+  ~OutboxRelay();
+  void start();
+  void stop();
+  /// One pass: publishes up to a batch; returns how many rows were marked published. Throws on
+  /// database errors.
+  std::size_t publish_pending();
+  /// Rows not yet published (for metrics and tests).
+  std::int64_t pending();
+  /// Deletes published outbox rows older than keep_published and inbox rows older than
+  /// keep_processed; returns how many rows went. The active relay does this every 10 minutes.
+  std::size_t prune();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kx::events

@@ -1,0 +1,303 @@
+#include "kx/events/consumer.hpp"
+#include "kafka_internal.hpp"
+
+#include <set>
+#include <thread>
+
+#include "kx/log/log.hpp"
+#include "kx/metrics/metrics.hpp"
+
+namespace kx::events {
+namespace {
+
+using detail::errstr_of;
+using detail::kafka_log_cb;
+using detail::make_conf;
+using detail::make_producer;
+
+constexpr const char* kInsertInbox = R"sql(
+INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3)
+ON CONFLICT (consumer, event_id) DO NOTHING)sql";
+
+}  // namespace
+
+struct ConsumerRunner::Impl {
+  pg::Pool* pool;
+  const Schemas& schemas;
+  KafkaOptions kafka;
+  ConsumerOptions options;
+  std::map<std::string, TxHandler> tx_handlers;
+  std::map<std::string, PlainHandler> plain_handlers;
+  rd_kafka_t* consumer = nullptr;
+  rd_kafka_t* dlq = nullptr;
+  std::thread thread;
+  std::atomic<bool> running{false};
+  std::atomic<bool> assigned{false};
+  std::atomic<std::int64_t> handled{0}, duplicates{0}, dead{0};
+
+  Impl(pg::Pool* p, const Schemas& s, KafkaOptions k, ConsumerOptions o)
+      : pool(p), schemas(s), kafka(std::move(k)), options(std::move(o)) {}
+
+  // Tests and operators wait on these instead of on time.
+  static void count(const std::string& topic, const char* outcome) {
+    metrics::Registry::global()
+        .counter("kx_events_consumed_total", "Events consumed, by topic and outcome.",
+                 {{"topic", topic}, {"outcome", outcome}})
+        .inc();
+  }
+
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      rd_kafka_assign(rk, parts);
+      self->assigned = true;
+    } else {
+      rd_kafka_assign(rk, nullptr);
+    }
+  }
+
+  void sleep_for(std::chrono::milliseconds d) {
+    auto until = std::chrono::steady_clock::now() + d;
+    while (running && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  // Publishes the original message with the error to <topic>.dlq; true once acknowledged.
+  bool dead_letter(const rd_kafka_message_t* msg,
+                   const std::vector<std::pair<std::string, std::string>>& headers,
+                   const std::string& error, int attempts) {
+    if (!dlq)
+      dlq = make_producer(kafka, nullptr);
+    std::string topic = std::string(rd_kafka_topic_name(msg->rkt)) + ".dlq";
+    auto* hdrs = rd_kafka_headers_new(headers.size() + 4);
+    for (const auto& [k, v] : headers) {
+      rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
+    }
+    std::string attempts_s = std::to_string(attempts);
+    std::string partition = std::to_string(msg->partition);
+    std::string offset = std::to_string(msg->offset);
+    rd_kafka_header_add(hdrs, "kx_error", -1, error.data(), static_cast<ssize_t>(error.size()));
+    rd_kafka_header_add(hdrs, "kx_attempts", -1, attempts_s.data(), -1);
+    rd_kafka_header_add(hdrs, "kx_consumer", -1, options.group.data(), -1);
+    rd_kafka_header_add(hdrs, "kx_origin", -1, (partition + "@" + offset).data(), -1);
+    auto err = rd_kafka_producev(
+        dlq, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(msg->key, msg->key_len),
+        RD_KAFKA_V_VALUE(msg->payload, msg->len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (err) {
+      rd_kafka_headers_destroy(hdrs);
+      return false;
+    }
+    if (rd_kafka_flush(dlq, 10'000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return false;
+    ++dead;
+    metrics::Registry::global()
+        .counter("kx_events_dead_lettered_total", "Events sent to a dead-letter topic.",
+                 {{"topic", topic}})
+        .inc();
+    log::error("event dead-lettered", {{"topic", topic}, {"error", error}, {"attempts", attempts}});
+    return true;
+  }
+
+  // A message is only left behind once it is safely in the dead-letter topic; until then the
+  // consumer keeps trying (and does not move on to later offsets).
+  bool dead_letter_until_done(const rd_kafka_message_t* msg,
+                              const std::vector<std::pair<std::string, std::string>>& headers,
+                              const std::string& error, int attempts) {
+    while (running) {
+      if (dead_letter(msg, headers, error, attempts))
+        return true;
+      log::warn("dead-letter publish failed; retrying");
+      sleep_for(std::chrono::seconds(1));
+    }
+    return false;
+  }
+
+  // Returns true when the offset may be committed.
+  bool process(const rd_kafka_message_t* msg) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name;
+      const void* value;
+      size_t size;
+      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == 0; ++i) {
+        headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : "");
+      }
+    }
+    std::string key = msg->key ? std::string(static_cast<const char*>(msg->key), msg->key_len) : "";
+    std::string value =
+        msg->payload ? std::string(static_cast<const char*>(msg->payload), msg->len) : "";
+    Event event;
+    try {
+      event = from_headers(headers, key, value);
+      schemas.validate(event.ce_type(), event.data);
+    } catch (const std::exception& e) {
+      bool done = dead_letter_until_done(msg, headers, std::string("rejected: ") + e.what(), 0);
+      if (done)
+        count(rd_kafka_topic_name(msg->rkt), "rejected");
+      return done;
+    }
+    auto tx_it = tx_handlers.find(event.type);
+    auto plain_it = plain_handlers.find(event.type);
+    if (tx_it == tx_handlers.end() && plain_it == plain_handlers.end()) {
+      count(event.type, "ignored");
+      return true;
+    }
+
+    int attempt = 0;
+    auto backoff = options.retry_backoff;
+    while (running) {
+      ++attempt;
+      try {
+        if (tx_it != tx_handlers.end()) {
+          bool fresh = pg::transact(*pool, [&](pqxx::work& tx) {
+            auto r = tx.exec_params(kInsertInbox, options.group, event.id, event.type);
+            if (r.affected_rows() == 0)
+              return false;  // already processed
+            tx_it->second(event, tx);
+            return true;
+          });
+          fresh ? ++handled : ++duplicates;
+          count(event.type, fresh ? "handled" : "duplicate");
+        } else {
+          plain_it->second(event);
+          ++handled;
+          count(event.type, "handled");
+        }
+        return true;
+      } catch (const std::exception& e) {
+        if (pg::is_connection_error(e) || dynamic_cast<const pg::PoolTimeout*>(&e)) {
+          // The database is away: wait it out rather than dead-letter good events.
+          log::warn("database unavailable while consuming; retrying", {{"type", event.type}});
+          attempt = 0;
+          sleep_for(std::chrono::seconds(1));
+          continue;
+        }
+        log::warn("event handler failed", {{"type", event.type},
+                                           {"event_id", event.id},
+                                           {"attempt", attempt},
+                                           {"error", e.what()}});
+        if (attempt >= options.max_attempts) {
+          bool done = dead_letter_until_done(msg, headers, e.what(), attempt);
+          if (done)
+            count(event.type, "dead_lettered");
+          return done;
+        }
+        sleep_for(backoff);
+        backoff *= 2;
+      }
+    }
+    return false;
+  }
+
+  void loop() {
+    while (running) {
+      rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer, 200);
+      if (!msg)
+        continue;
+      if (msg->err) {
+        if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          log::warn("kafka consumer error", {{"error", rd_kafka_message_errstr(msg)}});
+        }
+        rd_kafka_message_destroy(msg);
+        continue;
+      }
+      assigned = true;
+      bool commit = process(msg);
+      // Only after the database commit: a crash before this line redelivers the event, and
+      // the inbox turns the redelivery into a no-op.
+      if (commit)
+        rd_kafka_commit_message(consumer, msg, 1);
+      rd_kafka_message_destroy(msg);
+    }
+  }
+};
+
+ConsumerRunner::ConsumerRunner(pg::Pool* pool, const Schemas& schemas, KafkaOptions kafka,
+                               ConsumerOptions options)
+    : impl_(std::make_unique<Impl>(pool, schemas, std::move(kafka), std::move(options))) {}
+
+ConsumerRunner::~ConsumerRunner() {
+  stop();
+  if (impl_->dlq)
+    rd_kafka_destroy(impl_->dlq);
+}
+
+void ConsumerRunner::on(const std::string& type, TxHandler handler) {
+  if (!impl_->pool)
+    throw std::logic_error("transactional handlers need a database pool");
+  impl_->tx_handlers[type] = std::move(handler);
+}
+
+void ConsumerRunner::on_plain(const std::string& type, PlainHandler handler) {
+  impl_->plain_handlers[type] = std::move(handler);
+}
+
+void ConsumerRunner::start() {
+  if (impl_->running.exchange(true))
+    return;
+  auto* conf =
+      make_conf({{"bootstrap.servers", impl_->kafka.bootstrap},
+                 {"group.id", impl_->options.group},
+                 {"enable.auto.commit", "false"},
+                 {"enable.auto.offset.store", "false"},
+                 {"auto.offset.reset", impl_->options.start_at_latest ? "latest" : "earliest"},
+                 {"session.timeout.ms", std::to_string(impl_->kafka.session_timeout.count())},
+                 {"heartbeat.interval.ms",
+                  std::to_string(std::max<long>(500, impl_->kafka.session_timeout.count() / 5))},
+                 {"topic.metadata.refresh.interval.ms", "10000"}});
+  rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
+  rd_kafka_conf_set_opaque(conf, impl_.get());
+  rd_kafka_conf_set_rebalance_cb(conf, &Impl::on_rebalance);
+  char err[512];
+  impl_->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (!impl_->consumer) {
+    rd_kafka_conf_destroy(conf);
+    impl_->running = false;
+    throw std::runtime_error(std::string("cannot create kafka consumer: ") + err);
+  }
+  rd_kafka_poll_set_consumer(impl_->consumer);
+  std::set<std::string> topics;
+  for (const auto& [type, h] : impl_->tx_handlers)
+    topics.insert(type);
+  for (const auto& [type, h] : impl_->plain_handlers)
+    topics.insert(type);
+  auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+  for (const auto& t : topics)
+    rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
+  auto sub = rd_kafka_subscribe(impl_->consumer, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (sub)
+    throw std::runtime_error("cannot subscribe: " + errstr_of(sub));
+  impl_->thread = std::thread([this] { impl_->loop(); });
+}
+
+void ConsumerRunner::stop() {
+  if (!impl_->running.exchange(false))
+    return;
+  if (impl_->thread.joinable())
+    impl_->thread.join();
+  if (impl_->consumer) {
+    rd_kafka_consumer_close(impl_->consumer);
+    rd_kafka_destroy(impl_->consumer);
+    impl_->consumer = nullptr;
+  }
+}
+
+bool ConsumerRunner::assigned() const {
+  return impl_->assigned;
+}
+std::int64_t ConsumerRunner::handled() const {
+  return impl_->handled;
+}
+std::int64_t ConsumerRunner::duplicates() const {
+  return impl_->duplicates;
+}
+std::int64_t ConsumerRunner::dead_lettered() const {
+  return impl_->dead;
+}
+
+}  // namespace kx::events

@@ -1,0 +1,40 @@
+#include "kx/events/outbox.hpp"
+
+#include "kx/crypto/crypto.hpp"
+#include "kx/events/envelope.hpp"
+
+std::vector<std::pair<std::string, std::string>> kx_events_migration_files();
+
+namespace kx::events {
+namespace {
+
+constexpr const char* kInsertOutbox = R"sql(
+INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time, data)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8))sql";
+// Wakes the relay at commit time instead of waiting for its next poll.
+constexpr const char* kNotifyOutbox = "SELECT pg_notify('kx_outbox_' || current_schema(), '')";
+
+}  // namespace
+
+std::vector<pg::Migration> migrations() {
+  std::vector<pg::Migration> out;
+  for (auto& [name, sql] : kx_events_migration_files())
+    out.push_back({name, sql});
+  return out;
+}
+
+Outbox::Outbox(const Schemas& schemas, std::string source)
+    : schemas_(schemas), source_(std::move(source)) {}
+
+std::string Outbox::add(pqxx::work& tx, const std::string& type, const std::string& key,
+                        const std::string& subject, const std::string& data,
+                        const std::string& version) const {
+  const std::string ce_type = type + "." + version;
+  schemas_.validate(ce_type, data);
+  std::string id = crypto::uuid_v7();
+  tx.exec_params(kInsertOutbox, id, type, key, ce_type, source_, subject, utc_now(), data);
+  tx.exec(kNotifyOutbox);
+  return id;
+}
+
+}  // namespace kx::events

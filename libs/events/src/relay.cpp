@@ -1,0 +1,273 @@
+#include "kafka_internal.hpp"
+#include "kx/events/outbox.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "kx/log/log.hpp"
+#include "kx/metrics/metrics.hpp"
+
+namespace kx::events {
+namespace {
+
+using detail::errstr_of;
+using detail::make_headers;
+using detail::make_producer;
+
+constexpr const char* kSelectPending = R"sql(
+SELECT seq, event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time, data
+FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1)sql";
+constexpr const char* kMarkPublished =
+    "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])";
+constexpr const char* kMarkFailed =
+    "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])";
+constexpr const char* kCountPending = "SELECT count(*) FROM outbox WHERE published_at IS NULL";
+constexpr const char* kPrunePublished =
+    "DELETE FROM outbox WHERE published_at < now() - make_interval(hours => $1)";
+constexpr const char* kPruneInbox =
+    "DELETE FROM inbox WHERE processed_at < now() - make_interval(hours => $1)";
+
+std::string pg_array(const std::vector<std::int64_t>& ids) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    out += (i ? "," : "") + std::to_string(ids[i]);
+  return out + "}";
+}
+
+class OutboxListener final : public pqxx::notification_receiver {
+ public:
+  OutboxListener(pqxx::connection& c, const std::string& channel)
+      : pqxx::notification_receiver(c, channel) {}
+  void operator()(const std::string&, int) override {}
+};
+
+}  // namespace
+
+struct OutboxRelay::Impl {
+  pg::Pool& pool;
+  KafkaOptions kafka;
+  RelayOptions options;
+  rd_kafka_t* producer = nullptr;
+  std::unique_ptr<pqxx::connection> leader_conn;
+  std::unique_ptr<OutboxListener> listener;
+  std::thread thread;
+  std::atomic<bool> running{false};
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::chrono::steady_clock::time_point last_prune{};
+  metrics::Counter& published = metrics::Registry::global().counter(
+      "kx_outbox_published_total", "Outbox events acknowledged by the broker.");
+  metrics::Counter& failures = metrics::Registry::global().counter(
+      "kx_outbox_publish_failures_total", "Outbox events the broker did not acknowledge.");
+
+  Impl(pg::Pool& p, KafkaOptions k, RelayOptions o) : pool(p), kafka(std::move(k)), options(o) {}
+
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
+    // _private carries the per-message result slot set at produce time.
+    *static_cast<rd_kafka_resp_err_t*>(msg->_private) = msg->err;
+  }
+
+  void ensure_producer() {
+    if (producer && rd_kafka_fatal_error(producer, nullptr, 0) == RD_KAFKA_RESP_ERR_NO_ERROR)
+      return;
+    if (producer) {
+      log::warn("outbox producer hit a fatal error; recreating it");
+      rd_kafka_destroy(producer);
+      producer = nullptr;
+    }
+    producer = make_producer(kafka, &Impl::on_delivery);
+  }
+
+  // Session-level advisory lock on a dedicated connection: held for as long as we live.
+  bool ensure_leader() {
+    try {
+      if (listener && leader_conn && leader_conn->is_open())
+        return true;
+      // A standby keeps its connection and simply asks for the lock again next time.
+      if (!leader_conn || !leader_conn->is_open())
+        leader_conn = pool.open_dedicated();
+      pqxx::nontransaction tx(*leader_conn);
+      bool got = tx.exec1("SELECT pg_try_advisory_lock(hashtext(" +
+                          tx.quote("kx_outbox:" + pool.options().schema) + "))")[0]
+                     .as<bool>();
+      if (!got)
+        return false;
+      listener =
+          std::make_unique<OutboxListener>(*leader_conn, "kx_outbox_" + pool.options().schema);
+      return true;
+    } catch (const std::exception& e) {
+      listener.reset();
+      leader_conn.reset();
+      throw;
+    }
+  }
+
+  struct Row {
+    std::int64_t seq;
+    Event event;
+  };
+
+  std::size_t publish_pending() {
+    if (!ensure_leader())
+      return 0;
+    std::vector<Row> rows;
+    pg::transact(pool, [&](pqxx::work& tx) {
+      for (const auto& r : tx.exec_params(kSelectPending, static_cast<int>(options.batch_size))) {
+        Row row;
+        row.seq = r[0].as<std::int64_t>();
+        row.event.id = r[1].as<std::string>();
+        row.event.type = r[2].as<std::string>();
+        row.event.key = r[3].as<std::string>();
+        std::string ce_type = r[4].as<std::string>();
+        row.event.version = ce_type.substr(ce_type.rfind('.') + 1);
+        row.event.source = r[5].as<std::string>();
+        row.event.subject = r[6].as<std::string>();
+        row.event.time = r[7].as<std::string>();
+        row.event.data = r[8].as<std::string>();
+        rows.push_back(std::move(row));
+      }
+    });
+    if (rows.empty())
+      return 0;
+    ensure_producer();
+    std::vector<rd_kafka_resp_err_t> results(rows.size(), RD_KAFKA_RESP_ERR__IN_PROGRESS);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Event& e = rows[i].event;
+      rd_kafka_headers_t* hdrs = make_headers(e);
+      auto err = rd_kafka_producev(
+          producer, RD_KAFKA_V_TOPIC(e.type.c_str()), RD_KAFKA_V_KEY(e.key.data(), e.key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(e.data.data()), e.data.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+          RD_KAFKA_V_OPAQUE(&results[i]), RD_KAFKA_V_END);
+      if (err) {
+        rd_kafka_headers_destroy(hdrs);
+        results[i] = err;
+      }
+    }
+    rd_kafka_flush(producer, static_cast<int>(kafka.message_timeout.count() + 5'000));
+    // Mark what the broker acknowledged, except rows whose key also has an unacknowledged
+    // row: those are sent again with it, in seq order, so a key's order is never broken.
+    std::set<std::string> failed_keys;
+    std::string last_error;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (results[i] != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        failed_keys.insert(rows[i].event.key);
+        last_error = errstr_of(results[i]);
+      }
+    }
+    std::vector<std::int64_t> done, failed;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      bool ok = results[i] == RD_KAFKA_RESP_ERR_NO_ERROR;
+      if (ok && !failed_keys.count(rows[i].event.key)) {
+        done.push_back(rows[i].seq);
+      } else if (!ok) {
+        failed.push_back(rows[i].seq);
+      }
+    }
+    pg::transact(pool, [&](pqxx::work& tx) {
+      if (!done.empty())
+        tx.exec_params(kMarkPublished, pg_array(done));
+      if (!failed.empty())
+        tx.exec_params(kMarkFailed, pg_array(failed), last_error);
+    });
+    published.inc(static_cast<double>(done.size()));
+    if (!failed.empty()) {
+      failures.inc(static_cast<double>(failed.size()));
+      log::warn("outbox events not acknowledged; will retry",
+                {{"count", failed.size()}, {"error", last_error}});
+    }
+    return done.size();
+  }
+
+  std::size_t prune() {
+    return pg::transact(pool, [&](pqxx::work& tx) {
+      auto outbox_rows =
+          tx.exec_params(kPrunePublished, static_cast<int>(options.keep_published.count()))
+              .affected_rows();
+      auto inbox_rows =
+          tx.exec_params(kPruneInbox, static_cast<int>(options.keep_processed.count()))
+              .affected_rows();
+      return static_cast<std::size_t>(outbox_rows + inbox_rows);
+    });
+  }
+
+  void prune_now_and_then() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_prune < std::chrono::minutes(10))
+      return;
+    last_prune = now;
+    prune();
+  }
+
+  void wait_for_work(std::chrono::milliseconds timeout) {
+    if (listener && leader_conn && leader_conn->is_open()) {
+      auto secs = static_cast<long>(timeout.count() / 1000);
+      auto usecs = static_cast<long>((timeout.count() % 1000) * 1000);
+      leader_conn->await_notification(secs, usecs);
+      return;
+    }
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, timeout, [&] { return !running; });
+  }
+
+  void loop() {
+    while (running) {
+      try {
+        std::size_t n = publish_pending();
+        if (n == options.batch_size)
+          continue;
+        if (listener)
+          prune_now_and_then();
+        wait_for_work(options.idle_wait);
+      } catch (const std::exception& e) {
+        log::warn("outbox relay pass failed; retrying", {{"error", e.what()}});
+        listener.reset();
+        leader_conn.reset();
+        std::unique_lock lock(mutex);
+        wake.wait_for(lock, options.error_backoff, [&] { return !running; });
+      }
+    }
+  }
+};
+
+OutboxRelay::OutboxRelay(pg::Pool& pool, KafkaOptions kafka, RelayOptions options)
+    : impl_(std::make_unique<Impl>(pool, std::move(kafka), options)) {}
+
+OutboxRelay::~OutboxRelay() {
+  stop();
+  if (impl_->producer) {
+    rd_kafka_flush(impl_->producer, 2'000);
+    rd_kafka_destroy(impl_->producer);
+  }
+}
+
+void OutboxRelay::start() {
+  if (impl_->running.exchange(true))
+    return;
+  impl_->thread = std::thread([this] { impl_->loop(); });
+}
+
+void OutboxRelay::stop() {
+  if (!impl_->running.exchange(false))
+    return;
+  impl_->wake.notify_all();
+  if (impl_->thread.joinable())
+    impl_->thread.join();
+}
+
+std::size_t OutboxRelay::publish_pending() {
+  return impl_->publish_pending();
+}
+
+std::size_t OutboxRelay::prune() {
+  return impl_->prune();
+}
+
+std::int64_t OutboxRelay::pending() {
+  return pg::transact(impl_->pool,
+                      [](pqxx::work& tx) { return tx.exec1(kCountPending)[0].as<std::int64_t>(); });
+}
+
+}  // namespace kx::events

@@ -1,0 +1,86 @@
+#pragma once
+// The local copy of routing data: which Vapi assistant and which Vapi phone number belong to
+// which agent and owner, with the agent's status, language, time zone and escalation settings.
+// Read on every Vapi message; written by RoutingEvents. All SQL of the routing copy lives here.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "escalation.hpp"
+#include "vapi_message.hpp"
+
+namespace kx::telephony {
+
+struct AgentRoute {
+  std::string agent_id;
+  std::string user_id;
+  std::string name;
+  std::string status;  ///< active, inactive, paused, deleted
+  std::string language;
+  std::string timezone;
+  std::string vapi_assistant_id;
+  EscalationSettings escalation;
+  std::string owner_status;  ///< active, inactive, suspended, deleted (active when never told)
+
+  /// Whether calls to this agent may be answered by its assistant.
+  bool answers_calls() const { return status == "active" && owner_status == "active"; }
+};
+
+/// An agent as its latest agent.created / agent.updated event describes it.
+struct AgentCopy {
+  std::string agent_id;
+  std::string user_id;
+  std::string name;
+  std::string status;
+  std::string language;
+  std::string timezone;
+  std::string vapi_assistant_id;
+  bool escalation_enabled = false;
+  std::optional<std::string> forwarding_number, fallback_number, after_hours_number;
+  std::array<bool, 7> business_days{};  ///< Monday first
+  std::string business_start = "09:00", business_end = "17:00";
+  bool voicemail = true;
+  int max_clarifications = 3;
+  std::optional<std::string> vapi_phone_number_id;  ///< the number the agent holds, if any
+  std::optional<std::string> phone_number;
+};
+
+/// Stateless; every method works inside the caller's transaction. `when` is the ce_time of the
+/// event that reports a change: a change never overwrites a newer one.
+class RoutingStore {
+ public:
+  static std::optional<AgentRoute> by_assistant(pqxx::work& tx, const std::string& assistant_id);
+  /// By Vapi's phone number id, else by the E.164 number; only numbers assigned to an agent.
+  static std::optional<AgentRoute> by_phone_number(pqxx::work& tx,
+                                                   const std::string& vapi_phone_number_id,
+                                                   const std::string& e164);
+  static std::optional<AgentRoute> by_agent(pqxx::work& tx, const std::string& agent_id);
+  /// The agent a message about a running call belongs to. The assistant the message names
+  /// decides (a number may have moved to another agent since); only a message that names no
+  /// assistant is routed by its number.
+  static std::optional<AgentRoute> for_call(pqxx::work& tx, const VapiCall& call);
+
+  /// Copies the agent unless its owner is deleted, it was deleted, or a newer change is stored;
+  /// false when nothing changed. Numbers the agent no longer holds are released.
+  static bool upsert_agent(pqxx::work& tx, const AgentCopy& agent, const std::string& when);
+  /// Keeps a tombstone (name and owner for the call history); calls to it are refused.
+  static void delete_agent(pqxx::work& tx, const std::string& agent_id, const std::string& user_id,
+                           const std::string& vapi_assistant_id, const std::string& when);
+  static void assign_number(pqxx::work& tx, const std::string& vapi_phone_number_id,
+                            const std::string& e164, const std::string& agent_id,
+                            const std::string& user_id, const std::string& when);
+  static void release_number(pqxx::work& tx, const std::string& vapi_phone_number_id,
+                             const std::string& e164, const std::string& when);
+  static void set_owner_status(pqxx::work& tx, const std::string& user_id,
+                               const std::string& status, const std::string& when);
+  /// Marks the owner deleted (late events are refused) and erases their calls, escalations,
+  /// tool answers and routing rows (GDPR). Returns the calls erased.
+  static std::int64_t erase_owner(pqxx::work& tx, const std::string& user_id,
+                                  const std::string& when);
+};
+
+}  // namespace kx::telephony
