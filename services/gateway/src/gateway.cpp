@@ -94,17 +94,17 @@ void Gateway::add_routes(http::Router& router) {
     router.add("*", up.prefix + "/*", [this, &up](Request& req) { return proxy(req, up); },
                {.max_body = up.max_body, .access = http::Access::open});
   }
-  router.add("GET", "/api/events", [this](Request& req) { return event_stream(req); },
+  router.add("GET", "/api/events", *this, &Gateway::event_stream,
              {.max_body = 0, .access = http::Access::open});
-  router.add("GET", "/api/public/legal", [this](Request&) { return legal(); },
+  router.add("GET", "/api/public/legal", *this, &Gateway::legal,
              {.max_body = 0, .access = http::Access::open});
-  auto files = [this](Request& req) { return files_.serve(req); };
   for (const char* pattern :
        {"/", "/index.html", "/favicon.svg", "/src/*", "/styles/*", "/i18n/*", "/vendor/*"}) {
-    router.add("GET", pattern, files, {.max_body = 0, .access = http::Access::open});
+    router.add("GET", pattern, files_, &StaticFiles::serve,
+               {.max_body = 0, .access = http::Access::open});
   }
   for (const auto& route : client_routes()) {
-    router.add("GET", route, [this](Request& req) { return files_.index(req); },
+    router.add("GET", route, *this, &Gateway::client_route,
                {.max_body = 0, .access = http::Access::open});
   }
 }
@@ -162,7 +162,11 @@ Response Gateway::event_stream(Request& req) {
   return res;
 }
 
-Response Gateway::legal() const {
+Response Gateway::client_route(Request& req) {
+  return files_.index(req);
+}
+
+Response Gateway::legal(Request&) {
   const auto& l = settings_.legal;
   json::Writer w;
   w.begin_object()

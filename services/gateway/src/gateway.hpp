@@ -70,7 +70,9 @@ class Gateway {
   /// 429 when the user has too many open streams.
   http::Response event_stream(http::Request& req);
   /// GET /api/public/legal: the LegalInfo as JSON, for the Impressum and Datenschutz pages.
-  http::Response legal() const;
+  http::Response legal(http::Request& req);
+  /// The app's index.html for one of its client routes.
+  http::Response client_route(http::Request& req);
 
  private:
   /// The caller's identity from the session cookie (anonymous when none or invalid).
