@@ -8,6 +8,10 @@ SERVICES=(auth agent telephony-webhook billing integrations)
 
 log() { printf '[kametrix] %s\n' "$*" >&2; }
 
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses what an
+# earlier build of the same sources compiled.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
+
 build() {
   local targets=("$@")
   if [ ! -f "$BUILD/build.ninja" ]; then

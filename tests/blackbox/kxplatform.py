@@ -100,6 +100,29 @@ def eventually(fn, timeout=20.0, interval=0.2):
     raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
+def service_url(service):
+    """The base URL of a service of the test platform (its port from the environment)."""
+    port = os.environ[service.upper().replace("-", "_") + "_PORT"]
+    return f"http://127.0.0.1:{port}"
+
+
+def consumed(service, topic):
+    """How many events of `topic` the service's consumers have finished with (handled, skipped as
+    duplicates, dead-lettered, rejected or ignored), from its /metrics."""
+    with urllib.request.urlopen(service_url(service) + "/metrics", timeout=5) as res:
+        text = res.read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith("kx_events_consumed_total{") and f'topic="{topic}"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def wait_consumed(service, topic, n, timeout=60.0):
+    """Waits until the service has finished with at least n events of `topic` (see consumed)."""
+    return eventually(lambda: consumed(service, topic) >= n, timeout=timeout, interval=0.05)
+
+
 def assert_error(test, res, status, code=None):
     test.assertEqual(res.status, status, res.body[:300])
     body = res.json()

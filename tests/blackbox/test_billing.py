@@ -10,7 +10,8 @@ import urllib.error
 import urllib.request
 import uuid
 
-from kxplatform import (GATEWAY, ROOT, Browser, assert_error, eventually, new_email, psql,
+from kxplatform import (GATEWAY, ROOT, Browser, assert_error, consumed, eventually, new_email, psql,
+                        wait_consumed,
                         signed_up)
 
 STRIPE_NODE = os.path.join(ROOT, "tests/stripe-node")
@@ -255,9 +256,10 @@ class CallChargingTest(unittest.TestCase):
         b, user = open_account("calls")
         adjust(user["id"], 1000)
         prefix = f"once-{uuid.uuid4().hex[:8]}"
+        before = consumed("billing", "call.completed")
         publish_calls(user["id"], prefix, calls=1, seconds=95, copies=3)
-        eventually(lambda: balance(b) == 970, timeout=30)
-        time.sleep(1)  # give any wrong second charge the chance to show
+        # Billing has finished with all three copies: a wrong second charge would show now.
+        wait_consumed("billing", "call.completed", before + 3)
         self.assertEqual(balance(b), 970)
         calls = b.get("/api/credits/transactions?type=call_usage").json()
         self.assertEqual(calls["total"], 1)

@@ -6,6 +6,7 @@
 
 #include "kx/events/events.hpp"
 #include "kx/json/json.hpp"
+#include "kx/metrics/metrics.hpp"
 #include "kx/pg/testing.hpp"
 #include "mock_kafka.hpp"
 
@@ -180,6 +181,13 @@ TEST_F(OutboxTest, InboxTurnsRedeliveryIntoNoOp) {
   pg::transact(*pool_, [](pqxx::work& tx) { tx.exec("UPDATE outbox SET published_at = NULL"); });
   ASSERT_EQ(relay.publish_pending(), 10u);
 
+  auto consumed = [](const char* outcome) {
+    return kx::metrics::Registry::global()
+        .counter("kx_events_consumed_total", "Events consumed, by topic and outcome.",
+                 {{"topic", "user.registered"}, {"outcome", outcome}})
+        .value();
+  };
+  double handled_before = consumed("handled"), duplicates_before = consumed("duplicate");
   ConsumerRunner consumer(pool_.get(), Schemas::embedded(), kafka(), {.group = "test-inbox"});
   consumer.on("user.registered", [](const Event& e, pqxx::work& tx) {
     auto doc = json::parse(e.data);
@@ -195,6 +203,9 @@ TEST_F(OutboxTest, InboxTurnsRedeliveryIntoNoOp) {
   consumer.stop();
   EXPECT_EQ(consumer.handled(), 10);
   EXPECT_EQ(consumer.duplicates(), 10);
+  // What tests and operators wait on: every outcome is counted per topic.
+  EXPECT_EQ(consumed("handled") - handled_before, 10.0);
+  EXPECT_EQ(consumed("duplicate") - duplicates_before, 10.0);
   auto effects = pg::transact(
       *pool_, [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM effects")[0].as<int>(); });
   EXPECT_EQ(effects, 10);

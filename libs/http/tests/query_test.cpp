@@ -70,7 +70,7 @@ TEST(QueryParams, EveryProblemIsNamedAtOnce) {
                                                         "from", "to", "n"}));
 }
 
-TEST(QueryParams, Dates) {
+TEST(QueryParams, DatesAreStrictCalendarDays) {
   EXPECT_EQ(format_date(std::chrono::sys_days(std::chrono::year(2024) / 2 / 29)), "2024-02-29");
   EXPECT_TRUE(parse_date("2024-02-29"));
   EXPECT_FALSE(parse_date("2023-02-29"));

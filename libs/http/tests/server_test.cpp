@@ -157,7 +157,7 @@ TEST_F(ServerTest, AnswersWithRequestIdAndHooks) {
   EXPECT_NE(res.headers.get("X-Request-Id").value_or(""), "bad id\" with quotes");
 }
 
-TEST_F(ServerTest, BuiltInEndpoints) {
+TEST_F(ServerTest, HealthReadinessAndMetricsAnswerWithoutRoutes) {
   EXPECT_EQ(client_.get(base_ + "/healthz").status, 200);
   EXPECT_EQ(client_.get(base_ + "/readyz").status, 200);
   client_.get(base_ + "/hello/m");

@@ -24,11 +24,14 @@ const std::string kSetRole =
     std::string(
         "UPDATE users SET role = $2, updated_at = now() WHERE email_normalized = $1 RETURNING ") +
     kUserColumns;
-// Case is folded by ICU's root locale, so "JÜRGEN" finds "Jürgen" whatever the database's own
-// collation is ($1 is a LIKE pattern with its wildcards escaped).
+// Case is folded by ICU's root locale whatever the database's own collation is, so "JÜRGEN"
+// finds "Jürgen"; "ß" also matches "SS" ("GRÖSSE" finds "Größe"), the one full case folding
+// German needs. $1 is a LIKE pattern with its wildcards escaped.
 constexpr const char* kUserSearch = R"sql(
-($1 = '' OR lower(email_normalized COLLATE "und-x-icu") LIKE '%' || lower($1 COLLATE "und-x-icu") || '%'
-         OR lower(name COLLATE "und-x-icu") LIKE '%' || lower($1 COLLATE "und-x-icu") || '%'))sql";
+($1 = '' OR replace(lower(email_normalized COLLATE "und-x-icu"), 'ß', 'ss')
+              LIKE '%' || replace(lower($1 COLLATE "und-x-icu"), 'ß', 'ss') || '%'
+         OR replace(lower(name COLLATE "und-x-icu"), 'ß', 'ss')
+              LIKE '%' || replace(lower($1 COLLATE "und-x-icu"), 'ß', 'ss') || '%'))sql";
 const std::string kListUsers = std::string("SELECT ") + kUserColumns + " FROM users WHERE " +
                                kUserSearch +
                                " ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3";

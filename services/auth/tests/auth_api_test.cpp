@@ -3,11 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include "kx/crypto/crypto.hpp"
 #include "kx/http/error.hpp"
 #include "kx/http/server.hpp"
 #include "kx/json/json.hpp"
 #include "kx/pg/testing.hpp"
 #include "kx/service/runtime.hpp"
+#include "users.hpp"
 
 std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
 
@@ -183,7 +185,7 @@ TEST_F(AuthApiTest, BadInputIsRejectedWithoutWrites) {
   EXPECT_STREQ(detail["error"]["details"][0]["field"].GetString(), "password");
 }
 
-TEST_F(AuthApiTest, AccessRules) {
+TEST_F(AuthApiTest, EachEndpointRefusesCallersWithoutTheRightIdentity) {
   EXPECT_EQ(call("GET", "/api/auth/me", "").status, 401);
   EXPECT_EQ(call("GET", "/api/admin/users", "", {"u1", "user"}).status, 403);
   EXPECT_EQ(call("POST", "/internal/sessions/resolve", R"({"token":"x"})", {"u1", "user"}).status,
@@ -201,6 +203,81 @@ TEST_F(AuthApiTest, AccessRules) {
   req.headers.set("X-Kx-User-Id", "u1");
   req.headers.set("X-Kx-Role", "admin");
   EXPECT_EQ(http::dispatch(router_, server_options_, req).status, 401);
+}
+
+TEST_F(AuthApiTest, AdminSearchFoldsCaseForUmlautsAndTreatsWildcardsLiterally) {
+  ASSERT_EQ(call("POST", "/api/auth/register",
+                 R"({"email":"juergen@salon-beispiel.de","password":"Sonnenblume-7-Fenster",)"
+                 R"("name":"Jürgen Größe"})")
+                .status,
+            201);
+  for (const char* q : {"J%C3%9CRGEN", "j%C3%BCrgen", "GR%C3%96SSE", "JUERGEN%40SALON"}) {
+    auto list = call("GET", std::string("/api/admin/users?q=") + q, "", {"a1", "admin"});
+    ASSERT_EQ(list.status, 200) << list.body;
+    EXPECT_EQ(json::parse(list.body)["total"].GetInt(), 1) << q;
+  }
+  // "%" and "_" are characters to find, not wildcards.
+  auto wild = call("GET", "/api/admin/users?q=%25", "", {"a1", "admin"});
+  EXPECT_EQ(json::parse(wild.body)["total"].GetInt(), 0);
+}
+
+TEST_F(AuthApiTest, TextWithANulCharacterIsRefusedNotCutOff) {
+  auto res = call("POST", "/api/auth/register",
+                  R"({"email":"nul@salon-beispiel.de","password":"Sonnenblume-7-Fenster",)"
+                  R"("name":"Anna\u0000Admin"})");
+  ASSERT_EQ(res.status, 422) << res.body;
+  auto doc = json::parse(res.body);
+  EXPECT_STREQ(doc["error"]["details"][0]["field"].GetString(), "name");
+  // A key twice is no valid JSON at all.
+  auto dup = call("POST", "/api/auth/register",
+                  R"({"email":"a@salon-beispiel.de","email":"b@salon-beispiel.de",)"
+                  R"("password":"Sonnenblume-7-Fenster"})");
+  EXPECT_EQ(dup.status, 400);
+  EXPECT_STREQ(json::parse(dup.body)["error"]["code"].GetString(), "invalid_json");
+}
+
+TEST_F(AuthApiTest, PruningRemovesExpiredAndLongRevokedSessionsOnly) {
+  ASSERT_EQ(call("POST", "/api/auth/register", kAnna).status, 201);
+  auto live = token_of(call("POST", "/api/auth/login", kAnna));
+  auto expired = token_of(call("POST", "/api/auth/login", kAnna));
+  auto revoked_old = token_of(call("POST", "/api/auth/login", kAnna));
+  auto revoked_new = token_of(call("POST", "/api/auth/login", kAnna));
+  pg::transact(*pool_, [&](pqxx::work& tx) {
+    auto hash = [&](const std::string& t) { return tx.quote(crypto::sha256_hex(t)); };
+    tx.exec("UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE token_hash = " +
+            hash(expired));
+    tx.exec("UPDATE sessions SET revoked_at = now() - interval '8 days' WHERE token_hash = " +
+            hash(revoked_old));
+    tx.exec("UPDATE sessions SET revoked_at = now() - interval '1 day' WHERE token_hash = " +
+            hash(revoked_new));
+  });
+  auto before = count("SELECT count(*) FROM sessions");
+  auto pruned =
+      pg::transact(*pool_, [](pqxx::work& tx) { return Users::prune_sessions(tx, 1'000); });
+  EXPECT_EQ(pruned, 2);
+  EXPECT_EQ(count("SELECT count(*) FROM sessions"), before - 2);
+  for (const auto& [token, status] : {std::pair{live, 200}, std::pair{expired, 404},
+                                      std::pair{revoked_old, 404}, std::pair{revoked_new, 404}}) {
+    auto resolved =
+        call("POST", "/internal/sessions/resolve", R"({"token":")" + token + R"("})", gateway_);
+    EXPECT_EQ(resolved.status, status) << resolved.body;
+  }
+}
+
+TEST_F(AuthApiTest, ANameOfHundredUmlautsFitsTheHundredCharacterLimit) {
+  std::string name;
+  for (int i = 0; i < 100; ++i)
+    name += "ü";
+  auto res = call("POST", "/api/auth/register",
+                  R"({"email":"umlaut@salon-beispiel.de","password":"Sonnenblume-7-Fenster",)"
+                  R"("name":")" +
+                      name + R"("})");
+  EXPECT_EQ(res.status, 201) << res.body;
+  auto longer = call("POST", "/api/auth/register",
+                     R"({"email":"umlaut2@salon-beispiel.de","password":"Sonnenblume-7-Fenster",)"
+                     R"("name":")" +
+                         name + R"(ü"})");
+  EXPECT_EQ(longer.status, 422);
 }
 
 }  // namespace

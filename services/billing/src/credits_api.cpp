@@ -7,6 +7,7 @@
 #include "credit_rules.hpp"
 #include "kx/http/error.hpp"
 #include "kx/json/json.hpp"
+#include "kx/text/csv.hpp"
 #include "ledger_store.hpp"
 
 namespace kx::billing {
@@ -45,20 +46,6 @@ std::string csv_amount(std::int64_t cents) {
       out += c;
   }
   return out;
-}
-
-// A text cell: quoted, quotes doubled, and a leading formula character neutralised so the file
-// cannot run formulas in the owner's spreadsheet.
-std::string csv_text(const std::string& text) {
-  std::string out = "\"";
-  if (!text.empty() && std::string("=+-@\t\r").find(text.front()) != std::string::npos)
-    out += '\'';
-  for (char c : text) {
-    if (c == '"')
-      out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -138,15 +125,24 @@ Response CreditsApi::export_csv(Request& req) {
   auto entries = pg::transact(db_, [&](pqxx::work& tx) {
     return LedgerStore::list_entries(tx, req.identity.user_id, kinds, kMaxExportRows, 0);
   });
-  // A byte-order mark and semicolons: what spreadsheet programs in Germany open correctly.
-  std::string csv = "\xEF\xBB\xBF";
-  csv += "Zeitpunkt (UTC);Art;Betrag (EUR);Guthaben danach (EUR);Beschreibung;Referenz\r\n";
+  // Semicolons: what spreadsheet programs in Germany open correctly (the comma is the decimal
+  // sign).
+  text::CsvWriter csv(';');
+  for (const char* title : {"Zeitpunkt (UTC)", "Art", "Betrag (EUR)", "Guthaben danach (EUR)",
+                            "Beschreibung", "Referenz"})
+    csv.cell(title);
+  csv.end_row();
   for (const auto& e : entries) {
-    csv += e.created_at + ";" + csv_text(kind_label(e.kind)) + ";" + csv_amount(e.amount_cents) +
-           ";" + csv_amount(e.balance_after_cents) + ";" + csv_text(e.description) + ";" +
-           csv_text(e.reference) + "\r\n";
+    csv.cell(e.created_at)
+        .cell(kind_label(e.kind))
+        .number(csv_amount(e.amount_cents))
+        .number(csv_amount(e.balance_after_cents))
+        .cell(e.description)
+        .cell(e.reference)
+        .end_row();
   }
-  auto res = Response::text(200, std::move(csv), "text/csv; charset=utf-8");
+  auto res = Response::text(200, std::string(text::kUtf8ByteOrderMark) + csv.str(),
+                            "text/csv; charset=utf-8");
   res.headers.set("Content-Disposition", "attachment; filename=\"kametrix-transaktionen.csv\"");
   return res;
 }

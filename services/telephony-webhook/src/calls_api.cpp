@@ -6,6 +6,8 @@
 #include "kx/http/error.hpp"
 #include "kx/http/query.hpp"
 #include "kx/json/json.hpp"
+#include "kx/text/csv.hpp"
+#include "kx/time/zone.hpp"
 
 namespace kx::telephony {
 namespace {
@@ -23,7 +25,7 @@ constexpr std::int64_t kMaxStatsDays = 366;
 // (`tz`, default Europe/Berlin) and times or dates read in it.
 class QueryReader : public http::QueryParams {
  public:
-  QueryReader(const Request& req, TimeZones& zones) : QueryParams(req), zones_(zones) {}
+  explicit QueryReader(const Request& req) : QueryParams(req) {}
 
   /// Digits of a (partial) phone number.
   std::optional<std::string> digits(const char* name) {
@@ -42,22 +44,17 @@ class QueryReader : public http::QueryParams {
     return out;
   }
 
-  std::shared_ptr<const TimeZone> zone() {
+  const time::Zone& zone() {
     if (zone_)
-      return zone_;
-    zone_ = zones_.get(raw("tz").value_or(kDefaultZone));
+      return *zone_;
+    zone_ = time::Zone::find(raw("tz").value_or(kDefaultZone));
     if (!zone_) {
       add_error("tz", "ist keine bekannte Zeitzone");
-      zone_ = TimeZone::from_posix_rule("UTC", "UTC0");
-    } else {
-      zone_name_ = zone_->name();
+      zone_ = time::Zone::utc();
     }
-    return zone_;
+    return *zone_;
   }
-  const std::string& zone_name() {
-    zone();
-    return zone_name_;
-  }
+  std::string zone_name() { return std::string(zone().name()); }
 
   /// An ISO-8601 time, or a date (YYYY-MM-DD) meaning local midnight in the `tz` zone; as an
   /// upper bound a date includes the whole day.
@@ -68,22 +65,13 @@ class QueryReader : public http::QueryParams {
     if (auto t = parse_timestamp(*v))
       return t;
     if (auto day = http::parse_date(*v))
-      return local_midnight(upper_bound ? *day + std::chrono::days(1) : *day);
+      return zone().start_of_day(upper_bound ? *day + std::chrono::days(1) : *day);
     add_error(name, "ist kein gültiges Datum (JJJJ-MM-TT oder ISO-8601)");
     return std::nullopt;
   }
 
-  Clock::time_point local_midnight(std::chrono::sys_days day) {
-    auto z = zone();
-    Clock::time_point local = day;
-    auto guess = local - std::chrono::seconds(z->offset_at(local));
-    return local - std::chrono::seconds(z->offset_at(guess));
-  }
-
  private:
-  TimeZones& zones_;
-  std::shared_ptr<const TimeZone> zone_;
-  std::string zone_name_ = "UTC";
+  std::optional<time::Zone> zone_;
 };
 
 std::optional<std::string> iso(const std::optional<Clock::time_point>& t) {
@@ -136,36 +124,12 @@ void write_day(json::Writer& w, const DayStats& d, std::string_view date_key) {
 
 }  // namespace
 
-std::string csv_field(std::string_view value) {
-  std::string v(value);
-  bool phone =
-      v.size() > 1 && v[0] == '+' && v.find_first_not_of("0123456789", 1) == std::string::npos;
-  if (!v.empty() && !phone &&
-      (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r'))
-    v.insert(v.begin(), '\'');
-  if (v.find_first_of(",;\"\r\n") == std::string::npos)
-    return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"')
-      out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 std::string calls_csv(const std::vector<CallSummary>& calls, bool with_owner, char delimiter) {
-  std::string out;
+  text::CsvWriter out(delimiter);
   auto row = [&](std::initializer_list<std::string> cells) {
-    bool first = true;
-    for (const auto& cell : cells) {
-      if (!first)
-        out += delimiter;
-      out += csv_field(cell);
-      first = false;
-    }
-    out += "\r\n";
+    for (const auto& cell : cells)
+      out.cell(cell);
+    out.end_row();
   };
   auto bool_text = [](bool b) { return std::string(b ? "true" : "false"); };
   if (with_owner) {
@@ -191,7 +155,7 @@ std::string calls_csv(const std::vector<CallSummary>& calls, bool with_owner, ch
            bool_text(c.transferred), bool_text(c.escalated), c.summary.value_or("")});
     }
   }
-  return out;
+  return out.str();
 }
 
 void CallsApi::add_routes(http::Router& r) {
@@ -218,7 +182,7 @@ void CallsApi::add_routes(http::Router& r) {
 }
 
 Response CallsApi::list(Request& req, bool admin) {
-  QueryReader q(req, zones_);
+  QueryReader q(req);
   auto filter = call_filter(req, admin, q, 200, 50);
   q.require_valid();
   auto [calls, total] = pg::transact(db_, [&](pqxx::work& tx) {
@@ -252,34 +216,33 @@ Response CallsApi::detail(Request& req, bool admin) {
 }
 
 Response CallsApi::export_csv(Request& req, bool admin) {
-  QueryReader q(req, zones_);
+  QueryReader q(req);
   auto filter = call_filter(req, admin, q, kMaxExportRows, kMaxExportRows);
   auto delimiter = q.one_of("delimiter", {"comma", "semicolon"}).value_or("comma");
   q.require_valid();
   auto calls = pg::transact(db_, [&](pqxx::work& tx) { return CallHistory::list(tx, filter); });
-  // A byte order mark makes spreadsheet programs read the file as UTF-8 (umlauts in summaries).
-  auto res = Response::text(
-      200, "\xEF\xBB\xBF" + calls_csv(calls, admin, delimiter == "semicolon" ? ';' : ','),
-      "text/csv; charset=utf-8");
+  auto res = Response::text(200,
+                            std::string(text::kUtf8ByteOrderMark) +
+                                calls_csv(calls, admin, delimiter == "semicolon" ? ';' : ','),
+                            "text/csv; charset=utf-8");
   res.headers.set("Content-Disposition", "attachment; filename=\"anrufe.csv\"");
   return res;
 }
 
 Response CallsApi::stats(Request& req, bool admin) {
-  QueryReader q(req, zones_);
+  QueryReader q(req);
   auto owner = scope(req, admin, q);
-  auto zone = q.zone();
+  const auto& zone = q.zone();
   auto include_test = q.flag("include_test").value_or(false);
   auto to = q.time("to", true);
   auto from = q.time("from", false);
   // By default the last 30 local days, today included.
   auto now = Clock::now();
-  auto today =
-      std::chrono::floor<std::chrono::days>(now + std::chrono::seconds(zone->offset_at(now)));
+  auto today = std::chrono::sys_days(zone.local(now).date);
   if (!to)
-    to = q.local_midnight(today + std::chrono::days(1));
+    to = zone.start_of_day(today + std::chrono::days(1));
   if (!from)
-    from = q.local_midnight(today - std::chrono::days(kDefaultStatsDays - 1));
+    from = zone.start_of_day(today - std::chrono::days(kDefaultStatsDays - 1));
   if (*from >= *to)
     q.add_error("from", "muss vor \"to\" liegen");
   else if (*to - *from > std::chrono::days(kMaxStatsDays))
@@ -312,7 +275,7 @@ Response CallsApi::stats(Request& req, bool admin) {
 }
 
 Response CallsApi::escalations(Request& req, bool admin) {
-  QueryReader q(req, zones_);
+  QueryReader q(req);
   EscalationFilter f;
   f.owner = scope(req, admin, q);
   f.agent_id = q.text("agent_id", 128);
@@ -339,7 +302,7 @@ Response CallsApi::escalations(Request& req, bool admin) {
 }
 
 Response CallsApi::escalation_stats(Request& req, bool admin) {
-  QueryReader q(req, zones_);
+  QueryReader q(req);
   auto owner = scope(req, admin, q);
   q.zone();  // days are counted in it
   auto to = q.time("to", true).value_or(Clock::now());

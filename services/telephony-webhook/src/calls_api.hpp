@@ -9,20 +9,16 @@
 #include "call_history.hpp"
 #include "kx/http/router.hpp"
 #include "kx/pg/pg.hpp"
-#include "time_zone.hpp"
 
 namespace kx::telephony {
 
-/// One CSV field (RFC 4180 quoting). Text a spreadsheet would run as a formula (leading =, +,
-/// -, @, tab or CR) gets a leading apostrophe, except plain phone numbers like +4930123456.
-std::string csv_field(std::string_view value);
-/// The export: a header row and one row per call, CRLF line ends.
+/// The export: a header row and one row per call, cells by kx::text::csv_cell, CRLF line ends.
 std::string calls_csv(const std::vector<CallSummary>& calls, bool with_owner, char delimiter);
 
 /// Thread-safe.
 class CallsApi {
  public:
-  CallsApi(pg::Pool& db, TimeZones& zones) : db_(db), zones_(zones) {}
+  explicit CallsApi(pg::Pool& db) : db_(db) {}
   void add_routes(http::Router& router);
 
   http::Response list(http::Request& req, bool admin);
@@ -34,7 +30,6 @@ class CallsApi {
 
  private:
   pg::Pool& db_;
-  TimeZones& zones_;
 };
 
 }  // namespace kx::telephony

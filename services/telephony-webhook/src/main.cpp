@@ -6,6 +6,7 @@
 #include "calls_api.hpp"
 #include "kx/log/log.hpp"
 #include "kx/service/runtime.hpp"
+#include "kx/time/zone.hpp"
 #include "pending_messages.hpp"
 #include "routing_events.hpp"
 #include "vapi_webhook.hpp"
@@ -35,13 +36,13 @@ int main() {
   if (webhook_settings.secret.empty())
     kx::log::warn("VAPI_WEBHOOK_SECRET is not set: every Vapi webhook is refused with 401");
 
-  TimeZones zones;
+  kx::time::load_database();  // without a tz database the service stops here, not on a call
   IntegrationsTools tools(integrations_url, rt.signer());
   // Live call control URLs are Vapi's (https); the local sandbox serves plain HTTP.
   CallControl control(vapi_api_base.rfind("http://", 0) == 0 ? vapi_api_base : std::string());
-  VapiWebhook webhook(rt.db(), rt.outbox(), webhook_settings, tools, control, zones);
+  VapiWebhook webhook(rt.db(), rt.outbox(), webhook_settings, tools, control);
   webhook.add_routes(rt.router());
-  CallsApi api(rt.db(), zones);
+  CallsApi api(rt.db());
   api.add_routes(rt.router());
 
   CallRecorder recorder(rt.db(), rt.outbox());

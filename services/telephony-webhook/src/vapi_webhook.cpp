@@ -7,6 +7,7 @@
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "kx/metrics/metrics.hpp"
+#include "kx/time/zone.hpp"
 
 namespace kx::telephony {
 namespace {
@@ -53,16 +54,14 @@ void require_call_id(const VapiMessage& m) {
 }  // namespace
 
 VapiWebhook::VapiWebhook(pg::Pool& db, const events::Outbox& outbox, WebhookSettings settings,
-                         IntegrationsTools& tools, CallControl& control, TimeZones& zones)
+                         IntegrationsTools& tools, CallControl& control)
     : db_(db),
       outbox_(outbox),
       settings_(std::move(settings)),
       signature_(settings_.secret, settings_.signature_tolerance),
       tools_(tools),
       control_(control),
-      zones_(zones),
-      recorder_(db, outbox),
-      utc_(TimeZone::from_posix_rule("UTC", "UTC0")) {}
+      recorder_(db, outbox) {}
 
 void VapiWebhook::add_routes(http::Router& router) {
   router.add("POST", "/webhooks/vapi", *this, &VapiWebhook::handle,
@@ -201,14 +200,12 @@ Response VapiWebhook::tool_calls(const VapiMessage& m, const std::string& reques
 }
 
 EscalationDecision VapiWebhook::decide_now(const AgentRoute& route) {
-  auto zone = zones_.get(route.timezone);
+  auto zone = time::Zone::find(route.timezone);
   if (!zone) {
     log::warn("unknown time zone, using Europe/Berlin",
               {{"agent_id", route.agent_id}, {"timezone", route.timezone}});
-    zone = zones_.get("Europe/Berlin");
+    zone = time::Zone::find("Europe/Berlin").value_or(time::Zone::utc());
   }
-  if (!zone)
-    zone = utc_;
   return decide_escalation(route.escalation, zone->local(Clock::now()));
 }
 

@@ -17,7 +17,6 @@
 #include "kx/pg/pg.hpp"
 #include "pending_messages.hpp"
 #include "routing_store.hpp"
-#include "time_zone.hpp"
 #include "vapi_replies.hpp"
 #include "vapi_signature.hpp"
 
@@ -42,7 +41,7 @@ struct WebhookSettings {
 class VapiWebhook {
  public:
   VapiWebhook(pg::Pool& db, const events::Outbox& outbox, WebhookSettings settings,
-              IntegrationsTools& tools, CallControl& control, TimeZones& zones);
+              IntegrationsTools& tools, CallControl& control);
   void add_routes(http::Router& router);
   http::Response handle(http::Request& req);
 
@@ -68,9 +67,7 @@ class VapiWebhook {
   VapiSignature signature_;
   IntegrationsTools& tools_;
   CallControl& control_;
-  TimeZones& zones_;
   CallRecorder recorder_;
-  std::shared_ptr<const TimeZone> utc_;
   std::atomic<int> tools_in_flight_{0};
 };
 

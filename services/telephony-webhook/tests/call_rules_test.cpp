@@ -98,7 +98,7 @@ TEST(EndedReason, EscalationTurnsACompletedCallIntoEscalated) {
   EXPECT_EQ(final_status("customer-busy", false, true), CallStatus::busy);
 }
 
-TEST(CallStatus, NamesAndProgress) {
+TEST(CallStatus, NamesRoundTripAndAFinalStatusNeverGoesBack) {
   for (auto s : {CallStatus::ringing, CallStatus::in_progress, CallStatus::completed,
                  CallStatus::failed, CallStatus::no_answer, CallStatus::busy,
                  CallStatus::transferred, CallStatus::escalated, CallStatus::voicemail}) {

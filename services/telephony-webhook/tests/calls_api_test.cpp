@@ -68,7 +68,7 @@ TEST_F(CallsApiTest, ListIsTheOwnersNewestFirst) {
   EXPECT_EQ(vapi_ids(page), (std::vector<std::string>{"va-2"}));
 }
 
-TEST_F(CallsApiTest, Filters) {
+TEST_F(CallsApiTest, ListNarrowsByStatusTestDateRangeAndCallerDigits) {
   EXPECT_EQ(vapi_ids(get_json("/api/calls?status=no_answer", kAnna)),
             (std::vector<std::string>{"va-2"}));
   EXPECT_EQ(vapi_ids(get_json("/api/calls?test=false", kAnna)),
@@ -145,7 +145,7 @@ TEST_F(CallsApiTest, AdminSeesEveryOwnerAndCanFilterByOwner) {
   EXPECT_EQ(get_json("/api/calls", kAdmin)["total"].GetInt(), 0);
 }
 
-TEST_F(CallsApiTest, CsvExport) {
+TEST_F(CallsApiTest, CsvExportHoldsOnlyTheOwnersCallsWithBomAndSemicolons) {
   auto res = call("GET", "/api/calls/export.csv?delimiter=semicolon", {}, kAnna);
   ASSERT_EQ(res.status, 200);
   EXPECT_EQ(std::string(res.headers.get("Content-Type").value_or("")), "text/csv; charset=utf-8");
@@ -192,6 +192,24 @@ TEST_F(CallsApiTest, StatsPerDayAndThisMonth) {
   EXPECT_EQ(get_json("/api/admin/calls/stats", kAdmin)["this_month"]["calls"].GetInt(), 3);
   EXPECT_EQ(call("GET", "/api/calls/stats?from=2026-01-05&to=2026-01-01", {}, kAnna).status, 422);
   EXPECT_EQ(call("GET", "/api/calls/stats?from=2024-01-01&to=2026-01-01", {}, kAnna).status, 422);
+}
+
+TEST_F(CallsApiTest, DatesAreLocalDaysOfTheRequestedZone) {
+  auto range = [&](const std::string& query) {
+    auto s = get_json("/api/calls/stats?" + query, kAnna);
+    return std::string(s["from"].GetString()) + " " + s["to"].GetString() + " " +
+           std::to_string(s["days"].Size());
+  };
+  // Berlin's spring-forward day has 23 hours, its fall-back day 25.
+  EXPECT_EQ(range("from=2026-03-29&to=2026-03-29"),
+            "2026-03-28T23:00:00.000Z 2026-03-29T22:00:00.000Z 1");
+  EXPECT_EQ(range("from=2026-10-25&to=2026-10-25&tz=Europe/Berlin"),
+            "2026-10-24T22:00:00.000Z 2026-10-25T23:00:00.000Z 1");
+  // UTC+14: New Year's Day begins at 10:00 UTC the day before.
+  EXPECT_EQ(range("from=2026-01-01&to=2026-01-02&tz=Pacific/Kiritimati"),
+            "2025-12-31T10:00:00.000Z 2026-01-02T10:00:00.000Z 2");
+  for (const char* tz : {"localtime", "..%2F..%2Fetc%2Fpasswd", "europe%2Fberlin"})
+    EXPECT_EQ(call("GET", std::string("/api/calls/stats?tz=") + tz, {}, kAnna).status, 422) << tz;
 }
 
 TEST_F(CallsApiTest, EscalationLogAndStatistics) {

@@ -4,6 +4,8 @@
 // on a local port. Requests go through http::dispatch with gateway-signed identities.
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -50,12 +52,19 @@ class FakeIntegrations {
     port_ = server_->start();
   }
   ~FakeIntegrations() {
+    release();
     server_->stop();
     server_->wait();
   }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   void set_mode(Mode m) { mode_ = m; }
+  /// Lets every slow answer go now.
+  void release() {
+    std::lock_guard lock(mutex_);
+    release_ = true;
+    released_.notify_all();
+  }
   int calls() const { return calls_; }
   std::vector<std::string> bodies() {
     std::lock_guard lock(mutex_);
@@ -79,9 +88,12 @@ class FakeIntegrations {
       callers_.push_back(req.identity);
     }
     switch (mode_.load()) {
-      case Mode::slow:
-        std::this_thread::sleep_for(std::chrono::seconds(3));
+      case Mode::slow: {
+        // Answers after 3 s, or when the test lets it go (release()).
+        std::unique_lock lock(mutex_);
+        released_.wait_for(lock, std::chrono::seconds(3), [this] { return release_; });
         return http::Response::json(200, R"({"result":"zu spät"})");
+      }
       case Mode::fail:
         return http::Response::json(500, R"({"error":{"code":"internal_error"}})");
       case Mode::unknown_tool:
@@ -108,6 +120,8 @@ class FakeIntegrations {
   std::vector<std::string> bodies_;
   std::vector<http::Identity> callers_;
   std::vector<std::string> controls_;
+  std::condition_variable released_;
+  bool release_ = false;
 };
 
 struct AgentSeed {
@@ -145,10 +159,9 @@ class ServiceTest : public ::testing::Test {
     WebhookSettings settings;
     settings.secret = kVapiSecret;
     settings.tool_budget = tool_budget;
-    webhook_ =
-        std::make_unique<VapiWebhook>(*pool_, *outbox_, settings, *tools_, *control_, zones_);
+    webhook_ = std::make_unique<VapiWebhook>(*pool_, *outbox_, settings, *tools_, *control_);
     webhook_->add_routes(router_);
-    api_ = std::make_unique<CallsApi>(*pool_, zones_);
+    api_ = std::make_unique<CallsApi>(*pool_);
     api_->add_routes(router_);
     server_options_.identity.emplace(kInternalSecret);
   }
@@ -176,6 +189,18 @@ class ServiceTest : public ::testing::Test {
     http::Headers h;
     h.set("X-Vapi-Signature", VapiSignature::sign(kVapiSecret, body));
     return call("POST", "/webhooks/vapi", body, {}, h);
+  }
+
+  /// Polls `done` until it holds (true) or 20 s passed (false): tests wait on what happened,
+  /// never on time.
+  static bool eventually(const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
   }
 
   static events::Event event(const std::string& type, const std::string& data,
@@ -239,7 +264,6 @@ class ServiceTest : public ::testing::Test {
   std::optional<http::IdentitySigner> signer_;
   std::unique_ptr<IntegrationsTools> tools_;
   std::unique_ptr<CallControl> control_;
-  TimeZones zones_;
   std::unique_ptr<CallRecorder> recorder_;
   std::unique_ptr<PendingMessages> pending_;
   std::unique_ptr<RoutingEvents> routing_;

@@ -17,7 +17,7 @@ VapiMessage parse_ok(const std::string& body) {
   return parsed.message.value_or(VapiMessage{});
 }
 
-TEST(VapiMessage, EndOfCallReport) {
+TEST(VapiMessage, AnEndOfCallReportYieldsCallTimesTranscriptAndAnalysis) {
   auto m = parse_ok(samples::end_of_call_report("c1", "a1"));
   EXPECT_EQ(m.type, "end-of-call-report");
   EXPECT_EQ(m.call.id, "c1");
@@ -154,7 +154,7 @@ TEST(VapiMessage, HostileValuesAreCutOrDropped) {
   EXPECT_EQ(truncate_utf8("äöü", 4), "äö");
 }
 
-TEST(VapiReplies, Shapes) {
+TEST(VapiReplies, RepliesHaveTheShapesVapiExpects) {
   auto unavailable = json::parse(line_unavailable_reply("de"));
   const auto& a = unavailable["assistant"];
   EXPECT_NE(std::string(a["firstMessage"].GetString()).find("nicht erreichbar"), std::string::npos);
