@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build, the local platform and the tests need, if missing,
-# and the test-only npm packages pinned in tests/stripe-node/package-lock.json (Stripe's official
-# library, which the billing black-box tests sign webhooks with). Nothing else downloads later.
+# and the npm packages pinned in two lock files: tests/stripe-node (Stripe's official library,
+# which the billing black-box tests sign webhooks with) and web (the dashboard's runtime packages,
+# copied into web/vendor/, plus TypeScript, playwright-core and axe-core for its tests, which drive
+# Debian's chromium). Nothing else downloads later.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 PACKAGES=(
   g++ cmake ninja-build ccache pkg-config git curl ca-certificates
   libboost-dev libboost-system-dev librdkafka-dev libpqxx-dev rapidjson-dev libssl-dev
-  libspdlog-dev libgtest-dev libgmock-dev libargon2-dev libhowardhinnant-date-dev tzdata libphonenumber-dev
-  postgresql postgresql-client kcat python3 python3-jsonschema procps
+  libspdlog-dev libgtest-dev libgmock-dev libargon2-dev libhowardhinnant-date-dev tzdata
+  libphonenumber-dev zlib1g-dev postgresql postgresql-client kcat python3 python3-jsonschema procps
+  chromium chromium-driver
 )
 
 missing=()
@@ -33,13 +36,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm ci only when the lock file changed since the last install (a stamp in node_modules), so
+# npm ci only when a lock file changed since the last install (a stamp in node_modules), so
 # repeated runs work offline.
-npm_dir="$ROOT/tests/stripe-node"
-stamp="$npm_dir/node_modules/.kx-lock.sha256"
-want=$(sha256sum "$npm_dir/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "installing npm packages of tests/stripe-node"
-  (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  echo "$want" > "$stamp"
-fi
+for npm_dir in "$ROOT/tests/stripe-node" "$ROOT/web"; do
+  stamp="$npm_dir/node_modules/.kx-lock.sha256"
+  want=$(sha256sum "$npm_dir/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "installing npm packages of ${npm_dir#"$ROOT"/}"
+    (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    echo "$want" > "$stamp"
+  fi
+done
+# The browser loads the dashboard's packages from web/vendor/<package>@<version>/ (git-ignored),
+# copied from node_modules; this also checks index.html's import map against the installed versions.
+node "$ROOT/web/tools/vendor.mjs"

@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -169,11 +170,28 @@ class Session : public std::enable_shared_from_this<Session> {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
   }
 
-  // Called on stop(): an idle connection is closed now; a busy one closes after its response.
+  // Called on stop(): an idle connection is closed now; a busy one closes after its response;
+  // a stream ends (its clients reconnect to another replica).
   void close_if_idle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (!self->in_flight_)
+      if (self->streaming_)
+        self->end_stream();
+      else if (!self->in_flight_)
         self->close();
+    });
+  }
+
+  // Called by SessionSink from any thread.
+  void stream_send(std::string bytes) {
+    net::post(stream_.get_executor(), [self = shared_from_this(), b = std::move(bytes)]() mutable {
+      self->enqueue(std::move(b));
+    });
+  }
+  void stream_close() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->close_after_queue_ = true;
+      if (!self->writing_)
+        self->end_stream();
     });
   }
   void close() {
@@ -285,6 +303,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(const Request& req, Response res) {
+    if (res.stream && res.status == 200 && req.method == "GET")
+      return write_stream(req, std::move(res));
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
     out->version(version_);
     out->result(static_cast<unsigned>(res.status));
@@ -334,6 +354,118 @@ class Session : public std::enable_shared_from_this<Session> {
     read_header();
   }
 
+  // A streamed response: the header now, then whatever the producer sends through the sink.
+  // The client sends nothing more on this connection, so any read completion (EOF, reset)
+  // means it has gone away.
+  void write_stream(const Request& req, Response res) {
+    streaming_ = true;
+    stream_.expires_never();
+    std::string head = "HTTP/1.1 200 OK\r\n";
+    for (const auto& [k, v] : res.headers.all())
+      head += k + ": " + v + "\r\n";
+    head += "Connection: close\r\n\r\n";
+    auto elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
+    metrics::Registry::global()
+        .counter("kx_http_requests_total", "HTTP requests answered.",
+                 {{"method", req.method}, {"route", route_}, {"status", "200"}})
+        .inc();
+    log::info("request", {{"request_id", req.request_id},
+                          {"method", req.method},
+                          {"path", req.path},
+                          {"status", 200},
+                          {"duration_ms", elapsed * 1000.0},
+                          {"stream", true},
+                          {"remote", remote_}});
+    sink_ = std::make_shared<SessionSink>(weak_from_this());
+    enqueue(std::move(head));
+    stream_.async_read_some(
+        net::buffer(drain_buffer_),
+        [self = shared_from_this()](beast::error_code, std::size_t) { self->end_stream(); });
+    net::post(*server_.workers, [producer = std::move(res.stream), sink = sink_, req] {
+      try {
+        producer(sink);
+      } catch (const std::exception& e) {
+        log::error("stream producer failed", {{"request_id", req.request_id}, {"error", e.what()}});
+        sink->close();
+      }
+    });
+  }
+
+  void enqueue(std::string bytes) {
+    if (!streaming_ || stream_ended_)
+      return;
+    queued_bytes_ += bytes.size();
+    // A client that does not read would make the queue grow without bound.
+    if (queued_bytes_ > kMaxQueuedStreamBytes)
+      return end_stream();
+    queue_.push_back(std::move(bytes));
+    if (!writing_)
+      write_next();
+  }
+
+  void write_next() {
+    writing_ = true;
+    net::async_write(stream_, net::buffer(queue_.front()),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->writing_ = false;
+                       if (self->stream_ended_) {
+                         self->queue_.clear();
+                         return;
+                       }
+                       self->queued_bytes_ -= self->queue_.front().size();
+                       self->queue_.pop_front();
+                       if (ec)
+                         return self->end_stream();
+                       if (!self->queue_.empty())
+                         return self->write_next();
+                       if (self->close_after_queue_)
+                         self->end_stream();
+                     });
+  }
+
+  void end_stream() {
+    if (stream_ended_)
+      return;
+    stream_ended_ = true;
+    if (sink_)
+      sink_->ended();
+    // A write in progress still reads the front buffer; its handler clears the queue.
+    if (!writing_)
+      queue_.clear();
+    in_flight_ = false;
+    close();
+  }
+
+  // The handler's handle on a streamed response; it outlives the session harmlessly.
+  class SessionSink : public StreamSink {
+   public:
+    explicit SessionSink(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+    bool send(std::string bytes) override {
+      if (!open_)
+        return false;
+      auto s = session_.lock();
+      if (!s) {
+        open_ = false;
+        return false;
+      }
+      s->stream_send(std::move(bytes));
+      return true;
+    }
+    void close() override {
+      if (open_.exchange(false)) {
+        if (auto s = session_.lock())
+          s->stream_close();
+      }
+    }
+    bool is_open() const override { return open_; }
+    void ended() { open_ = false; }
+
+   private:
+    std::weak_ptr<Session> session_;
+    std::atomic<bool> open_{true};
+  };
+  static constexpr std::size_t kMaxQueuedStreamBytes = 1024 * 1024;
+
   // After a response that ends the connection (e.g. 413 before the body was read), stop
   // sending but read and drop what the client still sends for a moment, so the client gets to
   // read the response instead of failing with a broken pipe or a reset.
@@ -368,6 +500,14 @@ class Session : public std::enable_shared_from_this<Session> {
   Clock::time_point started_{};
   std::array<char, 16 * 1024> drain_buffer_{};
   std::size_t linger_budget_ = 0;
+  // Streamed responses (touched only on the session's strand).
+  bool streaming_ = false;
+  bool stream_ended_ = false;
+  bool writing_ = false;
+  bool close_after_queue_ = false;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::shared_ptr<SessionSink> sink_;
 };
 
 void Server::Impl::accept() {

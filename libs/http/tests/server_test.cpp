@@ -17,6 +17,19 @@
 namespace kx::http {
 namespace {
 
+// A connected socket with a receive timeout.
+int connect_to(std::uint16_t port, int timeout_seconds = 2) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{timeout_seconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -30,6 +43,17 @@ class ServerTest : public ::testing::Test {
                   slow_started_ = true;
                   std::this_thread::sleep_for(std::chrono::milliseconds(400));
                   return Response::text(200, "done");
+                },
+                {.access = Access::open});
+    router_.add("GET", "/stream",
+                [this](Request&) {
+                  Response res;
+                  res.headers.set("Content-Type", "text/event-stream");
+                  res.stream = [this](std::shared_ptr<StreamSink> sink) {
+                    sink->send("data: one\n\n");
+                    sink_.set_value(sink);
+                  };
+                  return res;
                 },
                 {.access = Access::open});
     ServerOptions o;
@@ -49,14 +73,7 @@ class ServerTest : public ::testing::Test {
 
   // Sends raw bytes and returns everything the server sends until it closes or 1 s passes.
   std::string raw(const std::string& bytes) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    timeval tv{1, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int fd = connect_to(port_, 1);
     EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(bytes.size()));
     std::string out;
@@ -73,8 +90,58 @@ class ServerTest : public ::testing::Test {
   std::uint16_t port_ = 0;
   std::string base_;
   std::atomic<bool> slow_started_{false};
+  std::promise<std::shared_ptr<StreamSink>> sink_;
   Client client_;
 };
+
+// Reads until `needle` has arrived (or the peer closes / 2 s pass).
+std::string read_until(int fd, std::string& got, const std::string& needle) {
+  char buf[4096];
+  while (got.find(needle) == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0)
+      break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+TEST_F(ServerTest, StreamsUntilTheProducerClosesOrTheClientLeaves) {
+  int fd = connect_to(port_);
+  std::string req = "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  std::string got;
+  read_until(fd, got, "data: one\n\n");
+  EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  EXPECT_NE(got.find("Content-Type: text/event-stream\r\n"), std::string::npos);
+  EXPECT_NE(got.find("X-Frame-Options: DENY\r\n"), std::string::npos);  // on_response ran
+  EXPECT_EQ(got.find("Content-Length"), std::string::npos);
+  auto sink = sink_.get_future().get();
+  // The idle timeout (500 ms) does not apply to a stream.
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_TRUE(sink->send("data: two\n\n"));
+  read_until(fd, got, "data: two\n\n");
+  EXPECT_NE(got.find("data: two\n\n"), std::string::npos);
+  sink->send("data: last\n\n");
+  sink->close();
+  EXPECT_FALSE(sink->is_open());
+  read_until(fd, got, "never");  // until the server closes
+  EXPECT_NE(got.find("data: last\n\n"), std::string::npos);
+  ::close(fd);
+
+  // A client that goes away ends the stream on the server side too.
+  sink_ = {};
+  fd = connect_to(port_);
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  auto second = sink_.get_future().get();
+  ::close(fd);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (second->is_open() && std::chrono::steady_clock::now() < deadline) {
+    second->send(": ping\n\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(second->is_open());
+}
 
 TEST_F(ServerTest, AnswersWithRequestIdAndHooks) {
   Headers h;

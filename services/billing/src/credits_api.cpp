@@ -57,6 +57,9 @@ void CreditsApi::add_routes(http::Router& r) {
         {.max_body = 0, .access = Access::user});
   r.add("GET", "/api/credits/packs", *this, &CreditsApi::packs,
         {.max_body = 0, .access = Access::user});
+  // The landing page's pricing, for visitors who are not signed in.
+  r.add("GET", "/api/public/packs", *this, &CreditsApi::packs,
+        {.max_body = 0, .access = Access::anonymous});
   r.add("GET", "/api/credits/transactions", *this, &CreditsApi::transactions,
         {.max_body = 0, .access = Access::user});
   r.add("GET", "/api/credits/transactions.csv", *this, &CreditsApi::export_csv,

@@ -170,6 +170,9 @@ TEST_F(BillingApiTest, PacksAreTheActiveOnesInOrder) {
   pg::transact(*pool_,
                [](pqxx::work& tx) { tx.exec("UPDATE packs SET active = false WHERE id = 'pro'"); });
   EXPECT_EQ(body_of(call("GET", "/api/credits/packs"))["items"].Size(), 3u);
+  auto anonymous = call("GET", "/api/public/packs", {}, {"", ""});
+  ASSERT_EQ(anonymous.status, 200);
+  EXPECT_EQ(anonymous.body, call("GET", "/api/credits/packs").body);
 }
 
 TEST_F(BillingApiTest, TransactionsArePaginatedFilteredAndExported) {

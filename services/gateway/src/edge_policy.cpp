@@ -54,10 +54,16 @@ void apply_edge_headers(const http::Request& req, http::Response& res, const Edg
   h.set("Referrer-Policy", "strict-origin-when-cross-origin");
   h.set("Permissions-Policy", "camera=(), geolocation=(), microphone=(self), payment=()");
   h.set("Cross-Origin-Opener-Policy", "same-origin");
+  std::string scripts = "'self'";
+  for (const auto& source : s.script_sources)
+    scripts += " " + source;
+  // Recordings are played from the provider's storage (the plain-HTTP sandbox locally).
+  std::string media = s.secure_cookies ? "'self' https:" : "'self' https: http:";
   h.set("Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
-        "form-action 'self'; object-src 'none'");
+        "default-src 'self'; script-src " + scripts +
+            "; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src " + media +
+            "; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+            "object-src 'none'");
   if (s.secure_cookies)
     h.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   if (req.path.rfind("/api/", 0) == 0 && !h.has("Cache-Control"))

@@ -18,6 +18,8 @@ inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
 struct EdgeSettings {
   std::vector<std::string> allowed_origins;  ///< e.g. https://app.kametrix.de
   bool secure_cookies = true;                ///< Secure cookies and HSTS (off only locally)
+  /// Extra CSP script sources besides 'self', e.g. the hash of the page's inline import map.
+  std::vector<std::string> script_sources;
 };
 
 bool is_state_changing(const std::string& method);

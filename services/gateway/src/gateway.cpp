@@ -42,27 +42,6 @@ std::string without_cookie(std::string_view header, std::string_view name) {
   return out;
 }
 
-std::string content_type_for(const std::filesystem::path& p) {
-  auto ext = p.extension().string();
-  if (ext == ".html")
-    return "text/html; charset=utf-8";
-  if (ext == ".js")
-    return "text/javascript; charset=utf-8";
-  if (ext == ".css")
-    return "text/css; charset=utf-8";
-  if (ext == ".svg")
-    return "image/svg+xml";
-  if (ext == ".png")
-    return "image/png";
-  if (ext == ".ico")
-    return "image/x-icon";
-  if (ext == ".json")
-    return "application/json";
-  if (ext == ".woff2")
-    return "font/woff2";
-  return "application/octet-stream";
-}
-
 }  // namespace
 
 const std::vector<Upstream>& upstream_table() {
@@ -84,6 +63,7 @@ const std::vector<Upstream>& upstream_table() {
       {"/api/checkout", "billing", kApiBody},
       {"/api/admin/credits", "billing", kApiBody},
       {"/api/admin/billing", "billing", kApiBody},
+      {"/api/public/packs", "billing", kApiBody},
       {"/api/integrations", "integrations", kApiBody},
       {"/api/bookings", "integrations", kApiBody},
       {"/api/webhook-endpoints", "integrations", kApiBody},
@@ -99,23 +79,108 @@ Gateway::Gateway(GatewaySettings settings, const http::IdentitySigner& signer)
       cache_(settings_.session_cache_ttl),
       upstreams_(http::ClientOptions{.connect_timeout = std::chrono::milliseconds(1'000),
                                      .request_timeout = settings_.upstream_timeout,
-                                     .max_retries = 1}) {}
+                                     .max_retries = 1}),
+      files_(settings_.web_root),
+      events_(settings_.events) {
+  std::ifstream in(std::filesystem::path(settings_.web_root) / "index.html", std::ios::binary);
+  std::stringstream html;
+  html << in.rdbuf();
+  if (auto hash = import_map_csp_hash(html.str()); !hash.empty())
+    settings_.edge.script_sources.push_back(hash);
+}
 
 void Gateway::add_routes(http::Router& router) {
   for (const auto& up : upstream_table()) {
     router.add("*", up.prefix + "/*", [this, &up](Request& req) { return proxy(req, up); },
                {.max_body = up.max_body, .access = http::Access::open});
   }
-  router.add("GET", "/", [this](Request& req) { return serve_static(req); },
+  router.add("GET", "/api/events", *this, &Gateway::event_stream,
              {.max_body = 0, .access = http::Access::open});
-  router.add("GET", "/assets/*", [this](Request& req) { return serve_static(req); },
+  router.add("GET", "/api/public/legal", *this, &Gateway::legal,
              {.max_body = 0, .access = http::Access::open});
-  router.add("GET", "/favicon.svg", [this](Request& req) { return serve_static(req); },
-             {.max_body = 0, .access = http::Access::open});
+  for (const char* pattern :
+       {"/", "/index.html", "/favicon.svg", "/src/*", "/styles/*", "/i18n/*", "/vendor/*"}) {
+    router.add("GET", pattern, files_, &StaticFiles::serve,
+               {.max_body = 0, .access = http::Access::open});
+  }
+  for (const auto& route : client_routes()) {
+    router.add("GET", route, *this, &Gateway::client_route,
+               {.max_body = 0, .access = http::Access::open});
+  }
 }
 
-void Gateway::on_response(const Request& req, Response& res) const {
+void Gateway::on_response(const Request& req, Response& res) {
+  // A person who follows a stale or mistyped link gets the app's not-found page; API clients
+  // keep the JSON error.
+  if (res.status == 404 && is_page_navigation(req)) {
+    try {
+      res = files_.index(req, 404);
+    } catch (const Error&) {
+    }
+  }
   apply_edge_headers(req, res, settings_.edge);
+}
+
+bool is_page_navigation(const Request& req) {
+  if (req.method != "GET" && req.method != "HEAD")
+    return false;
+  for (std::string_view prefix : {"/api/", "/webhooks/", "/internal/"}) {
+    if (req.path.rfind(prefix, 0) == 0)
+      return false;
+  }
+  auto accept = req.header("Accept");
+  return accept && accept->find("text/html") != std::string_view::npos;
+}
+
+const std::vector<std::string>& streamed_event_types() {
+  static const std::vector<std::string> types = {
+      "call.started",      "call.completed",   "call.escalated",   "credits.purchased",
+      "credits.deducted",  "credits.adjusted", "credits.refunded", "credits.low",
+      "credits.exhausted", "credits.restored",
+  };
+  return types;
+}
+
+Response Gateway::event_stream(Request& req) {
+  auto identity = identify(req);
+  if (identity.user_id.empty())
+    throw Error::unauthorized();
+  if (events_.streams_of(identity.user_id) >= settings_.events.max_streams_per_user) {
+    throw Error(429, "too_many_streams",
+                "Zu viele offene Live-Verbindungen. Bitte schließen Sie andere Tabs.");
+  }
+  std::optional<std::string> last_id;
+  if (auto h = req.header("Last-Event-ID"); h && http::is_plain_token(*h, 128))
+    last_id = std::string(*h);
+  Response res;
+  res.headers.set("Content-Type", "text/event-stream; charset=utf-8");
+  res.headers.set("Cache-Control", "no-store");
+  res.headers.set("X-Accel-Buffering", "no");  // proxies such as nginx must not buffer it
+  res.stream = [this, user = identity.user_id, last_id](std::shared_ptr<http::StreamSink> sink) {
+    events_.open(user, std::move(sink), last_id);
+  };
+  return res;
+}
+
+Response Gateway::client_route(Request& req) {
+  return files_.index(req);
+}
+
+Response Gateway::legal(Request&) {
+  const auto& l = settings_.legal;
+  json::Writer w;
+  w.begin_object()
+      .field("operator_name", l.operator_name)
+      .field("address", l.address)
+      .field("email", l.email)
+      .field("phone", l.phone)
+      .field("register_entry", l.register_entry)
+      .field("vat_id", l.vat_id)
+      .field("privacy_officer", l.privacy_officer)
+      .end_object();
+  auto res = Response::json(200, w.str());
+  res.headers.set("Cache-Control", "public, max-age=300");
+  return res;
 }
 
 http::Identity Gateway::identify(const Request& req) {
@@ -209,24 +274,6 @@ Response Gateway::proxy(Request& req, const Upstream& up) {
     if (auto token = req.cookie(kSessionCookie))
       cache_.erase(crypto::sha256_hex(*token));
   }
-  return res;
-}
-
-Response Gateway::serve_static(Request& req) {
-  namespace fs = std::filesystem;
-  std::string rel = req.path == "/" ? "index.html" : req.path.substr(1);
-  fs::path root = fs::weakly_canonical(settings_.web_root);
-  fs::path file = fs::weakly_canonical(root / rel);
-  // Only files below the web root: "..", symlinks out and absolute paths end here.
-  auto [root_end, file_it] = std::mismatch(root.begin(), root.end(), file.begin(), file.end());
-  if (root_end != root.end() || !fs::is_regular_file(file)) {
-    throw Error::not_found("Diese Adresse gibt es nicht.");
-  }
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  auto res = Response::text(200, buf.str(), content_type_for(file));
-  res.headers.set("Cache-Control", rel == "index.html" ? "no-cache" : "public, max-age=3600");
   return res;
 }
 

@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "edge_policy.hpp"
+#include "event_stream.hpp"
 #include "kx/http/client.hpp"
 #include "kx/http/identity.hpp"
 #include "kx/http/router.hpp"
 #include "session_cache.hpp"
+#include "static_files.hpp"
 
 namespace kx::gateway {
 
@@ -26,24 +28,51 @@ struct Upstream {
 /// The routing table: every public path prefix and its owner (documented in docs/api.md).
 const std::vector<Upstream>& upstream_table();
 
+/// The operator's details for the Impressum and the Datenschutz page (LEGAL_* variables).
+struct LegalInfo {
+  std::string operator_name;
+  std::string address;  ///< lines separated by "\n"
+  std::string email;
+  std::string phone;
+  std::string register_entry;  ///< e.g. "Amtsgericht Berlin-Charlottenburg, HRB 123456"
+  std::string vat_id;
+  std::string privacy_officer;  ///< name and contact of the data-protection officer
+};
+
 struct GatewaySettings {
   std::map<std::string, std::string> service_urls;  ///< service name -> base URL
   EdgeSettings edge;
-  std::string web_root;  ///< folder with index.html and assets
+  std::string web_root;  ///< folder with index.html, src/, styles/, i18n/, vendor/
+  LegalInfo legal;
   std::chrono::milliseconds session_cache_ttl{5'000};
   std::chrono::milliseconds upstream_timeout{15'000};
+  EventHubOptions events;
 };
+
+/// The event types GET /api/events carries (each replica consumes them from the end).
+const std::vector<std::string>& streamed_event_types();
+
+/// A browser loading a page (GET/HEAD accepting text/html) outside /api, /webhooks, /internal.
+bool is_page_navigation(const http::Request& req);
 
 class Gateway {
  public:
   Gateway(GatewaySettings settings, const http::IdentitySigner& signer);
   void add_routes(http::Router& router);
-  /// Adjusts every response the server sends (security headers, CSRF cookie).
-  void on_response(const http::Request& req, http::Response& res) const;
+  /// Adjusts every response the server sends (security headers, CSRF cookie, and the app's
+  /// not-found page instead of a JSON 404 for page navigations).
+  void on_response(const http::Request& req, http::Response& res);
   SessionCache& sessions() { return cache_; }
+  EventHub& events() { return events_; }
 
   http::Response proxy(http::Request& req, const Upstream& upstream);
-  http::Response serve_static(http::Request& req);
+  /// GET /api/events: the signed-in user's events as text/event-stream; 401 without a session,
+  /// 429 when the user has too many open streams.
+  http::Response event_stream(http::Request& req);
+  /// GET /api/public/legal: the LegalInfo as JSON, for the Impressum and Datenschutz pages.
+  http::Response legal(http::Request& req);
+  /// The app's index.html for one of its client routes.
+  http::Response client_route(http::Request& req);
 
  private:
   /// The caller's identity from the session cookie (anonymous when none or invalid).
@@ -53,6 +82,8 @@ class Gateway {
   const http::IdentitySigner& signer_;
   SessionCache cache_;
   http::Client upstreams_;
+  StaticFiles files_;
+  EventHub events_;
 };
 
 }  // namespace kx::gateway

@@ -36,6 +36,24 @@ int main() {
   settings.edge.allowed_origins = split_list(env.required("ALLOWED_ORIGINS"));
   settings.edge.secure_cookies = env.flag("COOKIE_SECURE", true);
   settings.web_root = env.optional("WEB_ROOT", "web");
+  // The Impressum (§ 5 DDG) and the privacy policy must name the operator; a production
+  // gateway (Secure cookies, i.e. served over HTTPS) refuses to start without them.
+  auto& legal = settings.legal;
+  const std::pair<const char*, std::string*> legal_fields[] = {
+      {"LEGAL_OPERATOR_NAME", &legal.operator_name},
+      {"LEGAL_ADDRESS", &legal.address},
+      {"LEGAL_EMAIL", &legal.email},
+      {"LEGAL_PHONE", &legal.phone},
+      {"LEGAL_REGISTER", &legal.register_entry},
+      {"LEGAL_VAT_ID", &legal.vat_id},
+      {"LEGAL_PRIVACY_OFFICER", &legal.privacy_officer},
+  };
+  for (const auto& [name, field] : legal_fields)
+    *field = settings.edge.secure_cookies ? env.required(name) : env.optional(name, "");
+  // Addresses are configured on one line with " | " between the lines.
+  for (auto pos = legal.address.find(" | "); pos != std::string::npos;
+       pos = legal.address.find(" | ", pos))
+    legal.address.replace(pos, 3, "\n");
   settings.session_cache_ttl = env.millis("SESSION_CACHE_TTL_MS", std::chrono::milliseconds(5'000));
   settings.upstream_timeout = env.millis("UPSTREAM_TIMEOUT_MS", std::chrono::milliseconds(15'000));
   rt.open();
@@ -50,11 +68,21 @@ int main() {
   const std::string group = "gateway-" + kx::crypto::hex_encode(kx::crypto::random_bytes(6));
   auto drop_user = [&gateway](const kx::events::Event& e) {
     auto doc = kx::json::parse(e.data);
-    gateway.sessions().drop_user(kx::json::get_string(doc, "user_id"));
+    auto user_id = kx::json::get_string(doc, "user_id");
+    gateway.sessions().drop_user(user_id);
+    // Live streams re-check their session by reconnecting; a revoked one then gets 401.
+    if (e.type != "user.updated")
+      gateway.events().end_user(user_id);
   };
   for (const char* type :
        {"session.revoked", "user.status_changed", "user.updated", "user.deleted"}) {
     rt.consume_plain(type, drop_user, group);
   }
+  // Events are the owner's when the Kafka key (their user id) says so (docs/events.md).
+  auto fan_out = [&gateway](const kx::events::Event& e) {
+    gateway.events().publish({e.id, e.type, e.key, e.data});
+  };
+  for (const auto& type : kx::gateway::streamed_event_types())
+    rt.consume_plain(type, fan_out, group);
   return rt.run();
 }

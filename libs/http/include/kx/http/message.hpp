@@ -3,7 +3,9 @@
 // They carry no Beast types, so handler files compile without Boost.
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,11 +61,28 @@ struct Request {
   const std::string& param(const std::string& name) const;
 };
 
+/// Where a streamed response body goes (e.g. Server-Sent Events). Thread-safe; no call blocks:
+/// bytes are queued and written by the server's I/O thread.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  /// Queues bytes for the client; false once the stream has ended (client gone, a write failed,
+  /// too much queued for a slow client, close(), or the server shutting down).
+  virtual bool send(std::string bytes) = 0;
+  /// Ends the stream: what is queued is written, then the connection closes.
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+};
+
 /// A response produced by a handler or by the server itself.
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  /// Set for a streamed body: the server sends status and headers (no Content-Length; the
+  /// connection closes when the stream ends), then calls this once with the sink on a worker
+  /// thread. It must return promptly and keep the sink to send to later. `body` is ignored.
+  std::function<void(std::shared_ptr<StreamSink>)> stream;
 
   static Response json(int status, std::string body);
   static Response text(int status, std::string body, std::string content_type = "text/plain");

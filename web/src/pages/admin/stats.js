@@ -1,0 +1,52 @@
+// Admin start page: credits sold and used, revenue, account states, and the ledger check.
+import { html } from '../../lib/html.js';
+import { t, money, number } from '../../lib/i18n.js';
+import { useApi } from '../../lib/use-api.js';
+import { Loading, ErrorBox, PageHead } from '../../components/ui.js';
+import { DayChart } from '../../components/chart.js';
+
+function Reconciliation() {
+  const r = useApi('/api/admin/billing/reconciliation');
+  if (r.error) return html`<${ErrorBox} error=${r.error} onRetry=${r.reload} />`;
+  if (!r.data) return html`<${Loading} />`;
+  /** @type {any} */
+  const d = r.data;
+  return html`<div class=${`banner ${d.ok ? 'ok' : 'danger'}`} role="status" data-testid="reconciliation">
+      <span>${d.ok ? t('admin.recon_ok', { accounts: number(d.accounts_checked), entries: number(d.entries_checked) }) : t('admin.recon_drift', { count: number(d.drift.length) })}</span>
+      <button class="secondary" onClick=${r.reload}>${t('admin.recon_run')}</button>
+    </div>
+    ${d.drift.length ? html`<div class="table-wrap"><table><thead><tr><th scope="col">${t('admin.user_id')}</th><th scope="col" class="num">${t('credits.balance')}</th><th scope="col" class="num">${t('admin.ledger_sum')}</th></tr></thead>
+      <tbody>${d.drift.map((/** @type {any} */ x) => html`<tr><td><a href=${`/admin/users/${x.user_id}`}>${x.user_id}</a></td><td class="num">${money(x.balance_cents)}</td><td class="num">${money(x.ledger_sum_cents)}</td></tr>`)}</tbody></table></div>` : null}`;
+}
+
+export default function AdminStats() {
+  const s = useApi('/api/admin/billing/stats');
+  const calls = useApi('/api/admin/calls/stats');
+  /** @type {any} */
+  const d = s.data;
+  /** @type {any} */
+  const c = calls.data;
+  return html`
+    <${PageHead} title=${t('admin.title')} />
+    <section class="card" aria-labelledby="recon"><h2 id="recon">${t('admin.reconciliation')}</h2><${Reconciliation} /></section>
+    ${s.error ? html`<${ErrorBox} error=${s.error} onRetry=${s.reload} />` : !d ? html`<${Loading} />` : html`
+      <div class="grid">
+        <div class="card"><h2>${t('admin.revenue')}</h2><p class="stat">${money(d.totals.revenue_cents)}</p><p class="muted">${t('admin.purchases', { count: number(d.totals.purchases) })}</p></div>
+        <div class="card"><h2>${t('admin.accounts')}</h2><p class="stat">${number(d.accounts.open)}</p><p class="muted">${t('admin.total_balance', { amount: money(d.accounts.total_balance_cents) })}</p></div>
+        <div class="card"><h2>${t('admin.attention')}</h2><dl class="facts">
+          <dt>${t('credits.state.low')}</dt><dd>${number(d.accounts.low)}</dd>
+          <dt>${t('credits.state.in_grace')}</dt><dd>${number(d.accounts.in_grace)}</dd>
+          <dt>${t('credits.state.exhausted')}</dt><dd>${number(d.accounts.exhausted)}</dd>
+          <dt>${t('admin.open_disputes')}</dt><dd>${number(d.accounts.open_disputes)}</dd>
+        </dl></div>
+      </div>
+      <div class="grid-2">
+        <section class="card"><h2>${t('admin.credits_per_day')}</h2>
+          <${DayChart} label=${t('admin.credits_per_day')} days=${d.days.map((/** @type {any} */ x) => x.date)}
+            series=${[{ label: t('admin.credits_sold'), values: d.days.map((/** @type {any} */ x) => x.credits_sold / 100), color: '#1f5bd8' },
+                      { label: t('admin.credits_used'), values: d.days.map((/** @type {any} */ x) => x.credits_used / 100), color: '#b3261e' }]} /></section>
+        <section class="card"><h2>${t('admin.calls_per_day')}</h2>
+          ${c ? html`<${DayChart} label=${t('admin.calls_per_day')} bars days=${c.days.map((/** @type {any} */ x) => x.date)}
+            series=${[{ label: t('overview.calls'), values: c.days.map((/** @type {any} */ x) => x.calls), color: '#17683a' }]} />` : calls.error ? html`<${ErrorBox} error=${calls.error} />` : html`<${Loading} />`}</section>
+      </div>`}`;
+}

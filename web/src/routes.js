@@ -1,0 +1,38 @@
+// The app's pages. The gateway serves index.html for these paths (services/gateway/src/
+// static_files.cpp, client_routes()); keep both lists in step.
+
+/** @typedef {'public' | 'user' | 'admin'} Access */
+/**
+ * @typedef {object} RouteDef
+ * @property {string} path
+ * @property {Access} access
+ * @property {string} title i18n key of the page title
+ * @property {() => Promise<{ default: (props: any) => any }>} page
+ */
+
+/** @type {RouteDef[]} */
+export const routes = [
+  { path: '/', access: 'public', title: 'landing.title', page: () => import('./pages/landing.js') },
+  { path: '/login', access: 'public', title: 'login.title', page: () => import('./pages/login.js') },
+  { path: '/signup', access: 'public', title: 'signup.title', page: () => import('./pages/signup.js') },
+  { path: '/impressum', access: 'public', title: 'legal.imprint_title', page: () => import('./pages/imprint.js') },
+  { path: '/datenschutz', access: 'public', title: 'legal.privacy_title', page: () => import('./pages/privacy.js') },
+  { path: '/error', access: 'public', title: 'error.title', page: () => import('./pages/error.js') },
+  { path: '/overview', access: 'user', title: 'overview.title', page: () => import('./pages/overview.js') },
+  { path: '/calls', access: 'user', title: 'calls.title', page: () => import('./pages/calls.js') },
+  { path: '/calls/:id', access: 'user', title: 'call.title', page: () => import('./pages/call.js') },
+  { path: '/escalations', access: 'user', title: 'escalations.title', page: () => import('./pages/escalations.js') },
+  { path: '/credits', access: 'user', title: 'credits.title', page: () => import('./pages/credits.js') },
+  { path: '/credits/success', access: 'user', title: 'checkout.title', page: () => import('./pages/checkout-success.js') },
+  { path: '/settings', access: 'user', title: 'settings.title', page: () => import('./pages/settings.js') },
+  { path: '/admin', access: 'admin', title: 'admin.title', page: () => import('./pages/admin/stats.js') },
+  { path: '/admin/users', access: 'admin', title: 'admin.users.title', page: () => import('./pages/admin/users.js') },
+  { path: '/admin/users/:id', access: 'admin', title: 'admin.user.title', page: () => import('./pages/admin/user.js') },
+  { path: '/admin/billing', access: 'admin', title: 'admin.billing.title', page: () => import('./pages/admin/billing.js') },
+  { path: '/admin/disputes', access: 'admin', title: 'admin.disputes.title', page: () => import('./pages/admin/disputes.js') },
+  { path: '/admin/calls', access: 'admin', title: 'admin.calls.title', page: () => import('./pages/calls.js') },
+  { path: '/admin/calls/:id', access: 'admin', title: 'call.title', page: () => import('./pages/call.js') },
+  { path: '/admin/escalations', access: 'admin', title: 'admin.escalations.title', page: () => import('./pages/escalations.js') },
+];
+
+export const notFound = { path: '', access: /** @type {Access} */ ('public'), title: 'notfound.title', page: () => import('./pages/not-found.js') };

@@ -1,0 +1,500 @@
+// The dashboard in Debian's Chromium (headless, driven by playwright-core) against the test
+// platform that infra/test.sh starts: sign-up, checkout through the Stripe sandbox, a sandbox
+// call arriving live, the call list's filters and pages in the URL, CSV, the language switch,
+// the admin area, axe-core on every page, and a screenshot of every page at 1280 and 375 px in
+// KX_WEB_OUTPUT_DIR. Agents do not exist yet, so the test seeds telephony-webhook's routing copy
+// with agent.created and phone_number.assigned through kcat, as tests/blackbox/test_calls.py does.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { chromium } from 'playwright-core';
+
+const web = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(web, '..');
+const GATEWAY = required('KX_TEST_GATEWAY_URL');
+const SANDBOX = required('SANDBOX_URL');
+const STATE = required('KX_TEST_STATE_DIR');
+const OUT = process.env.KX_WEB_OUTPUT_DIR ?? join(root, 'build/test-output/web');
+const de = JSON.parse(readFileSync(join(web, 'i18n/de.json'), 'utf8'));
+const en = JSON.parse(readFileSync(join(web, 'i18n/en.json'), 'utf8'));
+const axeSource = readFileSync(join(web, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** @param {string} name */
+function required(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (run through infra/test.sh)`);
+  return v;
+}
+
+/** @type {import('playwright-core').Browser} */
+let browser;
+/** Pages checked with axe and photographed, for the summary check at the end. */
+const covered = new Set();
+
+before(async () => {
+  mkdirSync(OUT, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.KX_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A fresh browser profile (cookies, storage) at desktop size, German, Berlin time. */
+async function newPage(options = {}) {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 }, locale: 'de-DE', timezoneId: 'Europe/Berlin', baseURL: GATEWAY,
+    acceptDownloads: true, bypassCSP: true, ...options,
+  });
+  const page = await context.newPage();
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return Object.assign(page, { errors });
+}
+
+/** Waits until no loading indicator is left. @param {import('playwright-core').Page} page */
+async function settled(page) {
+  await page.waitForFunction(() => document.querySelector('main') && !document.querySelector('.state[role=status]') && !document.documentElement.hasAttribute('data-loading'), null, { timeout: 20_000 });
+}
+
+/**
+ * axe-core (no serious or critical violation) and screenshots at 1280 and 375 px.
+ * @param {import('playwright-core').Page} page @param {string} name
+ */
+async function check(page, name) {
+  await settled(page);
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    // @ts-ignore injected above
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((/** @type {any} */ v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((/** @type {any} */ v) => `${v.id} (${v.impact}): ${v.nodes.map((/** @type {any} */ n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `axe on ${name}`);
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: width === 375 ? 812 : 900 });
+    await settled(page);
+    await page.screenshot({ path: join(OUT, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.deepEqual(page.errors ?? [], [], `script errors on ${name}`);
+  covered.add(name);
+}
+
+/** @param {string} prefix */
+function email(prefix) {
+  return `${prefix}-${randomUUID().slice(0, 8)}@browser-test.kametrix.example`;
+}
+
+/** Signs up through the page and returns the page on the overview. */
+async function signUp(prefix = 'owner') {
+  const page = await newPage();
+  const address = email(prefix);
+  await page.goto('/signup');
+  await page.getByLabel(de['field.name_optional']).fill('Anna Müller');
+  await page.getByLabel(de['field.email']).fill(address);
+  await page.getByLabel(de['field.password']).fill('Sonnenblume-7-Fenster');
+  const registered = page.waitForResponse((r) => r.url().endsWith('/api/auth/register'));
+  await page.getByRole('button', { name: de['signup.submit'] }).click();
+  const body = await (await registered).json();
+  await page.waitForURL('**/overview');
+  await settled(page);
+  return { page, email: address, user: body.user };
+}
+
+/** @param {string} sql */
+function psql(sql) {
+  return execFileSync('psql', ['-X', '-q', '-t', '-A', required('KX_TEST_PG_URI'), '-c', sql], { encoding: 'utf8' }).trim();
+}
+
+/** Waits for `probe` to return a truthy value (no fixed sleeps). @template T @param {() => T} probe */
+async function eventually(probe, timeoutMs = 45_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Publishes one event like a service's outbox relay does (CloudEvents binary mode). */
+function produce(type, key, subject, data) {
+  const bootstrap = readFileSync(join(STATE, 'kafka.bootstrap'), 'utf8').trim();
+  const headers = { ce_specversion: '1.0', ce_id: randomUUID(), ce_source: 'agent', ce_type: `${type}.v1`, ce_time: new Date().toISOString(), ce_subject: subject, 'content-type': 'application/json' };
+  const args = ['-P', '-b', bootstrap, '-t', type, '-k', key, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`])];
+  execFileSync('kcat', args, { input: JSON.stringify(data), timeout: 30_000 });
+}
+
+/** An agent and number of `owner`, in telephony-webhook's routing copy. */
+async function seedAgent(owner) {
+  const agent = { id: `agent-${randomUUID().slice(0, 12)}`, assistant: `asst-${randomUUID().slice(0, 12)}`, number: `pn-${randomUUID().slice(0, 12)}`, e164: `+4930${String(Date.now()).slice(-8)}` };
+  produce('agent.created', owner, agent.id, {
+    agent_id: agent.id, user_id: owner, name: 'Empfang Salon Müller', status: 'active', language: 'de', timezone: 'Europe/Berlin',
+    vapi_assistant_id: agent.assistant, phone_number: agent.e164, vapi_phone_number_id: agent.number,
+    escalation: {
+      enabled: true, forwarding_number: '+493012345600', fallback_number: null, after_hours_number: null,
+      business_hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '00:00' },
+      voicemail: true, max_clarifications: 3,
+    },
+  });
+  produce('phone_number.assigned', owner, agent.number, { phone_number_id: `p-${agent.number}`, e164: agent.e164, vapi_phone_number_id: agent.number, agent_id: agent.id, user_id: owner });
+  await eventually(() => psql(`SELECT count(*) FROM telephony_webhook.phone_numbers p JOIN telephony_webhook.agents a USING (agent_id) WHERE p.vapi_phone_number_id = '${agent.number}' AND a.agent_id = '${agent.id}'`) === '1');
+  return agent;
+}
+
+/** A whole call through the Vapi sandbox; returns Vapi's call id. */
+async function simulateCall(agent, extra = {}) {
+  const res = await fetch(`${SANDBOX}/vapi/simulate/call`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(extra.web ? { assistant_id: agent.assistant, web: true } : { phone_number_id: agent.number, phone_number: agent.e164, duration_seconds: 95, ...extra }),
+  });
+  const body = await res.json();
+  assert.equal(body.outcome, 'simulated', JSON.stringify(body));
+  return body.call_id;
+}
+
+/** A signed-in admin (kx-auth create-admin prints a one-time password). */
+async function adminPage() {
+  const address = email('admin');
+  const env = { ...process.env, DATABASE_URL: `postgresql://kx_auth:${required('DB_PASSWORD_AUTH')}@127.0.0.1:${required('PG_PORT')}/kametrix` };
+  const out = execFileSync(join(root, 'build/services/auth/kx-auth'), ['create-admin', '--email', address], { env, encoding: 'utf8' });
+  const password = out.trim().split('\n').pop()?.split(': ').pop() ?? '';
+  const page = await newPage();
+  await page.goto('/login');
+  await page.getByLabel(de['field.email']).fill(address);
+  await page.getByLabel(de['field.password']).fill(password);
+  await page.getByRole('button', { name: de['login.submit'] }).click();
+  await page.waitForURL('**/overview');
+  return page;
+}
+
+/**
+ * Waits until the locator's text satisfies `ok` (pages keep old data on screen while reloading).
+ * @param {import('playwright-core').Locator} locator @param {(text: string) => boolean} ok
+ */
+async function waitText(locator, ok, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await locator.innerText();
+    if (ok(text)) return text;
+    if (Date.now() > deadline) throw new Error(`text stayed "${text}"`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The euro amount in an element as cents ("1.234,50 €" -> 123450). @param {string} text */
+function cents(text) {
+  return Math.round(Number(text.replace(/[^\d,-]/g, '').replace(',', '.')) * 100);
+}
+
+test('public pages: landing with pricing from the packs, legal pages from configuration, 404, error page', async () => {
+  const page = await newPage();
+  await page.goto('/');
+  await settled(page);
+  const packs = await (await fetch(`${GATEWAY}/api/public/packs`)).json();
+  assert.equal(await page.getByTestId('pack').count(), packs.items.length);
+  assert.ok(packs.items.length > 0);
+  await check(page, 'landing');
+  await page.goto('/impressum');
+  await settled(page);
+  const legal = await (await fetch(`${GATEWAY}/api/public/legal`)).json();
+  assert.ok(legal.operator_name, 'LEGAL_OPERATOR_NAME is configured for the test platform');
+  assert.match(await page.getByTestId('operator').innerText(), new RegExp(legal.operator_name.replace(/[()]/g, '.')));
+  await check(page, 'impressum');
+  await page.goto('/datenschutz');
+  await check(page, 'datenschutz');
+  const missing = await page.goto('/gibt-es-nicht');
+  assert.equal(missing?.status(), 404);
+  await page.getByRole('heading', { name: de['notfound.title'] }).waitFor();
+  await check(page, 'not-found');
+  await page.goto('/error?request_id=3f1c0a52-6b8e-4d2f-9a51-0c7d2e4b9f13');
+  assert.equal(await page.getByTestId('request-id').innerText(), '3f1c0a52-6b8e-4d2f-9a51-0c7d2e4b9f13');
+  await check(page, 'error');
+  await page.goto('/login');
+  await check(page, 'login');
+  await page.goto('/signup');
+  await page.getByLabel(de['field.password']).fill('kurz');
+  await page.getByText(de['password.too_short']).waitFor();
+  await check(page, 'signup');
+  await page.context().close();
+});
+
+test('the app runs under the Content-Security-Policy (no inline script, hashed import map)', async () => {
+  const page = await newPage({ bypassCSP: false });
+  /** @type {string[]} */
+  const violations = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
+  const res = await page.goto('/');
+  assert.match(res?.headers()['content-security-policy'] ?? '', /script-src 'self' 'sha256-/);
+  await page.getByRole('heading', { name: de['landing.hero_title'] }).waitFor();
+  assert.deepEqual(violations, []);
+  await page.context().close();
+});
+
+test('sign-up shows the strength the server computes, then the overview; the URL keeps working after a reload', async () => {
+  const page = await newPage();
+  await page.goto('/signup');
+  const address = email('strength');
+  await page.getByLabel(de['field.email']).fill(address);
+  for (const [password, score] of [['Sonnenblume-7-Fenster', 4], ['abcdefgh', 1], ['Abcdefgh1234', 3]]) {
+    await page.getByLabel(de['field.password']).fill(password);
+    assert.equal(await page.locator('[data-testid=strength] p').getAttribute('data-score'), String(score), password);
+  }
+  const registered = page.waitForResponse((r) => r.url().endsWith('/api/auth/register'));
+  await page.getByRole('button', { name: de['signup.submit'] }).click();
+  const body = await (await registered).json();
+  assert.equal(body.password_strength.score, 3);
+  await page.waitForURL('**/overview');
+  await settled(page);
+  assert.equal(await page.getByTestId('whoami').innerText(), address);
+  await page.reload();
+  await settled(page);
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), de['overview.title']);
+  await page.context().close();
+});
+
+test('an owner buys a pack through the sandbox checkout and sees the balance rise, live and in the history', async () => {
+  const { page } = await signUp('buyer');
+  await page.goto('/credits');
+  await settled(page);
+  const before = cents(await page.getByTestId('balance').innerText());
+  await check(page, 'credits');
+  await page.getByRole('button', { name: de['credits.buy_pack'].replace('{name}', 'Starter') }).click();
+  await page.waitForURL(`${SANDBOX}/**`);
+  await page.screenshot({ path: join(OUT, 'sandbox-checkout-1280.png') });
+  await page.getByRole('button', { name: 'Bezahlen' }).click();
+  await page.waitForURL('**/credits/success?**');
+  await page.getByTestId('checkout-done').waitFor({ timeout: 30_000 });
+  const after = cents(await page.getByTestId('balance').innerText());
+  assert.equal(after, before + 1000);
+  await check(page, 'checkout-success');
+  await page.goto('/credits?type=purchase');
+  await settled(page);
+  assert.match(await page.getByTestId('transactions').innerText(), /10,00\s€/);
+  await page.context().close();
+});
+
+test('a sandbox call appears live, then in the list and the detail with its German transcript; filters, pages and CSV', async () => {
+  const { page, user } = await signUp('calls');
+  const agent = await seedAgent(user.id);
+  await page.goto('/overview');
+  await settled(page);
+  await page.getByText(de['live.connected'], { exact: true }).waitFor();
+  await simulateCall(agent, { duration_seconds: 125, transfer: true });
+  // Without a reload: the live feed, then the recent calls.
+  await page.getByTestId('live-feed').getByText(/Anruf beendet: \+49\d+/).waitFor({ timeout: 15_000 });
+  await page.getByTestId('calls-table').locator('tr[data-call-id]').first().waitFor({ timeout: 15_000 });
+  await check(page, 'overview');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await check(page, 'overview-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  await simulateCall(agent);
+  await simulateCall(agent, { web: true });
+  await eventually(() => psql(`SELECT count(*) FROM telephony_webhook.calls WHERE user_id = '${user.id}' AND ended_at IS NOT NULL`) === '3');
+
+  await page.goto('/calls?limit=2');
+  await settled(page);
+  const rows = page.getByTestId('calls-table').locator('tr[data-call-id]');
+  assert.equal(await rows.count(), 2);
+  await page.getByRole('button', { name: de['pager.next'] }).click();
+  await page.waitForURL(/offset=2/);
+  await settled(page);
+  assert.equal(await rows.count(), 1);
+  await page.reload();
+  await settled(page);
+  assert.equal(await rows.count(), 1, 'the page survives a reload');
+  await check(page, 'calls');
+
+  // The caller filter (the web call has no number) lives in the URL.
+  await page.goto('/calls');
+  await settled(page);
+  await page.getByLabel(de['calls.col_caller']).fill(agent.e164.slice(3, 9));
+  await page.getByRole('button', { name: de['action.filter'] }).click();
+  await page.waitForURL(/caller=/);
+  await settled(page);
+  assert.equal(await rows.count(), 0, 'no caller has the agent\'s own number');
+  await page.goto('/calls?status=completed&caller=4915112345678');
+  await settled(page);
+  const filtered = await rows.count();
+  await page.reload();
+  await settled(page);
+  assert.equal(await rows.count(), filtered);
+  assert.equal(await page.getByLabel(de['calls.col_status']).inputValue(), 'completed');
+
+  const download = page.waitForEvent('download');
+  await page.getByTestId('csv').click();
+  const csv = readFileSync(await (await download).path(), 'utf8');
+  assert.ok(csv.startsWith('\uFEFFcall_id'), csv.slice(0, 40));
+  assert.equal(csv.trim().split('\r\n').length, filtered + 1);
+
+  await page.goto('/calls');
+  await settled(page);
+  await rows.first().getByRole('link').first().click();
+  await page.waitForURL(/\/calls\/[0-9a-f-]+$/);
+  await settled(page);
+  const transcript = await page.getByTestId('transcript').innerText();
+  assert.match(transcript, /Ich hätte gern einen Termin\./);
+  await check(page, 'call');
+
+  await page.goto('/escalations');
+  await settled(page);
+  assert.match(await page.getByTestId('escalations-table').innerText(), /\+493012345600/);
+  await check(page, 'escalations');
+  await page.goto('/settings');
+  await check(page, 'settings');
+  await page.context().close();
+});
+
+test('the language switch changes every visible string and is remembered', async () => {
+  const { page } = await signUp('language');
+  for (const path of ['/overview', '/credits', '/calls', '/settings']) {
+    await page.goto(path);
+    await settled(page);
+    await page.getByTestId('language').first().selectOption('en');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await settled(page);
+    const texts = await page.evaluate(() => {
+      const out = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const text = n.textContent?.trim();
+        if (text) out.push(text);
+      }
+      for (const el of document.querySelectorAll('[aria-label],[placeholder],[title]')) {
+        for (const a of ['aria-label', 'placeholder', 'title']) {
+          const v = el.getAttribute(a);
+          if (v) out.push(v);
+        }
+      }
+      return out;
+    });
+    const germanOnly = new Set(Object.keys(de).filter((k) => de[k] !== en[k] && !de[k].includes('{')).map((k) => de[k]));
+    const left = texts.filter((t) => germanOnly.has(t));
+    assert.deepEqual(left, [], `German strings left on ${path} in English`);
+    await page.reload();
+    await settled(page);
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en', 'remembered after a reload');
+    await page.getByTestId('language').first().selectOption('de');
+    await page.waitForFunction(() => document.documentElement.lang === 'de');
+  }
+  await page.context().close();
+});
+
+test('a non-admin gets no admin page and the API refuses; an admin adjusts credits and the owner sees it', async () => {
+  const { page: owner, email: ownerEmail, user } = await signUp('adjusted');
+  assert.equal(await owner.getByRole('link', { name: de['nav.admin'] }).count(), 0);
+  await owner.goto('/admin');
+  await owner.getByRole('heading', { name: de['forbidden.title'] }).waitFor();
+  const refused = await owner.request.get('/api/admin/users');
+  assert.equal(refused.status(), 403);
+
+  const admin = await adminPage();
+  await admin.goto('/admin');
+  await check(admin, 'admin-stats');
+  await admin.goto(`/admin/users?q=${encodeURIComponent(ownerEmail)}`);
+  await settled(admin);
+  await check(admin, 'admin-users');
+  await admin.getByRole('link', { name: ownerEmail }).click();
+  await admin.waitForURL(`**/admin/users/${user.id}`);
+  await settled(admin);
+  const before = cents(await admin.getByTestId('admin-balance').innerText());
+  await admin.getByLabel(de['admin.adjust_amount']).fill('5,00');
+  await admin.getByLabel(de['admin.adjust_reason']).fill('Kulanz für den Testanruf – Grüße');
+  await admin.getByRole('button', { name: de['admin.adjust_submit'] }).click();
+  await admin.getByText(/Gebucht\. Neues Guthaben/).waitFor();
+  await waitText(admin.getByTestId('admin-balance'), (t) => cents(t) === before + 500);
+  await check(admin, 'admin-user');
+  for (const [path, name] of [['/admin/billing', 'admin-billing'], ['/admin/disputes', 'admin-disputes'], ['/admin/calls', 'admin-calls'], ['/admin/escalations', 'admin-escalations']]) {
+    await admin.goto(path);
+    await check(admin, name);
+  }
+
+  await owner.goto('/credits?type=admin_adjustment');
+  await settled(owner);
+  const history = await owner.getByTestId('transactions').innerText();
+  assert.match(history, /5,00\s€/);
+  assert.match(history, /Korrektur/);
+  await admin.context().close();
+  await owner.context().close();
+});
+
+test('keyboard only: skip link, log in, navigate, log out', async () => {
+  const { email: address, page: first } = await signUp('keyboard');
+  await first.context().close();
+  const page = await newPage();
+  await page.goto('/');
+  await settled(page);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), de['nav.skip']);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+  await page.goto('/login');
+  await settled(page);
+  /** Presses Tab until the element with `id` has the focus. @param {string} id */
+  const tabTo = async (id) => {
+    for (let i = 0; i < 15; i++) {
+      if (await page.evaluate(() => document.activeElement?.id) === id) return;
+      await page.keyboard.press('Tab');
+    }
+    throw new Error(`Tab never reached #${id}`);
+  };
+  await tabTo('email');
+  await page.keyboard.type(address);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Sonnenblume-7-Fenster');
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/overview');
+  await settled(page);
+  const focusVisible = await page.evaluate(() => {
+    const link = /** @type {HTMLElement} */ (document.querySelector('.mainnav a[href="/credits"]'));
+    link.focus();
+    return getComputedStyle(link).outlineStyle;
+  });
+  assert.equal(focusVisible, 'solid', 'focused links show an outline');
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/credits');
+  await page.getByRole('button', { name: de['nav.logout'] }).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL('**/login');
+  const after = await page.request.get('/api/auth/me');
+  assert.equal(after.status(), 401);
+  await page.context().close();
+});
+
+test('a signed-out visitor of a page goes to the login and comes back to the same URL', async () => {
+  const { email: address, page: first } = await signUp('return');
+  await first.context().close();
+  const page = await newPage();
+  await page.goto('/calls?status=completed&offset=0');
+  await page.waitForURL('**/login?next=*');
+  assert.equal(new URL(page.url()).searchParams.get('next'), '/calls?status=completed&offset=0');
+  await page.getByLabel(de['field.email']).fill(address);
+  await page.getByLabel(de['field.password']).fill('Sonnenblume-7-Fenster');
+  await page.getByRole('button', { name: de['login.submit'] }).click();
+  await page.waitForURL('**/calls?status=completed&offset=0');
+  await settled(page);
+  assert.equal(await page.getByLabel(de['calls.col_status']).inputValue(), 'completed');
+  await page.context().close();
+});
+
+test('every page was checked with axe and photographed', () => {
+  for (const name of ['landing', 'login', 'signup', 'impressum', 'datenschutz', 'not-found', 'error', 'overview', 'calls', 'call',
+    'overview-dark', 'escalations', 'credits', 'checkout-success', 'settings', 'admin-stats', 'admin-users', 'admin-user', 'admin-billing',
+    'admin-disputes', 'admin-calls', 'admin-escalations']) {
+    assert.ok(covered.has(name), name);
+  }
+});
