@@ -176,7 +176,6 @@ TEST_F(StaticFilesTest, TraversalAndUnservedFilesAreRefused) {
                            "/src/link/secret.js",
                            "/src/main.js\\..",
                            "/src/main.js%00",
-                           std::string("/src/main.js\0", 13).c_str(),
                            "/package.json",
                            "/node_modules/preact/package.json",
                            "/tools/vendor.mjs",
@@ -187,8 +186,10 @@ TEST_F(StaticFilesTest, TraversalAndUnservedFilesAreRefused) {
                            "/C:/windows"}) {
     EXPECT_THROW(files.serve(get(path)), http::Error) << path;
   }
-  auto nul = get(std::string("/src/main.js\0.css", 17));
-  EXPECT_THROW(files.serve(nul), http::Error);
+  // A NUL inside the path (it cannot travel in a C string, so it is checked on its own).
+  for (const auto& path :
+       {std::string("/src/main.js\0", 13), std::string("/src/main.js\0.css", 17)})
+    EXPECT_THROW(files.serve(get(path)), http::Error) << "NUL at " << path.find('\0');
 }
 
 TEST(ImportMap, HashCoversTheExactScriptText) {
