@@ -90,7 +90,8 @@ TEST(E164, ShapeOnly) {
 
 TEST(InternationalFormat, GroupsAsPeopleReadIt) {
   EXPECT_EQ(international_format("+49301234567"), "+49 30 1234567");
-  EXPECT_EQ(international_format("+4915112345678"), "+49 1511 2345678");  // libphonenumber's grouping
+  EXPECT_EQ(international_format("+4915112345678"),
+            "+49 1511 2345678");  // libphonenumber's grouping
   EXPECT_EQ(international_format("not a number"), "not a number");
 }
 

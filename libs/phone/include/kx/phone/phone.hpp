@@ -16,12 +16,12 @@ namespace kx::phone {
 
 /// Why a text is not a usable phone number.
 enum class Problem {
-  empty,          ///< nothing but spaces
-  not_a_number,   ///< letters or other characters no phone number has
+  empty,            ///< nothing but spaces
+  not_a_number,     ///< letters or other characters no phone number has
   invalid_country,  ///< an international prefix with no country behind it
   too_short,
   too_long,
-  invalid,        ///< the right length, but no number of that country looks like this
+  invalid,  ///< the right length, but no number of that country looks like this
 };
 
 /// What kind of line a valid number is, as far as the numbering plan tells.
