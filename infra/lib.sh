@@ -9,8 +9,10 @@ SERVICES=(auth agent telephony-webhook billing integrations)
 log() { printf '[kametrix] %s\n' "$*" >&2; }
 
 # ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) reuses what an
-# earlier build of the same sources compiled.
+# earlier build of the same sources compiled; with debug info it would also hash the build
+# folder's absolute path unless told not to (the debug info then names the first clone's folder).
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 
 build() {
   local targets=("$@")
