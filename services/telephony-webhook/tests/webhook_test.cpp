@@ -15,6 +15,16 @@ class WebhookTest : public ServiceTest {
  protected:
   void SetUp() override { seed(AgentSeed{}); }
   std::int64_t calls() { return count("SELECT count(*) FROM calls"); }
+  /// Another owner's agent: agent-<name>, owner-<name>, asst-<name> on number pn-<name>.
+  static AgentSeed agent_named(const std::string& name, const std::string& time) {
+    AgentSeed a;
+    a.agent_id = "agent-" + name;
+    a.user_id = "owner-" + name;
+    a.assistant_id = "asst-" + name;
+    a.vapi_phone_number_id = "pn-" + name;
+    a.time = time;
+    return a;
+  }
   std::int64_t events(const std::string& topic) {
     return count("SELECT count(*) FROM outbox WHERE topic = '" + topic + "'");
   }
@@ -190,13 +200,8 @@ TEST_F(WebhookTest, AReportBeforeItsAgentsEventsIsKeptAndChargedWhenTheAgentArri
   EXPECT_EQ(events("call.completed"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM pending_messages"), 2);
 
-  AgentSeed fresh;
-  fresh.agent_id = "agent-new";
-  fresh.user_id = "owner-new";
-  fresh.assistant_id = "asst-new";
-  fresh.vapi_phone_number_id = "pn-new";
+  AgentSeed fresh = agent_named("new", "2026-01-02T00:00:00.000Z");
   fresh.phone_number = "+493099999999";
-  fresh.time = "2026-01-02T00:00:00.000Z";
   seed(fresh);
   EXPECT_EQ(count("SELECT count(*) FROM pending_messages"), 0);
   ASSERT_EQ(calls(), 1);
@@ -216,24 +221,14 @@ TEST_F(WebhookTest, AReportBeforeItsAgentsEventsIsKeptAndChargedWhenTheAgentArri
 TEST_F(WebhookTest, TheAssistantANamedReportDecidesNotTheNumbersNewHolder) {
   // The number moved to another owner's agent; a report of the old assistant still arrives, but
   // the old assistant's agent is not known here (its events are late).
-  AgentSeed other;
-  other.agent_id = "agent-other";
-  other.user_id = "owner-other";
-  other.assistant_id = "asst-other";
+  AgentSeed other = agent_named("other", "2026-01-02T00:00:00.000Z");
   other.vapi_phone_number_id = "pn000000-0000-4000-8000-000000000003";  // the samples' number
-  other.time = "2026-01-02T00:00:00.000Z";
   seed(other);
   ASSERT_EQ(vapi(end_of_call_report("c-moved", "asst-late")).status, 200);
   EXPECT_EQ(calls(), 0);  // never attributed to the number's new holder
   EXPECT_EQ(events("call.completed"), 0);
 
-  AgentSeed late;
-  late.agent_id = "agent-late";
-  late.user_id = "owner-late";
-  late.assistant_id = "asst-late";
-  late.vapi_phone_number_id = "pn-late";
-  late.time = "2026-01-03T00:00:00.000Z";
-  seed(late);
+  seed(agent_named("late", "2026-01-03T00:00:00.000Z"));
   ASSERT_EQ(calls(), 1);
   EXPECT_EQ(text("SELECT user_id FROM calls"), "owner-late");
   EXPECT_EQ(outbox_data("call.completed")["user_id"].GetString(), std::string("owner-late"));
@@ -256,13 +251,9 @@ TEST_F(WebhookTest, AMessageNamingNoAssistantWaitsForItsNumber) {
 TEST_F(WebhookTest, ReportsAndAgentEventsRacingNeverLoseAReport) {
   for (int round = 0; round < 12; ++round) {
     std::string n = std::to_string(round);
-    AgentSeed racer;
-    racer.agent_id = "agent-race-" + n;
+    AgentSeed racer = agent_named("race-" + n, "2026-01-02T00:00:00.000Z");
     racer.user_id = "owner-race";
-    racer.assistant_id = "asst-race-" + n;
-    racer.vapi_phone_number_id = "pn-race-" + n;
     racer.phone_number = "+4930555000" + n;
-    racer.time = "2026-01-02T00:00:00.000Z";
     std::promise<void> go;
     auto start = go.get_future().share();
     auto report = std::async(std::launch::async, [&] {
