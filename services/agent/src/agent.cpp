@@ -1,1 +1,0 @@
-// Domain code of agent lives here as it is built.
