@@ -79,7 +79,8 @@ std::string transfer_started_text(std::string_view language) {
 }
 
 std::string assistant_id_reply(const std::string& assistant_id, std::string_view language,
-                               std::string_view timezone, std::chrono::system_clock::time_point now) {
+                               std::string_view timezone,
+                               std::chrono::system_clock::time_point now) {
   auto zone = time::Zone::find(timezone).value_or(time::Zone::utc());
   auto lang = speaks_english(language) ? time::Language::en : time::Language::de;
   json::Writer w;

@@ -28,7 +28,8 @@ std::string transfer_started_text(std::string_view language);
 /// assistant-request answer for an agent that may take calls.
 /// With the call's local date and time as prompt variables (kx/time/call_clock.hpp).
 std::string assistant_id_reply(const std::string& assistant_id, std::string_view language,
-                               std::string_view timezone, std::chrono::system_clock::time_point now);
+                               std::string_view timezone,
+                               std::chrono::system_clock::time_point now);
 /// assistant-request answer when the line is not available: a short transient assistant that
 /// says so politely and hangs up, without sending server messages for the call.
 std::string line_unavailable_reply(std::string_view language);
