@@ -310,8 +310,10 @@ class PromptBuilder {
     p_.line(pick("Nennen Sie diese Angaben, wenn danach gefragt wird.",
                  "Give these details when asked."));
     if (!b.email.empty() || !b.website.empty()) {
-      p_.line(pick("Buchstabieren Sie E-Mail- und Webadressen langsam und deutlich.",
-                   "Spell email and web addresses slowly and clearly."));
+      p_.line(
+          pick("Nennen Sie E-Mail- und Webadressen langsam und buchstabieren Sie sie auf "
+               "Wunsch.",
+               "Say email and web addresses slowly and spell them out if asked."));
     }
   }
 

@@ -49,6 +49,8 @@ const std::vector<Case> kCases = {
     {"Tierarztpraxis Sonnenhof", "Kleintiere, Impfungen und Notdienst", {}, medical},
     {"Stadt-Apotheke", "Ihre Apotheke in der Innenstadt", {}, medical},
     {"Heilpraktikerin Anna Roth", "Naturheilkunde und Akupunktur", {}, medical},
+    {"Lisa Brandt", "Physiotherapeutin mit eigener Praxis in Bonn", {}, medical},
+    {"Logopädie Klein", "Sprachtherapie für Kinder", {}, medical},
     {"Riverside Clinic", "Dental practice and hygienist in Leeds", {}, medical},
     // trades
     {"Sanitär Krause GmbH", "Meisterbetrieb für Sanitär, Heizung und Klima", {}, trades},
@@ -58,6 +60,7 @@ const std::vector<Case> kCases = {
     {"Elektro Schmitt", "Elektroinstallation und Photovoltaik für Privat und Gewerbe", {}, trades},
     {"Malerbetrieb Hahn", "Innenanstrich, Fassaden und Tapezierarbeiten", {}, trades},
     {"Tischlerei Holzwurm", "Möbel nach Maß und Innenausbau", {}, trades},
+    {"Holger Brandt", "", {"Fliesenarbeiten", "Badsanierung", "Trockenbau"}, trades},
     {"Umzüge Express", "Privatumzüge und Firmenumzüge in ganz NRW", {}, trades},
     {"Parker Plumbing", "Boiler repairs and emergency plumber in Leeds", {}, trades},
     // retail
