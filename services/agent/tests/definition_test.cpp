@@ -272,6 +272,17 @@ TEST(DefinitionJson, RoundTrip) {
             std::string::npos);
 }
 
+TEST(DefinitionJson, StoredDefinitionsAreReadWithoutRefusing) {
+  // Rows written under older, looser limits still load (nothing is thrown, nothing cut).
+  std::string long_name(150, 'n');
+  Definition d = definition_from_json(R"({"name": ")" + long_name +
+                                      R"(", "greeting": "", "retired_field": 1,
+                                         "escalation": {"enabled": true}})");
+  EXPECT_EQ(d.name, long_name);
+  EXPECT_TRUE(d.escalation.enabled);
+  EXPECT_FALSE(d.escalation.forwarding_number);
+}
+
 TEST(BusinessTypeNames, ParseAndPrint) {
   EXPECT_EQ(parse_business_type("trades"), BusinessType::trades);
   EXPECT_EQ(to_string(BusinessType::services), "services");
