@@ -210,10 +210,14 @@ class DefinitionReader {
     if (mode_ != Mode::complete || !value.empty())
       return;
     auto it = obj.FindMember(name);
-    bool given = it != obj.MemberEnd() && !it->value.IsNull();
-    // A wrong type was reported already; an empty text or a missing field is reported here.
-    if (!given || it->value.IsString())
-      add(prefix + name, given ? "darf nicht leer sein" : "ist erforderlich");
+    if (it == obj.MemberEnd() || it->value.IsNull()) {
+      add(prefix + name, "ist erforderlich");
+      return;
+    }
+    // A wrong type or an over-long text was reported already.
+    if (it->value.IsString() &&
+        trim(std::string_view(it->value.GetString(), it->value.GetStringLength())).empty())
+      add(prefix + name, "darf nicht leer sein");
   }
 
   // A text item of an array, checked like FieldReader checks a member.
