@@ -52,6 +52,7 @@ load_config() {
   export BILLING_URL="http://127.0.0.1:$BILLING_PORT" INTEGRATIONS_URL="http://127.0.0.1:$INTEGRATIONS_PORT"
   export SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
   export STRIPE_API_BASE="$SANDBOX_URL/stripe" VAPI_API_BASE="$SANDBOX_URL/vapi"
+  export LLM_BASE_URL="$SANDBOX_URL/llm/v1" ELEVENLABS_API_BASE="$SANDBOX_URL/elevenlabs"
 }
 
 port_var() { local s=${1//-/_}; echo "${s^^}_PORT"; }
