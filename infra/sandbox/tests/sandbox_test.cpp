@@ -201,13 +201,13 @@ TEST_F(SandboxTest, FaultsAnswerForTheirCountAndRequestsAreCounted) {
     auto res = call("PATCH", "/vapi/assistant/" + id, R"({"name":"Neu"})");
     EXPECT_EQ(res.status, 429);
     EXPECT_EQ(res.headers.get("Retry-After"), "2");
-    EXPECT_EQ(body_of(res)["statusCode"], 429);
+    EXPECT_EQ(body_of(res)["statusCode"].GetInt(), 429);
   }
   EXPECT_EQ(call("GET", "/vapi/assistant/" + id).status, 200);  // other methods unaffected
   EXPECT_EQ(call("PATCH", "/vapi/assistant/" + id, R"({"name":"Neu"})").status, 200);
   auto stats = body_of(call("GET", "/vapi/_control/stats"));
-  EXPECT_EQ(stats["requests"]["PATCH /vapi/assistant/{id}"], 3);
-  EXPECT_EQ(stats["requests"]["POST /vapi/assistant"], 1);
+  EXPECT_EQ(stats["requests"]["PATCH /vapi/assistant/{id}"].GetInt(), 3);
+  EXPECT_EQ(stats["requests"]["POST /vapi/assistant"].GetInt(), 1);
 
   call("POST", "/_control/faults", R"({"path_prefix":"/vapi","status":500,"count":-1})");
   EXPECT_EQ(call("GET", "/vapi/assistant").status, 500);
@@ -250,7 +250,7 @@ TEST_F(SandboxTest, TheLanguageModelSpeaksOpenAIsWireFormat) {
   control_.add({.method = "POST", .path_prefix = "/llm", .kind = "error_in_200"});
   auto in200 = ask(json_mode);
   EXPECT_EQ(in200.status, 200);
-  EXPECT_EQ(body_of(in200)["error"]["code"], 502);
+  EXPECT_EQ(body_of(in200)["error"]["code"].GetInt(), 502);
   control_.add({.method = "POST", .path_prefix = "/llm", .kind = "length"});
   auto cut = body_of(ask(json_mode));
   EXPECT_EQ(cut["choices"][0]["finish_reason"], "length");
