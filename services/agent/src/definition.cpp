@@ -173,7 +173,23 @@ class DefinitionReader {
     return d;
   }
 
-  const std::vector<FieldError>& errors() const { return errors_; }
+  /// Every problem once per field: a field whose value was refused (too long, not a phone
+  /// number) is not also reported as missing.
+  std::vector<FieldError> errors() const {
+    auto missing = [](const std::string& m) {
+      return m == "ist erforderlich" || m == "darf nicht leer sein" ||
+             m.rfind("ist erforderlich, wenn", 0) == 0;
+    };
+    std::vector<FieldError> out;
+    for (const auto& e : errors_) {
+      bool other = false;
+      for (const auto& f : errors_)
+        other = other || (f.field == e.field && !missing(f.message));
+      if (!(missing(e.message) && other))
+        out.push_back(e);
+    }
+    return out;
+  }
 
  private:
   std::size_t limit(std::size_t n) const {

@@ -49,7 +49,7 @@ struct Business {
   std::string description;
   OpeningHours opening_hours;
   std::vector<std::string> services;
-  std::string address;  ///< optional contact facts the prompt may give callers
+  std::string address;               ///< optional contact facts the prompt may give callers
   std::optional<std::string> phone;  ///< E.164
   std::string email;
   std::string website;
@@ -74,7 +74,7 @@ struct Escalation {
 struct Definition {
   std::string name;  ///< the business's name, shown on the agent card; 1..100 characters
   BusinessType business_type = BusinessType::general;
-  std::string language = "de";  ///< "de" or "en"
+  std::string language = "de";             ///< "de" or "en"
   std::string timezone = "Europe/Berlin";  ///< IANA name known to kx::time
   Business business;
   std::vector<Faq> faqs;  ///< at most kMaxFaqs
