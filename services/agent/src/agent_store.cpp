@@ -416,8 +416,6 @@ void AgentStore::mark_sync_failed(pqxx::work& tx, const std::string& id, const s
 }
 
 void AgentStore::purge_agent(pqxx::work& tx, const std::string& id) {
-  tx.exec_params("UPDATE phone_numbers SET synced_agent_id = NULL WHERE synced_agent_id = $1::uuid",
-                 id);
   tx.exec_params("DELETE FROM agents WHERE id = $1::uuid AND deleted_at IS NOT NULL", id);
 }
 

@@ -159,7 +159,8 @@ class AgentStore {
   static void mark_announced(pqxx::work& tx, const std::string& id);
   static void mark_sync_failed(pqxx::work& tx, const std::string& id, const std::string& message,
                                int delay_ms, bool give_up_state);
-  /// Removes a deleted agent whose assistant is gone (its number rows no longer point at it).
+  /// Removes a deleted agent whose assistant is gone. A number it held keeps it as
+  /// synced_agent_id (not free) until the worker has pushed the release and announced it.
   static void purge_agent(pqxx::work& tx, const std::string& id);
 
   // Phone numbers.

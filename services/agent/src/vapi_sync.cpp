@@ -296,6 +296,9 @@ bool VapiSync::sync_number(const std::string& id) {
       // The agent's event payload carries its announced number.
       if (agent_id && number->synced_agent_id != agent_id)
         agents_.announce(tx, *agent_id, true);
+      // Free only from now on (Vapi and telephony know): the agent waiting longest gets it.
+      if (!agent_id && number->synced_agent_id)
+        agents_.assign_waiting(tx);
     });
     pushes("phone_number", "ok").inc();
     return true;
