@@ -230,7 +230,7 @@ bool VapiSync::sync_agent(const std::string& id) {
     bool give_up =
         e.kind() == VapiError::Kind::rejected || agent->sync_attempts + 1 >= kAttemptsBeforeError;
     pg::transact(db_, [&](pqxx::work& tx) {
-      AgentStore::mark_sync_failed(tx, id, e.german(), delay, give_up);
+      AgentStore::mark_sync_failed(tx, id, version, e.german(), delay, give_up);
     });
     pushes("agent", e.kind() == VapiError::Kind::rejected ? "rejected" : "retry").inc();
     log::warn("assistant sync failed", {{"agent_id", id},

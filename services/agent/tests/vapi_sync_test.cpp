@@ -247,9 +247,9 @@ TEST_F(VapiSyncTest, ACreatedAgentGetsOneAssistantAndItsNumberIsAnnouncedAfterIt
   backoff_elapses();
   EXPECT_EQ(sync_->run_once(), 2);
   auto assistant = the_assistant_of(agent.id);
-  EXPECT_EQ(field(assistant, "name"), "Salon Lind");
-  EXPECT_EQ(field(assistant, "firstMessage"), "Salon Lind, guten Tag!");
-  EXPECT_EQ(field(assistant, "endCallMessage"), "Bis bald im Salon Lind!");
+  EXPECT_EQ(assistant.text("name"), "Salon Lind");
+  EXPECT_EQ(assistant.text("firstMessage"), "Salon Lind, guten Tag!");
+  EXPECT_EQ(assistant.text("endCallMessage"), "Bis bald im Salon Lind!");
   auto metadata = field(assistant, "metadata");
   EXPECT_EQ(metadata["kametrix_agent_id"], agent.id.c_str());
   EXPECT_EQ(metadata["kametrix_user_id"], "owner-1");
@@ -263,7 +263,7 @@ TEST_F(VapiSyncTest, ACreatedAgentGetsOneAssistantAndItsNumberIsAnnouncedAfterIt
 
   // The number is named after the agent and routed to our webhook, never to a fixed assistant.
   auto vapi_number = *store_.number_by_e164("+493055500001");
-  EXPECT_EQ(field(vapi_number, "name"), "Salon Lind");
+  EXPECT_EQ(vapi_number.text("name"), "Salon Lind");
   EXPECT_EQ(field(vapi_number, "server")["url"], kServerUrl.c_str());
   EXPECT_FALSE(vapi_number.fields.count("assistantId"));
 
@@ -298,7 +298,7 @@ TEST_F(VapiSyncTest, AnEditMadeWhileAPushIsUnderWayIsPushedNext) {
   pg::transact(db_.pool, [&](pqxx::work& tx) {
     edit_greeting(tx, agent.id, "Dritte Fassung.");
     EXPECT_TRUE(eventually([&] {
-      return field(*store_.find(VapiKind::assistant, assistant_id), "firstMessage") ==
+      return store_.find(VapiKind::assistant, assistant_id)->text("firstMessage") ==
              "Zweite Fassung.";
     }));
   });
@@ -310,7 +310,7 @@ TEST_F(VapiSyncTest, AnEditMadeWhileAPushIsUnderWayIsPushedNext) {
   EXPECT_EQ(row.sync_state, "pending");
 
   EXPECT_EQ(sync_->run_once(), 1);
-  EXPECT_EQ(field(the_assistant_of(agent.id), "firstMessage"), "Dritte Fassung.");
+  EXPECT_EQ(the_assistant_of(agent.id).text("firstMessage"), "Dritte Fassung.");
   row = *load(agent.id);
   EXPECT_EQ(row.synced_version, 3);
   EXPECT_EQ(row.sync_state, "synced");
@@ -379,9 +379,30 @@ TEST_F(VapiSyncTest, RateLimitsWaitForRetryAfterAndThreeFailuresShowAGermanError
   EXPECT_FALSE(row.sync_error);
   EXPECT_EQ(row.sync_attempts, 0);
   EXPECT_EQ(row.synced_version, row.desired_version);
-  EXPECT_EQ(field(the_assistant_of(agent.id), "firstMessage"), "Autohaus Berg, guten Tag!");
+  EXPECT_EQ(the_assistant_of(agent.id).text("firstMessage"), "Autohaus Berg, guten Tag!");
   // The two edits announced themselves; the pushes changed no assistant id.
   EXPECT_EQ(published("agent.updated").size(), 2u);
+}
+
+TEST_F(VapiSyncTest, AnEditMadeWhileAPushFailsIsRetriedAtOnceNotAfterTheBackoff) {
+  auto agent = create("owner-1", "Autohaus Berg");
+  ASSERT_EQ(sync_->run_once(), 1);
+  edit_greeting(agent.id, "Zweite Fassung.");
+  fault("PATCH", "/vapi/assistant", 429, 1, /*retry_after=*/120);
+
+  // The owner's edit commits while Vapi refuses the older version.
+  std::thread worker([&] { sync_->run_once(); });
+  pg::transact(db_.pool, [&](pqxx::work& tx) {
+    edit_greeting(tx, agent.id, "Dritte Fassung.");
+    EXPECT_TRUE(eventually([&] { return requests(kPatchAssistant) == 1; }));
+  });
+  worker.join();
+  EXPECT_EQ(load(agent.id)->sync_error, kRateLimited);
+  EXPECT_LE(seconds_until_next_sync(agent.id), 0);
+
+  EXPECT_EQ(sync_->run_once(), 1);
+  EXPECT_EQ(the_assistant_of(agent.id).text("firstMessage"), "Dritte Fassung.");
+  EXPECT_EQ(load(agent.id)->sync_state, "synced");
 }
 
 TEST_F(VapiSyncTest, ARejectedBodyShowsTheErrorAtOnce) {
@@ -412,7 +433,7 @@ TEST_F(VapiSyncTest, AnAssistantCreatedBeforeACrashIsAdoptedNotDuplicated) {
   // Adopted and brought to the stored state.
   auto assistant = the_assistant_of(agent.id);
   EXPECT_EQ(assistant.id, orphan);
-  EXPECT_EQ(field(assistant, "firstMessage"), "Kanzlei Roth, guten Tag!");
+  EXPECT_EQ(assistant.text("firstMessage"), "Kanzlei Roth, guten Tag!");
   EXPECT_TRUE(store_.find(VapiKind::assistant, someone_elses));
   auto created = published("agent.created");
   ASSERT_EQ(created.size(), 1u);
@@ -461,7 +482,7 @@ TEST_F(VapiSyncTest, AnAssistantDeletedInVapisDashboardIsCreatedAgain) {
   EXPECT_EQ(sync_->run_once(), 1);
   auto assistant = the_assistant_of(agent.id);
   EXPECT_NE(assistant.id, old_id);
-  EXPECT_EQ(field(assistant, "firstMessage"), "Blumen Haas, schön, dass Sie anrufen!");
+  EXPECT_EQ(assistant.text("firstMessage"), "Blumen Haas, schön, dass Sie anrufen!");
   auto row = *load(agent.id);
   EXPECT_EQ(row.vapi_assistant_id, assistant.id);
   EXPECT_EQ(row.sync_state, "synced");
@@ -527,7 +548,7 @@ TEST_F(VapiSyncTest, ADeletedAgentsAssistantIsDeletedAndItsNumberFreedOnlyAfterT
   EXPECT_EQ(deleted[0]["agent_id"], leaving.id.c_str());
   EXPECT_EQ(deleted[0]["vapi_assistant_id"], assistant_id.c_str());
   EXPECT_TRUE(published("phone_number.released").empty());
-  EXPECT_EQ(field(*store_.number_by_e164("+493055500001"), "name"), "Café Mohn");
+  EXPECT_EQ(store_.number_by_e164("+493055500001")->text("name"), "Café Mohn");
   EXPECT_FALSE(load(waiting.id)->number);
   EXPECT_FALSE(create("owner-3", "Kiosk Süd").number);
 
@@ -539,7 +560,7 @@ TEST_F(VapiSyncTest, ADeletedAgentsAssistantIsDeletedAndItsNumberFreedOnlyAfterT
   EXPECT_EQ(released[0]["agent_id"], leaving.id.c_str());
   EXPECT_EQ(released[0]["user_id"], "owner-1");
   EXPECT_EQ(released[0]["e164"], "+493055500001");
-  EXPECT_EQ(field(*store_.number_by_e164("+493055500001"), "name"), "Kametrix (frei)");
+  EXPECT_EQ(store_.number_by_e164("+493055500001")->text("name"), "Kametrix (frei)");
   EXPECT_EQ(requests(kPatchNumber), 3);  // assigned, refused, released
 
   // Free now: it goes to the agent that has waited longest, and Vapi learns its new name.
@@ -547,7 +568,7 @@ TEST_F(VapiSyncTest, ADeletedAgentsAssistantIsDeletedAndItsNumberFreedOnlyAfterT
   ASSERT_TRUE(handed_on);
   EXPECT_EQ(handed_on->e164, "+493055500001");
   sync_->run_once();
-  EXPECT_EQ(field(*store_.number_by_e164("+493055500001"), "name"), "Eisdiele Nord");
+  EXPECT_EQ(store_.number_by_e164("+493055500001")->text("name"), "Eisdiele Nord");
   auto assigned = published("phone_number.assigned");
   ASSERT_EQ(assigned.size(), 2u);
   EXPECT_EQ(assigned[1]["agent_id"], waiting.id.c_str());
@@ -608,7 +629,7 @@ TEST_F(VapiSyncTest, TheImportAddsVapiNumbersOnceKeepsRemovedOnesOutAndServesWai
   sync_->run_once();
   for (const auto& a : {first, second, third}) {
     auto n = load(a.id)->number;
-    EXPECT_EQ(field(*store_.find(VapiKind::phone_number, n->vapi_phone_number_id), "name"),
+    EXPECT_EQ(store_.find(VapiKind::phone_number, n->vapi_phone_number_id)->text("name"),
               a.definition.name);
   }
   EXPECT_EQ(published("phone_number.assigned").size(), 3u);
