@@ -405,19 +405,19 @@ void AgentStore::mark_announced(pqxx::work& tx, const std::string& id) {
   tx.exec_params("UPDATE agents SET announced = true WHERE id = $1::uuid", id);
 }
 
-void AgentStore::mark_sync_failed(pqxx::work& tx, const std::string& id, const std::string& message,
-                                  int delay_ms, bool give_up_state) {
+void AgentStore::mark_sync_failed(pqxx::work& tx, const std::string& id, std::int64_t version,
+                                  const std::string& message, int delay_ms, bool give_up_state) {
+  // An edit committed during the failed push is retried at once, as any change is.
   tx.exec_params(
       "UPDATE agents SET sync_attempts = sync_attempts + 1, sync_error = $2, "
       "sync_state = CASE WHEN $4 THEN 'error' ELSE sync_state END, "
-      "next_sync_at = now() + make_interval(secs => $3::double precision / 1000) "
+      "next_sync_at = CASE WHEN desired_version > $5 THEN now() "
+      "ELSE now() + make_interval(secs => $3::double precision / 1000) END "
       "WHERE id = $1::uuid",
-      id, message, delay_ms, give_up_state);
+      id, message, delay_ms, give_up_state, version);
 }
 
 void AgentStore::purge_agent(pqxx::work& tx, const std::string& id) {
-  tx.exec_params("UPDATE phone_numbers SET synced_agent_id = NULL WHERE synced_agent_id = $1::uuid",
-                 id);
   tx.exec_params("DELETE FROM agents WHERE id = $1::uuid AND deleted_at IS NOT NULL", id);
 }
 

@@ -157,9 +157,12 @@ class AgentStore {
   /// (the sync lag).
   static double mark_synced(pqxx::work& tx, const std::string& id, std::int64_t version);
   static void mark_announced(pqxx::work& tx, const std::string& id);
-  static void mark_sync_failed(pqxx::work& tx, const std::string& id, const std::string& message,
-                               int delay_ms, bool give_up_state);
-  /// Removes a deleted agent whose assistant is gone (its number rows no longer point at it).
+  /// Records a failed push of `version`: retried after `delay_ms`, or at once when the agent
+  /// changed meanwhile.
+  static void mark_sync_failed(pqxx::work& tx, const std::string& id, std::int64_t version,
+                               const std::string& message, int delay_ms, bool give_up_state);
+  /// Removes a deleted agent whose assistant is gone. A number it held keeps it as
+  /// synced_agent_id (not free) until the worker has pushed the release and announced it.
   static void purge_agent(pqxx::work& tx, const std::string& id);
 
   // Phone numbers.

@@ -230,7 +230,7 @@ bool VapiSync::sync_agent(const std::string& id) {
     bool give_up =
         e.kind() == VapiError::Kind::rejected || agent->sync_attempts + 1 >= kAttemptsBeforeError;
     pg::transact(db_, [&](pqxx::work& tx) {
-      AgentStore::mark_sync_failed(tx, id, e.german(), delay, give_up);
+      AgentStore::mark_sync_failed(tx, id, version, e.german(), delay, give_up);
     });
     pushes("agent", e.kind() == VapiError::Kind::rejected ? "rejected" : "retry").inc();
     log::warn("assistant sync failed", {{"agent_id", id},
@@ -296,6 +296,9 @@ bool VapiSync::sync_number(const std::string& id) {
       // The agent's event payload carries its announced number.
       if (agent_id && number->synced_agent_id != agent_id)
         agents_.announce(tx, *agent_id, true);
+      // Free only from now on (Vapi and telephony know): the agent waiting longest gets it.
+      if (!agent_id && number->synced_agent_id)
+        agents_.assign_waiting(tx);
     });
     pushes("phone_number", "ok").inc();
     return true;
