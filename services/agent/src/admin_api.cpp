@@ -1,5 +1,6 @@
 #include "admin_api.hpp"
 
+#include <cctype>
 #include <sstream>
 
 #include "agent_json.hpp"
@@ -177,16 +178,34 @@ Response AdminApi::deactivate_agent(Request& req) {
 
 Response AdminApi::list_numbers(Request& req) {
   http::QueryParams q(req);
-  auto status = q.one_of("status", {"available", "assigned"});
+  NumberFilter f;
+  f.status = q.one_of("status", {"available", "assigned"});
+  if (auto text = q.text("q", 40)) {
+    std::string digits;
+    for (char c : *text) {
+      if (std::isdigit(static_cast<unsigned char>(c)))
+        digits += c;
+    }
+    if (!digits.empty())
+      f.digits = digits;
+  }
+  auto page = q.page(100, 500);
   q.require_valid();
+  f.limit = page.limit;
+  f.offset = page.offset;
+  std::int64_t total = 0;
   auto [numbers, summary] = pg::transact(db_, [&](pqxx::work& tx) {
-    return std::make_pair(AgentStore::numbers(tx, status), AgentStore::pool_summary(tx));
+    auto rows = AgentStore::numbers(tx, f, total);
+    return std::make_pair(std::move(rows), AgentStore::pool_summary(tx));
   });
   json::Writer w;
   w.begin_object().key("phone_numbers").begin_array();
   for (const auto& n : numbers)
     write_number(w, n);
   w.end_array()
+      .field("total", total)
+      .field("limit", f.limit)
+      .field("offset", f.offset)
       .key("summary")
       .begin_object()
       .field("total", summary.total)

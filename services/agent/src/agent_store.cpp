@@ -481,14 +481,17 @@ std::optional<PhoneNumberRow> AgentStore::number_by_e164(pqxx::work& tx, const s
   return number_from(rows[0]);
 }
 
-std::vector<PhoneNumberRow> AgentStore::numbers(pqxx::work& tx,
-                                                const std::optional<std::string>& status) {
+std::vector<PhoneNumberRow> AgentStore::numbers(pqxx::work& tx, const NumberFilter& f,
+                                                std::int64_t& total) {
+  const std::string where =
+      "WHERE n.removed_at IS NULL AND ($1::text IS NULL OR ($1 = 'assigned') = (n.agent_id IS "
+      "NOT NULL)) AND ($2::text IS NULL OR n.e164 LIKE '%' || $2 || '%') ";
+  total = tx.exec_params("SELECT count(*) FROM phone_numbers n " + where, f.status, f.digits)[0][0]
+              .as<std::int64_t>();
   std::vector<PhoneNumberRow> out;
   for (const auto& r :
-       tx.exec_params(number_select() + "WHERE n.removed_at IS NULL AND ($1::text IS NULL OR "
-                                        "($1 = 'assigned') = (n.agent_id IS NOT NULL)) "
-                                        "ORDER BY n.e164",
-                      status))
+       tx.exec_params(number_select() + where + "ORDER BY n.e164 LIMIT $3 OFFSET $4", f.status,
+                      f.digits, f.limit, f.offset))
     out.push_back(number_from(r));
   return out;
 }

@@ -94,6 +94,13 @@ struct PhoneNumberRow {
   std::string created_at;
 };
 
+struct NumberFilter {
+  std::optional<std::string> status;
+  std::optional<std::string> digits;
+  int limit = 100;
+  int offset = 0;
+};
+
 struct PoolSummary {
   std::int64_t total = 0;
   std::int64_t available = 0;
@@ -178,8 +185,10 @@ class AgentStore {
   static std::optional<PhoneNumberRow> number(pqxx::work& tx, const std::string& id,
                                               bool lock = false);
   static std::optional<PhoneNumberRow> number_by_e164(pqxx::work& tx, const std::string& e164);
-  static std::vector<PhoneNumberRow> numbers(pqxx::work& tx,
-                                             const std::optional<std::string>& status);
+  /// One page of the pool, by number; `status` available | assigned, `digits` a part of the
+  /// number (digits only).
+  static std::vector<PhoneNumberRow> numbers(pqxx::work& tx, const NumberFilter& filter,
+                                             std::int64_t& total);
   static PoolSummary pool_summary(pqxx::work& tx);
   /// Adds (or brings back a removed) number; false when it is already in the pool.
   static bool add_number(pqxx::work& tx, const std::string& id, const std::string& e164,
