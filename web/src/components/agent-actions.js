@@ -1,30 +1,18 @@
 // Activate or deactivate, and delete (after a confirmation that says what stays), for the owner's
 // agent pages and the admin's; `base` is /api/agents or /api/admin/agents.
-import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
 import { api } from '../lib/api.js';
+import { useAction } from '../lib/form.js';
 import { ConfirmButton, ErrorBox } from './ui.js';
 
 /**
  * @param {{ agent: any, base: string, onChanged: (agent: any) => void, onDeleted: () => void, children?: any }} p
  */
 export function AgentActions({ agent, base, onChanged, onDeleted, children }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(/** @type {any} */ (null));
   const url = `${base}/${encodeURIComponent(agent.id)}`;
   const active = agent.status !== 'inactive';
-  const toggle = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      onChanged(await api(`${url}/${active ? 'deactivate' : 'activate'}`, { method: 'POST' }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run: toggle, busy, error } = useAction(async () => onChanged(await api(`${url}/${active ? 'deactivate' : 'activate'}`, { method: 'POST' })));
   return html`<div class="agent-actions">
     <div class="row">
       ${children}

@@ -7,6 +7,7 @@ import { html } from '../lib/html.js';
 import { t } from '../lib/i18n.js';
 import { api } from '../lib/api.js';
 import { useApi } from '../lib/use-api.js';
+import { useAction } from '../lib/form.js';
 import {
   WEEKDAYS, WEEKDAY, BUSINESS_TYPE, TIME_ZONES, MAX_FAQS, MAX_SERVICES, MAX_RANGES, STEPS,
   getPath, setIn, fieldId, keysOf, esc,
@@ -57,26 +58,16 @@ function GroupError({ text, id }) {
  * @param {{ kind: string, label: string, def: Definition, onResult: (r: any) => void, testid?: string }} p
  */
 function GenerateButton({ kind, label, def, onResult, testid }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(/** @type {any} */ (null));
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await api('/api/agents/generate', {
-        method: 'POST',
-        body: {
-          kind, name: def.name, business_type: def.business_type, language: def.language,
-          description: def.business.description, services: def.business.services.filter((s) => s.trim()), assistant_name: def.assistant_name,
-        },
-      });
-      onResult(r);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { run, busy, error } = useAction(async () => {
+    const r = await api('/api/agents/generate', {
+      method: 'POST',
+      body: {
+        kind, name: def.name, business_type: def.business_type, language: def.language,
+        description: def.business.description, services: def.business.services.filter((s) => s.trim()), assistant_name: def.assistant_name,
+      },
+    });
+    onResult(r);
+  });
   return html`<div class="generate">
     <button type="button" class="secondary" onClick=${run} disabled=${busy} aria-busy=${busy ? 'true' : undefined} data-testid=${testid}>
       ${busy ? t('agent.generating') : label}

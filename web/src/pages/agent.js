@@ -7,6 +7,7 @@ import { html } from '../lib/html.js';
 import { t, dateTime, TIME_ZONE } from '../lib/i18n.js';
 import { api } from '../lib/api.js';
 import { useApi, usePollWhile } from '../lib/use-api.js';
+import { useAction } from '../lib/form.js';
 import { location, navigate, setQuery } from '../lib/router.js';
 import { useLiveEvents, RECONNECTED } from '../lib/events.js';
 import { STEPS, fromWire, changedFields, stepOfPath } from '../lib/agents.js';
@@ -20,21 +21,8 @@ const ROLE = /** @type {Record<string, string>} */ ({ assistant: 'call.role_assi
 
 /** The simulated test call, or why the browser test is not offered. @param {{ agent: any }} p */
 function TestCall({ agent }) {
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState(/** @type {any} */ (null));
-  const [error, setError] = useState(/** @type {any} */ (null));
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(await api(`/api/agents/${encodeURIComponent(agent.id)}/test-call`, { method: 'POST' }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  /** @type {{ run: () => Promise<any>, busy: boolean, error: any, result: any }} */
+  const { run, busy, error, result } = useAction(() => api(`/api/agents/${encodeURIComponent(agent.id)}/test-call`, { method: 'POST' }));
   return html`<section class="card" aria-labelledby="test-title" id="test" data-testid="test-call">
     <h2 id="test-title">${t('agent.test_title')}</h2>
     <p class="muted">${t('agent.test_intro')}</p>

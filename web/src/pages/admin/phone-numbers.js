@@ -6,7 +6,7 @@ import { html } from '../../lib/html.js';
 import { t, number, dateTime } from '../../lib/i18n.js';
 import { api } from '../../lib/api.js';
 import { useApi } from '../../lib/use-api.js';
-import { useForm } from '../../lib/form.js';
+import { useForm, useAction } from '../../lib/form.js';
 import { setQuery } from '../../lib/router.js';
 import { useLiveEvents } from '../../lib/events.js';
 import { SYNC_STATE } from '../../lib/agents.js';
@@ -57,29 +57,19 @@ function AddNumber({ onDone }) {
 
 /** @param {{ onDone: () => void }} p */
 function ImportCsv({ onDone }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(/** @type {any} */ (null));
-  const [result, setResult] = useState(/** @type {any} */ (null));
-  const onSubmit = async (/** @type {Event} */ e) => {
+  /** @type {{ run: (input: HTMLInputElement) => Promise<any>, busy: boolean, error: any, result: any, setError: (e: any) => void }} */
+  const { run, busy, error, result, setError } = useAction(async (/** @type {HTMLInputElement} */ input) => {
+    const file = /** @type {File} */ (input.files?.[0]);
+    const r = await api('/api/admin/phone-numbers/import', { method: 'POST', body: { csv: await file.text() } });
+    input.value = '';
+    onDone();
+    return r;
+  });
+  const onSubmit = (/** @type {Event} */ e) => {
     e.preventDefault();
     const input = /** @type {HTMLInputElement} */ (/** @type {HTMLFormElement} */ (e.currentTarget).elements.namedItem('csv'));
-    const file = input.files?.[0];
-    if (!file) {
-      setError({ message: t('admin.numbers.csv_choose') });
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(await api('/api/admin/phone-numbers/import', { method: 'POST', body: { csv: await file.text() } }));
-      input.value = '';
-      onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    if (input.files?.length) run(input);
+    else setError({ message: t('admin.numbers.csv_choose') });
   };
   return html`<form onSubmit=${onSubmit} aria-labelledby="import-csv">
     <h3 id="import-csv">${t('admin.numbers.import')}</h3>
@@ -97,22 +87,12 @@ function ImportCsv({ onDone }) {
 
 /** @param {{ onDone: () => void }} p */
 function SyncFromVapi({ onDone }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(/** @type {any} */ (null));
-  const [result, setResult] = useState(/** @type {any} */ (null));
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(await api('/api/admin/phone-numbers/sync', { method: 'POST' }));
-      onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  /** @type {{ run: () => Promise<any>, busy: boolean, error: any, result: any }} */
+  const { run, busy, error, result } = useAction(async () => {
+    const r = await api('/api/admin/phone-numbers/sync', { method: 'POST' });
+    onDone();
+    return r;
+  });
   return html`<div aria-labelledby="sync-vapi">
     <h3 id="sync-vapi">${t('admin.numbers.sync')}</h3>
     <p class="hint">${t('admin.numbers.sync_hint')}</p>
@@ -127,24 +107,17 @@ function Assign({ num, onDone }) {
   const [open, setOpen] = useState(false);
   const agents = useApi(open ? '/api/admin/agents?limit=200' : null);
   const [agentId, setAgentId] = useState('');
-  const [error, setError] = useState(/** @type {any} */ (null));
-  const [busy, setBusy] = useState(false);
+  const { run, busy, error } = useAction(async () => {
+    await api(`/api/admin/phone-numbers/${encodeURIComponent(num.id)}/assign`, { method: 'POST', body: { agent_id: agentId } });
+    setOpen(false);
+    onDone();
+  });
   if (!open) return html`<button type="button" class="secondary" onClick=${() => setOpen(true)} aria-label=${t('admin.numbers.assign_named', { number: num.e164 })}>${t('admin.numbers.assign')}</button>`;
   /** @type {any[]} */
   const waiting = (agents.data?.agents ?? []).filter((/** @type {any} */ a) => !a.phone_number);
-  const submit = async (/** @type {Event} */ e) => {
+  const submit = (/** @type {Event} */ e) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api(`/api/admin/phone-numbers/${encodeURIComponent(num.id)}/assign`, { method: 'POST', body: { agent_id: agentId } });
-      setOpen(false);
-      onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    run();
   };
   const id = `assign-${num.id}`;
   return html`<form class="assign" onSubmit=${submit}>
