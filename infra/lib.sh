@@ -52,6 +52,11 @@ load_config() {
   export BILLING_URL="http://127.0.0.1:$BILLING_PORT" INTEGRATIONS_URL="http://127.0.0.1:$INTEGRATIONS_PORT"
   export SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
   export STRIPE_API_BASE="$SANDBOX_URL/stripe" VAPI_API_BASE="$SANDBOX_URL/vapi"
+  export LLM_BASE_URL="$SANDBOX_URL/llm/v1" ELEVENLABS_API_BASE="$SANDBOX_URL/elevenlabs"
+  # Vapi posts our assistants' and numbers' server messages to the gateway; locally the
+  # sandbox's call simulator stands in for a browser test call.
+  export VAPI_SERVER_URL="$GATEWAY_URL/webhooks/vapi"
+  export VAPI_SIMULATOR_URL="$SANDBOX_URL/vapi/simulate/call"
 }
 
 port_var() { local s=${1//-/_}; echo "${s^^}_PORT"; }

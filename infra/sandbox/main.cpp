@@ -1,7 +1,7 @@
 // kx-sandbox: the local stand-in for the third-party services the platform calls (Vapi, Stripe,
-// Google, the language model). It speaks their wire formats so the whole platform runs on one
-// machine without accounts or internet; each provider gets its own routes as the issues that
-// use them arrive. Every service reaches it through its configurable base URL.
+// Google, ElevenLabs, the language model). It speaks their wire formats so the whole platform runs
+// on one machine without accounts or internet; each provider gets its own routes as the issues
+// that use them arrive. Every service reaches it through its configurable base URL.
 #include <cstdlib>
 
 #include "kx/config/config.hpp"
@@ -22,6 +22,11 @@ int main() {
   settings.gateway_url = env.url("GATEWAY_URL", "http://127.0.0.1:8080");
   settings.vapi_webhook_secret = env.optional_secret("VAPI_WEBHOOK_SECRET", 16);
   settings.stripe_webhook_secret = env.optional_secret("STRIPE_WEBHOOK_SECRET", 16);
+  // The API keys the services are configured with; unset, any non-empty key is accepted.
+  settings.vapi_api_key = env.optional("VAPI_API_KEY", "");
+  settings.llm_api_key = env.optional("LLM_API_KEY", "");
+  settings.elevenlabs_api_key = env.optional("ELEVENLABS_API_KEY", "");
+  auto pool_numbers = static_cast<int>(env.integer("SANDBOX_VAPI_NUMBERS", 40, 0, 9999));
   try {
     env.check();
   } catch (const kx::config::ConfigError& e) {
@@ -40,13 +45,21 @@ int main() {
                    .begin_array()
                    .value("stripe")
                    .value("vapi")
+                   .value("llm")
+                   .value("elevenlabs")
                    .end_array()
                    .end_object();
                return kx::http::Response::json(200, w.str());
              },
              {.max_body = 0, .access = kx::http::Access::open});
+  kx::sandbox::Control control;
+  kx::sandbox::VapiStore vapi(pool_numbers);
+  control.add_routes(router);
   kx::sandbox::add_stripe_routes(router, settings);
-  kx::sandbox::add_vapi_routes(router, settings);
+  kx::sandbox::add_vapi_routes(router, settings, vapi);
+  kx::sandbox::add_vapi_api_routes(router, settings, vapi, control);
+  kx::sandbox::add_llm_routes(router, settings, control);
+  kx::sandbox::add_tts_routes(router, settings, control);
   kx::http::Server server(options, router);
   server.run_until_signal();
   return 0;

@@ -1,11 +1,14 @@
 #pragma once
-// The provider sandbox: local stand-ins for Vapi, Stripe, Google and the language model that
-// speak their wire formats. Each provider adds its routes under its own prefix (/vapi, /stripe,
-// /google, /llm); the services reach them through their configurable base URLs.
+// The provider sandbox: local stand-ins for Vapi, Stripe, Google, ElevenLabs and the language
+// model that speak their wire formats. Each provider adds its routes under its own prefix
+// (/vapi, /stripe, /google, /llm, /elevenlabs); the services reach them through their
+// configurable base URLs. Tests drive faults and read request counts through Control.
 
 #include <string>
 
+#include "control.hpp"
 #include "kx/http/router.hpp"
+#include "vapi_store.hpp"
 
 namespace kx::sandbox {
 
@@ -14,10 +17,25 @@ struct SandboxSettings {
   std::string gateway_url;  ///< where provider webhooks are posted
   std::string vapi_webhook_secret;
   std::string stripe_webhook_secret;
+  /// API keys the stand-ins accept; empty accepts any non-empty key.
+  std::string vapi_api_key;
+  std::string llm_api_key;
+  std::string elevenlabs_api_key;
 };
 
-/// Provider modules; each registers its routes under its prefix.
+/// Provider modules; each registers its routes under its prefix. The objects passed by
+/// reference must outlive the router.
 void add_stripe_routes(http::Router& router, const SandboxSettings& settings);
-void add_vapi_routes(http::Router& router, const SandboxSettings& settings);
+/// Vapi's call simulator (POST /vapi/simulate/call), which reads assistants and numbers from
+/// `store`.
+void add_vapi_routes(http::Router& router, const SandboxSettings& settings, VapiStore& store);
+/// Vapi's REST API for assistants and phone numbers (POST/GET/PATCH/DELETE /vapi/assistant…,
+/// /vapi/phone-number…).
+void add_vapi_api_routes(http::Router& router, const SandboxSettings& settings, VapiStore& store,
+                         Control& control);
+/// An OpenAI-compatible chat completions endpoint: POST /llm/v1/chat/completions.
+void add_llm_routes(http::Router& router, const SandboxSettings& settings, Control& control);
+/// ElevenLabs text to speech: POST /elevenlabs/v1/text-to-speech/{voice_id}.
+void add_tts_routes(http::Router& router, const SandboxSettings& settings, Control& control);
 
 }  // namespace kx::sandbox

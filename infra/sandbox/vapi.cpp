@@ -2,7 +2,11 @@
 // call to an assistant or a phone number by posting signed server messages in Vapi's documented
 // shapes (assistant-request, status-update, tool-calls, transfer-destination-request,
 // end-of-call-report) to the gateway's /webhooks/vapi, the way Vapi would during a real call, and
-// answers with every message sent and every answer received. POST /vapi/calls/{id}/control
+// answers with every message sent, every answer received and the conversation's transcript. A
+// number known to the sandbox's Vapi API (vapi_api.cpp) is resolved from its E.164 alone, and an
+// assistant stored there speaks its own firstMessage and endCallMessage, so an edited greeting
+// shows in simulated calls. An assistant-request answered with {"error": …} ends the call with
+// endedReason assistant-request-returned-error, as Vapi does. POST /vapi/calls/{id}/control
 // stands in for a live call's control URL (transfers asked for by telephony-webhook).
 #include <atomic>
 #include <chrono>
@@ -53,6 +57,11 @@ std::int64_t epoch_ms(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
 Scenario read_scenario(const Request& req) {
   auto doc = http::parse_body(req.body.empty() ? "{}" : req.body);
   json::FieldReader in(doc);
@@ -92,31 +101,45 @@ Scenario read_scenario(const Request& req) {
 /// One simulated call: builds the messages and posts them like Vapi does.
 class SimulatedCall {
  public:
-  SimulatedCall(const SandboxSettings& settings, http::Client& client, Scenario scenario)
-      : settings_(settings), client_(client), s_(std::move(scenario)) {
+  SimulatedCall(const SandboxSettings& settings, http::Client& client, const VapiStore& store,
+                Scenario scenario)
+      : settings_(settings), client_(client), store_(store), s_(std::move(scenario)) {
     id_ = crypto::uuid_v4();
     ended_ = Clock::now();
     started_ = ended_ - std::chrono::seconds(s_.duration_seconds);
     created_ = started_ - std::chrono::seconds(3);
+    resolve_number();
   }
 
   std::string run() {
+    Speech speech;
     if (s_.assistant_id.empty()) {
       auto answer = post(assistant_request(), "assistant-request");
       if (answer.IsObject() && answer.HasMember("assistantId") &&
           answer["assistantId"].IsString()) {
         s_.assistant_id = answer["assistantId"].GetString();
+        speech = speech_of(answer);
+      } else if (answer.IsObject() && answer.HasMember("error")) {
+        return refused();
       } else {
-        // A transient assistant (or an error) answers; it sends no server messages.
-        return result("line_unavailable");
+        // A transient assistant answers; it has no server, so no further messages are sent.
+        if (answer.IsObject() && answer.HasMember("assistant") && answer["assistant"].IsObject())
+          say("bot", json::get_string(answer["assistant"], "firstMessage"));
+        return result("line_unavailable", "customer-ended-call");
       }
+    } else {
+      speech = speech_of(json::Document());
     }
     post(status_update("ringing", created_), "ringing");
     post(status_update("in-progress", started_), "in-progress");
-    say("bot", s_.web ? "Guten Tag, hier ist der Testanruf. Wie kann ich helfen?"
-                      : "Guten Tag, Sie sprechen mit der digitalen Assistenz. Wie kann ich "
-                        "helfen?");
-    say("user", "Ich hätte gern einen Termin.");
+    if (!speech.first_message.empty())
+      say("bot", speech.first_message);
+    else
+      say("bot", s_.web ? "Guten Tag, hier ist der Testanruf. Wie kann ich helfen?"
+                        : "Guten Tag, Sie sprechen mit der digitalen Assistenz. Wie kann ich "
+                          "helfen?");
+    say("user", speech.english ? "I would like to book an appointment, please."
+                               : "Ich hätte gern einen Termin.");
     int n = 0;
     for (const auto& tool : s_.tools) {
       std::string tool_call_id = "call_sim_" + std::to_string(++n) + "_" + id_.substr(0, 8);
@@ -138,15 +161,91 @@ class SimulatedCall {
       if (!forwarded)
         say("bot", "Leider ist gerade niemand erreichbar. Darf ich Ihnen eine Nachricht notieren?");
     }
-    if (ended_reason.empty())
+    if (ended_reason.empty()) {
       ended_reason = "customer-ended-call";
+      if (!speech.end_call_message.empty()) {
+        if (s_.tools.empty())
+          say("bot", speech.english ? "Certainly, I have noted your request."
+                                    : "Sehr gern, ich habe Ihren Wunsch notiert.");
+        say("user", speech.english ? "Thank you, that is all." : "Danke, das war alles.");
+        say("bot", speech.end_call_message);
+        ended_reason = "assistant-said-end-call-phrase";
+      }
+    }
     post(status_update("ended", ended_, ended_reason), "ended");
     if (s_.report)
       post(report(ended_reason), "end-of-call-report");
-    return result("simulated");
+    return result("simulated", ended_reason);
   }
 
  private:
+  // --- what the assistant says -------------------------------------------------------------
+
+  struct Speech {
+    std::string first_message;
+    std::string end_call_message;
+    bool english = false;
+  };
+
+  // A number given only by its E.164 (or only by its id) is completed from the stored pool.
+  void resolve_number() {
+    if (s_.web)
+      return;
+    std::optional<VapiObject> number;
+    if (s_.phone_number_id.empty() && !s_.phone_number.empty())
+      number = store_.number_by_e164(s_.phone_number);
+    else if (!s_.phone_number_id.empty() && s_.phone_number.empty())
+      number = store_.find(VapiKind::phone_number, s_.phone_number_id);
+    if (number) {
+      s_.phone_number_id = number->id;
+      s_.phone_number = number->text("number").value_or("");
+    }
+  }
+
+  // The stored assistant's texts, with the assistant-request answer's overrides and variable
+  // values applied the way Vapi renders {{name}} templates.
+  Speech speech_of(const json::Value& answer) {
+    Speech sp;
+    auto assistant = store_.find(VapiKind::assistant, s_.assistant_id);
+    if (!assistant)
+      return sp;
+    sp.first_message = assistant->text("firstMessage").value_or("");
+    sp.end_call_message = assistant->text("endCallMessage").value_or("");
+    if (auto it = assistant->fields.find("transcriber"); it != assistant->fields.end()) {
+      auto transcriber = json::parse(it->second);
+      if (transcriber.IsObject())
+        sp.english = json::get_string(transcriber, "language").rfind("en", 0) == 0;
+    }
+    if (!answer.IsObject() || !answer.HasMember("assistantOverrides") ||
+        !answer["assistantOverrides"].IsObject())
+      return sp;
+    const auto& overrides = answer["assistantOverrides"];
+    sp.first_message = json::get_string(overrides, "firstMessage", sp.first_message);
+    sp.end_call_message = json::get_string(overrides, "endCallMessage", sp.end_call_message);
+    if (overrides.HasMember("variableValues") && overrides["variableValues"].IsObject()) {
+      for (const auto& v : overrides["variableValues"].GetObject()) {
+        std::string value = v.value.IsString() ? v.value.GetString() : json::to_string(v.value);
+        std::string name = v.name.GetString();
+        for (auto* text : {&sp.first_message, &sp.end_call_message}) {
+          replace_all(*text, "{{" + name + "}}", value);
+          replace_all(*text, "{{ " + name + " }}", value);
+        }
+      }
+    }
+    return sp;
+  }
+
+  // Vapi ends a call whose assistant-request was answered with an error before it connects.
+  std::string refused() {
+    const std::string reason = "assistant-request-returned-error";
+    started_ = ended_ = created_;
+    s_.duration_seconds = 0;
+    post(status_update("ended", ended_, reason), "ended");
+    if (s_.report)
+      post(report(reason), "end-of-call-report");
+    return result("line_unavailable", reason);
+  }
+
   // --- the messages -------------------------------------------------------------------------
 
   void call_object(json::Writer& w, const std::string& status,
@@ -337,12 +436,20 @@ class SimulatedCall {
     return answer;
   }
 
-  std::string result(const std::string& outcome) {
+  std::string result(const std::string& outcome, const std::string& ended_reason) {
     json::Writer w;
     w.begin_object().field("call_id", id_).field("outcome", outcome);
+    w.field("ended_reason", ended_reason);
     w.field("assistant_id", s_.assistant_id).key("steps").begin_array();
     for (const auto& s : steps_)
       w.raw(s);
+    w.end_array().key("transcript").begin_array();
+    for (const auto& t : turns_) {
+      if (t.role == "bot" || t.role == "user") {
+        w.begin_object().field("role", t.role == "bot" ? "assistant" : "user");
+        w.field("text", t.text).end_object();
+      }
+    }
     w.end_array().end_object();
     log::info("simulated vapi call", {{"vapi_call_id", id_}, {"outcome", outcome}});
     return w.str();
@@ -350,6 +457,7 @@ class SimulatedCall {
 
   const SandboxSettings& settings_;
   http::Client& client_;
+  const VapiStore& store_;
   Scenario s_;
   std::string id_;
   Clock::time_point created_, started_, ended_;
@@ -359,12 +467,12 @@ class SimulatedCall {
 
 }  // namespace
 
-void add_vapi_routes(http::Router& router, const SandboxSettings& settings) {
+void add_vapi_routes(http::Router& router, const SandboxSettings& settings, VapiStore& store) {
   static http::Client client(
       http::ClientOptions{.request_timeout = std::chrono::seconds(15), .max_retries = 0});
   router.add("POST", "/vapi/simulate/call",
-             [&settings](Request& req) {
-               SimulatedCall call(settings, client, read_scenario(req));
+             [settings, &store](Request& req) {
+               SimulatedCall call(settings, client, store, read_scenario(req));
                return Response::json(200, call.run());
              },
              {.max_body = 64 * 1024, .access = http::Access::open});

@@ -143,7 +143,9 @@ class CallsTest(unittest.TestCase):
     def test_assistant_request_answers_with_the_agents_assistant(self):
         code, body = self.agent.assistant_request()
         self.assertEqual(code, 200)
-        self.assertEqual(body, {"assistantId": self.agent.assistant_id})
+        self.assertEqual(body["assistantId"], self.agent.assistant_id)
+        self.assertEqual(set(body["assistantOverrides"]["variableValues"]),
+                         {"kx_date", "kx_time", "kx_date_iso", "kx_timezone"})
         code, body = post_vapi({"type": "assistant-request",
                                 "phoneNumber": {"id": "pn-nobody", "number": "+49309999999"},
                                 "call": {"id": "ar-x", "phoneNumberId": "pn-nobody"}})

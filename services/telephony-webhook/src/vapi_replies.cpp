@@ -1,6 +1,7 @@
 #include "vapi_replies.hpp"
 
 #include "kx/json/json.hpp"
+#include "kx/time/call_clock.hpp"
 
 namespace kx::telephony {
 namespace {
@@ -77,9 +78,19 @@ std::string transfer_started_text(std::string_view language) {
   return "Der Anrufer wird jetzt verbunden. Sagen Sie nichts weiter.";
 }
 
-std::string assistant_id_reply(const std::string& assistant_id) {
+std::string assistant_id_reply(const std::string& assistant_id, std::string_view language,
+                               std::string_view timezone,
+                               std::chrono::system_clock::time_point now) {
+  auto zone = time::Zone::find(timezone).value_or(time::Zone::utc());
+  auto lang = speaks_english(language) ? time::Language::en : time::Language::de;
   json::Writer w;
-  w.begin_object().field("assistantId", assistant_id).end_object();
+  w.begin_object().field("assistantId", assistant_id);
+  // The prompt's date and time placeholders, filled with this call's moment in the agent's
+  // zone (kx/time/call_clock.hpp).
+  w.key("assistantOverrides").begin_object().key("variableValues").begin_object();
+  for (const auto& [name, value] : time::call_clock_variables(zone, lang, now))
+    w.field(name, value);
+  w.end_object().end_object().end_object();
   return w.str();
 }
 

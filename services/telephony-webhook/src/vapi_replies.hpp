@@ -3,6 +3,7 @@
 // English agents). Tool results and transfer errors are read by the model, which speaks to the
 // caller, so they are single-line sentences it can say or act on.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,7 +26,10 @@ std::string take_message_text(std::string_view language, bool within_business_ho
 std::string transfer_started_text(std::string_view language);
 
 /// assistant-request answer for an agent that may take calls.
-std::string assistant_id_reply(const std::string& assistant_id);
+/// With the call's local date and time as prompt variables (kx/time/call_clock.hpp).
+std::string assistant_id_reply(const std::string& assistant_id, std::string_view language,
+                               std::string_view timezone,
+                               std::chrono::system_clock::time_point now);
 /// assistant-request answer when the line is not available: a short transient assistant that
 /// says so politely and hangs up, without sending server messages for the call.
 std::string line_unavailable_reply(std::string_view language);

@@ -350,6 +350,12 @@ TEST_F(WebhookTest, AssistantRequestAnswersByAgentAndOwnerState) {
   };
   auto active = ask("pn-1", "+493012345678");
   EXPECT_STREQ(active["assistantId"].GetString(), "asst-1");
+  // The prompt's date and time are the call's, in the agent's zone, not those of the last save.
+  const auto& vars = active["assistantOverrides"]["variableValues"];
+  EXPECT_TRUE(vars.HasMember("kx_date"));
+  EXPECT_TRUE(vars.HasMember("kx_time"));
+  EXPECT_STREQ(vars["kx_timezone"].GetString(), "Europe/Berlin");
+  EXPECT_EQ(std::string(vars["kx_date_iso"].GetString()).size(), 10u);
   // Found by the E.164 number when Vapi's number id is unknown.
   EXPECT_STREQ(ask("pn-other", "+493012345678")["assistantId"].GetString(), "asst-1");
 

@@ -1,0 +1,75 @@
+#include "event_handlers.hpp"
+
+#include "kx/json/json.hpp"
+#include "kx/log/log.hpp"
+
+namespace kx::agent {
+namespace {
+
+std::string event_time(const events::Event& e) {
+  return e.time.empty() ? events::utc_now() : e.time;
+}
+
+}  // namespace
+
+void EventHandlers::resync(pqxx::work& tx, const std::vector<std::string>& agent_ids,
+                           const char* why, const events::Event& event) {
+  for (const auto& id : agent_ids)
+    agents_.changed(tx, id);
+  if (!agent_ids.empty())
+    log::info(
+        "agents follow the owner's change",
+        {{"why", why}, {"agents", static_cast<int>(agent_ids.size())}, {"event_id", event.id}});
+}
+
+void EventHandlers::on_user_status_changed(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  auto ids = AgentStore::set_account_status(tx, json::get_string(doc, "user_id"),
+                                            json::get_string(doc, "status"), event_time(event));
+  resync(tx, ids, "account status", event);
+}
+
+void EventHandlers::on_user_deleted(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  auto user_id = json::get_string(doc, "user_id");
+  AgentStore::mark_owner_deleted(tx, user_id);
+  AgentStore::delete_drafts_of(tx, user_id);
+  int count = 0;
+  for (const auto& id : AgentStore::agent_ids_of(tx, user_id)) {
+    if (auto agent = AgentStore::agent(tx, id, user_id, true)) {
+      agents_.remove(tx, *agent);
+      ++count;
+    }
+  }
+  log::info("owner's agents and drafts deleted", {{"user_id", user_id}, {"agents", count}});
+}
+
+void EventHandlers::on_credits_exhausted(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  auto ids = AgentStore::set_credits_exhausted(tx, json::get_string(doc, "user_id"), true,
+                                               event_time(event));
+  resync(tx, ids, "credits exhausted", event);
+}
+
+void EventHandlers::on_credits_restored(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  auto ids = AgentStore::set_credits_exhausted(tx, json::get_string(doc, "user_id"), false,
+                                               event_time(event));
+  resync(tx, ids, "credits restored", event);
+}
+
+void EventHandlers::on_google_connected(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  auto ids = AgentStore::set_google_connected(tx, json::get_string(doc, "user_id"), true,
+                                              event_time(event));
+  resync(tx, ids, "google connected", event);
+}
+
+void EventHandlers::on_google_disconnected(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  auto ids = AgentStore::set_google_connected(tx, json::get_string(doc, "user_id"), false,
+                                              event_time(event));
+  resync(tx, ids, "google disconnected", event);
+}
+
+}  // namespace kx::agent

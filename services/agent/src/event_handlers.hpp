@@ -1,0 +1,30 @@
+#pragma once
+// What other services report about an owner and what it does to the owner's agents: a
+// suspended account or exhausted credit pauses them (their assistants decline calls), a
+// reactivation or a purchase resumes them, Google connected or not changes their tools, and a
+// deleted account deletes them. Each event applies once (the runtime's inbox) and an event
+// older than the fact it would change is ignored, so late and repeated deliveries are harmless.
+
+#include "agents.hpp"
+#include "kx/events/envelope.hpp"
+
+namespace kx::agent {
+
+class EventHandlers {
+ public:
+  explicit EventHandlers(const Agents& agents) : agents_(agents) {}
+
+  void on_user_status_changed(const events::Event& event, pqxx::work& tx);
+  void on_user_deleted(const events::Event& event, pqxx::work& tx);
+  void on_credits_exhausted(const events::Event& event, pqxx::work& tx);
+  void on_credits_restored(const events::Event& event, pqxx::work& tx);
+  void on_google_connected(const events::Event& event, pqxx::work& tx);
+  void on_google_disconnected(const events::Event& event, pqxx::work& tx);
+
+ private:
+  void resync(pqxx::work& tx, const std::vector<std::string>& agent_ids, const char* why,
+              const events::Event& event);
+  const Agents& agents_;
+};
+
+}  // namespace kx::agent
