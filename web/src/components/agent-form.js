@@ -10,7 +10,7 @@ import { useApi } from '../lib/use-api.js';
 import { useAction } from '../lib/form.js';
 import {
   WEEKDAYS, WEEKDAY, BUSINESS_TYPE, TIME_ZONES, MAX_FAQS, MAX_SERVICES, MAX_RANGES, STEPS,
-  getPath, setIn, fieldId, keysOf, esc,
+  getPath, setIn, fieldId, keysOf, esc, fieldLabel,
 } from '../lib/agents.js';
 import { Field, ErrorBox, Loading } from './ui.js';
 
@@ -417,7 +417,10 @@ export function ErrorSummary({ errors, stepHref, stepOf }) {
   if (entries.length === 0) return null;
   return html`<div class="form-error" role="alert" data-testid="error-summary">
     <p>${t('agent.check_fields', { count: entries.length })}</p>
-    <ul>${entries.map(([path, message]) => html`<li><a href=${stepHref(stepOf(path))}>${t(STEPS[stepOf(path) - 1].title)}</a>: ${message}</li>`)}</ul>
+    <ul>${entries.map(([path, message]) => {
+      const label = fieldLabel(path);
+      return html`<li><a href=${stepHref(stepOf(path))}>${t(STEPS[stepOf(path) - 1].title)}</a> – ${label ? `${t(label[0], label[1])}: ` : ''}${message}</li>`;
+    })}</ul>
   </div>`;
 }
 

@@ -180,3 +180,31 @@ export function changedFields(before, after) {
   for (const k of Object.keys(b)) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out[k] = b[k];
   return out;
 }
+
+// The label of each field, for the list of errors above the form (the API's messages name no
+// field: "ist erforderlich"). Paths are matched with their list indexes taken out.
+const FIELD_LABELS = /** @type {[RegExp, string][]} */ ([
+  [/^name$/, 'agent.name'], [/^business_type$/, 'agent.business_type'], [/^language$/, 'agent.language'],
+  [/^business\.description$/, 'agent.description'], [/^business\.opening_hours/, 'agent.opening_hours'],
+  [/^business\.services/, 'agent.services'], [/^business\.address$/, 'agent.address'], [/^business\.phone$/, 'field.phone'],
+  [/^business\.email$/, 'field.email'], [/^business\.website$/, 'agent.website'],
+  [/^faqs\[\d+\]\.question$/, 'agent.question_n'], [/^faqs\[\d+\]\.answer$/, 'agent.answer_n'], [/^faqs/, 'agent.faqs'],
+  [/^policies$/, 'agent.policies'], [/^special_instructions$/, 'agent.special_instructions'], [/^voice_id$/, 'agent.voice'],
+  [/^assistant_name$/, 'agent.assistant_name'], [/^greeting$/, 'agent.greeting'], [/^farewell$/, 'agent.farewell'],
+  [/^escalation\.enabled$/, 'agent.escalation_enabled'], [/^escalation\.forwarding_number$/, 'agent.forwarding_number'],
+  [/^escalation\.fallback_number$/, 'agent.fallback_number'], [/^escalation\.after_hours_number$/, 'agent.after_hours_number'],
+  [/^escalation\.business_hours\.start$/, 'agent.business_start'], [/^escalation\.business_hours\.end$/, 'agent.business_end'],
+  [/^escalation\.business_hours/, 'agent.business_days'], [/^escalation\.voicemail$/, 'agent.voicemail'],
+  [/^escalation\.max_clarifications$/, 'agent.max_clarifications'], [/^timezone$/, 'agent.timezone'],
+]);
+
+/**
+ * The i18n key and parameters of the label of a field path ("faqs[2].answer" -> answer 3).
+ * @param {string} path @returns {[string, Record<string, number>] | null}
+ */
+export function fieldLabel(path) {
+  const found = FIELD_LABELS.find(([re]) => re.test(path));
+  if (!found) return null;
+  const index = /^faqs\[(\d+)\]/.exec(path);
+  return [found[1], { n: index ? Number(index[1]) + 1 : 0 }];
+}
