@@ -107,8 +107,9 @@ function OpeningHours(p) {
             onChange=${(/** @type {any} */ e) => setDay(day, e.currentTarget.checked ? [] : [nextRange([])])} /> ${t('agent.closed')}</label>
           ${ranges.map((r, i) => html`<div class="range">
             ${(/** @type {const} */ (['start', 'end'])).map((end) => {
+              const dash = end === 'end' ? html`<span class="dash" aria-hidden="true">–</span>` : null;
               const fp = `${path}[${i}].${end}`;
-              return html`<span class="time">
+              return html`${dash}<span class="time">
                 <label class="sr-only" for=${fieldId(fp)}>${t(end === 'start' ? 'agent.range_from' : 'agent.range_to', { day: dayName, n: i + 1 })}</label>
                 <span aria-hidden="true" class="muted">${t(end === 'start' ? 'agent.from' : 'agent.to')}</span>
                 <input type="time" id=${fieldId(fp)} value=${r[end]} aria-invalid=${errors[fp] ? 'true' : undefined}
