@@ -417,7 +417,7 @@ export function ErrorSummary({ errors, stepHref, stepOf }) {
   const entries = Object.entries(errors);
   if (entries.length === 0) return null;
   return html`<div class="form-error" role="alert" data-testid="error-summary">
-    <p>${t('agent.check_fields', { count: entries.length })}</p>
+    <p>${t('agent.check_fields')}</p>
     <ul>${entries.map(([path, message]) => {
       const label = fieldLabel(path);
       return html`<li><a href=${stepHref(stepOf(path))}>${t(STEPS[stepOf(path) - 1].title)}</a> – ${label ? `${t(label[0], label[1])}: ` : ''}${message}</li>`;
