@@ -48,6 +48,11 @@ function TextArea({ id, label, error, hint, value, onInput, maxlength, rows = 4 
   <//>`;
 }
 
+/** Focuses the input a click has just added, once it is rendered. @param {string} id */
+function focusSoon(id) {
+  setTimeout(() => document.getElementById(id)?.focus(), 0);
+}
+
 /** An error that belongs to a list or a group rather than one input. @param {{ text?: string, id?: string }} p */
 function GroupError({ text, id }) {
   return text ? html`<p class="error" id=${id} role="alert">${text}</p>` : null;
@@ -123,7 +128,7 @@ function OpeningHours(p) {
             <${GroupError} text=${errors[`${path}[${i}]`]} />
           </div>`)}
           ${ranges.length > 0 && ranges.length < MAX_RANGES
-            ? html`<button type="button" class="link" onClick=${() => setDay(day, [...ranges, nextRange(ranges)])}
+            ? html`<button type="button" class="link" onClick=${() => { setDay(day, [...ranges, nextRange(ranges)]); focusSoon(fieldId(`${path}[${ranges.length}].start`)); }}
                 aria-label=${t('agent.add_range_on', { day: dayName })}>${t('agent.add_range')}</button>` : null}
           <${GroupError} text=${errors[path]} />
         </div>
@@ -136,15 +141,14 @@ function OpeningHours(p) {
 function Services(p) {
   const { def, update, errors } = p;
   const services = def.business.services;
-  const list = useRef(/** @type {HTMLDivElement | null} */ (null));
   const add = () => {
     update((d) => setIn(d, ['business', 'services'], [...d.business.services, '']));
-    setTimeout(() => list.current?.querySelector('input:last-of-type')?.closest('.service')?.querySelector('input')?.focus(), 0);
+    focusSoon(fieldId(`business.services[${services.length}]`));
   };
   return html`<fieldset class="list">
     <legend>${t('agent.services')}</legend>
     <p class="hint">${t('agent.services_hint')}</p>
-    <div ref=${list}>
+    <div>
       ${services.map((_, i) => html`<div class="service row">
         <${Field} label=${t('agent.service_n', { n: i + 1 })} maxlength="100" ...${bind(p, `business.services[${i}]`)} />
         <button type="button" class="secondary small" onClick=${() => update((d) => setIn(d, ['business', 'services'], d.business.services.filter((_, j) => j !== i)))}
@@ -250,7 +254,8 @@ export function StepKnowledge(p) {
       </li>`)}</ol>
       <${GroupError} text=${errors.faqs} />
       <div class="row">
-        <button type="button" class="secondary" disabled=${faqs.length >= MAX_FAQS} onClick=${() => update((d) => ({ ...d, faqs: [...d.faqs, { question: '', answer: '' }] }))}>${t('agent.add_faq')}</button>
+        <button type="button" class="secondary" disabled=${faqs.length >= MAX_FAQS}
+          onClick=${() => { update((d) => ({ ...d, faqs: [...d.faqs, { question: '', answer: '' }] })); focusSoon(fieldId(`faqs[${faqs.length}].question`)); }}>${t('agent.add_faq')}</button>
         <${GenerateButton} kind="faqs" label=${t('agent.generate_faqs')} def=${def} onResult=${addGenerated} testid="generate-faqs" />
       </div>
     </fieldset>
