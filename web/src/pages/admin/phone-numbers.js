@@ -151,6 +151,14 @@ export default function AdminPhoneNumbers({ query }) {
   return html`
     <${PageHead} title=${t('admin.numbers.title')} />
     ${list.data ? html`<${Summary} summary=${list.data.summary} />` : null}
+    <section class="card" aria-labelledby="pool-add-title">
+      <h2 id="pool-add-title">${t('admin.numbers.add_title')}</h2>
+      <div class="grid">
+        <${AddNumber} onDone=${list.reload} />
+        <${ImportCsv} onDone=${list.reload} />
+        <${SyncFromVapi} onDone=${list.reload} />
+      </div>
+    </section>
     <section class="card" aria-labelledby="pool-list">
       <div class="page-head"><h2 id="pool-list" style="margin:0">${t('admin.numbers.pool')}</h2>
         <${Field} id="f-status" label=${t('admin.status')}>
@@ -180,13 +188,5 @@ export default function AdminPhoneNumbers({ query }) {
                   onConfirm=${act(`/api/admin/phone-numbers/${encodeURIComponent(n.id)}/release`, 'POST')} />`}
             </div></td>
           </tr>`)}</tbody></table></div>`}
-    </section>
-    <section class="card" aria-labelledby="pool-add-title">
-      <h2 id="pool-add-title">${t('admin.numbers.add_title')}</h2>
-      <div class="grid">
-        <${AddNumber} onDone=${list.reload} />
-        <${ImportCsv} onDone=${list.reload} />
-        <${SyncFromVapi} onDone=${list.reload} />
-      </div>
     </section>`;
 }
