@@ -627,9 +627,9 @@ test('a new owner builds an agent through the wizard: detected type, AI question
   await page.getByTestId('publish').click();
   await page.waitForURL(/step=4/);
   await page.locator(`#f-greeting-error`).waitFor();
-  assert.equal(await page.getByLabel(de['agent.greeting']).getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByRole('textbox', { name: de['agent.greeting'] }).getAttribute('aria-invalid'), 'true');
   await page.getByTestId('generate-greeting').click();
-  await eventually(async () => (await page.getByLabel(de['agent.greeting']).inputValue()) !== '', 30_000);
+  await eventually(async () => (await page.getByRole('textbox', { name: de['agent.greeting'] }).inputValue()) !== '', 30_000);
   await savedDraft(page);
   await page.goto(draftUrl.replace('step=1', 'step=6'));
   await settled(page);
@@ -650,7 +650,7 @@ test('a new owner builds an agent through the wizard: detected type, AI question
   // Editing the greeting reaches the assistant in the sandbox.
   await page.getByRole('link', { name: de['wizard.step_greeting'], exact: true }).click();
   await page.waitForURL(/section=4/);
-  await page.getByLabel(de['agent.greeting']).fill('Salon Müller, schön dass Sie anrufen! Wie kann ich helfen?');
+  await page.getByRole('textbox', { name: de['agent.greeting'] }).fill('Salon Müller, schön dass Sie anrufen! Wie kann ich helfen?');
   await page.getByTestId('save-agent').click();
   await page.getByText(de['agent.saved']).waitFor();
   await eventually(async () => {

@@ -9,7 +9,7 @@ import { t } from '../lib/i18n.js';
 import { api } from '../lib/api.js';
 import { useApi } from '../lib/use-api.js';
 import { navigate, setQuery } from '../lib/router.js';
-import { STEPS, emptyDefinition, fromWire, toWire, adoptNormalised, stepOfPath } from '../lib/agents.js';
+import { STEPS, emptyDefinition, fromWire, toWire, adoptNormalised, stepOfPath, getPath } from '../lib/agents.js';
 import { STEP_COMPONENTS, Review, ErrorSummary } from '../components/agent-form.js';
 import { ErrorBox, Loading, PageHead } from '../components/ui.js';
 
@@ -46,7 +46,10 @@ export default function AgentWizard({ params, query }) {
   const [def, setDef] = useState(/** @type {import('../lib/agents.js').Definition | null} */ (routeId ? null : emptyDefinition()));
   const [loadError, setLoadError] = useState(/** @type {any} */ (null));
   const [state, setState] = useState(/** @type {SaveState} */ ('saved'));
-  const [errors, setErrors] = useState(/** @type {Record<string, string>} */ ({}));
+  // A draft save's 422 lasts until the next save; publishing's until the field is changed.
+  const [saveErrors, setSaveErrors] = useState(/** @type {Record<string, string>} */ ({}));
+  const [publishErrors, setPublishErrors] = useState(/** @type {Record<string, string>} */ ({}));
+  const errors = { ...publishErrors, ...saveErrors };
   const [failure, setFailure] = useState(/** @type {any} */ (null));
   const [conflict, setConflict] = useState(/** @type {any} */ (null));
   const [publishing, setPublishing] = useState(false);
@@ -58,6 +61,17 @@ export default function AgentWizard({ params, query }) {
   const latest = useRef({ def, step });
   latest.current = { def, step };
 
+  const before = useRef(def);
+  useEffect(() => {
+    const prev = before.current;
+    before.current = def;
+    if (!prev || !def || prev === def) return;
+    setPublishErrors((pe) => {
+      const kept = Object.entries(pe).filter(([path]) => getPath(prev, path) === getPath(def, path));
+      return kept.length === Object.keys(pe).length ? pe : Object.fromEntries(kept);
+    });
+  }, [def]);
+
   const href = (/** @type {number} */ n) => `${s.current.id ? `/agents/drafts/${encodeURIComponent(s.current.id)}` : '/agents/new'}?step=${n}`;
 
   // A draft from the URL: load it (not when this page has just created it and moved there).
@@ -68,7 +82,8 @@ export default function AgentWizard({ params, query }) {
         Object.assign(st, { id: null, version: 0, conflict: false, first: true });
         setDef(emptyDefinition());
         setState('saved');
-        setErrors({});
+        setSaveErrors({});
+        setPublishErrors({});
       }
       return undefined;
     }
@@ -132,7 +147,7 @@ export default function AgentWizard({ params, query }) {
         draft = await api(`/api/agents/drafts/${encodeURIComponent(st.id)}`, { method: 'PUT', body: { version: st.version, step: sentStep, state: toWire(sent) } });
       }
       st.version = draft.version;
-      setErrors({});
+      setSaveErrors({});
       setFailure(null);
       setDef((d) => (d ? adoptNormalised(d, sent, fromWire(draft.state)) : d));
       setState(st.again || st.timer ? 'pending' : 'saved');
@@ -144,7 +159,7 @@ export default function AgentWizard({ params, query }) {
         setConflict(err.body.draft);
         setState('conflict');
       } else if (err?.status === 422) {
-        setErrors(err.fieldErrors());
+        setSaveErrors(err.fieldErrors());
         setState('invalid');
       } else {
         setFailure(err);
@@ -189,7 +204,8 @@ export default function AgentWizard({ params, query }) {
       schedule(0);
     } else {
       setDef(fromWire(conflict.state));
-      setErrors({});
+      setSaveErrors({});
+      setPublishErrors({});
       setState('saved');
     }
   };
@@ -197,6 +213,7 @@ export default function AgentWizard({ params, query }) {
   const publish = async () => {
     setPublishing(true);
     setPublishError(null);
+    setPublishErrors({});
     try {
       const agent = await api(`/api/agents/drafts/${encodeURIComponent(/** @type {string} */ (s.current.id))}/publish`, { method: 'POST' });
       s.current.timer = 0;
@@ -205,7 +222,7 @@ export default function AgentWizard({ params, query }) {
       const err = /** @type {any} */ (e);
       setPublishError(err);
       if (err?.status === 422 && err.details?.length) {
-        setErrors(err.fieldErrors());
+        setPublishErrors(err.fieldErrors());
         const first = stepOfPath(err.details[0].field);
         if (first !== step) setQuery({ step: first });
       }
