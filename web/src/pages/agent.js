@@ -19,6 +19,15 @@ import { AgentActions } from '../components/agent-actions.js';
 const SECTIONS = STEPS.slice(0, 5);
 const ROLE = /** @type {Record<string, string>} */ ({ assistant: 'call.role_assistant', user: 'call.role_caller' });
 
+/**
+ * Whether the assistant took the simulated call: docs/api.md's `answered_by_assistant`, or the
+ * simulator's own `outcome` ("simulated"; "line_unavailable" when the call was declined).
+ * @param {any} result
+ */
+function answered(result) {
+  return result.answered_by_assistant ?? result.outcome === 'simulated';
+}
+
 /** The simulated test call, or why the browser test is not offered. @param {{ agent: any }} p */
 function TestCall({ agent }) {
   /** @type {{ run: () => Promise<any>, busy: boolean, error: any, result: any }} */
@@ -34,14 +43,14 @@ function TestCall({ agent }) {
         <span id="test-web-why" class="sr-only">${t('agent.test_web_unavailable')}</span>
       </div>` : null}
     ${result?.mode === 'simulated' ? html`<div role="status" aria-live="polite">
-        <p class=${`banner ${result.answered_by_assistant ? 'ok' : 'danger'}`} data-testid="test-outcome">
-          ${result.answered_by_assistant ? t('agent.test_answered') : t('agent.test_not_answered')}
+        <p class=${`banner ${answered(result) ? 'ok' : 'danger'}`} data-testid="test-outcome">
+          ${answered(result) ? t('agent.test_answered') : t('agent.test_not_answered')}
           ${result.ended_reason ? html` <span>${t('agent.test_ended', { reason: result.ended_reason })}</span>` : null}
         </p>
         ${(result.transcript ?? []).length ? html`<ol class="conversation" data-testid="test-transcript">${result.transcript.map((/** @type {any} */ m) => html`<li class=${`msg ${m.role === 'user' ? 'user' : 'assistant'}`}>
             <span class="who">${t(ROLE[m.role] ?? 'call.role_other')}</span>${m.text}
           </li>`)}</ol>` : html`<p class="muted">${t('call.no_transcript')}</p>`}
-        ${result.call_id ? html`<p><a href=${`/calls/${encodeURIComponent(result.call_id)}`}>${t('agent.test_to_call')}</a></p>` : null}
+        <p><a href="/calls">${t('agent.test_to_call')}</a></p>
       </div>` : null}
   </section>`;
 }
