@@ -15,6 +15,7 @@
 // finish_reason "length"), "placeholder" (a greeting with a {{businessName}} left in),
 // "oversized" (policies far beyond any limit).
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "kx/crypto/crypto.hpp"

@@ -2,6 +2,7 @@
 import http.cookiejar
 import json
 import os
+import signal
 import subprocess
 import time
 import urllib.error
@@ -132,3 +133,70 @@ def assert_error(test, res, status, code=None):
     if code:
         test.assertEqual(body["error"]["code"], code)
     return body["error"]
+
+
+def alive(pid):
+    """Whether the process exists (a killed one is gone once the kernel reaped it)."""
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def service_env(service, port):
+    """The environment a service of the test platform runs with, on another port if asked."""
+    env = dict(os.environ)
+    s = service.replace("-", "_")
+    env["SERVICE_PORT"] = str(port)
+    env["DATABASE_URL"] = (f"postgresql://kx_{s}:{os.environ['DB_PASSWORD_' + s.upper()]}"
+                           f"@127.0.0.1:{os.environ['PG_PORT']}/kametrix")
+    return env
+
+
+def start_service(service, port, log_name):
+    """Starts a service's process the way infra/lib.sh does (detached, logging to STATE/logs) and
+    waits until it is ready; returns its pid."""
+    binary = os.path.join(ROOT, f"build/services/{service}/kx-{service}")
+    out = subprocess.run(["bash", "-c", 'setsid "$0" >>"$1" 2>&1 </dev/null & echo $!', binary,
+                          os.path.join(STATE, "logs", log_name)],
+                         env=service_env(service, port), capture_output=True, text=True, check=True)
+    pid = int(out.stdout.strip())
+
+    def ready():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as res:
+                return res.status == 200
+        except OSError:
+            assert alive(pid), f"{service} on port {port} exited; see {log_name}"
+            return False
+
+    eventually(ready, timeout=60)
+    return pid
+
+
+def kill_platform_service(service):
+    """SIGKILLs the platform's own process of `service`; returns a function that starts it again
+    (recorded in the platform's pid file, so stopping the platform stops the new one)."""
+    pid_file = os.path.join(STATE, "pids", f"{service}.pid")
+    with open(pid_file) as f:
+        killed = int(f.read().strip())
+    os.kill(killed, signal.SIGKILL)
+    eventually(lambda: not alive(killed), timeout=10, interval=0.01)
+
+    def restart():
+        port = int(os.environ[service.upper().replace("-", "_") + "_PORT"])
+        pid = start_service(service, port, f"{service}.log")
+        with open(pid_file, "w") as f:
+            f.write(str(pid))
+        return pid
+
+    return restart
+
+
+def stop(pid):
+    os.kill(pid, signal.SIGTERM)
+    try:
+        eventually(lambda: not alive(pid), timeout=30)
+    except AssertionError:
+        os.kill(pid, signal.SIGKILL)

@@ -3,74 +3,22 @@ two billing instances charging one owner at once. Both restart or add billing pr
 test platform, so ctest runs this file on its own (RUN_SERIAL)."""
 import os
 import signal
-import subprocess
 import unittest
-import urllib.request
 import uuid
 
-from kxplatform import ROOT, eventually, psql
+from kxplatform import alive, eventually, psql, start_service, stop
 from test_billing import adjust, admin, balance, open_account, publish_calls
 
 STATE = os.environ.get("KX_TEST_STATE_DIR", "")
-BILLING = os.path.join(ROOT, "build/services/billing/kx-billing")
-
-
-def billing_env(port):
-    env = dict(os.environ)
-    env["SERVICE_PORT"] = str(port)
-    env["DATABASE_URL"] = (f"postgresql://kx_billing:{os.environ['DB_PASSWORD_BILLING']}"
-                           f"@127.0.0.1:{os.environ['PG_PORT']}/kametrix")
-    return env
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
 
 
 def start_billing(port, log_name):
-    """Starts a billing process the way infra/lib.sh does (detached, logging to STATE/logs) and
-    waits until it is ready; returns its pid."""
-    out = subprocess.run(["bash", "-c", 'setsid "$0" >>"$1" 2>&1 </dev/null & echo $!', BILLING,
-                          os.path.join(STATE, "logs", log_name)],
-                         env=billing_env(port), capture_output=True, text=True, check=True)
-    pid = int(out.stdout.strip())
-
-    def ready():
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as res:
-                return res.status == 200
-        except OSError:
-            assert alive(pid), f"billing on port {port} exited; see {log_name}"
-            return False
-
-    eventually(ready, timeout=60)
-    return pid
-
-
-def stop(pid):
-    os.kill(pid, signal.SIGTERM)
-    try:
-        eventually(lambda: not alive(pid), timeout=30)
-    except AssertionError:
-        os.kill(pid, signal.SIGKILL)
+    return start_service("billing", port, log_name)
 
 
 def read_log(name):
     with open(os.path.join(STATE, "logs", name), errors="replace") as f:
         return f.read()
-
-
-def alive(pid):
-    """Whether the process exists (a killed one is gone once the kernel reaped it)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def charged_calls(user_id, prefix):

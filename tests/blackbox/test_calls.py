@@ -1,8 +1,9 @@
 """Calls through the running platform: Vapi server messages into the gateway, the call record,
 call.completed on the broker, the call history API, and the sandbox's simulated calls.
 
-There is no agent service yet, so each test seeds telephony-webhook's routing copy by producing
-agent.created and phone_number.assigned to the broker, as the agent service will."""
+Each test's agent is created through the agent API: the agent service creates its assistant in
+the Vapi sandbox, gives it a pool number and announces both to telephony-webhook's routing copy
+(agent.created, phone_number.assigned)."""
 import concurrent.futures
 import hashlib
 import hmac
@@ -18,6 +19,7 @@ import uuid
 import jsonschema
 
 from kxplatform import GATEWAY, ROOT, STATE, Browser, assert_error, eventually, psql, signed_up
+from test_agents import sandbox_number, synced
 
 SECRET = os.environ.get("VAPI_WEBHOOK_SECRET", "")
 SANDBOX = os.environ.get("SANDBOX_URL", "")
@@ -83,31 +85,31 @@ def status(call_id, assistant_id, value):
 
 
 class Agent:
-    """An agent of a fresh owner, known to telephony-webhook through events."""
+    """An agent of a fresh owner, created through the API and routed by telephony-webhook."""
 
     def __init__(self, status="active", language="de"):
         self.browser, self.email, self.user = signed_up("calls")
         self.owner = self.user["id"]
-        self.agent_id = "agent-" + uuid.uuid4().hex[:12]
-        self.assistant_id = "asst-" + uuid.uuid4().hex[:12]
-        self.number_id = "pn-" + uuid.uuid4().hex[:12]
-        self.e164 = "+4930" + str(uuid.uuid4().int)[:8]
-        produce("agent.created", self.owner, self.agent_id, {
-            "agent_id": self.agent_id, "user_id": self.owner, "name": "Empfang Test",
-            "status": status, "language": language, "timezone": "Europe/Berlin",
-            "vapi_assistant_id": self.assistant_id, "phone_number": self.e164,
-            "vapi_phone_number_id": self.number_id,
+        every_day = {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "23:59"}
+        res = self.browser.post("/api/agents", {
+            "name": "Empfang Test", "business_type": "services", "language": language,
+            "greeting": "Empfang Test, guten Tag!" if language == "de" else "Reception, good morning!",
+            # The same number in and outside business hours: transfers go there at any time.
             "escalation": {"enabled": True, "forwarding_number": "+493012345600",
-                           "fallback_number": None, "after_hours_number": None,
-                           "business_hours": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                                              "start": "00:00", "end": "00:00"},
-                           "voicemail": True, "max_clarifications": 3}})
-        produce("phone_number.assigned", self.owner, self.number_id, {
-            "phone_number_id": "p-" + self.number_id, "e164": self.e164,
-            "vapi_phone_number_id": self.number_id, "agent_id": self.agent_id, "user_id": self.owner})
+                           "after_hours_number": "+493012345600", "business_hours": every_day}})
+        assert res.status == 201, res.body
+        self.agent_id = res.json()["id"]
+        if status == "inactive":
+            assert self.browser.post(f"/api/agents/{self.agent_id}/deactivate").status == 200
+        agent = synced(self.browser, self.agent_id)
+        self.assistant_id = agent["vapi_assistant_id"]
+        self.e164 = agent["phone_number"]
+        self.number_id = sandbox_number(self.e164)["id"]
         eventually(lambda: psql(f"SELECT count(*) FROM telephony_webhook.phone_numbers "
                                 f"WHERE vapi_phone_number_id = '{self.number_id}' "
                                 f"AND agent_id = '{self.agent_id}'") == "1", timeout=45)
+        eventually(lambda: psql(f"SELECT status FROM telephony_webhook.agents "
+                                f"WHERE agent_id = '{self.agent_id}'") == status, timeout=45)
 
     def assistant_request(self):
         return post_vapi({"type": "assistant-request",

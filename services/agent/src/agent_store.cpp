@@ -139,6 +139,11 @@ std::vector<std::string> set_owner_fact(pqxx::work& tx, const std::string& user_
   return AgentStore::agent_ids_of(tx, user_id);
 }
 
+// Wakes the sync workers (VapiSync::wait_for_change) when the transaction commits.
+void notify_sync(pqxx::work& tx) {
+  tx.exec("NOTIFY kx_agent_sync");
+}
+
 }  // namespace
 
 bool is_uuid(std::string_view s) {
@@ -275,6 +280,7 @@ void AgentStore::insert_agent(pqxx::work& tx, const std::string& id, const std::
   tx.exec_params(
       "INSERT INTO agents (id, user_id, name, definition) VALUES ($1::uuid, $2, $3, $4::jsonb)", id,
       user_id, d.name, definition_json(d));
+  notify_sync(tx);
 }
 
 std::optional<AgentRow> AgentStore::agent(pqxx::work& tx, const std::string& id,
@@ -360,6 +366,7 @@ void AgentStore::want_sync(pqxx::work& tx, const std::string& id) {
       "sync_state = 'error' THEN 'error' ELSE 'pending' END, sync_attempts = 0, "
       "next_sync_at = now() WHERE id = $1::uuid",
       id);
+  notify_sync(tx);
 }
 
 std::vector<std::string> AgentStore::agents_due(pqxx::work& tx, int limit) {
@@ -427,6 +434,7 @@ std::optional<AssignedNumber> AgentStore::take_free_number(pqxx::work& tx,
       agent_id);
   if (rows.empty())
     return std::nullopt;
+  notify_sync(tx);
   return AssignedNumber{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
                         rows[0][2].as<std::string>()};
 }
@@ -444,6 +452,7 @@ void AgentStore::release_number_of(pqxx::work& tx, const std::string& agent_id) 
       "UPDATE phone_numbers SET agent_id = NULL, assigned_at = NULL, desired_version = "
       "desired_version + 1, sync_attempts = 0, next_sync_at = now() WHERE agent_id = $1::uuid",
       agent_id);
+  notify_sync(tx);
 }
 
 void AgentStore::want_number_sync_for_agent(pqxx::work& tx, const std::string& agent_id) {
@@ -451,6 +460,7 @@ void AgentStore::want_number_sync_for_agent(pqxx::work& tx, const std::string& a
       "UPDATE phone_numbers SET desired_version = desired_version + 1, next_sync_at = now() "
       "WHERE agent_id = $1::uuid",
       agent_id);
+  notify_sync(tx);
 }
 
 std::optional<PhoneNumberRow> AgentStore::number(pqxx::work& tx, const std::string& id, bool lock) {
@@ -500,13 +510,18 @@ bool AgentStore::add_number(pqxx::work& tx, const std::string& id, const std::st
       "desired_version = desired_version + 1, next_sync_at = now() "
       "WHERE e164 = $1 AND removed_at IS NOT NULL RETURNING 1",
       e164, vapi_id);
-  if (!revived.empty())
+  if (!revived.empty()) {
+    notify_sync(tx);
     return true;
-  return !tx.exec_params(
-                "INSERT INTO phone_numbers (id, e164, vapi_phone_number_id) VALUES ($1::uuid, $2, "
-                "$3) ON CONFLICT DO NOTHING RETURNING 1",
-                id, e164, vapi_id)
-              .empty();
+  }
+  bool added = !tx.exec_params(
+                      "INSERT INTO phone_numbers (id, e164, vapi_phone_number_id) VALUES "
+                      "($1::uuid, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
+                      id, e164, vapi_id)
+                    .empty();
+  if (added)
+    notify_sync(tx);
+  return added;
 }
 
 void AgentStore::assign_number(pqxx::work& tx, const std::string& number_id,
@@ -516,6 +531,7 @@ void AgentStore::assign_number(pqxx::work& tx, const std::string& number_id,
       "desired_version + 1, sync_attempts = 0, sync_error = NULL, next_sync_at = now() "
       "WHERE id = $1::uuid",
       number_id, agent_id);
+  notify_sync(tx);
 }
 
 void AgentStore::release_number(pqxx::work& tx, const std::string& number_id) {
@@ -524,6 +540,7 @@ void AgentStore::release_number(pqxx::work& tx, const std::string& number_id) {
       "desired_version + 1, sync_attempts = 0, sync_error = NULL, next_sync_at = now() "
       "WHERE id = $1::uuid",
       number_id);
+  notify_sync(tx);
 }
 
 void AgentStore::remove_number(pqxx::work& tx, const std::string& number_id) {

@@ -308,16 +308,14 @@ Response AgentsApi::test_call(Request& req) {
         "Testanrufe sind nicht eingerichtet (weder ein öffentlicher Vapi-Schlüssel noch der "
         "Anruf-Simulator).");
 
-  // The simulator calls the agent's number when it has one (the whole path: assistant-request,
-  // status, report), else its assistant directly as a web call would.
+  // A web call to the assistant, as the browser's SDK would make: telephony records it as a test
+  // call (free unless the admin charges test calls), whatever the agent's number.
   json::Writer scenario;
-  scenario.begin_object();
-  if (agent->announced_number)
-    scenario.field("phone_number", agent->announced_number->e164)
-        .field("phone_number_id", agent->announced_number->vapi_phone_number_id);
-  else
-    scenario.field("assistant_id", *agent->vapi_assistant_id).field("web", true);
-  scenario.field("duration_seconds", 45).end_object();
+  scenario.begin_object()
+      .field("assistant_id", *agent->vapi_assistant_id)
+      .field("web", true)
+      .field("duration_seconds", 45)
+      .end_object();
   http::Response res;
   try {
     res = simulator_->post_json(test_calls_.simulator_url, scenario.str());

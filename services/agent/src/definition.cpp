@@ -173,7 +173,23 @@ class DefinitionReader {
     return d;
   }
 
-  const std::vector<FieldError>& errors() const { return errors_; }
+  /// Every problem once per field: a field whose value was refused (too long, not a phone
+  /// number) is not also reported as missing.
+  std::vector<FieldError> errors() const {
+    auto missing = [](const std::string& m) {
+      return m == "ist erforderlich" || m == "darf nicht leer sein" ||
+             m.rfind("ist erforderlich, wenn", 0) == 0;
+    };
+    std::vector<FieldError> out;
+    for (const auto& e : errors_) {
+      bool other = false;
+      for (const auto& f : errors_)
+        other = other || (f.field == e.field && !missing(f.message));
+      if (!(missing(e.message) && other))
+        out.push_back(e);
+    }
+    return out;
+  }
 
  private:
   std::size_t limit(std::size_t n) const {
@@ -210,10 +226,14 @@ class DefinitionReader {
     if (mode_ != Mode::complete || !value.empty())
       return;
     auto it = obj.FindMember(name);
-    bool given = it != obj.MemberEnd() && !it->value.IsNull();
-    // A wrong type was reported already; an empty text or a missing field is reported here.
-    if (!given || it->value.IsString())
-      add(prefix + name, given ? "darf nicht leer sein" : "ist erforderlich");
+    if (it == obj.MemberEnd() || it->value.IsNull()) {
+      add(prefix + name, "ist erforderlich");
+      return;
+    }
+    // A wrong type or an over-long text was reported already.
+    if (it->value.IsString() &&
+        trim(std::string_view(it->value.GetString(), it->value.GetStringLength())).empty())
+      add(prefix + name, "darf nicht leer sein");
   }
 
   // A text item of an array, checked like FieldReader checks a member.

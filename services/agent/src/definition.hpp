@@ -49,7 +49,7 @@ struct Business {
   std::string description;
   OpeningHours opening_hours;
   std::vector<std::string> services;
-  std::string address;  ///< optional contact facts the prompt may give callers
+  std::string address;               ///< optional contact facts the prompt may give callers
   std::optional<std::string> phone;  ///< E.164
   std::string email;
   std::string website;
@@ -74,13 +74,13 @@ struct Escalation {
 struct Definition {
   std::string name;  ///< the business's name, shown on the agent card; 1..100 characters
   BusinessType business_type = BusinessType::general;
-  std::string language = "de";  ///< "de" or "en"
+  std::string language = "de";             ///< "de" or "en"
   std::string timezone = "Europe/Berlin";  ///< IANA name known to kx::time
   Business business;
   std::vector<Faq> faqs;  ///< at most kMaxFaqs
   std::string policies;
   std::string special_instructions;
-  std::string voice_id;  ///< one of voices(); empty = the language's default voice
+  std::string voice_id;  ///< a voice ID; empty = kDefaultVoiceId (assistant_spec.hpp)
   std::string assistant_name;
   std::string greeting;  ///< the first sentence the caller hears
   std::string farewell;  ///< spoken when the agent ends the call
@@ -92,7 +92,10 @@ inline constexpr std::size_t kMaxFaqs = 30;
 inline constexpr std::size_t kMaxServices = 50;
 
 /// Reads a whole definition (POST /api/agents, publish). Required: name, greeting (and a
-/// forwarding number when escalation is enabled); everything else has a default. Every problem
+/// forwarding number when escalation is enabled); everything else has a default, and a missing
+/// business_type is detected from name, description and services (detect_business_type in
+/// templates.hpp). voice_id is checked as an ID only ([A-Za-z0-9_-], at most 64 characters);
+/// whether the catalogue knows it is the caller's check. Every problem
 /// is collected with its field path ("escalation.forwarding_number", "faqs[2].answer") and a
 /// German message (English when the request's language is "en" is not needed: the API speaks
 /// German); throws http::Error::validation (422) with all of them. Unknown fields are refused.
@@ -104,8 +107,10 @@ Definition read_definition(const json::Value& doc);
 Definition apply_patch(const Definition& current, const json::Value& patch);
 
 /// Checks a wizard draft's state: the definition's shape with every field optional (a draft may
-/// be half-filled), types, lengths and list sizes enforced, unknown fields refused. Returns
-/// the state normalised as JSON text. Throws http::Error::validation (422).
+/// be half-filled), types, lengths and list sizes enforced, unknown fields refused, phone
+/// numbers that are given must parse (the wizard shows the message at once). Returns the state
+/// normalised as JSON text with exactly the fields the draft had (an empty number as null).
+/// Throws http::Error::validation (422).
 std::string check_draft_state(const json::Value& state);
 
 /// The definition as the API shows it and the database stores it (the shape above).

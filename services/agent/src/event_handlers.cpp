@@ -34,6 +34,7 @@ void EventHandlers::on_user_deleted(const events::Event& event, pqxx::work& tx) 
   auto user_id = json::get_string(doc, "user_id");
   AgentStore::mark_owner_deleted(tx, user_id);
   AgentStore::delete_drafts_of(tx, user_id);
+  tx.exec_params("DELETE FROM rate_limits WHERE user_id = $1", user_id);
   int count = 0;
   for (const auto& id : AgentStore::agent_ids_of(tx, user_id)) {
     if (auto agent = AgentStore::agent(tx, id, user_id, true)) {

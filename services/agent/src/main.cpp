@@ -1,14 +1,18 @@
 // agent: agents, wizard drafts, templates, voices, AI texts and the phone-number pool. The
 // stored agents are the truth; a sync worker brings Vapi's assistants and numbers to them and
 // announces them to the other services (agent.*, phone_number.*).
+#include <thread>
+
 #include "admin_api.hpp"
 #include "agents.hpp"
 #include "agents_api.hpp"
+#include "ai_texts.hpp"
 #include "event_handlers.hpp"
 #include "kx/log/log.hpp"
 #include "kx/service/runtime.hpp"
 #include "phone_pool.hpp"
 #include "service_settings.hpp"
+#include "templates_api.hpp"
 #include "vapi_sync.hpp"
 #include "voices.hpp"
 
@@ -18,6 +22,8 @@ int main() {
   using namespace kx::agent;
   kx::service::Runtime rt("agent");
   auto settings = read_settings(rt.env());
+  auto ai_settings = read_ai_settings(rt.env());
+  auto voice_settings = read_voice_settings(rt.env());
   rt.open(kx::service::to_migrations(kx_service_migration_files()));
 
   VapiClient vapi(settings.vapi_api_base, settings.vapi_api_key);
@@ -33,8 +39,14 @@ int main() {
   AgentsApi agents_api(rt.db(), agents,
                        TestCallSettings{settings.vapi_public_key, settings.vapi_simulator_url});
   AdminApi admin_api(rt.db(), agents, pool, vapi, rt.outbox());
+  TemplatesApi templates_api;
+  VoicesApi voices_api(rt.db(), voice_settings);
+  AiTextsApi ai_api(rt.db(), ai_settings);
   agents_api.add_routes(rt.router());
   admin_api.add_routes(rt.router());
+  templates_api.add_routes(rt.router());
+  voices_api.add_routes(rt.router());
+  ai_api.add_routes(rt.router());
 
   EventHandlers events(agents);
   rt.consume("user.status_changed", events, &EventHandlers::on_user_status_changed);
@@ -44,10 +56,18 @@ int main() {
   rt.consume("integration.google.connected", events, &EventHandlers::on_google_connected);
   rt.consume("integration.google.disconnected", events, &EventHandlers::on_google_disconnected);
 
-  rt.every("vapi-sync", settings.sync_interval, [&sync] {
-    // Keep going while there is work, so a burst of edits does not wait a tick per row.
-    while (sync.run_once() > 0) {
+  // Pushes what is due, then sleeps until a change is committed (or the interval passed, for
+  // retries that became due).
+  rt.every("vapi-sync", std::chrono::milliseconds(1), [&sync, &settings] {
+    try {
+      while (sync.run_once() > 0) {
+      }
+    } catch (...) {
+      std::this_thread::sleep_for(
+          settings.sync_interval);  // no busy loop while the database is down
+      throw;
     }
+    sync.wait_for_change(settings.sync_interval);
   });
   rt.every("phone-pool-import", settings.pool_sync_interval, [&pool] { pool.import_from_vapi(); });
   return rt.run();

@@ -21,4 +21,27 @@ ServiceSettings read_settings(config::Env& env) {
   return s;
 }
 
+AiTextsSettings read_ai_settings(config::Env& env) {
+  AiTextsSettings s;
+  // Without a key the AI texts answer 503 "nicht eingerichtet"; everything else works.
+  s.api_key = env.optional_secret("LLM_API_KEY", 8);
+  if (!s.api_key.empty())
+    s.base_url = env.url("LLM_BASE_URL", "https://openrouter.ai/api/v1");
+  s.model = env.optional("LLM_MODEL", s.model);
+  s.timeout = env.millis("LLM_TIMEOUT_MS", s.timeout);
+  s.limit.max_hits =
+      static_cast<int>(env.integer("AI_TEXTS_PER_MINUTE", s.limit.max_hits, 1, 1000));
+  return s;
+}
+
+VoicePreviewSettings read_voice_settings(config::Env& env) {
+  VoicePreviewSettings s;
+  s.api_key = env.optional_secret("ELEVENLABS_API_KEY", 8);
+  s.api_base = env.url("ELEVENLABS_API_BASE", s.api_base);
+  s.timeout = env.millis("ELEVENLABS_TIMEOUT_MS", s.timeout);
+  s.limit.max_hits =
+      static_cast<int>(env.integer("VOICE_PREVIEWS_PER_HOUR", s.limit.max_hits, 1, 10'000));
+  return s;
+}
+
 }  // namespace kx::agent

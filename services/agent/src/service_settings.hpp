@@ -4,7 +4,9 @@
 #include <chrono>
 #include <string>
 
+#include "ai_texts.hpp"
 #include "kx/config/config.hpp"
+#include "voices.hpp"
 
 namespace kx::agent {
 
@@ -28,6 +30,8 @@ struct ServiceSettings {
 }  // namespace kx::agent
 
 namespace kx::agent {
-/// Reads and checks the settings (problems are collected by `env` and reported by open()).
+/// Read and check the settings (problems are collected by `env` and reported by open()).
 ServiceSettings read_settings(config::Env& env);
+AiTextsSettings read_ai_settings(config::Env& env);
+VoicePreviewSettings read_voice_settings(config::Env& env);
 }  // namespace kx::agent

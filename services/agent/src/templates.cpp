@@ -417,7 +417,7 @@ const std::vector<Template>& templates() {
          "Personal vor Ort verweisen."},
         {"Verbindliche Aussagen zu Allergenen oder Unverträglichkeiten ohne hinterlegte Angaben.",
          "Preise, Tagesgerichte oder Aktionen, die nicht hinterlegt sind.",
-         "Eine Reservierung als fest bestätigt bezeichnen, wenn sie nur als Wunsch aufgenommen "
+         "Die Aussage, eine Reservierung sei fest bestätigt, wenn sie nur als Wunsch aufgenommen "
          "wurde.",
          "Bemerkungen über andere Lokale oder über Bewertungen im Internet."},
         "Herzlich, gastfreundlich und unkompliziert, mit echter Vorfreude auf den Besuch."},
@@ -566,7 +566,7 @@ const std::vector<Template>& templates() {
         {"Zusagen, dass ein bestimmter Artikel vorrätig ist, ohne es prüfen zu können.",
          "Preise, Rabatte oder Aktionen, die nicht hinterlegt sind.",
          "Abwertende Vergleiche mit anderen Geschäften oder Onlinehändlern.",
-         "Kartennummern oder andere Zahlungsdaten am Telefon entgegennehmen."},
+         "Die Annahme von Kartennummern oder anderen Zahlungsdaten am Telefon."},
         "Freundlich, hilfsbereit und serviceorientiert, mit offenem Ohr für Kundenwünsche."},
        {"Retail",
         {"Do you have this item in stock?", "Can you put something aside for me until tomorrow?",
@@ -624,7 +624,7 @@ const std::vector<Template>& templates() {
          "Nachrichten mit Name, Rückrufnummer und Anliegen aufnehmen.",
          "Einen Rückruf oder Termin vereinbaren, wenn sich das Anliegen nicht sofort klären "
          "lässt."},
-        {"Informationen, die nicht hinterlegt sind.",
+        {"Vermutungen über Dinge, die nicht hinterlegt sind.",
          "Verbindliche Zusagen zu Preisen, Terminen oder Leistungen, die das Team nicht bestätigt "
          "hat.",
          "Persönliche Meinungen zu Politik, Religion oder anderen Unternehmen."},
@@ -637,7 +637,7 @@ const std::vector<Template>& templates() {
          "Answer questions with the stored information.",
          "Take messages with name, callback number and request.",
          "Arrange a callback or an appointment when a matter cannot be settled at once."},
-        {"Information that is not stored.",
+        {"Guesses about anything that is not stored.",
          "Binding promises about prices, appointments or services the team has not confirmed.",
          "Personal opinions on politics, religion or other companies."},
         "Friendly, helpful and professional."}},

@@ -142,16 +142,30 @@ std::vector<VapiAssistant> VapiClient::assistants_created_since(const std::strin
 }
 
 std::vector<VapiPhoneNumber> VapiClient::phone_numbers() {
-  auto res = call("GET", "/phone-number?limit=1000");
-  auto doc = json::parse(res.body);
+  // Vapi lists newest first, at most `limit` per call: page backwards by creation time.
+  constexpr int kPage = 1000;
   std::vector<VapiPhoneNumber> out;
-  if (!doc.IsArray())
-    return out;
-  for (const auto& n : doc.GetArray()) {
-    if (!n.IsObject())
-      continue;
-    out.push_back(VapiPhoneNumber{json::get_string(n, "id"), json::get_string(n, "number"),
-                                  json::get_string(n, "name"), json::get_string(n, "status")});
+  std::string before;
+  for (;;) {
+    auto res = call("GET", "/phone-number?limit=" + std::to_string(kPage) +
+                               (before.empty() ? "" : "&createdAtLt=" + before));
+    auto doc = json::parse(res.body);
+    if (!doc.IsArray())
+      break;
+    std::string oldest;
+    for (const auto& n : doc.GetArray()) {
+      if (!n.IsObject())
+        continue;
+      out.push_back(VapiPhoneNumber{json::get_string(n, "id"), json::get_string(n, "number"),
+                                    json::get_string(n, "name"), json::get_string(n, "status")});
+      auto created = json::get_string(n, "createdAt");
+      if (oldest.empty() || created < oldest)
+        oldest = created;
+    }
+    if (doc.GetArray().Size() < static_cast<rapidjson::SizeType>(kPage) || oldest.empty() ||
+        oldest == before)
+      break;
+    before = oldest;
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #include "vapi_sync.hpp"
 
 #include <random>
+#include <thread>
 
 #include "assistant_spec.hpp"
 #include "kx/json/json.hpp"
@@ -43,21 +44,50 @@ std::string vapi_name(const std::string& name) {
 
 }  // namespace
 
+struct VapiSync::Listener : pqxx::notification_receiver {
+  explicit Listener(pqxx::connection& c) : pqxx::notification_receiver(c, "kx_agent_sync") {}
+  void operator()(const std::string&, int) override {}
+};
+
 VapiSync::VapiSync(pg::Pool& db, const Agents& agents, VapiClient& vapi, SyncSettings settings)
     : db_(db), agents_(agents), vapi_(vapi), settings_(std::move(settings)) {}
 
-VapiSync::~VapiSync() = default;
+VapiSync::~VapiSync() {
+  listener_.reset();  // before its connection
+}
+
+pqxx::connection& VapiSync::session() {
+  if (!lock_conn_) {
+    listener_.reset();
+    lock_conn_ = db_.open_dedicated();
+    listener_ = std::make_unique<Listener>(*lock_conn_);
+  }
+  return *lock_conn_;
+}
+
+void VapiSync::wait_for_change(std::chrono::milliseconds at_most) {
+  try {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(at_most).count();
+    session().await_notification(static_cast<long>(us / 1'000'000),
+                                 static_cast<long>(us % 1'000'000));
+  } catch (const std::exception& e) {
+    listener_.reset();
+    lock_conn_.reset();
+    log::warn("waiting for agent changes failed", {{"error", std::string(e.what())}});
+    std::this_thread::sleep_for(at_most);
+  }
+}
 
 bool VapiSync::try_lock(const std::string& id) {
-  if (!lock_conn_)
-    lock_conn_ = db_.open_dedicated();
+  auto& conn = session();
   try {
-    pqxx::nontransaction tx(*lock_conn_);
+    pqxx::nontransaction tx(conn);
     return tx
         .exec_params("SELECT pg_try_advisory_lock(hashtext('kx-vapi-sync'), hashtext($1))",
                      id)[0][0]
         .as<bool>();
   } catch (const std::exception&) {
+    listener_.reset();
     lock_conn_.reset();
     throw;
   }
@@ -70,6 +100,7 @@ void VapiSync::unlock(const std::string& id) {
     pqxx::nontransaction tx(*lock_conn_);
     tx.exec_params("SELECT pg_advisory_unlock(hashtext('kx-vapi-sync'), hashtext($1))", id);
   } catch (const std::exception&) {
+    listener_.reset();
     lock_conn_.reset();  // closing the session releases its locks
   }
 }

@@ -39,6 +39,9 @@ class VapiSync {
 
   /// Pushes everything due (agents first, then numbers); returns how many rows succeeded.
   int run_once();
+  /// Blocks until a change was committed anywhere (NOTIFY kx_agent_sync, sent by the store) or
+  /// `at_most` passed (retries that became due are found by the next run_once()).
+  void wait_for_change(std::chrono::milliseconds at_most);
 
   /// The phone-number body Vapi gets for a number (its name and where its calls are routed).
   std::string number_body(const std::optional<std::string>& agent_name) const;
@@ -46,6 +49,7 @@ class VapiSync {
  private:
   bool sync_agent(const std::string& id);
   bool sync_number(const std::string& id);
+  pqxx::connection& session();
   bool try_lock(const std::string& id);
   void unlock(const std::string& id);
   int backoff_ms(int attempts, const VapiError& e) const;
@@ -54,7 +58,10 @@ class VapiSync {
   const Agents& agents_;
   VapiClient& vapi_;
   SyncSettings settings_;
+  /// The worker's own session: advisory locks and LISTEN kx_agent_sync.
   std::unique_ptr<pqxx::connection> lock_conn_;
+  struct Listener;
+  std::unique_ptr<Listener> listener_;
 };
 
 }  // namespace kx::agent
