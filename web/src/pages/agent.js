@@ -19,13 +19,9 @@ import { AgentActions } from '../components/agent-actions.js';
 const SECTIONS = STEPS.slice(0, 5);
 const ROLE = /** @type {Record<string, string>} */ ({ assistant: 'call.role_assistant', user: 'call.role_caller' });
 
-/**
- * Whether the assistant took the simulated call: docs/api.md's `answered_by_assistant`, or the
- * simulator's own `outcome` ("simulated"; "line_unavailable" when the call was declined).
- * @param {any} result
- */
+/** Whether the assistant took the simulated call ("line_unavailable": it was declined). @param {any} result */
 function answered(result) {
-  return result.answered_by_assistant ?? result.outcome === 'simulated';
+  return result.outcome === 'simulated';
 }
 
 /** The simulated test call, or why the browser test is not offered. @param {{ agent: any }} p */
@@ -45,7 +41,6 @@ function TestCall({ agent }) {
     ${result?.mode === 'simulated' ? html`<div role="status" aria-live="polite">
         <p class=${`banner ${answered(result) ? 'ok' : 'danger'}`} data-testid="test-outcome">
           ${answered(result) ? t('agent.test_answered') : t('agent.test_not_answered')}
-          ${result.ended_reason ? html` <span>${t('agent.test_ended', { reason: result.ended_reason })}</span>` : null}
         </p>
         ${(result.transcript ?? []).length ? html`<ol class="conversation" data-testid="test-transcript">${result.transcript.map((/** @type {any} */ m) => html`<li class=${`msg ${m.role === 'user' ? 'user' : 'assistant'}`}>
             <span class="who">${t(ROLE[m.role] ?? 'call.role_other')}</span>${m.text}

@@ -76,7 +76,7 @@ function ImportCsv({ onDone }) {
     ${error ? html`<${ErrorBox} error=${error} />` : null}
     ${result ? html`<div class="banner ok" role="status" data-testid="import-result">
       <span>${t('admin.numbers.imported', { added: number(result.added), skipped: number(result.skipped?.length ?? 0) })}</span>
-      ${result.skipped?.length ? html`<ul>${result.skipped.map((/** @type {any} */ s) => html`<li>${t('admin.numbers.skipped_line', { line: s.line })}${s.e164 ? ` (${s.e164})` : ''}: ${s.message}</li>`)}</ul>` : null}
+      ${result.skipped?.length ? html`<ul>${result.skipped.map((/** @type {any} */ s) => html`<li>${t('admin.numbers.skipped_line', { line: s.line })}${s.text ? ` (${s.text})` : ''}: ${s.message}</li>`)}</ul>` : null}
     </div>` : null}
     <div class="filters">
       <${Field} id="csv" label=${t('admin.numbers.csv_file')} hint=${t('admin.numbers.csv_hint')} type="file" accept=".csv,text/csv,text/plain" />
