@@ -266,6 +266,7 @@ export default function AgentWizard({ params, query }) {
           : html`<button type="button" onClick=${publish} disabled=${publishing || state !== 'saved' || !s.current.id} data-testid="publish">
               ${publishing ? t('wizard.publishing') : t('wizard.publish')}</button>`}
       </div>
-      ${step === 6 && state !== 'saved' && !publishing ? html`<p class="hint">${t('wizard.publish_wait')}</p>` : null}
+      ${step === 6 && !s.current.id ? html`<p class="hint">${t('wizard.publish_empty')}</p>`
+        : step === 6 && state !== 'saved' && !publishing ? html`<p class="hint">${t('wizard.publish_wait')}</p>` : null}
     </form>`;
 }
