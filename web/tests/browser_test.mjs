@@ -397,7 +397,7 @@ test('a sandbox call appears live, then in the list and the detail with its Germ
 
 test('the language switch changes every visible string and is remembered', async () => {
   const { page } = await signUp('language');
-  for (const path of ['/overview', '/agents', '/credits', '/calls', '/settings']) {
+  for (const path of ['/overview', '/agents', '/agents/new', '/credits', '/calls', '/settings']) {
     await page.goto(path);
     await settled(page);
     await page.getByTestId('language').first().selectOption('en');
