@@ -3,7 +3,7 @@
 import { useEffect, useState, useRef } from 'preact/hooks';
 import { html } from './lib/html.js';
 import { t } from './lib/i18n.js';
-import { location, match, navigate } from './lib/router.js';
+import { location, match, navigate, lastNavigationReplaced } from './lib/router.js';
 import { user } from './lib/session.js';
 import { routes, notFound } from './routes.js';
 import { Layout } from './components/layout.js';
@@ -21,8 +21,8 @@ export function App() {
   const { path, query } = location.value;
   const u = user.value;
   const { route, params } = resolve();
-  const [loaded, setLoaded] = useState(/** @type {{ route: any, Page: any, error?: any } | null} */ (null));
-  const main = useRef(/** @type {string | null} */ (null));
+  const [loaded, setLoaded] = useState(/** @type {{ page: any, Page: any, error?: any } | null} */ (null));
+  const main = useRef(/** @type {{ path: string, page: any } | null} */ (null));
 
   // Stripe returns to "/?checkout=success&session_id=..." (docs/api.md, POST /api/checkout).
   const checkout = path === '/' ? query.get('checkout') : null;
@@ -39,25 +39,28 @@ export function App() {
     if (redirect) navigate(redirect, { replace: true });
   }, [redirect]);
 
+  // Routes that share a page loader keep the page mounted: the wizard moves from /agents/new to
+  // its draft's URL on the first save without losing what is being typed.
   useEffect(() => {
     let live = true;
     route.page().then(
-      (m) => live && setLoaded({ route, Page: m.default }),
-      (error) => live && setLoaded({ route, Page: null, error }),
+      (m) => live && setLoaded({ page: route.page, Page: m.default }),
+      (error) => live && setLoaded({ page: route.page, Page: null, error }),
     );
     return () => {
       live = false;
     };
-  }, [route]);
+  }, [route.page]);
 
   useEffect(() => {
     document.title = `${t(route.title)} · Kametrix`;
-    if (main.current !== null && main.current !== path) document.getElementById('main')?.focus();
-    main.current = path;
+    const samePage = main.current !== null && main.current.page === route.page;
+    if (main.current !== null && main.current.path !== path && !(samePage && lastNavigationReplaced())) document.getElementById('main')?.focus();
+    main.current = { path, page: route.page };
   });
 
   let body;
-  if (redirect || u === undefined || !loaded || loaded.route !== route) body = html`<${Loading} />`;
+  if (redirect || u === undefined || !loaded || loaded.page !== route.page) body = html`<${Loading} />`;
   else if (loaded.error) body = html`<${ErrorBox} error=${loaded.error} onRetry=${() => window.location.reload()} />`;
   else if (route.access === 'admin' && u?.role !== 'admin') body = html`<section><h1>${t('forbidden.title')}</h1><p>${t('forbidden.text')}</p><a href="/overview">${t('nav.overview')}</a></section>`;
   else body = html`<${loaded.Page} params=${params} query=${query} />`;

@@ -10,6 +10,11 @@
  * @property {() => Promise<{ default: (props: any) => any }>} page
  */
 
+// One loader for both wizard paths, so the page stays mounted when /agents/new becomes the
+// draft's URL (app.js keeps a page whose loader did not change).
+const wizard = () => import('./pages/agent-wizard.js');
+const agentPage = () => import('./pages/agent.js');
+
 /** @type {RouteDef[]} */
 export const routes = [
   { path: '/', access: 'public', title: 'landing.title', page: () => import('./pages/landing.js') },
@@ -19,6 +24,10 @@ export const routes = [
   { path: '/datenschutz', access: 'public', title: 'legal.privacy_title', page: () => import('./pages/privacy.js') },
   { path: '/error', access: 'public', title: 'error.title', page: () => import('./pages/error.js') },
   { path: '/overview', access: 'user', title: 'overview.title', page: () => import('./pages/overview.js') },
+  { path: '/agents', access: 'user', title: 'agents.title', page: () => import('./pages/agents.js') },
+  { path: '/agents/new', access: 'user', title: 'wizard.title', page: wizard },
+  { path: '/agents/drafts/:id', access: 'user', title: 'wizard.title', page: wizard },
+  { path: '/agents/:id', access: 'user', title: 'agent.title', page: agentPage },
   { path: '/calls', access: 'user', title: 'calls.title', page: () => import('./pages/calls.js') },
   { path: '/calls/:id', access: 'user', title: 'call.title', page: () => import('./pages/call.js') },
   { path: '/escalations', access: 'user', title: 'escalations.title', page: () => import('./pages/escalations.js') },
@@ -28,6 +37,9 @@ export const routes = [
   { path: '/admin', access: 'admin', title: 'admin.title', page: () => import('./pages/admin/stats.js') },
   { path: '/admin/users', access: 'admin', title: 'admin.users.title', page: () => import('./pages/admin/users.js') },
   { path: '/admin/users/:id', access: 'admin', title: 'admin.user.title', page: () => import('./pages/admin/user.js') },
+  { path: '/admin/agents', access: 'admin', title: 'admin.agents.title', page: () => import('./pages/admin/agents.js') },
+  { path: '/admin/agents/:id', access: 'admin', title: 'agent.title', page: agentPage },
+  { path: '/admin/phone-numbers', access: 'admin', title: 'admin.numbers.title', page: () => import('./pages/admin/phone-numbers.js') },
   { path: '/admin/billing', access: 'admin', title: 'admin.billing.title', page: () => import('./pages/admin/billing.js') },
   { path: '/admin/disputes', access: 'admin', title: 'admin.disputes.title', page: () => import('./pages/admin/disputes.js') },
   { path: '/admin/calls', access: 'admin', title: 'admin.calls.title', page: () => import('./pages/calls.js') },

@@ -1,9 +1,10 @@
 // The dashboard in Debian's Chromium (headless, driven by playwright-core) against the test
 // platform that infra/test.sh starts: sign-up, checkout through the Stripe sandbox, a sandbox
 // call arriving live, the call list's filters and pages in the URL, CSV, the language switch,
-// the admin area, axe-core on every page, and a screenshot of every page at 1280 and 375 px in
-// KX_WEB_OUTPUT_DIR. Agents do not exist yet, so the test seeds telephony-webhook's routing copy
-// with agent.created and phone_number.assigned through kcat, as tests/blackbox/test_calls.py does.
+// the admin area, agents built through the wizard (autosave, resume, AI texts, voices, publish,
+// edit, test call, deactivate, delete), the admin's agents and number pool, axe-core on every
+// page, and a screenshot of every page at 1280 and 375 px in KX_WEB_OUTPUT_DIR. Agents are
+// created through the API (or the wizard) with a number from the pool, as an owner would.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,7 +18,6 @@ const web = join(dirname(fileURLToPath(import.meta.url)), '..');
 const root = join(web, '..');
 const GATEWAY = required('KX_TEST_GATEWAY_URL');
 const SANDBOX = required('SANDBOX_URL');
-const STATE = required('KX_TEST_STATE_DIR');
 const OUT = process.env.KX_WEB_OUTPUT_DIR ?? join(root, 'build/test-output/web');
 const de = JSON.parse(readFileSync(join(web, 'i18n/de.json'), 'utf8'));
 const en = JSON.parse(readFileSync(join(web, 'i18n/en.json'), 'utf8'));
@@ -117,40 +117,74 @@ function psql(sql) {
   return execFileSync('psql', ['-X', '-q', '-t', '-A', required('KX_TEST_PG_URI'), '-c', sql], { encoding: 'utf8' }).trim();
 }
 
-/** Waits for `probe` to return a truthy value (no fixed sleeps). @template T @param {() => T} probe */
+/** Waits for `probe` to return a truthy value (no fixed sleeps). @template T @param {() => T | Promise<T>} probe */
 async function eventually(probe, timeoutMs = 45_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v) return v;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-/** Publishes one event like a service's outbox relay does (CloudEvents binary mode). */
-function produce(type, key, subject, data) {
-  const bootstrap = readFileSync(join(STATE, 'kafka.bootstrap'), 'utf8').trim();
-  const headers = { ce_specversion: '1.0', ce_id: randomUUID(), ce_source: 'agent', ce_type: `${type}.v1`, ce_time: new Date().toISOString(), ce_subject: subject, 'content-type': 'application/json' };
-  const args = ['-P', '-b', bootstrap, '-t', type, '-k', key, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`])];
-  execFileSync('kcat', args, { input: JSON.stringify(data), timeout: 30_000 });
+/**
+ * A request with the page's session and CSRF token, as the dashboard sends it.
+ * @param {import('playwright-core').Page} page @param {string} method @param {string} path @param {unknown} [body]
+ */
+async function apiCall(page, method, path, body) {
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'kx_csrf')?.value ?? '';
+  const res = await page.request.fetch(path, {
+    method, headers: { 'X-CSRF-Token': csrf, 'Content-Type': 'application/json', Accept: 'application/json' },
+    data: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status(), body: text ? JSON.parse(text) : null };
 }
 
-/** An agent and number of `owner`, in telephony-webhook's routing copy. */
-async function seedAgent(owner) {
-  const agent = { id: `agent-${randomUUID().slice(0, 12)}`, assistant: `asst-${randomUUID().slice(0, 12)}`, number: `pn-${randomUUID().slice(0, 12)}`, e164: `+4930${String(Date.now()).slice(-8)}` };
-  produce('agent.created', owner, agent.id, {
-    agent_id: agent.id, user_id: owner, name: 'Empfang Salon Müller', status: 'active', language: 'de', timezone: 'Europe/Berlin',
-    vapi_assistant_id: agent.assistant, phone_number: agent.e164, vapi_phone_number_id: agent.number,
+/** A fresh German number that Vapi (the sandbox) has; returns its E.164. */
+async function vapiNumber() {
+  const e164 = `+4930${String(Date.now()).slice(-6)}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
+  const res = await fetch(`${SANDBOX}/vapi/phone-number`, {
+    method: 'POST', headers: { Authorization: `Bearer ${required('VAPI_API_KEY')}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ provider: 'byo-phone-number', number: e164, name: 'Browser-Test' }),
+  });
+  assert.ok(res.ok, `sandbox refused the number: ${res.status} ${await res.text()}`);
+  return e164;
+}
+
+/** Adds a number that Vapi has to the pool, as an admin. @param {import('playwright-core').Page} admin */
+async function poolNumber(admin) {
+  const e164 = await vapiNumber();
+  const added = await apiCall(admin, 'POST', '/api/admin/phone-numbers', { e164 });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  return added.body;
+}
+
+/**
+ * An agent of the page's owner created through the API with a pool number, once it is live:
+ * synced to the sandbox's Vapi and in telephony-webhook's routing copy.
+ * @param {import('playwright-core').Page} owner @param {import('playwright-core').Page} admin
+ */
+async function createAgent(owner, admin) {
+  await poolNumber(admin);
+  const created = await apiCall(owner, 'POST', '/api/agents', {
+    name: 'Empfang Salon Müller', business_type: 'salon', greeting: 'Salon Müller, guten Tag! Was kann ich für Sie tun?',
     escalation: {
-      enabled: true, forwarding_number: '+493012345600', fallback_number: null, after_hours_number: null,
-      business_hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '00:00' },
-      voicemail: true, max_clarifications: 3,
+      enabled: true, forwarding_number: '030 12345600', voicemail: true, max_clarifications: 3,
+      business_hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '23:59' },
     },
   });
-  produce('phone_number.assigned', owner, agent.number, { phone_number_id: `p-${agent.number}`, e164: agent.e164, vapi_phone_number_id: agent.number, agent_id: agent.id, user_id: owner });
-  await eventually(() => psql(`SELECT count(*) FROM telephony_webhook.phone_numbers p JOIN telephony_webhook.agents a USING (agent_id) WHERE p.vapi_phone_number_id = '${agent.number}' AND a.agent_id = '${agent.id}'`) === '1');
-  return agent;
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal(created.body.escalation.forwarding_number, '+493012345600');
+  const agent = await eventually(async () => {
+    const a = (await apiCall(owner, 'GET', `/api/agents/${created.body.id}`)).body;
+    return a.sync_state === 'synced' && a.phone_number && a.vapi_assistant_id ? a : null;
+  });
+  const pool = (await apiCall(admin, 'GET', '/api/admin/phone-numbers')).body.phone_numbers;
+  const number = pool.find((/** @type {any} */ n) => n.e164 === agent.phone_number);
+  await eventually(() => psql(`SELECT count(*) FROM telephony_webhook.phone_numbers p JOIN telephony_webhook.agents a USING (agent_id) WHERE p.vapi_phone_number_id = '${number.vapi_phone_number_id}' AND a.agent_id = '${agent.id}'`) === '1');
+  return { id: agent.id, assistant: agent.vapi_assistant_id, number: number.vapi_phone_number_id, e164: agent.phone_number };
 }
 
 /** A whole call through the Vapi sandbox; returns Vapi's call id. */
@@ -289,7 +323,9 @@ test('an owner buys a pack through the sandbox checkout and sees the balance ris
 
 test('a sandbox call appears live, then in the list and the detail with its German transcript; filters, pages and CSV', async () => {
   const { page, user } = await signUp('calls');
-  const agent = await seedAgent(user.id);
+  const admin = await adminPage();
+  const agent = await createAgent(page, admin);
+  await admin.context().close();
   await page.goto('/overview');
   await settled(page);
   await page.getByText(de['live.connected'], { exact: true }).waitFor();
@@ -361,7 +397,7 @@ test('a sandbox call appears live, then in the list and the detail with its Germ
 
 test('the language switch changes every visible string and is remembered', async () => {
   const { page } = await signUp('language');
-  for (const path of ['/overview', '/credits', '/calls', '/settings']) {
+  for (const path of ['/overview', '/agents', '/agents/new', '/credits', '/calls', '/settings']) {
     await page.goto(path);
     await settled(page);
     await page.getByTestId('language').first().selectOption('en');
@@ -491,10 +527,232 @@ test('a signed-out visitor of a page goes to the login and comes back to the sam
   await page.context().close();
 });
 
+/**
+ * Waits until the wizard's autosave indicator says "Gespeichert".
+ * @param {import('playwright-core').Page} page
+ */
+async function savedDraft(page) {
+  await page.locator('[data-testid=save-state][data-state=saved]').waitFor({ timeout: 15_000 });
+}
+
+/** Goes to the next wizard step. @param {import('playwright-core').Page} page @param {number} n */
+async function nextStep(page, n) {
+  await page.getByRole('button', { name: de['wizard.next'], exact: true }).click();
+  await page.waitForURL(new RegExp(`step=${n}`));
+  await settled(page);
+}
+
+test('a new owner builds an agent through the wizard: detected type, AI questions, voice, E.164 number, resume, publish, edit, test, deactivate, delete', async () => {
+  const admin = await adminPage();
+  await poolNumber(admin);
+  await poolNumber(admin);
+  const { page } = await signUp('wizard');
+  await page.goto('/agents');
+  await settled(page);
+  await page.getByRole('heading', { name: de['agents.empty_title'] }).waitFor();
+  await check(page, 'agents-empty');
+
+  // Step 1: the first change creates the draft and the URL becomes the draft's.
+  await page.getByTestId('new-agent').click();
+  await page.waitForURL('**/agents/new');
+  await page.getByLabel(de['agent.name'], { exact: true }).fill('Salon Müller');
+  await page.waitForURL(/\/agents\/drafts\/[0-9a-f-]+\?step=1/);
+  const draftUrl = page.url();
+  await page.getByLabel(de['agent.description']).fill('Wir sind ein Friseursalon in Berlin-Mitte: Damen- und Herrenhaarschnitte, Färben, Strähnchen und Hochsteckfrisuren für Hochzeiten.');
+  await page.getByTestId('type-detected').getByText(de['business_type.salon']).waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByLabel(de['agent.business_type']).inputValue(), 'salon');
+  // Split hours on Monday: 09:00–12:00 and 14:00–18:00.
+  const monday = page.locator('[data-day=mon]');
+  await monday.getByLabel(de['agent.range_to'].replace('{day}', de['weekday.mon']).replace('{n}', '1')).fill('12:00');
+  await monday.getByRole('button', { name: de['agent.add_range_on'].replace('{day}', de['weekday.mon']) }).click();
+  await monday.getByLabel(de['agent.range_from'].replace('{day}', de['weekday.mon']).replace('{n}', '2')).fill('14:00');
+  await monday.getByLabel(de['agent.range_to'].replace('{day}', de['weekday.mon']).replace('{n}', '2')).fill('18:00');
+  await page.getByRole('button', { name: de['agent.add_service'] }).click();
+  await page.getByLabel(de['agent.service_n'].replace('{n}', '1'), { exact: true }).fill('Damenhaarschnitt');
+  await savedDraft(page);
+  await check(page, 'wizard-business');
+
+  // A reload resumes the draft where it was.
+  await page.reload();
+  await settled(page);
+  assert.equal(page.url(), draftUrl);
+  assert.equal(await page.getByLabel(de['agent.name'], { exact: true }).inputValue(), 'Salon Müller');
+  assert.equal(await monday.getByLabel(de['agent.range_from'].replace('{day}', de['weekday.mon']).replace('{n}', '2')).inputValue(), '14:00');
+
+  // Step 2: questions written by the language model (the sandbox's).
+  await nextStep(page, 2);
+  await page.getByTestId('generate-faqs').click();
+  await page.getByTestId('faqs').locator('li').first().waitFor({ timeout: 30_000 });
+  assert.notEqual(await page.getByLabel(de['agent.answer_n'].replace('{n}', '1')).inputValue(), '');
+  await savedDraft(page);
+  await check(page, 'wizard-knowledge');
+
+  // Step 3: a voice with its preview.
+  await nextStep(page, 3);
+  const radios = page.getByRole('radio');
+  assert.ok(await radios.count() >= 2, 'several German voices');
+  const preview = page.waitForResponse((r) => /\/api\/voices\/[^/]+\/preview$/.test(r.url()));
+  await page.locator('.voice').first().getByRole('button').click();
+  const audio = await preview;
+  assert.equal(audio.status(), 200);
+  assert.match(audio.headers()['content-type'] ?? '', /^audio\//);
+  await radios.nth(1).check();
+  const voiceId = await radios.nth(1).getAttribute('value');
+  await savedDraft(page);
+  await check(page, 'wizard-voice');
+
+  // Step 4 is left without a greeting: publishing must send the owner back to it.
+  await nextStep(page, 4);
+  await page.getByLabel(de['agent.assistant_name']).fill('Lena');
+  await savedDraft(page);
+  await check(page, 'wizard-greeting');
+
+  // Step 5: the number as people type it comes back in E.164.
+  await nextStep(page, 5);
+  await page.getByLabel(de['agent.escalation_enabled']).check();
+  await page.getByLabel(de['agent.forwarding_number']).fill('030 1234567');
+  await page.getByLabel(de['agent.fallback_number']).focus();
+  await savedDraft(page);
+  await eventually(async () => (await page.getByLabel(de['agent.forwarding_number']).inputValue()) === '+49301234567', 10_000);
+  await check(page, 'wizard-forwarding');
+  await page.reload();
+  await settled(page);
+  assert.match(page.url(), /step=5/);
+  assert.equal(await page.getByLabel(de['agent.forwarding_number']).inputValue(), '+49301234567');
+
+  // Step 6: the review; publishing without a greeting opens step 4 with the error next to it.
+  await nextStep(page, 6);
+  assert.match(await page.getByTestId('review').innerText(), /\+49301234567/);
+  await check(page, 'wizard-review');
+  await page.getByTestId('publish').click();
+  await page.waitForURL(/step=4/);
+  await page.locator(`#f-greeting-error`).waitFor();
+  assert.equal(await page.getByRole('textbox', { name: de['agent.greeting'] }).getAttribute('aria-invalid'), 'true');
+  await page.getByTestId('generate-greeting').click();
+  await eventually(async () => (await page.getByRole('textbox', { name: de['agent.greeting'] }).inputValue()) !== '', 30_000);
+  await savedDraft(page);
+  await page.goto(draftUrl.replace('step=1', 'step=6'));
+  await settled(page);
+  await page.getByTestId('publish').click();
+  await page.waitForURL(/\/agents\/[0-9a-f-]+\?created=1$/);
+  const agentId = new URL(page.url()).pathname.split('/').pop();
+  await settled(page);
+
+  // The agent gets a pool number and reaches the sandbox's Vapi.
+  await waitText(page.getByTestId('sync-state'), (text) => text === de['agent.sync_synced'], 45_000);
+  await waitText(page.getByTestId('agent-number'), (text) => /^\+49 \d+$/.test(text));
+  const agent = (await apiCall(page, 'GET', `/api/agents/${agentId}`)).body;
+  assert.equal(agent.voice_id, voiceId);
+  assert.equal(agent.escalation.forwarding_number, '+49301234567');
+  assert.deepEqual(agent.business.opening_hours.mon, [{ start: '09:00', end: '12:00' }, { start: '14:00', end: '18:00' }]);
+  await check(page, 'agent');
+
+  // Editing the greeting reaches the assistant in the sandbox.
+  await page.getByRole('link', { name: de['wizard.step_greeting'], exact: true }).click();
+  await page.waitForURL(/section=4/);
+  await page.getByRole('textbox', { name: de['agent.greeting'] }).fill('Salon Müller, schön dass Sie anrufen! Wie kann ich helfen?');
+  await page.getByTestId('save-agent').click();
+  await page.getByText(de['agent.saved']).waitFor();
+  await eventually(async () => {
+    const res = await fetch(`${SANDBOX}/vapi/assistant/${agent.vapi_assistant_id}`, { headers: { Authorization: `Bearer ${required('VAPI_API_KEY')}` } });
+    return res.ok && (await res.json()).firstMessage === 'Salon Müller, schön dass Sie anrufen! Wie kann ich helfen?';
+  });
+  await waitText(page.getByTestId('sync-state'), (text) => text === de['agent.sync_synced'], 45_000);
+
+  // The simulated test call plays a whole conversation.
+  await page.getByTestId('start-test').click();
+  await page.getByTestId('test-outcome').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('test-outcome').innerText().then((x) => x.startsWith(de['agent.test_answered'])), true);
+  assert.ok(await page.getByTestId('test-transcript').locator('li').count() >= 2);
+  await check(page, 'agent-test-call');
+
+  // The card on the list, deactivation, deletion.
+  await page.goto('/agents');
+  await settled(page);
+  const card = page.locator(`[data-agent-id="${agentId}"]`);
+  assert.equal(await card.getByTestId('sync-state').innerText(), de['agent.sync_synced']);
+  assert.match(await card.getByTestId('agent-number').innerText(), /^\+49 \d+$/);
+  await check(page, 'agents');
+  await card.getByTestId('toggle-agent').click();
+  await waitText(card.getByTestId('agent-status'), (text) => text === de['agent.status_inactive']);
+  await card.getByTestId('delete-agent').click();
+  const dialog = page.getByRole('dialog');
+  assert.match(await dialog.innerText(), /Anrufe und Ihre Abrechnung bleiben erhalten/);
+  await check(page, 'agent-delete-dialog');
+  await dialog.getByRole('button', { name: de['agent.delete_confirm'] }).click();
+  await card.waitFor({ state: 'detached' });
+  assert.equal((await apiCall(page, 'GET', `/api/agents/${agentId}`)).status, 404);
+  const released = (await apiCall(admin, 'GET', '/api/admin/phone-numbers')).body.phone_numbers.find((/** @type {any} */ n) => n.e164 === agent.phone_number);
+  assert.equal(released?.status, 'available', 'deleting the agent released its number');
+  await admin.context().close();
+  await page.context().close();
+});
+
+test('two tabs on one draft: the older one is told and can load the newer version', async () => {
+  const { page } = await signUp('conflict');
+  const created = await apiCall(page, 'POST', '/api/agents/drafts', { step: 1, state: { name: 'Praxis Dr. Weber' } });
+  assert.equal(created.status, 201);
+  await page.goto(`/agents/drafts/${created.body.id}?step=1`);
+  await settled(page);
+  const other = await apiCall(page, 'PUT', `/api/agents/drafts/${created.body.id}`, { version: created.body.version, step: 1, state: { name: 'Praxis Dr. Weber & Kollegen' } });
+  assert.equal(other.status, 200);
+  await page.getByLabel(de['agent.description']).fill('Hausarztpraxis mit Sprechstunde und Impfungen.');
+  await page.getByTestId('conflict').waitFor({ timeout: 15_000 });
+  await check(page, 'wizard-conflict');
+  await page.getByRole('button', { name: de['wizard.load_newer'] }).click();
+  assert.equal(await page.getByLabel(de['agent.name'], { exact: true }).inputValue(), 'Praxis Dr. Weber & Kollegen');
+  await page.getByLabel(de['agent.description']).fill('Hausarztpraxis mit Sprechstunde und Impfungen.');
+  await savedDraft(page);
+  await page.goto('/agents');
+  await settled(page);
+  assert.match(await page.getByTestId('drafts').innerText(), /Praxis Dr\. Weber & Kollegen/);
+  await page.context().close();
+});
+
+test('admin: agents with filters in the URL, the number pool with its shortage warning, adding, CSV import, release', async () => {
+  const admin = await adminPage();
+  const { page: owner } = await signUp('pool');
+  const agent = await createAgent(owner, admin);
+  await admin.goto('/admin/agents?status=active');
+  await settled(admin);
+  await admin.locator(`[data-agent-id="${agent.id}"]`).waitFor();
+  await admin.reload();
+  await settled(admin);
+  assert.equal(await admin.getByLabel(de['agent.status']).inputValue(), 'active');
+  await check(admin, 'admin-agents');
+  await admin.locator(`[data-agent-id="${agent.id}"]`).getByRole('link').first().click();
+  await admin.waitForURL(`**/admin/agents/${agent.id}`);
+  await settled(admin);
+  await check(admin, 'admin-agent');
+
+  await admin.goto('/admin/phone-numbers');
+  await settled(admin);
+  const one = await vapiNumber();
+  await admin.getByLabel(de['admin.numbers.number'], { exact: true }).fill(one);
+  await admin.getByRole('button', { name: de['admin.numbers.add_submit'] }).click();
+  await admin.locator(`[data-number="${one}"]`).waitFor();
+  const two = await vapiNumber();
+  await admin.getByLabel(de['admin.numbers.csv_file']).setInputFiles({ name: 'nummern.csv', mimeType: 'text/csv', buffer: Buffer.from(`${two}\nkeine-nummer\n`) });
+  await admin.getByRole('button', { name: de['admin.numbers.import_submit'] }).click();
+  await admin.getByTestId('import-result').waitFor();
+  assert.match(await admin.getByTestId('import-result').innerText(), /1 hinzugefügt, 1 übersprungen/);
+  await admin.locator(`[data-number="${two}"]`).waitFor();
+  // Releasing the agent's number leaves it waiting, which the summary shows as a shortage.
+  const row = admin.locator(`[data-number="${agent.e164}"]`);
+  await row.getByRole('button', { name: de['admin.numbers.release'] }).click();
+  await admin.getByRole('dialog').getByRole('button', { name: de['admin.numbers.release_confirm'] }).click();
+  await admin.getByTestId('shortage').waitFor();
+  await check(admin, 'admin-numbers');
+  await admin.context().close();
+  await owner.context().close();
+});
+
 test('every page was checked with axe and photographed', () => {
   for (const name of ['landing', 'login', 'signup', 'impressum', 'datenschutz', 'not-found', 'error', 'overview', 'calls', 'call',
     'overview-dark', 'escalations', 'credits', 'checkout-success', 'settings', 'admin-stats', 'admin-users', 'admin-user', 'admin-billing',
-    'admin-disputes', 'admin-calls', 'admin-escalations']) {
+    'admin-disputes', 'admin-calls', 'admin-escalations', 'agents-empty', 'wizard-business', 'wizard-knowledge', 'wizard-voice',
+    'wizard-greeting', 'wizard-forwarding', 'wizard-review', 'agent', 'agent-test-call', 'agents', 'agent-delete-dialog', 'wizard-conflict',
+    'admin-agents', 'admin-agent', 'admin-numbers']) {
     assert.ok(covered.has(name), name);
   }
 });

@@ -119,8 +119,9 @@ bool etag_matches(const http::Request& req, const std::string& etag) {
 
 const std::vector<std::string>& client_routes() {
   static const std::vector<std::string> routes = {
-      "/login",     "/signup",   "/overview", "/calls",   "/calls/*",   "/escalations", "/credits",
-      "/credits/*", "/settings", "/admin",    "/admin/*", "/impressum", "/datenschutz", "/error",
+      "/login",   "/signup",      "/overview",    "/agents",    "/agents/*", "/calls",
+      "/calls/*", "/escalations", "/credits",     "/credits/*", "/settings", "/admin",
+      "/admin/*", "/impressum",   "/datenschutz", "/error",
   };
   return routes;
 }

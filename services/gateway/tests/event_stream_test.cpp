@@ -145,7 +145,7 @@ TEST(EventStreamRoute, NeedsASignedInUser) {
   }
   const auto& types = streamed_event_types();
   for (const char* type : {"call.started", "call.completed", "call.escalated", "credits.purchased",
-                           "credits.deducted"})
+                           "credits.deducted", "agent.updated", "phone_number.assigned"})
     EXPECT_NE(std::find(types.begin(), types.end(), type), types.end()) << type;
 }
 

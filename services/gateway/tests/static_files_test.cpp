@@ -153,7 +153,8 @@ TEST_F(StaticFilesTest, IndexIsTheFallbackWithTheGivenStatus) {
   EXPECT_EQ(files.index(missing, 404).status, 404);  // never a 304 for an error page
 
   const auto& routes = client_routes();
-  for (const char* route : {"/login", "/calls", "/credits", "/admin", "/impressum"})
+  for (const char* route :
+       {"/login", "/agents", "/agents/*", "/calls", "/credits", "/admin", "/admin/*", "/impressum"})
     EXPECT_NE(std::find(routes.begin(), routes.end(), route), routes.end()) << route;
   for (const auto& route : routes) {
     EXPECT_NE(route.rfind("/api", 0), 0u) << route;

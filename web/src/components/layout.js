@@ -61,12 +61,15 @@ export function Layout({ children }) {
             ${admin
               ? html`<${NavLink} href="/admin" label=${t('nav.admin_stats')} exact />
                   <${NavLink} href="/admin/users" label=${t('nav.admin_users')} />
+                  <${NavLink} href="/admin/agents" label=${t('nav.admin_agents')} />
+                  <${NavLink} href="/admin/phone-numbers" label=${t('nav.admin_numbers')} />
                   <${NavLink} href="/admin/billing" label=${t('nav.admin_billing')} />
                   <${NavLink} href="/admin/disputes" label=${t('nav.admin_disputes')} />
                   <${NavLink} href="/admin/calls" label=${t('nav.admin_calls')} />
                   <${NavLink} href="/admin/escalations" label=${t('nav.admin_escalations')} />
                   <${NavLink} href="/overview" label=${t('nav.back_to_app')} />`
               : html`<${NavLink} href="/overview" label=${t('nav.overview')} />
+                  <${NavLink} href="/agents" label=${t('nav.agents')} />
                   <${NavLink} href="/calls" label=${t('nav.calls')} />
                   <${NavLink} href="/escalations" label=${t('nav.escalations')} />
                   <${NavLink} href="/credits" label=${t('nav.credits')} />

@@ -1,4 +1,4 @@
-// The owner's calls and credit changes as they happen.
+// The owner's calls, credit changes and agent changes as they happen.
 import { html } from '../lib/html.js';
 import { t, money, dateTime } from '../lib/i18n.js';
 import { feed, connected, useLiveEvents } from '../lib/events.js';
@@ -8,12 +8,14 @@ const LABELS = /** @type {Record<string, string>} */ ({
   'credits.purchased': 'live.credits_purchased', 'credits.deducted': 'live.credits_deducted',
   'credits.adjusted': 'live.credits_adjusted', 'credits.refunded': 'live.credits_refunded',
   'credits.low': 'live.credits_low', 'credits.exhausted': 'live.credits_exhausted', 'credits.restored': 'live.credits_restored',
+  'agent.created': 'live.agent_created', 'agent.updated': 'live.agent_updated', 'agent.deleted': 'live.agent_deleted',
+  'phone_number.assigned': 'live.number_assigned', 'phone_number.released': 'live.number_released',
 });
 
 /** @param {import('../lib/events.js').LiveEvent} e */
 function describe(e) {
   const d = e.data;
-  const params = { caller: d.caller_number || t('call.unknown_caller'), destination: d.destination || '–', balance: d.balance_cents != null ? money(d.balance_cents) : '' };
+  const params = { caller: d.caller_number || t('call.unknown_caller'), destination: d.destination || '–', balance: d.balance_cents != null ? money(d.balance_cents) : '', name: d.name || '–', number: d.e164 || d.phone_number || '–' };
   return t(LABELS[e.type] ?? e.type, params);
 }
 
@@ -27,7 +29,9 @@ export function LiveFeed() {
       ${items.length === 0 ? html`<li class="muted">${t('live.empty')}</li>` : null}
       ${items.map((e) => html`<li>
         <time class="muted" datetime=${e.received.toISOString()}>${dateTime(e.received.toISOString())}</time>
-        ${e.data.call_id ? html`<a href=${`/calls/${e.data.call_id}`}>${describe(e)}</a>` : html`<span>${describe(e)}</span>`}
+        ${e.data.call_id ? html`<a href=${`/calls/${e.data.call_id}`}>${describe(e)}</a>`
+          : e.data.agent_id && e.type !== 'agent.deleted' ? html`<a href=${`/agents/${e.data.agent_id}`}>${describe(e)}</a>`
+          : html`<span>${describe(e)}</span>`}
       </li>`)}
     </ul>
   </section>`;

@@ -1,5 +1,6 @@
 // Small building blocks every page uses: loading, empty and error states, form fields with their
 // errors, pagination, status badges.
+import { useRef, useState, useId } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t, number } from '../lib/i18n.js';
 import { setQuery } from '../lib/router.js';
@@ -75,4 +76,39 @@ const REASONS = /** @type {Record<string, string>} */ ({ transfer_requested: 'es
 /** An escalation reason: the default code in words, a reason the caller gave as it is. @param {string} reason */
 export function escalationReason(reason) {
   return REASONS[reason] ? t(REASONS[reason]) : reason;
+}
+
+/**
+ * A button that asks in a modal dialog before it acts. The dialog stays open with the error
+ * (and its request id) when the action fails.
+ * @param {{ label: string, title: string, text: string, confirm: string, onConfirm: () => Promise<void>, danger?: boolean,
+ *   className?: string, testid?: string, disabled?: boolean }} p
+ */
+export function ConfirmButton({ label, title, text, confirm, onConfirm, danger = true, className = 'secondary', testid, disabled }) {
+  const dialog = useRef(/** @type {HTMLDialogElement | null} */ (null));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(/** @type {any} */ (null));
+  const id = useId();
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await onConfirm();
+      dialog.current?.close();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<button type="button" class=${className} data-testid=${testid} disabled=${disabled} onClick=${() => { setError(null); dialog.current?.showModal(); }}>${label}</button>
+    <dialog ref=${dialog} aria-labelledby=${`${id}-t`} aria-describedby=${`${id}-d`} class="confirm">
+      <h2 id=${`${id}-t`}>${title}</h2>
+      <p id=${`${id}-d`}>${text}</p>
+      ${error ? html`<${ErrorBox} error=${error} />` : null}
+      <div class="row end">
+        <button type="button" class="secondary" onClick=${() => dialog.current?.close()}>${t('action.cancel')}</button>
+        <button type="button" class=${danger ? 'danger' : ''} disabled=${busy} onClick=${run}>${busy ? t('state.sending') : confirm}</button>
+      </div>
+    </dialog>`;
 }

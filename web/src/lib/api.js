@@ -9,14 +9,16 @@ import { t } from './i18n.js';
 export class ApiError extends Error {
   /**
    * @param {number} status @param {string} code @param {string} message
-   * @param {string} [requestId] @param {FieldError[]} [details]
+   * @param {string} [requestId] @param {FieldError[]} [details] @param {any} [body] the whole answer
+   *   (a 409 may carry the newer version, e.g. a wizard draft)
    */
-  constructor(status, code, message, requestId, details) {
+  constructor(status, code, message, requestId, details, body) {
     super(message);
     this.status = status;
     this.code = code;
     this.requestId = requestId ?? '';
     this.details = details ?? [];
+    this.body = body ?? null;
   }
 
   /** Field name -> message, for showing errors next to their fields. */
@@ -105,7 +107,7 @@ async function request(path, method, headers, options) {
   }
   if (res.ok) return body;
   const e = body && body.error;
-  const err = new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? t('error.unexpected'), e?.request_id ?? requestId, e?.details);
+  const err = new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? t('error.unexpected'), e?.request_id ?? requestId, e?.details, body);
   if (res.status === 401 && !options.allowAnonymous) {
     const back = window.location.pathname + window.location.search;
     navigate(`/login?next=${encodeURIComponent(back)}`, { replace: true });

@@ -7,6 +7,7 @@ export const EVENT_TYPES = /** @type {const} */ ([
   'call.started', 'call.completed', 'call.escalated',
   'credits.purchased', 'credits.deducted', 'credits.adjusted', 'credits.refunded', 'credits.low',
   'credits.exhausted', 'credits.restored',
+  'agent.created', 'agent.updated', 'agent.deleted', 'phone_number.assigned', 'phone_number.released',
 ]);
 
 /** @typedef {{ id: string, type: string, data: any, received: Date }} LiveEvent */

@@ -35,3 +35,32 @@ export function useForm(initial) {
   const general = error && (error.details.length === 0 || error.details.some((d) => !(d.field in initial))) ? error : null;
   return { values, setValues, busy, error, general, bind, submit };
 }
+
+/**
+ * One button's request: busy while it runs, then its result or its error (shown by the caller
+ * with the request id). `run` resolves to the result, or undefined when it failed.
+ * @template {any[]} A @template R
+ * @param {(...args: A) => Promise<R>} fn
+ */
+export function useAction(fn) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(/** @type {any} */ (null));
+  const [result, setResult] = useState(/** @type {R | null} */ (null));
+  /** @param {A} args */
+  const run = async (...args) => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      const r = await fn(...args);
+      setResult(() => r);
+      return r;
+    } catch (e) {
+      setError(e);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { run, busy, error, result, setError };
+}

@@ -12,8 +12,15 @@ function current() {
   return { path: window.location.pathname, query: new URLSearchParams(window.location.search) };
 }
 
+let replaced = false;
+/** Whether the last change of URL replaced the entry (a redirect or a page updating its own URL). */
+export function lastNavigationReplaced() {
+  return replaced;
+}
+
 /** @param {string} url @param {{ replace?: boolean }} [options] */
 export function navigate(url, options = {}) {
+  replaced = Boolean(options.replace);
   if (options.replace) history.replaceState(null, '', url);
   else history.pushState(null, '', url);
   location.value = current();
@@ -54,6 +61,7 @@ export function match(pattern, path) {
 
 export function startRouter() {
   window.addEventListener('popstate', () => {
+    replaced = false;
     location.value = current();
   });
   document.addEventListener('click', (e) => {

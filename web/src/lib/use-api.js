@@ -1,4 +1,4 @@
-// Loads JSON for a component and re-loads when `path` changes.
+// Loads JSON for a component and re-loads when `path` changes (or, while asked to, every few seconds).
 import { useEffect, useState, useCallback } from 'preact/hooks';
 import { api } from './api.js';
 
@@ -24,4 +24,19 @@ export function useApi(path) {
   }, [path, tick]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { ...state, reload };
+}
+
+/** How often a page asks again while something is still on its way (e.g. an agent's sync). */
+export const POLL_MS = 3000;
+
+/**
+ * Reloads every POLL_MS while `pending`; a new answer (`data`) restarts the wait.
+ * @param {boolean} pending @param {() => void} reload @param {unknown} data
+ */
+export function usePollWhile(pending, reload, data) {
+  useEffect(() => {
+    if (!pending) return undefined;
+    const timer = setTimeout(reload, POLL_MS);
+    return () => clearTimeout(timer);
+  }, [pending, data]);
 }
