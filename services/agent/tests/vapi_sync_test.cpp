@@ -605,8 +605,10 @@ TEST_F(VapiSyncTest, TheImportAddsVapiNumbersOnceKeepsRemovedOnesOutAndServesWai
   EXPECT_EQ(phone_pool_->import_from_vapi().added, 0);
 
   // The admin removes the free number: the next import does not bring it back.
-  auto free =
-      pg::transact(db_.pool, [](pqxx::work& tx) { return AgentStore::numbers(tx, "free"); });
+  auto free = pg::transact(db_.pool, [](pqxx::work& tx) {
+    std::int64_t total = 0;
+    return AgentStore::numbers(tx, NumberFilter{.status = "available"}, total);
+  });
   ASSERT_EQ(free.size(), 1u);
   pg::transact(db_.pool, [&](pqxx::work& tx) { AgentStore::remove_number(tx, free[0].id); });
   auto third = create("owner-3", "Dritter");
