@@ -10,9 +10,10 @@ import { useForm, useAction } from '../../lib/form.js';
 import { setQuery } from '../../lib/router.js';
 import { useLiveEvents } from '../../lib/events.js';
 import { SYNC_STATE } from '../../lib/agents.js';
-import { Loading, ErrorBox, Empty, PageHead, Field, ConfirmButton } from '../../components/ui.js';
+import { Loading, ErrorBox, Empty, PageHead, Field, ConfirmButton, Pager } from '../../components/ui.js';
 import { SyncState, international } from '../../components/agent-status.js';
 
+const LIMIT = 100;
 const NUMBER_STATUS = /** @type {Record<string, string>} */ ({ available: 'admin.numbers.status_available', assigned: 'admin.numbers.status_assigned' });
 
 /** @param {{ summary: any }} p */
@@ -140,7 +141,12 @@ function Assign({ num, onDone }) {
 /** @param {{ query: URLSearchParams }} p */
 export default function AdminPhoneNumbers({ query }) {
   const status = query.get('status') ?? '';
-  const list = useApi(`/api/admin/phone-numbers${status ? `?status=${encodeURIComponent(status)}` : ''}`);
+  const q = query.get('q') ?? '';
+  const offset = Number(query.get('offset') ?? 0) || 0;
+  const params = new URLSearchParams({ limit: String(LIMIT), offset: String(offset) });
+  if (status) params.set('status', status);
+  if (q) params.set('q', q);
+  const list = useApi(`/api/admin/phone-numbers?${params}`);
   useLiveEvents(['phone_number.', 'agent.'], () => list.reload());
   /** @type {any[]} */
   const numbers = list.data?.phone_numbers ?? [];
@@ -162,14 +168,24 @@ export default function AdminPhoneNumbers({ query }) {
     <section class="card" aria-labelledby="pool-list">
       <div class="page-head"><h2 id="pool-list" style="margin:0">${t('admin.numbers.pool')}</h2>
         <${Field} id="f-status" label=${t('admin.status')}>
-          <select id="f-status" value=${status} onChange=${(/** @type {any} */ e) => setQuery({ status: e.currentTarget.value })}>
+          <select id="f-status" value=${status} onChange=${(/** @type {any} */ e) => setQuery({ status: e.currentTarget.value, offset: null })}>
             <option value="">${t('calls.all_statuses')}</option>
             ${Object.entries(NUMBER_STATUS).map(([k, key]) => html`<option value=${k}>${t(key)}</option>`)}
           </select>
         <//>
       </div>
+      <form role="search" class="row" aria-label=${t('admin.numbers.search')} onSubmit=${(/** @type {Event} */ e) => {
+        e.preventDefault();
+        const value = /** @type {HTMLInputElement} */ (/** @type {HTMLFormElement} */ (e.currentTarget).elements.namedItem('q')).value.trim();
+        setQuery({ q: value || null, offset: null });
+      }}>
+        <${Field} id="f-number-q" label=${t('admin.numbers.search')}>
+          <input id="f-number-q" name="q" type="search" inputmode="tel" value=${q} />
+        <//>
+        <button type="submit" class="secondary">${t('admin.numbers.search_submit')}</button>
+      </form>
       ${list.error ? html`<${ErrorBox} error=${list.error} onRetry=${list.reload} />` : !list.data ? html`<${Loading} />`
-        : numbers.length === 0 ? html`<${Empty} text=${status ? t('admin.numbers.empty_filtered') : t('admin.numbers.empty')} />`
+        : numbers.length === 0 ? html`<${Empty} text=${status || q ? t('admin.numbers.empty_filtered') : t('admin.numbers.empty')} />`
         : html`<div class="table-wrap"><table class="responsive" data-testid="numbers">
           <thead><tr><th scope="col">${t('admin.numbers.number')}</th><th scope="col">${t('admin.status')}</th><th scope="col">${t('admin.numbers.agent')}</th>
             <th scope="col">${t('agent.sync')}</th><th scope="col">${t('admin.agents.created')}</th><th scope="col"><span class="sr-only">${t('admin.billing.actions')}</span></th></tr></thead>
@@ -187,6 +203,7 @@ export default function AdminPhoneNumbers({ query }) {
                   text=${t('admin.numbers.release_text', { agent: n.agent_name || n.agent_id || '–' })} confirm=${t('admin.numbers.release_confirm')}
                   onConfirm=${act(`/api/admin/phone-numbers/${encodeURIComponent(n.id)}/release`, 'POST')} />`}
             </div></td>
-          </tr>`)}</tbody></table></div>`}
+          </tr>`)}</tbody></table></div>
+          <${Pager} total=${list.data.total} limit=${LIMIT} offset=${offset} />`}
     </section>`;
 }
