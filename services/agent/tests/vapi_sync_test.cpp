@@ -28,8 +28,8 @@ const char* kPatchNumber = "PATCH /vapi/phone-number/{id}";
 const std::string kRateLimited =
     "Vapi nimmt gerade keine Änderungen an (zu viele Anfragen). Wir versuchen es automatisch "
     "erneut.";
-// Longer than the client's timeout: Vapi does the work, the worker never hears of it.
 constexpr auto kClientTimeout = 1500ms;
+// A create this slow is done by Vapi, but the worker has stopped waiting for the answer.
 constexpr int kSlowerThanTheClientMs = 2500;
 
 class VapiSyncTest : public ::testing::Test {
@@ -292,8 +292,8 @@ TEST_F(VapiSyncTest, AnEditMadeWhileAPushIsUnderWayIsPushedNext) {
   auto assistant_id = *load(agent.id)->vapi_assistant_id;
 
   // The worker reads version 2 and sends it; the owner's next edit is stored while Vapi is
-  // applying it, and commits before the worker records what it pushed (its row lock makes the
-  // worker's recording wait for the edit).
+  // applying it, and commits before the worker records what it pushed (the edit's row lock
+  // makes the recording wait).
   std::thread worker([&] { sync_->run_once(); });
   pg::transact(db_.pool, [&](pqxx::work& tx) {
     edit_greeting(tx, agent.id, "Dritte Fassung.");
