@@ -181,7 +181,7 @@ async function createAgent(owner, admin) {
     const a = (await apiCall(owner, 'GET', `/api/agents/${created.body.id}`)).body;
     return a.sync_state === 'synced' && a.phone_number && a.vapi_assistant_id ? a : null;
   });
-  const pool = (await apiCall(admin, 'GET', '/api/admin/phone-numbers')).body.phone_numbers;
+  const pool = (await apiCall(admin, 'GET', `/api/admin/phone-numbers?q=${agent.phone_number.slice(1)}`)).body.phone_numbers;
   const number = pool.find((/** @type {any} */ n) => n.e164 === agent.phone_number);
   await eventually(() => psql(`SELECT count(*) FROM telephony_webhook.phone_numbers p JOIN telephony_webhook.agents a USING (agent_id) WHERE p.vapi_phone_number_id = '${number.vapi_phone_number_id}' AND a.agent_id = '${agent.id}'`) === '1');
   return { id: agent.id, assistant: agent.vapi_assistant_id, number: number.vapi_phone_number_id, e164: agent.phone_number };
@@ -709,7 +709,7 @@ test('two tabs on one draft: the older one is told and can load the newer versio
   await page.context().close();
 });
 
-test('admin: agents with filters in the URL, the number pool with its shortage warning, adding, CSV import, release', async () => {
+test('admin: agents with filters in the URL, the number pool: adding, CSV import, search, release and reassignment', async () => {
   const admin = await adminPage();
   const { page: owner } = await signUp('pool');
   const agent = await createAgent(owner, admin);
@@ -730,18 +730,34 @@ test('admin: agents with filters in the URL, the number pool with its shortage w
   const one = await vapiNumber();
   await admin.getByLabel(de['admin.numbers.number'], { exact: true }).fill(one);
   await admin.getByRole('button', { name: de['admin.numbers.add_submit'] }).click();
+  await admin.locator('form[aria-labelledby="add-number"] [role="status"]').waitFor();
+  // The pool is paged by number: the search finds the new one.
+  await admin.getByRole('searchbox', { name: de['admin.numbers.search'] }).fill(one.slice(3));
+  await admin.getByRole('button', { name: de['admin.numbers.search_submit'] }).click();
+  await admin.waitForURL(/q=/);
+  await settled(admin);
   await admin.locator(`[data-number="${one}"]`).waitFor();
   const two = await vapiNumber();
   await admin.getByLabel(de['admin.numbers.csv_file']).setInputFiles({ name: 'nummern.csv', mimeType: 'text/csv', buffer: Buffer.from(`${two}\nkeine-nummer\n`) });
   await admin.getByRole('button', { name: de['admin.numbers.import_submit'] }).click();
   await admin.getByTestId('import-result').waitFor();
   assert.match(await admin.getByTestId('import-result').innerText(), /1 hinzugefügt, 1 übersprungen/);
+  await admin.goto(`/admin/phone-numbers?q=${two.slice(1)}`);
+  await settled(admin);
   await admin.locator(`[data-number="${two}"]`).waitFor();
-  // Releasing the agent's number leaves it waiting, which the summary shows as a shortage.
+  await admin.goto(`/admin/phone-numbers?q=${agent.e164.slice(1)}`);
+  await settled(admin);
+  // Released: once Vapi and telephony know, the number is free and the agent, waiting now, is
+  // given the oldest free number (the shared test pool is never empty).
   const row = admin.locator(`[data-number="${agent.e164}"]`);
   await row.getByRole('button', { name: de['admin.numbers.release'] }).click();
   await admin.getByRole('dialog').getByRole('button', { name: de['admin.numbers.release_confirm'] }).click();
-  await admin.getByTestId('shortage').waitFor();
+  await row.getByText(de['admin.numbers.status_available'], { exact: true }).waitFor();
+  const moved = await eventually(async () => {
+    const a = (await apiCall(owner, 'GET', `/api/agents/${agent.id}`)).body;
+    return a.phone_number && a.phone_number !== agent.e164 ? a : null;
+  });
+  assert.notEqual(moved.phone_number, agent.e164);
   await check(admin, 'admin-numbers');
   await admin.context().close();
   await owner.context().close();

@@ -429,7 +429,8 @@ std::optional<AssignedNumber> AgentStore::take_free_number(pqxx::work& tx,
       "UPDATE phone_numbers SET agent_id = $1::uuid, assigned_at = now(), "
       "desired_version = desired_version + 1, sync_error = NULL, sync_attempts = 0, "
       "next_sync_at = now() WHERE id = (SELECT id FROM phone_numbers WHERE agent_id IS NULL "
-      "AND removed_at IS NULL AND synced_agent_id IS NULL ORDER BY created_at, id "
+      "AND removed_at IS NULL AND synced_agent_id IS NULL "
+      "ORDER BY released_at NULLS FIRST, created_at, id "
       "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id::text, e164, vapi_phone_number_id",
       agent_id);
   if (rows.empty())
@@ -449,7 +450,8 @@ std::vector<std::string> AgentStore::agents_waiting_for_number(pqxx::work& tx, i
 
 void AgentStore::release_number_of(pqxx::work& tx, const std::string& agent_id) {
   tx.exec_params(
-      "UPDATE phone_numbers SET agent_id = NULL, assigned_at = NULL, desired_version = "
+      "UPDATE phone_numbers SET agent_id = NULL, assigned_at = NULL, released_at = now(), "
+      "desired_version = "
       "desired_version + 1, sync_attempts = 0, next_sync_at = now() WHERE agent_id = $1::uuid",
       agent_id);
   notify_sync(tx);
@@ -539,7 +541,8 @@ void AgentStore::assign_number(pqxx::work& tx, const std::string& number_id,
 
 void AgentStore::release_number(pqxx::work& tx, const std::string& number_id) {
   tx.exec_params(
-      "UPDATE phone_numbers SET agent_id = NULL, assigned_at = NULL, desired_version = "
+      "UPDATE phone_numbers SET agent_id = NULL, assigned_at = NULL, released_at = now(), "
+      "desired_version = "
       "desired_version + 1, sync_attempts = 0, sync_error = NULL, next_sync_at = now() "
       "WHERE id = $1::uuid",
       number_id);
