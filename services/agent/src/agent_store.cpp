@@ -22,7 +22,7 @@ std::string ts(const char* column) {
 const std::string& agent_select() {
   static const std::string sql =
       "SELECT a.id::text, a.user_id, a.status, a.definition::text, a.vapi_assistant_id, " +
-      ts("a.create_started_at") +
+      ts("(a.create_started_at - interval '1 minute')") +
       ", a.desired_version, a.synced_version, a.sync_state, a.sync_error, a.sync_attempts, " +
       ts("a.synced_at") + ", a.announced, " + ts("a.created_at") + ", " + ts("a.updated_at") +
       ", a.deleted_at IS NOT NULL, "
@@ -571,12 +571,15 @@ void AgentStore::mark_number_synced(pqxx::work& tx, const std::string& id, std::
 }
 
 void AgentStore::mark_number_sync_failed(pqxx::work& tx, const std::string& id,
-                                         const std::string& message, int delay_ms) {
+                                         std::int64_t version, const std::string& message,
+                                         int delay_ms) {
+  // A change committed during the failed push is retried at once, as for agents.
   tx.exec_params(
       "UPDATE phone_numbers SET sync_attempts = sync_attempts + 1, sync_error = $2, "
-      "next_sync_at = now() + make_interval(secs => $3::double precision / 1000) "
+      "next_sync_at = CASE WHEN desired_version > $4 THEN now() "
+      "ELSE now() + make_interval(secs => $3::double precision / 1000) END "
       "WHERE id = $1::uuid",
-      id, message, delay_ms);
+      id, message, delay_ms, version);
 }
 
 }  // namespace kx::agent

@@ -47,6 +47,8 @@ struct AgentRow {
   std::string status;  ///< the owner's choice: active | inactive
   Definition definition;
   std::optional<std::string> vapi_assistant_id;
+  /// A minute before a create was started (so Vapi's clock may run a little behind ours), the
+  /// time from which to look for an assistant that create may have left; null when none was.
   std::optional<std::string> create_started_at;
   std::int64_t desired_version = 1;
   std::int64_t synced_version = 0;
@@ -201,7 +203,7 @@ class AgentStore {
   static void mark_number_synced(pqxx::work& tx, const std::string& id, std::int64_t version,
                                  const std::optional<std::string>& agent_id,
                                  const std::optional<std::string>& user_id);
-  static void mark_number_sync_failed(pqxx::work& tx, const std::string& id,
+  static void mark_number_sync_failed(pqxx::work& tx, const std::string& id, std::int64_t version,
                                       const std::string& message, int delay_ms);
 };
 

@@ -1,5 +1,7 @@
 #include "ai_texts.hpp"
 
+#include "definition.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -13,8 +15,6 @@ using http::Access;
 using http::Request;
 using http::Response;
 
-constexpr std::array kBusinessTypes = {"gastronomy", "salon",    "medical", "trades",
-                                       "retail",     "services", "general"};
 constexpr std::size_t kMaxFacts = 2000;
 constexpr std::size_t kMaxServiceName = 100;
 constexpr std::size_t kSuggestedFaqs = 5;
@@ -180,8 +180,7 @@ TextRequest read_text_request(const json::Value& body) {
   if (body.IsObject() && body.HasMember("name") && body["name"].IsString() && r.name.empty())
     in.add_error("name", "darf nicht leer sein");
   r.business_type = in.optional_string("business_type", 40).value_or("general");
-  if (std::none_of(kBusinessTypes.begin(), kBusinessTypes.end(),
-                   [&](const char* t) { return r.business_type == t; }))
+  if (!parse_business_type(r.business_type))
     in.add_error("business_type", "ist keine bekannte Branche");
   r.language = in.optional_string("language", 2).value_or("de");
   if (r.language != "de" && r.language != "en")

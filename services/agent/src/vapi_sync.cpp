@@ -305,7 +305,7 @@ bool VapiSync::sync_number(const std::string& id) {
   } catch (const VapiError& e) {
     int delay = backoff_ms(number->sync_attempts, e);
     pg::transact(db_, [&](pqxx::work& tx) {
-      AgentStore::mark_number_sync_failed(tx, id, e.german(), delay);
+      AgentStore::mark_number_sync_failed(tx, id, version, e.german(), delay);
     });
     pushes("phone_number", "retry").inc();
     log::warn("phone number sync failed",
