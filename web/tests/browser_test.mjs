@@ -39,9 +39,7 @@ before(async () => {
   mkdirSync(OUT, { recursive: true });
   browser = await chromium.launch({
     executablePath: process.env.KX_CHROMIUM ?? '/usr/bin/chromium',
-    env: { ...process.env, LANG: 'de_DE.UTF-8', LANGUAGE: 'de' },
-    // German browser UI: time inputs show 24-hour clocks as German owners see them.
-    args: ['--lang=de-DE', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
   });
 });

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "agent_db.hpp"
+#include "event_handlers.hpp"
 #include "kx/json/json.hpp"
 
 namespace kx::agent {
@@ -171,6 +172,66 @@ TEST_F(AgentStoreTest, ADraftIsSavedOnlyOverTheVersionItWasLoadedAt) {
     EXPECT_FALSE(AgentStore::draft(tx, "u2", d.id));
     EXPECT_FALSE(AgentStore::draft(tx, "u1", "not-a-uuid"));
   });
+}
+
+// The consumed events through the handlers, as the runtime's inbox delivers them.
+TEST_F(AgentStoreTest, OwnerEventsResyncTheOwnersAgentsAndAnnounceTheirStatus) {
+  EventHandlers handlers(db_.agents);
+  auto agent = create("u1", "Praxis Süd");
+  create("u2", "Fremde Praxis");
+  pg::transact(db_.pool, [&](pqxx::work& tx) {
+    AgentStore::set_assistant(tx, agent.id, "asst-1");
+    AgentStore::mark_synced(tx, agent.id, load(agent.id).desired_version);
+    db_.agents.announce(tx, agent.id, true);
+  });
+  auto deliver = [&](const std::string& type, const std::string& data, const std::string& time) {
+    events::Event e;
+    e.id = crypto_id();
+    e.type = type;
+    e.version = "v1";
+    e.time = time;
+    e.data = data;
+    events::Schemas::embedded().validate(e.ce_type(), e.data);
+    pg::transact(db_.pool, [&](pqxx::work& tx) {
+      if (type == "integration.google.connected")
+        handlers.on_google_connected(e, tx);
+      else if (type == "credits.exhausted")
+        handlers.on_credits_exhausted(e, tx);
+      else if (type == "credits.restored")
+        handlers.on_credits_restored(e, tx);
+      else if (type == "user.status_changed")
+        handlers.on_user_status_changed(e, tx);
+      else if (type == "user.deleted")
+        handlers.on_user_deleted(e, tx);
+    });
+  };
+  auto version = load(agent.id).desired_version;
+  deliver("integration.google.connected", R"({"user_id":"u1","google_email":"praxis@example.de"})",
+          "2026-11-29T10:00:00.000Z");
+  EXPECT_TRUE(load(agent.id).owner.google_connected);
+  EXPECT_GT(load(agent.id).desired_version, version);  // calendar tools reach the assistant
+  EXPECT_EQ(load(agent.id).sync_state, "pending");
+
+  deliver("credits.exhausted", R"({"user_id":"u1","balance_cents":-300,"grace_limit_cents":300})",
+          "2026-11-29T10:01:00.000Z");
+  auto updated = published("agent.updated");
+  ASSERT_FALSE(updated.empty());
+  EXPECT_STREQ(updated.back()["status"].GetString(), "paused");
+  deliver("credits.restored", R"({"user_id":"u1","balance_cents":700})",
+          "2026-11-29T10:02:00.000Z");
+  EXPECT_STREQ(published("agent.updated").back()["status"].GetString(), "active");
+  deliver("user.status_changed",
+          R"({"user_id":"u1","status":"suspended","previous_status":"active","changed_by":"a1"})",
+          "2026-11-29T10:03:00.000Z");
+  EXPECT_EQ(load(agent.id).effective_status(), "paused");
+  // Only u1's agent followed; the other owner's was never touched.
+  for (const auto& e : published("agent.updated"))
+    EXPECT_STREQ(e["user_id"].GetString(), "u1");
+
+  deliver("user.deleted", R"({"user_id":"u1","deleted_at":"2026-11-29T10:04:00.000Z"})",
+          "2026-11-29T10:04:00.000Z");
+  EXPECT_TRUE(load(agent.id).deleted);  // the worker deletes the assistant next
+  EXPECT_EQ(scalar("SELECT count(*) FROM agents WHERE user_id = 'u1' AND deleted_at IS NULL"), 0);
 }
 
 }  // namespace
