@@ -29,7 +29,7 @@ const std::string& agent_select() {
       "coalesce(o.account_status, 'active'), coalesce(o.credits_exhausted, false), "
       "coalesce(o.google_connected, false), o.deleted_at IS NOT NULL, "
       "n.id::text, n.e164, n.vapi_phone_number_id, "
-      "s.id::text, s.e164, s.vapi_phone_number_id "
+      "s.id::text, s.e164, s.vapi_phone_number_id, a.announced_assistant_id "
       "FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id "
       "LEFT JOIN phone_numbers n ON n.agent_id = a.id "
       "LEFT JOIN phone_numbers s ON s.synced_agent_id = a.id AND s.removed_at IS NULL ";
@@ -64,6 +64,7 @@ AgentRow agent_from(const pqxx::row& r) {
   if (!r[23].is_null())
     a.announced_number =
         AssignedNumber{r[23].as<std::string>(), r[24].as<std::string>(), r[25].as<std::string>()};
+  a.announced_assistant_id = opt(r[26]);
   return a;
 }
 
@@ -402,7 +403,10 @@ double AgentStore::mark_synced(pqxx::work& tx, const std::string& id, std::int64
 }
 
 void AgentStore::mark_announced(pqxx::work& tx, const std::string& id) {
-  tx.exec_params("UPDATE agents SET announced = true WHERE id = $1::uuid", id);
+  tx.exec_params(
+      "UPDATE agents SET announced = true, announced_assistant_id = coalesce(vapi_assistant_id, "
+      "announced_assistant_id) WHERE id = $1::uuid",
+      id);
 }
 
 void AgentStore::mark_sync_failed(pqxx::work& tx, const std::string& id, std::int64_t version,

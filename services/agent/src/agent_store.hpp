@@ -65,6 +65,12 @@ struct AgentRow {
   std::optional<AssignedNumber> number;
   /// The number Vapi and the other services know as this agent's (what events carry).
   std::optional<AssignedNumber> announced_number;
+  /// The assistant id the other services were last told.
+  std::optional<std::string> announced_assistant_id;
+  /// The assistant id events carry: Vapi's current one, else the one last announced.
+  std::optional<std::string> routed_assistant_id() const {
+    return vapi_assistant_id ? vapi_assistant_id : announced_assistant_id;
+  }
 
   /// active | inactive | paused: what callers get.
   std::string effective_status() const;
@@ -165,6 +171,7 @@ class AgentStore {
   /// Records a successful push of `version`; returns the seconds since the agent's last change
   /// (the sync lag).
   static double mark_synced(pqxx::work& tx, const std::string& id, std::int64_t version);
+  /// The agent was announced with its current assistant id (agent.created or agent.updated).
   static void mark_announced(pqxx::work& tx, const std::string& id);
   /// Records a failed push of `version`: retried after `delay_ms`, or at once when the agent
   /// changed meanwhile.

@@ -41,7 +41,7 @@ std::string agent_event_data(const AgentRow& a) {
       .field("status", a.effective_status())
       .field("language", a.definition.language)
       .field("timezone", a.definition.timezone)
-      .field("vapi_assistant_id", a.vapi_assistant_id.value_or(""));
+      .field("vapi_assistant_id", a.routed_assistant_id().value_or(""));
   w.key("phone_number");
   if (a.announced_number)
     w.value(a.announced_number->e164);
@@ -106,7 +106,7 @@ void Agents::changed(pqxx::work& tx, const std::string& agent_id) const {
   auto row = reload(tx, agent_id);
   // Before the first sync there is no assistant and nothing announced: agent.created follows
   // the assistant's creation and carries the state of then.
-  if (row.announced && !row.deleted)
+  if (row.announced && !row.deleted && row.routed_assistant_id())
     outbox_.add(tx, "agent.updated", row.user_id, row.id, agent_event_data(row));
 }
 
@@ -129,17 +129,20 @@ void Agents::announce(pqxx::work& tx, const std::string& agent_id, bool assistan
     AgentStore::mark_announced(tx, row.id);
   } else if (assistant_changed) {
     outbox_.add(tx, "agent.updated", row.user_id, row.id, agent_event_data(row));
+    AgentStore::mark_announced(tx, row.id);  // remembers the new id
   }
 }
 
 void Agents::announce_deleted(pqxx::work& tx, const AgentRow& agent) const {
-  if (!agent.announced || !agent.vapi_assistant_id)
+  // Also when the assistant had vanished in Vapi: telephony routes by the id it was told.
+  auto assistant = agent.routed_assistant_id();
+  if (!agent.announced || !assistant)
     return;
   json::Writer w;
   w.begin_object()
       .field("agent_id", agent.id)
       .field("user_id", agent.user_id)
-      .field("vapi_assistant_id", *agent.vapi_assistant_id)
+      .field("vapi_assistant_id", *assistant)
       .end_object();
   outbox_.add(tx, "agent.deleted", agent.user_id, agent.id, w.str());
 }

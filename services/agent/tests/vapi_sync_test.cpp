@@ -493,6 +493,31 @@ TEST_F(VapiSyncTest, AnAssistantDeletedInVapisDashboardIsCreatedAgain) {
   EXPECT_EQ(published("agent.created").size(), 1u);
 }
 
+TEST_F(VapiSyncTest, AnAgentWhoseAssistantVanishedIsStillAnnouncedByTheIdTelephonyKnows) {
+  auto agent = create("owner-1", "Optik Lenz");
+  ASSERT_EQ(sync_->run_once(), 1);
+  auto old_id = *load(agent.id)->vapi_assistant_id;
+  ASSERT_TRUE(store_.remove(VapiKind::assistant, old_id));
+  fault("POST", "/vapi/assistant", 500, -1);  // and Vapi cannot create a new one for now
+  edit_greeting(agent.id, "Optik Lenz, guten Tag!");
+  EXPECT_EQ(sync_->run_once(), 0);  // 404 on the update, then the create fails
+  EXPECT_FALSE(load(agent.id)->vapi_assistant_id);
+
+  // An edit meanwhile is announced with the id telephony routes by (not refused for lack of one).
+  edit_greeting(agent.id, "Optik Lenz, herzlich willkommen!");
+  auto updated = published("agent.updated");
+  ASSERT_FALSE(updated.empty());
+  EXPECT_EQ(updated.back()["vapi_assistant_id"], old_id.c_str());
+  // Deleted before Vapi recovered: agent.deleted still tells telephony which assistant to drop.
+  remove(agent.id);
+  control_.clear();
+  sync_->run_once();
+  auto deleted = published("agent.deleted");
+  ASSERT_EQ(deleted.size(), 1u);
+  EXPECT_EQ(deleted[0]["vapi_assistant_id"], old_id.c_str());
+  EXPECT_TRUE(assistants_of(agent.id).empty());
+}
+
 TEST_F(VapiSyncTest, TwoReplicasNeverCreateTwoAssistantsForOneAgent) {
   constexpr int kAgents = 6;
   std::vector<std::string> ids;
