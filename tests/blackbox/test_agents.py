@@ -107,6 +107,8 @@ class AgentLifecycleTest(unittest.TestCase):
         self.assertRegex(agent["phone_number"] or "", r"^\+49")
         agent = synced(b, agent["id"])
         e164 = agent["phone_number"]
+        # Grouped by the numbering plan for people: Berlin's area code 30 set apart.
+        self.assertEqual(agent["phone_number_display"], "+49 30 " + e164[5:])
 
         # The assistant in Vapi is the agent's, with the greeting, farewell and our server.
         status, assistant = vapi("GET", f"/assistant/{agent['vapi_assistant_id']}")

@@ -641,7 +641,7 @@ test('a new owner builds an agent through the wizard: detected type, AI question
 
   // The agent gets a pool number and reaches the sandbox's Vapi.
   await waitText(page.getByTestId('sync-state'), (text) => text === de['agent.sync_synced'], 45_000);
-  await waitText(page.getByTestId('agent-number'), (text) => /^\+49 \d+$/.test(text));
+  await waitText(page.getByTestId('agent-number'), (text) => /^\+49( \d+)+$/.test(text));
   const agent = (await apiCall(page, 'GET', `/api/agents/${agentId}`)).body;
   assert.equal(agent.voice_id, voiceId);
   assert.equal(agent.escalation.forwarding_number, '+49301234567');
@@ -672,7 +672,7 @@ test('a new owner builds an agent through the wizard: detected type, AI question
   await settled(page);
   const card = page.locator(`[data-agent-id="${agentId}"]`);
   assert.equal(await card.getByTestId('sync-state').innerText(), de['agent.sync_synced']);
-  assert.match(await card.getByTestId('agent-number').innerText(), /^\+49 \d+$/);
+  assert.match(await card.getByTestId('agent-number').innerText(), /^\+49( \d+)+$/);
   await check(page, 'agents');
   await card.getByTestId('toggle-agent').click();
   await waitText(card.getByTestId('agent-status'), (text) => text === de['agent.status_inactive']);

@@ -1,5 +1,7 @@
 #include "agent_json.hpp"
 
+#include "kx/phone/phone.hpp"
+
 namespace kx::agent {
 
 void write_agent(json::Writer& w, const AgentRow& a, bool with_owner) {
@@ -19,6 +21,12 @@ void write_agent(json::Writer& w, const AgentRow& a, bool with_owner) {
   w.key("phone_number");
   if (a.number)
     w.value(a.number->e164);
+  else
+    w.null();
+  // As people read it ("+49 30 55500009"), grouped by the numbering plan.
+  w.key("phone_number_display");
+  if (a.number)
+    w.value(phone::international_format(a.number->e164));
   else
     w.null();
   w.key("phone_number_missing");
@@ -65,6 +73,7 @@ void write_number(json::Writer& w, const PhoneNumberRow& n) {
   w.begin_object()
       .field("id", n.id)
       .field("e164", n.e164)
+      .field("display", phone::international_format(n.e164))
       .field("vapi_phone_number_id", n.vapi_phone_number_id)
       .field("status", n.agent_id ? "assigned" : "available")
       .field("agent_id", n.agent_id)

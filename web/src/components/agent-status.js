@@ -20,16 +20,20 @@ export function SyncState({ agent }) {
 
 /** The number in international format, or why there is none. @param {{ agent: any }} p */
 export function AgentNumber({ agent }) {
-  if (agent.phone_number) return html`<a href=${`tel:${agent.phone_number}`} class="number" data-testid="agent-number">${international(agent.phone_number)}</a>`;
+  if (agent.phone_number) return html`<a href=${`tel:${agent.phone_number}`} class="number" data-testid="agent-number">${international(agent.phone_number, agent.phone_number_display)}</a>`;
   return html`<span class="muted" data-testid="agent-number">${agent.phone_number_missing === 'pool_empty' ? t('agent.number_waiting') : t('agent.number_none')}</span>`;
 }
 
 /**
- * E.164 with the country code set apart ("+49 301234567"); the area code is not known without
- * the numbering plan, so the rest stays in one piece rather than being split wrongly.
+ * A number as people read it: the server's `display` (grouped by the numbering plan with
+ * libphonenumber, "+49 30 1234567") when it sent one, else E.164 with the country code set apart
+ * ("+49 301234567"): without the numbering plan the area code is not known, so the rest stays
+ * in one piece rather than being split wrongly.
  * @param {string} e164
+ * @param {string | null | undefined} [display]
  */
-export function international(e164) {
+export function international(e164, display = null) {
+  if (display) return display;  // the server's, grouped by the numbering plan (libphonenumber)
   const m = /^\+(1|7|2[07]|3[0-469]|4[013-9]|5[1-8]|6[0-6]|8[1246]|9[0-58]|\d{3})(\d+)$/.exec(e164);
   return m ? `+${m[1]} ${m[2]}` : e164;
 }

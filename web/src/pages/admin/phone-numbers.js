@@ -41,7 +41,7 @@ function AddNumber({ onDone }) {
   const onSubmit = form.submit(async (v) => {
     setAdded('');
     const n = await api('/api/admin/phone-numbers', { method: 'POST', body: { e164: v.e164 } });
-    setAdded(t('admin.numbers.added', { number: international(n.e164) }));
+    setAdded(t('admin.numbers.added', { number: international(n.e164, n.display) }));
     form.setValues({ e164: '' });
     onDone();
   });
@@ -190,7 +190,7 @@ export default function AdminPhoneNumbers({ query }) {
           <thead><tr><th scope="col">${t('admin.numbers.number')}</th><th scope="col">${t('admin.status')}</th><th scope="col">${t('admin.numbers.agent')}</th>
             <th scope="col">${t('agent.sync')}</th><th scope="col">${t('admin.agents.created')}</th><th scope="col"><span class="sr-only">${t('admin.billing.actions')}</span></th></tr></thead>
           <tbody>${numbers.map((n) => html`<tr data-number=${n.e164}>
-            <td data-label=${t('admin.numbers.number')}><strong>${international(n.e164)}</strong></td>
+            <td data-label=${t('admin.numbers.number')}><strong>${international(n.e164, n.display)}</strong></td>
             <td data-label=${t('admin.status')}><span class=${`badge ${n.status === 'available' ? 'ok' : ''}`}>${NUMBER_STATUS[n.status] ? t(NUMBER_STATUS[n.status]) : n.status}</span></td>
             <td data-label=${t('admin.numbers.agent')}>${n.agent_id ? html`<a href=${`/admin/agents/${encodeURIComponent(n.agent_id)}`}>${n.agent_name || n.agent_id}</a>` : '–'}</td>
             <td data-label=${t('agent.sync')}>${SYNC_STATE[n.sync_state] ? html`<${SyncState} agent=${n} />` : '–'}</td>
