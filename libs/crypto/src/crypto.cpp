@@ -1,6 +1,7 @@
 #include "kx/crypto/crypto.hpp"
 
 #include <argon2.h>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -12,7 +13,10 @@
 #include <charconv>
 #include <chrono>
 #include <climits>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <utility>
 
 namespace kx::crypto {
@@ -474,7 +478,56 @@ std::string Keyring::open(std::string_view token, std::string_view aad) const {
   return it->second.open(token, aad);
 }
 
+namespace {
+
+// Each Argon2 run holds its whole memory cost (19 MiB at the defaults). A burst of logins would
+// otherwise hash all at once: memory grows with the burst and the runs only slow each other down
+// on the machine's cores. At most one run per core; the others wait their turn.
+class HashSlots {
+ public:
+  HashSlots() : free_(std::max(1u, std::thread::hardware_concurrency())) {
+    // Blocks this large come from mmap and go back to the system when freed. glibc would
+    // otherwise raise its mmap threshold after the first such free, keep later blocks in its heap
+    // and hold on to tens of MiB after a burst of logins.
+    mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+  }
+
+  class Slot {
+   public:
+    explicit Slot(HashSlots& slots) : slots_(slots) {
+      std::unique_lock lock(slots_.mutex_);
+      slots_.cv_.wait(lock, [this] { return slots_.free_ > 0; });
+      --slots_.free_;
+    }
+    ~Slot() {
+      {
+        std::lock_guard lock(slots_.mutex_);
+        ++slots_.free_;
+      }
+      slots_.cv_.notify_one();
+    }
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+
+   private:
+    HashSlots& slots_;
+  };
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  unsigned free_;
+};
+
+HashSlots& hash_slots() {
+  static HashSlots slots;
+  return slots;
+}
+
+}  // namespace
+
 std::string hash_password(std::string_view password, const Argon2Params& params) {
+  HashSlots::Slot slot(hash_slots());
   const std::string salt = random_bytes(kSaltSize);
   std::string encoded(argon2_encodedlen(params.iterations, params.memory_kib, params.parallelism,
                                         kSaltSize, kPasswordHashSize, Argon2_id),
@@ -494,6 +547,7 @@ bool verify_password(std::string_view encoded, std::string_view password) {
     return false;
   }
   const std::string terminated(encoded);
+  HashSlots::Slot slot(hash_slots());
   return argon2id_verify(terminated.c_str(), password.data(), password.size()) == ARGON2_OK;
 }
 

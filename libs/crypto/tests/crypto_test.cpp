@@ -2,11 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace kx::crypto {
 namespace {
@@ -464,6 +468,48 @@ TEST(Password, NeedsRehash) {
   EXPECT_TRUE(password_needs_rehash("$argon2id$v=19$m=,t=2,p=1$c2FsdA$aGFzaA"));
   EXPECT_TRUE(password_needs_rehash("$argon2id$v=19$t=2,m=19456,p=1$c2FsdA$aGFzaA"));
   EXPECT_TRUE(password_needs_rehash("garbage"));
+}
+
+}  // namespace
+}  // namespace kx::crypto
+
+namespace kx::crypto {
+namespace {
+
+// Resident memory of this process in KiB: now (VmRSS) or the peak since the last reset (VmHWM).
+long status_kib(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) == 0)
+      return std::stol(line.substr(std::strlen(field) + 1));
+  }
+  return -1;
+}
+
+TEST(Password, ABurstOfLoginsIsHashedAFewAtATimeAndItsMemoryGivenBack) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer's allocator keeps freed memory in quarantine";
+#else
+  auto stored = hash_password("Sonnenblume-7-Fenster");
+  std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM to the current RSS
+  const long resting = status_kib("VmRSS:");
+  constexpr int kLogins = 50;
+  std::vector<std::thread> logins;
+  std::atomic<int> accepted{0};
+  for (int i = 0; i < kLogins; ++i) {
+    logins.emplace_back([&] { accepted += verify_password(stored, "Sonnenblume-7-Fenster"); });
+  }
+  for (auto& t : logins)
+    t.join();
+  EXPECT_EQ(accepted.load(), kLogins);
+  // One 19 MiB Argon2 block per core at most, not one per login (50 would be ~950 MiB).
+  const long cores = std::max(1u, std::thread::hardware_concurrency());
+  const long peak = status_kib("VmHWM:");
+  EXPECT_LT(peak - resting, cores * 19 * 1024 + 16 * 1024) << "peak " << peak << " KiB";
+  // And the blocks went back to the system.
+  EXPECT_LT(status_kib("VmRSS:") - resting, 8 * 1024);
+#endif
 }
 
 }  // namespace

@@ -163,7 +163,9 @@ struct Argon2Params {
 
 // Argon2id hash of password with a fresh 16-byte salt and 32-byte output, as the standard PHC
 // string "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>". Blocks for the hashing time (tens of
-// milliseconds at the defaults); run it off latency-sensitive threads. Throws
+// milliseconds at the defaults); run it off latency-sensitive threads. At most one hash or verify
+// per core runs at a time in the process (the others wait), and their memory goes back to the
+// system afterwards (the process's mmap threshold is fixed at 4 MiB for that). Throws
 // std::runtime_error if Argon2 rejects params or cannot allocate memory, or the RNG fails.
 std::string hash_password(std::string_view password, const Argon2Params& params = {});
 
