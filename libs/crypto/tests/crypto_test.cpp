@@ -477,7 +477,7 @@ namespace kx::crypto {
 namespace {
 
 // Resident memory of this process in KiB: now (VmRSS) or the peak since the last reset (VmHWM).
-long status_kib(const char* field) {
+[[maybe_unused]] long status_kib(const char* field) {
   std::ifstream in("/proc/self/status");
   std::string line;
   while (std::getline(in, line)) {
