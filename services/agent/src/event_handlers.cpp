@@ -45,32 +45,26 @@ void EventHandlers::on_user_deleted(const events::Event& event, pqxx::work& tx) 
   log::info("owner's agents and drafts deleted", {{"user_id", user_id}, {"agents", count}});
 }
 
-void EventHandlers::on_credits_exhausted(const events::Event& event, pqxx::work& tx) {
+void EventHandlers::set_flag(const events::Event& event, pqxx::work& tx, FlagSetter set, bool value,
+                             const char* why) {
   auto doc = json::parse(event.data);
-  auto ids = AgentStore::set_credits_exhausted(tx, json::get_string(doc, "user_id"), true,
-                                               event_time(event));
-  resync(tx, ids, "credits exhausted", event);
+  resync(tx, set(tx, json::get_string(doc, "user_id"), value, event_time(event)), why, event);
+}
+
+void EventHandlers::on_credits_exhausted(const events::Event& event, pqxx::work& tx) {
+  set_flag(event, tx, &AgentStore::set_credits_exhausted, true, "credits exhausted");
 }
 
 void EventHandlers::on_credits_restored(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  auto ids = AgentStore::set_credits_exhausted(tx, json::get_string(doc, "user_id"), false,
-                                               event_time(event));
-  resync(tx, ids, "credits restored", event);
+  set_flag(event, tx, &AgentStore::set_credits_exhausted, false, "credits restored");
 }
 
 void EventHandlers::on_google_connected(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  auto ids = AgentStore::set_google_connected(tx, json::get_string(doc, "user_id"), true,
-                                              event_time(event));
-  resync(tx, ids, "google connected", event);
+  set_flag(event, tx, &AgentStore::set_google_connected, true, "google connected");
 }
 
 void EventHandlers::on_google_disconnected(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  auto ids = AgentStore::set_google_connected(tx, json::get_string(doc, "user_id"), false,
-                                              event_time(event));
-  resync(tx, ids, "google disconnected", event);
+  set_flag(event, tx, &AgentStore::set_google_connected, false, "google disconnected");
 }
 
 }  // namespace kx::agent

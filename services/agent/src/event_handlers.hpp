@@ -24,6 +24,11 @@ class EventHandlers {
  private:
   void resync(pqxx::work& tx, const std::vector<std::string>& agent_ids, const char* why,
               const events::Event& event);
+  /// One of the owner's yes/no facts from an event (credit exhausted, Google connected).
+  using FlagSetter = std::vector<std::string> (*)(pqxx::work&, const std::string&, bool,
+                                                  const std::string&);
+  void set_flag(const events::Event& event, pqxx::work& tx, FlagSetter set, bool value,
+                const char* why);
   const Agents& agents_;
 };
 

@@ -111,9 +111,9 @@ Response VapiWebhook::assistant_request(const VapiMessage& m) {
     return r;
   });
   if (route && route->answers_calls() && !route->vapi_assistant_id.empty())
-    return Response::json(200, assistant_id_reply(route->vapi_assistant_id, route->language,
-                                                  route->timezone,
-                                                  std::chrono::system_clock::now()));
+    return Response::json(
+        200, assistant_id_reply(route->vapi_assistant_id, route->language, route->timezone,
+                                std::chrono::system_clock::now()));
   log::info("line not available",
             {{"vapi_call_id", m.call.id},
              {"agent_id", route ? route->agent_id : std::string()},
