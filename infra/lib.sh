@@ -57,6 +57,15 @@ load_config() {
   # sandbox's call simulator stands in for a browser test call.
   export VAPI_SERVER_URL="$GATEWAY_URL/webhooks/vapi"
   export VAPI_SIMULATOR_URL="$SANDBOX_URL/vapi/simulate/call"
+  # Google under the sandbox's /google/ with Google's own paths; the browser is sent to the
+  # consent page, the services call the rest, and the consent page returns to the gateway.
+  export GOOGLE_AUTH_URL="$SANDBOX_URL/google/o/oauth2/v2/auth"
+  export GOOGLE_TOKEN_URL="$SANDBOX_URL/google/token" GOOGLE_REVOKE_URL="$SANDBOX_URL/google/revoke"
+  export GOOGLE_USERINFO_URL="$SANDBOX_URL/google/oauth2/v3/userinfo"
+  export GOOGLE_CALENDAR_API_BASE="$SANDBOX_URL/google/calendar/v3"
+  export GOOGLE_SHEETS_API_BASE="$SANDBOX_URL/google/v4"
+  export GOOGLE_DRIVE_API_BASE="$SANDBOX_URL/google/drive/v3"
+  export GOOGLE_REDIRECT_URI="$PUBLIC_ORIGIN/api/integrations/google/callback"
 }
 
 port_var() { local s=${1//-/_}; echo "${s^^}_PORT"; }
