@@ -66,6 +66,8 @@ const std::vector<Upstream>& upstream_table() {
       {"/api/public/packs", "billing", kApiBody},
       {"/api/integrations", "integrations", kApiBody},
       {"/api/bookings", "integrations", kApiBody},
+      {"/api/settings/appointments", "integrations", kApiBody},
+      {"/api/settings/notifications", "integrations", kApiBody},
       {"/api/webhook-endpoints", "integrations", kApiBody},
       {"/webhooks/vapi", "telephony-webhook", kWebhookBody},
       {"/webhooks/stripe", "billing", kWebhookBody},
