@@ -22,13 +22,17 @@ std::string quoted_if_needed(std::string text, char separator) {
 
 }  // namespace
 
-std::string csv_cell(std::string_view text, char separator) {
+std::string spreadsheet_text(std::string_view text) {
   std::string cell;
   cell.reserve(text.size() + 1);
   if (runs_as_formula(text))
     cell += '\'';
   cell += text;
-  return quoted_if_needed(std::move(cell), separator);
+  return cell;
+}
+
+std::string csv_cell(std::string_view text, char separator) {
+  return quoted_if_needed(spreadsheet_text(text), separator);
 }
 
 CsvWriter& CsvWriter::cell(std::string_view text) {

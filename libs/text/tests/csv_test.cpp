@@ -45,6 +45,16 @@ TEST(CsvCell, NeutralisesFormulasAndQuotesPerRfc4180) {
     EXPECT_EQ(csv_cell(c.text, c.separator), c.cell) << "text: " << c.text;
 }
 
+TEST(SpreadsheetText, NeutralisesFormulasWithoutQuoting) {
+  EXPECT_EQ(spreadsheet_text("=IMPORTXML(\"http://x\", \"//a\")"),
+            "'=IMPORTXML(\"http://x\", \"//a\")");
+  EXPECT_EQ(spreadsheet_text("+4915112345678"), "'+4915112345678");
+  EXPECT_EQ(spreadsheet_text("-"), "'-");
+  EXPECT_EQ(spreadsheet_text("@Anna"), "'@Anna");
+  EXPECT_EQ(spreadsheet_text("a,b \"c\"\nd"), "a,b \"c\"\nd");
+  EXPECT_EQ(spreadsheet_text("Termin am 3. März"), "Termin am 3. März");
+}
+
 TEST(CsvWriter, RowsWithTextAndNumbers) {
   CsvWriter w(';');
   w.cell("Zeitpunkt").cell("Betrag").end_row();

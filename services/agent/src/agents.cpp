@@ -54,6 +54,8 @@ std::string agent_event_data(const AgentRow& a) {
     w.null();
   w.key("escalation");
   write_escalation(w, a.definition.escalation);
+  w.key("opening_hours");
+  write_opening_hours(w, a.definition.business.opening_hours);
   w.end_object();
   return w.str();
 }

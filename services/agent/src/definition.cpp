@@ -529,14 +529,8 @@ void write(json::Writer& w, const Definition& d, const Presence* presence) {
     if (has("business.description"))
       w.field("description", b.description);
     if (has("business.opening_hours")) {
-      w.key("opening_hours").begin_object();
-      for (std::size_t day = 0; day < kDays.size(); ++day) {
-        w.key(kDays[day]).begin_array();
-        for (const auto& range : b.opening_hours[day])
-          w.begin_object().field("start", range.start).field("end", range.end).end_object();
-        w.end_array();
-      }
-      w.end_object();
+      w.key("opening_hours");
+      write_opening_hours(w, b.opening_hours);
     }
     if (has("business.services")) {
       w.key("services").begin_array();
@@ -600,6 +594,17 @@ void write(json::Writer& w, const Definition& d, const Presence* presence) {
 }
 
 }  // namespace
+
+void write_opening_hours(json::Writer& w, const OpeningHours& hours) {
+  w.begin_object();
+  for (std::size_t day = 0; day < kDays.size(); ++day) {
+    w.key(kDays[day]).begin_array();
+    for (const auto& range : hours[day])
+      w.begin_object().field("start", range.start).field("end", range.end).end_object();
+    w.end_array();
+  }
+  w.end_object();
+}
 
 std::optional<BusinessType> parse_business_type(std::string_view text) {
   for (std::size_t i = 0; i < kTypeNames.size(); ++i) {

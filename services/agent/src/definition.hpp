@@ -40,6 +40,9 @@ struct TimeRange {
 /// sorted and not overlapping (split hours: 09:00–12:00 and 14:00–18:00).
 using OpeningHours = std::array<std::vector<TimeRange>, 7>;
 
+/// {"mon": [{"start", "end"}, …], …, "sun": […]}: the form of the definition and the events.
+void write_opening_hours(json::Writer& w, const OpeningHours& hours);
+
 struct Faq {
   std::string question;
   std::string answer;

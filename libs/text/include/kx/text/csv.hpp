@@ -11,11 +11,15 @@ namespace kx::text {
 /// A byte order mark: spreadsheet programs read a CSV file as UTF-8 (umlauts) only with it.
 inline constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
 
-/// One text cell. A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, tab or carriage
-/// return as a formula (CSV injection), so such text gets a leading `'`: it is shown as text
-/// and never run; a phone number like `+4930123456` stays readable as `'+4930123456`. The cell
-/// is then quoted (RFC 4180: in `"`, inner `"` doubled) when it contains `separator`, `"`, CR or
-/// LF.
+/// Text as a spreadsheet must receive it to show it and never run it. A spreadsheet runs a cell
+/// that starts with `=`, `+`, `-`, `@`, tab or carriage return as a formula (CSV injection), so
+/// such text gets a leading `'`: it is shown as text; a phone number like `+4930123456` stays
+/// readable as `'+4930123456`. The rule of every export: CSV files and the Google Sheets call
+/// log (written as typed, USER_ENTERED).
+std::string spreadsheet_text(std::string_view text);
+
+/// One CSV text cell: spreadsheet_text(), then quoted (RFC 4180: in `"`, inner `"` doubled) when
+/// it contains `separator`, `"`, CR or LF.
 std::string csv_cell(std::string_view text, char separator);
 
 /// Writes rows of cells with CRLF line ends. Not thread-safe; one per file.

@@ -1,0 +1,266 @@
+#include "call_log.hpp"
+
+#include <random>
+
+#include "kx/json/json.hpp"
+#include "kx/log/log.hpp"
+#include "kx/text/csv.hpp"
+#include "kx/time/format.hpp"
+
+namespace kx::integrations {
+namespace {
+
+constexpr const char* kTab = "Anrufe";
+constexpr const char* kCallIdColumn = "I";
+constexpr std::size_t kMaxSummary = 2'000;
+
+std::string status_de(std::string_view status) {
+  if (status == "completed")
+    return "Beendet";
+  if (status == "failed")
+    return "Fehlgeschlagen";
+  if (status == "no_answer")
+    return "Nicht angenommen";
+  if (status == "busy")
+    return "Besetzt";
+  if (status == "transferred")
+    return "Weitergeleitet";
+  if (status == "escalated")
+    return "An Mitarbeiter übergeben";
+  if (status == "voicemail")
+    return "Mailbox";
+  return std::string(status);
+}
+
+std::string duration_de(std::int64_t seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld:%02lld Min.", static_cast<long long>(seconds / 60),
+                static_cast<long long>(seconds % 60));
+  return buf;
+}
+
+// Cut at a character boundary.
+std::string clip(std::string text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes)
+    return text;
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  text.resize(cut);
+  return text + " …";
+}
+
+std::chrono::seconds backoff(int attempts, const CallLogSettings& s) {
+  auto base = s.first_retry * (1LL << std::min(attempts, 20));
+  auto capped = std::min<std::chrono::seconds>(base, s.max_retry);
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<long long> jitter(0, std::max<long long>(capped.count() / 4, 0));
+  return capped + std::chrono::seconds(jitter(rng));
+}
+
+}  // namespace
+
+const std::vector<std::string>& sheet_header() {
+  static const std::vector<std::string> header = {
+      "Datum",  "Uhrzeit",         "Anrufer",        "Agent",   "Dauer",
+      "Status", "Zusammenfassung", "Termin gebucht", "Anruf-ID"};
+  return header;
+}
+
+CallLog::CallLog(pg::Pool& db, GoogleAccounts& accounts, GoogleClient& google,
+                 CallLogSettings settings)
+    : db_(db), accounts_(accounts), google_(google), settings_(settings) {}
+
+void CallLog::on_call_completed(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  if (json::get_bool(doc, "test"))
+    return;
+  auto user_id = json::get_string(doc, "user_id");
+  if (tx.exec_params("SELECT 1 FROM google_connections WHERE user_id = $1", user_id).empty())
+    return;
+  auto agent = tx.exec_params("SELECT name, timezone FROM agents WHERE agent_id = $1",
+                              json::get_string(doc, "agent_id"));
+  auto zone = time::Zone::find(agent.empty() ? "Europe/Berlin" : agent[0][1].as<std::string>())
+                  .value_or(time::Zone::utc());
+  auto started = tx.exec_params("SELECT extract(epoch from $1::timestamptz)::bigint",
+                                json::get_string(doc, "started_at"))[0][0]
+                     .as<std::int64_t>();
+  auto local = zone.local(time::Clock::time_point(std::chrono::seconds(started)));
+  auto caller = json::get_optional_string(doc, "caller_number");
+  auto summary = json::get_optional_string(doc, "summary");
+  // Everything that came from a caller or an owner is text that must never run as a formula.
+  std::vector<std::string> cells = {
+      time::format_date(local.date, time::Language::de),
+      time::format_clock(local.minutes, time::Language::de),
+      caller ? text::spreadsheet_text(*caller) : "unterdrückt",
+      text::spreadsheet_text(agent.empty() ? "—" : agent[0][0].as<std::string>()),
+      duration_de(json::get_int(doc, "duration_seconds")),
+      status_de(json::get_string(doc, "status")),
+      text::spreadsheet_text(clip(summary.value_or(""), kMaxSummary)),
+      json::get_bool(doc, "appointment_booked") ? "Ja" : "Nein",
+      text::spreadsheet_text(json::get_string(doc, "call_id"))};
+  // "14:30 Uhr" would not be read as a time by Sheets; the column says Uhrzeit.
+  if (auto pos = cells[1].find(" Uhr"); pos != std::string::npos)
+    cells[1].resize(pos);
+  json::Writer w;
+  w.begin_array();
+  for (const auto& c : cells)
+    w.value(c);
+  w.end_array();
+  tx.exec_params(
+      "INSERT INTO sheet_rows (call_id, user_id, cells) VALUES ($1, $2, $3::jsonb) "
+      "ON CONFLICT (call_id) DO NOTHING",
+      json::get_string(doc, "call_id"), user_id, w.str());
+}
+
+int CallLog::run_once() {
+  struct Row {
+    std::string call_id;
+    std::vector<std::string> cells;
+    bool uncertain;
+    int attempts;
+  };
+  std::string user_id;
+  std::vector<Row> rows;
+  // Claims the due rows of one owner for the lease: another worker skips them meanwhile.
+  pg::transact(db_, [&](pqxx::work& tx) {
+    auto first = tx.exec(
+        "SELECT user_id FROM sheet_rows WHERE state IN ('pending', 'uncertain') "
+        "AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED");
+    if (first.empty())
+      return;
+    user_id = first[0][0].as<std::string>();
+    auto claimed = tx.exec_params(
+        "WITH due AS (SELECT call_id FROM sheet_rows WHERE user_id = $1 "
+        "  AND state IN ('pending', 'uncertain') AND next_attempt_at <= now() "
+        "  ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED) "
+        "UPDATE sheet_rows s SET next_attempt_at = now() + make_interval(secs => $2), "
+        "  attempts = s.attempts + 1 FROM due WHERE s.call_id = due.call_id "
+        "RETURNING s.call_id, s.cells::text, s.state = 'uncertain', s.attempts, s.created_at "
+        "ORDER BY s.created_at",
+        user_id, static_cast<double>(settings_.lease.count()));
+    for (const auto& r : claimed) {
+      Row row{r[0].as<std::string>(), {}, r[2].as<bool>(), r[3].as<int>()};
+      auto cells = json::parse(r[1].as<std::string>());
+      for (const auto& c : cells.GetArray())
+        row.cells.emplace_back(c.GetString(), c.GetStringLength());
+      rows.push_back(std::move(row));
+    }
+  });
+  if (rows.empty())
+    return 0;
+
+  auto settle = [&](const std::vector<std::string>& ids, const std::string& state,
+                    const std::string& error) {
+    pg::transact(db_, [&](pqxx::work& tx) {
+      for (const auto& id : ids) {
+        if (state == "done")
+          tx.exec_params(
+              "UPDATE sheet_rows SET state = 'done', done_at = now(), last_error = NULL "
+              "WHERE call_id = $1",
+              id);
+        else
+          tx.exec_params(
+              "UPDATE sheet_rows SET state = CASE WHEN attempts >= $3 THEN 'failed' "
+              "WHEN $2 = 'keep' THEN state ELSE $2 END, "
+              "last_error = $4, next_attempt_at = now() + make_interval(secs => $5) "
+              "WHERE call_id = $1",
+              id, state, settings_.max_attempts, error,
+              static_cast<double>(backoff(rows.front().attempts, settings_).count()));
+      }
+    });
+  };
+  std::vector<std::string> ids;
+  for (const auto& r : rows)
+    ids.push_back(r.call_id);
+
+  Deadline deadline(settings_.google_timeout * 4);
+  std::string token;
+  try {
+    auto t = accounts_.access_token(user_id, deadline);
+    if (!t) {
+      settle(ids, "keep", "Google ist nicht verbunden.");
+      return 0;
+    }
+    token = *t;
+    auto connection = accounts_.find(user_id);
+    auto email = connection ? connection->google_email : std::string();
+    // The spreadsheet: the stored one while it is usable, else a new one. The owner's settings
+    // row is locked meanwhile, so two workers never create two.
+    auto sheet_id = pg::transact(db_, [&](pqxx::work& tx) {
+      tx.exec_params("INSERT INTO owner_settings (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                     user_id);
+      auto s = tx.exec_params(
+          "SELECT sheet_id, sheet_email FROM owner_settings WHERE user_id = $1 FOR UPDATE",
+          user_id);
+      if (!s[0][0].is_null() && s[0][1].as<std::string>("") == email &&
+          google_.spreadsheet_usable(token, s[0][0].as<std::string>(),
+                                     deadline.left(settings_.google_timeout)))
+        return s[0][0].as<std::string>();
+      auto zone = tx.exec_params(
+          "SELECT timezone FROM agents WHERE user_id = $1 AND NOT deleted ORDER BY changed_at "
+          "DESC LIMIT 1",
+          user_id);
+      auto created = google_.create_spreadsheet(
+          token, "Kametrix Anrufprotokoll", kTab,
+          zone.empty() ? "Europe/Berlin" : zone[0][0].as<std::string>(),
+          deadline.left(settings_.google_timeout));
+      google_.append_rows(token, created.id, kTab, {sheet_header()},
+                          deadline.left(settings_.google_timeout));
+      tx.exec_params(
+          "UPDATE owner_settings SET sheet_id = $2, sheet_url = $3, sheet_email = $4, "
+          "updated_at = now() WHERE user_id = $1",
+          user_id, created.id, created.url, email);
+      log::info("call log spreadsheet created", {{"user_id", user_id}});
+      // Rows that were uncertain went to the old spreadsheet, if anywhere: write them anew.
+      for (auto& r : rows)
+        r.uncertain = false;
+      return created.id;
+    });
+    // Appends whose outcome is unknown may have landed: the call-id column tells.
+    if (std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.uncertain; })) {
+      auto present = google_.column(token, sheet_id, kTab, kCallIdColumn,
+                                    deadline.left(settings_.google_timeout));
+      std::vector<std::string> already;
+      std::erase_if(rows, [&](const Row& r) {
+        bool there = r.uncertain &&
+                     std::find(present.begin(), present.end(), r.call_id) != present.end();
+        if (there)
+          already.push_back(r.call_id);
+        return there;
+      });
+      if (!already.empty())
+        settle(already, "done", "");
+    }
+    if (rows.empty())
+      return static_cast<int>(ids.size());
+    std::vector<std::vector<std::string>> values;
+    std::vector<std::string> sending;
+    for (const auto& r : rows) {
+      values.push_back(r.cells);
+      sending.push_back(r.call_id);
+    }
+    // From here on an interruption leaves the outcome unknown.
+    pg::transact(db_, [&](pqxx::work& tx) {
+      for (const auto& id : sending)
+        tx.exec_params("UPDATE sheet_rows SET state = 'uncertain' WHERE call_id = $1", id);
+    });
+    try {
+      google_.append_rows(token, sheet_id, kTab, values, deadline.left(settings_.google_timeout));
+    } catch (const GoogleError& e) {
+      // An answer that refuses the rows means nothing was written.
+      bool refused = e.status() != 0 && e.status() < 500;
+      settle(sending, refused ? "pending" : "uncertain", e.what());
+      log::warn("call log append failed", {{"user_id", user_id}, {"error", e.what()}});
+      return 0;
+    }
+    settle(sending, "done", "");
+    return static_cast<int>(ids.size());
+  } catch (const GoogleError& e) {
+    settle(ids, "keep", e.what());
+    log::warn("call log not written", {{"user_id", user_id}, {"error", e.what()}});
+    return 0;
+  }
+}
+
+}  // namespace kx::integrations

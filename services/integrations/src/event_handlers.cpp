@@ -1,0 +1,53 @@
+#include "event_handlers.hpp"
+
+#include "kx/json/json.hpp"
+#include "kx/log/log.hpp"
+
+namespace kx::integrations {
+namespace {
+
+std::string event_time(const events::Event& e) {
+  return e.time.empty() ? events::utc_now() : e.time;
+}
+
+}  // namespace
+
+void EventHandlers::on_agent_changed(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  std::string hours = "{}";
+  if (auto it = doc.FindMember("opening_hours"); it != doc.MemberEnd() && it->value.IsObject())
+    hours = json::to_string(it->value);
+  tx.exec_params(
+      "INSERT INTO agents (agent_id, user_id, name, language, timezone, opening_hours, "
+      "changed_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::timestamptz) "
+      "ON CONFLICT (agent_id) DO UPDATE SET name = $3, language = $4, timezone = $5, "
+      "opening_hours = $6::jsonb, changed_at = $7::timestamptz "
+      "WHERE agents.changed_at < $7::timestamptz AND NOT agents.deleted",
+      json::get_string(doc, "agent_id"), json::get_string(doc, "user_id"),
+      json::get_string(doc, "name"), json::get_string(doc, "language", "de"),
+      json::get_string(doc, "timezone", "Europe/Berlin"), hours, event_time(event));
+}
+
+void EventHandlers::on_agent_deleted(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  // Kept as a tombstone so an older agent.updated arriving late does not bring it back; the
+  // name stays for the owner's bookings list.
+  tx.exec_params(
+      "INSERT INTO agents (agent_id, user_id, name, language, timezone, deleted, changed_at) "
+      "VALUES ($1, $2, $3, 'de', 'Europe/Berlin', true, $4::timestamptz) "
+      "ON CONFLICT (agent_id) DO UPDATE SET deleted = true",
+      json::get_string(doc, "agent_id"), json::get_string(doc, "user_id"),
+      json::get_string(doc, "name", "—"), event_time(event));
+}
+
+void EventHandlers::on_user_deleted(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  auto user_id = json::get_string(doc, "user_id");
+  accounts_.forget(tx, user_id);
+  for (const char* table : {"oauth_states", "owner_settings", "bookings", "booking_attempts",
+                            "tool_results", "sheet_rows", "agents"})
+    tx.exec_params(std::string("DELETE FROM ") + table + " WHERE user_id = $1", user_id);
+  log::info("owner's integrations data deleted", {{"user_id", user_id}});
+}
+
+}  // namespace kx::integrations

@@ -1,1 +1,0 @@
-// Domain code of integrations lives here as it is built.
