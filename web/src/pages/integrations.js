@@ -30,6 +30,12 @@ function connect() {
 /** @param {{ label: string, testid: string }} p */
 function ConnectButton({ label, testid }) {
   const [leaving, setLeaving] = useState(false);
+  // Back from Google's page, the browser may show this page from its cache, still "leaving".
+  useEffect(() => {
+    const back = () => setLeaving(false);
+    window.addEventListener('pageshow', back);
+    return () => window.removeEventListener('pageshow', back);
+  }, []);
   return html`<button type="button" data-testid=${testid} disabled=${leaving} onClick=${() => { setLeaving(true); connect(); }}>
     ${leaving ? t('integrations.redirecting') : label}
   </button>`;
@@ -85,7 +91,7 @@ function GoogleCard() {
     await api('/api/integrations/google', { method: 'DELETE' });
     google.reload();
   };
-  return html`<section class="card" aria-labelledby="google-title" data-testid="google-card">
+  return html`<section class="card google" aria-labelledby="google-title" data-testid="google-card">
     <h2 id="google-title">${t('integrations.google_title')}</h2>
     ${google.error ? html`<p>${t('integrations.google_load_failed')}</p><${ErrorBox} error=${google.error} onRetry=${google.reload} />`
       : !g ? html`<${Loading} />`
@@ -108,7 +114,7 @@ function DurationForm({ settings }) {
   // A duration set elsewhere (the API allows every 5 minutes) stays selectable as it is.
   const current = Number(field.value);
   const options = DURATIONS.includes(current) ? DURATIONS : [...DURATIONS, current].sort((a, b) => a - b);
-  return html`<form onSubmit=${onSubmit} novalidate>
+  return html`<form class="duration" onSubmit=${onSubmit} novalidate>
     ${form.general ? html`<${ErrorBox} error=${form.general} />` : null}
     <${Field} id="duration_minutes" label=${t('integrations.duration_label')} hint=${t('integrations.duration_hint')} error=${field.error}>
       <select id="duration_minutes" aria-describedby=${field.error ? 'duration_minutes-hint duration_minutes-error' : 'duration_minutes-hint'}
@@ -118,7 +124,7 @@ function DurationForm({ settings }) {
     <//>
     <div class="row">
       <button type="submit" disabled=${form.busy} data-testid="save-duration">${form.busy ? t('state.sending') : t('action.save')}</button>
-      <span role="status" aria-live="polite" data-testid="duration-state">${saved ? t('state.saved') : ''}</span>
+      <span class=${saved ? 'save-state saved' : 'save-state'} role="status" aria-live="polite" data-testid="duration-state">${saved ? t('state.saved') : ''}</span>
     </div>
   </form>`;
 }
