@@ -770,11 +770,12 @@ test('admin: agents with filters in the URL, the number pool: adding, CSV import
 // service's dashboard API (docs/api.md, "Integrations"); connecting goes through the sandbox's
 // Google consent page.
 
-/** Opens /integrations and waits for the Google card's state. @param {import('playwright-core').Page} page */
+/** Opens /integrations once the Google card shows its state. @param {import('playwright-core').Page} page */
 async function openIntegrations(page) {
   await page.goto('/integrations');
   await settled(page);
-  await page.getByTestId('google-card').locator('button, [data-testid=google-status]').first().waitFor();
+  const failed = page.locator('main .form-error');
+  if (await failed.count()) assert.fail(`/integrations shows an error: ${await failed.first().innerText()}`);
 }
 
 test('integrations: the Google card before connecting, the appointment duration kept across a reload and refused when invalid; the empty bookings point there', async () => {

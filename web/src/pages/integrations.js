@@ -141,7 +141,10 @@ function DurationCard() {
 
 /** @param {{ query: URLSearchParams }} p */
 export default function Integrations({ query }) {
-  const [result] = useState(() => RESULTS[query.get('google') ?? ''] ?? null);
+  const [result] = useState(() => {
+    const code = query.get('google') ?? '';
+    return Object.hasOwn(RESULTS, code) ? RESULTS[code] : null;
+  });
   useEffect(() => {
     if (!query.has('google')) return;
     const rest = new URLSearchParams(query);
