@@ -2,9 +2,11 @@
 // platform that infra/test.sh starts: sign-up, checkout through the Stripe sandbox, a sandbox
 // call arriving live, the call list's filters and pages in the URL, CSV, the language switch,
 // the admin area, agents built through the wizard (autosave, resume, AI texts, voices, publish,
-// edit, test call, deactivate, delete), the admin's agents and number pool, axe-core on every
-// page, and a screenshot of every page at 1280 and 375 px in KX_WEB_OUTPUT_DIR. Agents are
-// created through the API (or the wizard) with a number from the pool, as an owner would.
+// edit, test call, deactivate, delete), the admin's agents and number pool, Google connected and
+// declined through the sandbox's consent page, the appointment duration, the bookings list,
+// axe-core on every page, and a screenshot of every page at 1280 and 375 px in KX_WEB_OUTPUT_DIR.
+// Agents are created through the API (or the wizard) with a number from the pool, as an owner
+// would.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -764,12 +766,140 @@ test('admin: agents with filters in the URL, the number pool: adding, CSV import
   await owner.context().close();
 });
 
+// The Google card, the appointment duration and the bookings list run against the integrations
+// service's dashboard API (docs/api.md, "Integrations"); connecting goes through the sandbox's
+// Google consent page.
+
+/** Opens /integrations once the Google card shows its state. @param {import('playwright-core').Page} page */
+async function openIntegrations(page) {
+  await page.goto('/integrations');
+  await settled(page);
+  const failed = page.locator('main .form-error');
+  if (await failed.count()) assert.fail(`/integrations shows an error: ${await failed.first().innerText()}`);
+}
+
+test('integrations: the Google card before connecting, the appointment duration kept across a reload and refused when invalid; the empty bookings point there', async () => {
+  const { page } = await signUp('integrations');
+  await openIntegrations(page);
+  const card = page.getByTestId('google-card');
+  await card.getByRole('button', { name: de['integrations.connect'] }).waitFor();
+  assert.match(await card.innerText(), /Google Kalender/);
+  assert.equal(await page.getByTestId('google-result').count(), 0);
+  await check(page, 'integrations');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await check(page, 'integrations-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  const duration = page.getByLabel(de['integrations.duration_label']);
+  assert.equal(await duration.inputValue(), String((await apiCall(page, 'GET', '/api/settings/appointments')).body.duration_minutes));
+  await duration.selectOption('45');
+  await page.getByTestId('save-duration').click();
+  await page.getByTestId('duration-state').getByText(de['state.saved']).waitFor();
+  await page.reload();
+  await settled(page);
+  assert.equal(await duration.inputValue(), '45', 'kept after a reload');
+  assert.equal((await apiCall(page, 'GET', '/api/settings/appointments')).body.duration_minutes, 45);
+
+  // The server's 422 (17 is no multiple of 5) appears next to the select and nothing is stored.
+  const route = '**/api/settings/appointments';
+  await page.route(route, (r) => (r.request().method() === 'PUT' ? r.continue({ postData: JSON.stringify({ duration_minutes: 17 }) }) : r.continue()));
+  await duration.selectOption('60');
+  await page.getByTestId('save-duration').click();
+  await page.locator('#duration_minutes-error').waitFor();
+  assert.equal(await duration.getAttribute('aria-invalid'), 'true');
+  await page.unroute(route);
+  assert.equal((await apiCall(page, 'GET', '/api/settings/appointments')).body.duration_minutes, 45);
+
+  await page.goto('/bookings');
+  await settled(page);
+  assert.equal(await page.locator('.tabs a[aria-current=page]').innerText(), de['bookings.upcoming']);
+  await page.getByText(de['bookings.empty_upcoming']).waitFor();
+  await page.getByTestId('bookings-connect-hint').waitFor();
+  await check(page, 'bookings');
+  await page.getByRole('link', { name: de['bookings.past'] }).click();
+  await page.waitForURL(/\/bookings\?when=past$/);
+  await settled(page);
+  await page.getByText(de['bookings.empty_past']).waitFor();
+  await page.reload();
+  await settled(page);
+  assert.equal(await page.locator('.tabs a[aria-current=page]').innerText(), de['bookings.past'], 'the view lives in the URL');
+  await page.getByRole('link', { name: de['bookings.to_integrations'] }).click();
+  await page.waitForURL('**/integrations');
+  await page.context().close();
+});
+
+/**
+ * Clicks "Mit Google verbinden" and waits for the sandbox's consent page.
+ * @param {import('playwright-core').Page} page
+ */
+async function toGoogleConsent(page) {
+  await openIntegrations(page);
+  await page.getByRole('button', { name: de['integrations.connect'] }).click();
+  await page.waitForURL(`${SANDBOX}/google/**`);
+  await page.locator('#allow').waitFor();
+}
+
+test('an owner connects Google through the sandbox consent page, sees the account and the notice once, and disconnects', async () => {
+  const { page } = await signUp('google');
+  await toGoogleConsent(page);
+  const account = `salon-${randomUUID().slice(0, 8)}@example.com`;
+  await page.locator('#email').fill(account);
+  await page.screenshot({ path: join(OUT, 'sandbox-google-consent-1280.png') });
+  const back = page.waitForURL(/\/integrations\?google=connected$/, { waitUntil: 'commit' });
+  await page.locator('#allow').click();
+  await back;
+  await settled(page);
+  assert.equal(await page.getByTestId('google-result').innerText(), de['integrations.result_connected']);
+  await page.waitForURL((u) => u.pathname === '/integrations' && !u.searchParams.has('google'));
+  assert.equal(await page.getByTestId('google-email').innerText(), account);
+  assert.equal(await page.getByTestId('google-status').innerText(), de['integrations.status_connected']);
+  const google = (await apiCall(page, 'GET', '/api/integrations/google')).body;
+  assert.equal(google.connected, true);
+  assert.equal(google.google_email, account);
+  if (google.sheet_url) assert.equal(await page.getByTestId('sheet-link').getAttribute('href'), google.sheet_url);
+  else assert.equal(await page.getByTestId('sheet-link').count(), 0);
+  await check(page, 'integrations-connected');
+  // The notice was for the return from Google only.
+  await page.reload();
+  await settled(page);
+  assert.equal(await page.getByTestId('google-result').count(), 0);
+
+  await page.getByTestId('google-disconnect').click();
+  const dialog = page.getByRole('dialog');
+  assert.match(await dialog.innerText(), /widerrufen den Zugriff bei Google/);
+  await dialog.getByRole('button', { name: de['integrations.disconnect_confirm'] }).click();
+  await page.getByRole('button', { name: de['integrations.connect'] }).waitFor();
+  assert.equal(await page.getByTestId('google-email').count(), 0);
+  const after = (await apiCall(page, 'GET', '/api/integrations/google')).body;
+  assert.equal(after.connected, false);
+  assert.equal(after.status, 'not_connected');
+  await page.context().close();
+});
+
+test('an owner who declines at Google is told so in German and nothing is connected', async () => {
+  const { page } = await signUp('google-deny');
+  await toGoogleConsent(page);
+  const back = page.waitForURL(/\/integrations\?google=denied$/, { waitUntil: 'commit' });
+  await page.locator('#deny').click();
+  await back;
+  await settled(page);
+  const notice = page.getByTestId('google-result');
+  assert.equal(await notice.innerText(), de['integrations.result_denied']);
+  assert.equal(await notice.getAttribute('role'), 'alert');
+  await page.waitForURL((u) => u.pathname === '/integrations' && !u.searchParams.has('google'));
+  await page.getByRole('button', { name: de['integrations.connect'] }).waitFor();
+  assert.equal((await apiCall(page, 'GET', '/api/integrations/google')).body.connected, false);
+  await check(page, 'integrations-denied');
+  await page.context().close();
+});
+
 test('every page was checked with axe and photographed', () => {
   for (const name of ['landing', 'login', 'signup', 'impressum', 'datenschutz', 'not-found', 'error', 'overview', 'calls', 'call',
     'overview-dark', 'escalations', 'credits', 'checkout-success', 'settings', 'admin-stats', 'admin-users', 'admin-user', 'admin-billing',
     'admin-disputes', 'admin-calls', 'admin-escalations', 'agents-empty', 'wizard-business', 'wizard-knowledge', 'wizard-voice',
     'wizard-greeting', 'wizard-forwarding', 'wizard-review', 'agent', 'agent-test-call', 'agents', 'agent-delete-dialog', 'wizard-conflict',
-    'admin-agents', 'admin-agent', 'admin-numbers']) {
+    'admin-agents', 'admin-agent', 'admin-numbers', 'integrations', 'integrations-dark', 'bookings', 'integrations-connected',
+    'integrations-denied']) {
     assert.ok(covered.has(name), name);
   }
 });

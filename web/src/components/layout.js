@@ -71,8 +71,10 @@ export function Layout({ children }) {
               : html`<${NavLink} href="/overview" label=${t('nav.overview')} />
                   <${NavLink} href="/agents" label=${t('nav.agents')} />
                   <${NavLink} href="/calls" label=${t('nav.calls')} />
+                  <${NavLink} href="/bookings" label=${t('nav.bookings')} />
                   <${NavLink} href="/escalations" label=${t('nav.escalations')} />
                   <${NavLink} href="/credits" label=${t('nav.credits')} />
+                  <${NavLink} href="/integrations" label=${t('nav.integrations')} />
                   <${NavLink} href="/settings" label=${t('nav.settings')} />
                   ${u.role === 'admin' ? html`<${NavLink} href="/admin" label=${t('nav.admin')} />` : null}`}
           </ul>

@@ -71,6 +71,27 @@ export function dateTime(iso) {
   return new Intl.DateTimeFormat(tag(), { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE }).format(new Date(iso));
 }
 
+/** A time zone Intl knows, else TIME_ZONE (a bad name must not take the page down). @param {string | null | undefined} zone */
+function knownZone(zone) {
+  if (!zone) return TIME_ZONE;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone;
+  } catch {
+    return TIME_ZONE;
+  }
+}
+
+/** The day as people say it, "Dienstag, 3. März 2026", in `zone`. @param {string} iso @param {string | null} [zone] */
+export function longDate(iso, zone) {
+  return new Intl.DateTimeFormat(tag(), { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: knownZone(zone) }).format(new Date(iso));
+}
+
+/** The clock time "14:30" in `zone` (the caller adds "Uhr" through a message). @param {string} iso @param {string | null} [zone] */
+export function clockTime(iso, zone) {
+  return new Intl.DateTimeFormat(tag(), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: knownZone(zone) }).format(new Date(iso));
+}
+
 /** A calendar day such as "2026-11-21" (no time zone shift). @param {string} day */
 export function day(day) {
   const [y, m, d] = day.split('-').map(Number);
