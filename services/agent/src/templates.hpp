@@ -47,8 +47,4 @@ struct Detection {
 Detection detect_business_type(std::string_view name, std::string_view description,
                                const std::vector<std::string>& services = {});
 
-/// Text folded for matching: lower case, German umlauts and ß spelled out (ä → ae, ß → ss),
-/// other Latin-1 accents dropped (é → e). The one place where case is folded.
-std::string fold_for_matching(std::string_view text);
-
 }  // namespace kx::agent
