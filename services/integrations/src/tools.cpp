@@ -128,10 +128,6 @@ std::string iso(Clock::time_point t) {
   return json::utc_timestamp(std::chrono::floor<std::chrono::seconds>(t));
 }
 
-std::chrono::sys_seconds seconds_of(Clock::time_point t) {
-  return std::chrono::floor<std::chrono::seconds>(t);
-}
-
 Clock::time_point from_epoch(std::int64_t seconds) {
   return Clock::time_point(std::chrono::seconds(seconds));
 }
@@ -206,7 +202,7 @@ OpeningHours opening_hours_from_json(std::string_view json_text) {
 std::string event_id_for(std::string_view idempotency_key) {
   static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuv";
   auto digest = crypto::sha256(std::string("kametrix-booking:") + std::string(idempotency_key));
-  std::string id = "kx";
+  std::string id = "kb";  // base32hex has no x
   // 5 bits per character over the first 25 bytes: 40 characters.
   unsigned buffer = 0;
   int bits = 0;

@@ -47,13 +47,16 @@ class Env {
   /// An http:// or https:// base URL without a trailing slash.
   std::string url(const std::string& name, std::string fallback = {});
 
+  /// Records a problem a service found in a value it read (e.g. a key list that does not parse),
+  /// so check() reports it with all the others. The text must not contain the secret.
+  void problem(std::string text) { problems_.push_back(std::move(text)); }
+
   const std::vector<std::string>& problems() const { return problems_; }
   /// Throws ConfigError naming every recorded problem, if any.
   void check() const;
 
  private:
   std::optional<std::string> get(const std::string& name) const;
-  void problem(std::string text) { problems_.push_back(std::move(text)); }
 
   Lookup lookup_;
   std::vector<std::string> problems_;
