@@ -79,7 +79,7 @@ void Control::route(http::Router& router, const std::string& method, const std::
 }
 
 void Control::add_routes(http::Router& router) {
-  for (std::string base : {"/_control", "/vapi/_control"}) {
+  for (std::string base : {"/_control", "/vapi/_control", "/google/_control"}) {
     router.add(
         "POST", base + "/faults",
         [this](Request& req) {

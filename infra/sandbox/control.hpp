@@ -8,7 +8,7 @@
 //   DELETE /_control/faults  removes every fault
 //   GET    /_control/stats   {"requests": {"PATCH /vapi/assistant/{id}": 4, …}}
 //   DELETE /_control/stats   zeroes the counts
-// The same routes answer under /vapi/_control/… as well.
+// The same routes answer under /vapi/_control/… and /google/_control/… as well.
 
 #include <functional>
 #include <map>

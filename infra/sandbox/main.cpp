@@ -26,6 +26,10 @@ int main() {
   settings.vapi_api_key = env.optional("VAPI_API_KEY", "");
   settings.llm_api_key = env.optional("LLM_API_KEY", "");
   settings.elevenlabs_api_key = env.optional("ELEVENLABS_API_KEY", "");
+  settings.google_client_id = env.optional("GOOGLE_CLIENT_ID", "");
+  settings.google_client_secret = env.optional("GOOGLE_CLIENT_SECRET", "");
+  settings.google_token_ttl_seconds =
+      static_cast<int>(env.integer("SANDBOX_GOOGLE_TOKEN_TTL", 3599, 1, 86'400));
   auto pool_numbers = static_cast<int>(env.integer("SANDBOX_VAPI_NUMBERS", 40, 0, 9999));
   try {
     env.check();
@@ -47,6 +51,7 @@ int main() {
                    .value("vapi")
                    .value("llm")
                    .value("elevenlabs")
+                   .value("google")
                    .end_array()
                    .end_object();
                return kx::http::Response::json(200, w.str());
@@ -54,12 +59,14 @@ int main() {
              {.max_body = 0, .access = kx::http::Access::open});
   kx::sandbox::Control control;
   kx::sandbox::VapiStore vapi(pool_numbers);
+  kx::sandbox::GoogleStore google;
   control.add_routes(router);
   kx::sandbox::add_stripe_routes(router, settings);
   kx::sandbox::add_vapi_routes(router, settings, vapi);
   kx::sandbox::add_vapi_api_routes(router, settings, vapi, control);
   kx::sandbox::add_llm_routes(router, settings, control);
   kx::sandbox::add_tts_routes(router, settings, control);
+  kx::sandbox::add_google_routes(router, settings, control, google);
   kx::http::Server server(options, router);
   server.run_until_signal();
   return 0;

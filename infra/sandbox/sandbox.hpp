@@ -7,6 +7,7 @@
 #include <string>
 
 #include "control.hpp"
+#include "google_store.hpp"
 #include "kx/http/router.hpp"
 #include "vapi_store.hpp"
 
@@ -21,6 +22,11 @@ struct SandboxSettings {
   std::string vapi_api_key;
   std::string llm_api_key;
   std::string elevenlabs_api_key;
+  /// The OAuth client the Google stand-in accepts; an empty id accepts any client (and secret).
+  std::string google_client_id;
+  std::string google_client_secret;
+  /// Lifetime of Google access tokens (expires_in); tests shorten it to see refreshes.
+  int google_token_ttl_seconds = 3599;
 };
 
 /// Provider modules; each registers its routes under its prefix. The objects passed by
@@ -37,5 +43,9 @@ void add_vapi_api_routes(http::Router& router, const SandboxSettings& settings, 
 void add_llm_routes(http::Router& router, const SandboxSettings& settings, Control& control);
 /// ElevenLabs text to speech: POST /elevenlabs/v1/text-to-speech/{voice_id}.
 void add_tts_routes(http::Router& router, const SandboxSettings& settings, Control& control);
+/// Google's OAuth endpoints and consent page, Calendar v3, Sheets v4 and Drive v3 files under
+/// /google/, plus GET/DELETE /google/_state (google.cpp).
+void add_google_routes(http::Router& router, const SandboxSettings& settings, Control& control,
+                       GoogleStore& store);
 
 }  // namespace kx::sandbox

@@ -18,14 +18,13 @@
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "sandbox.hpp"
+#include "web_form.hpp"
 
 namespace kx::sandbox {
 namespace {
 
 using http::Request;
 using http::Response;
-using Form = std::vector<std::pair<std::string, std::string>>;
-
 // What an account that was never upgraded answers requests without Stripe-Version with.
 constexpr const char* kAccountDefaultVersion = "2024-06-20";
 
@@ -72,8 +71,8 @@ class StripeSandbox {
           .field("id", c.id)
           .field("object", "customer")
           .field("created", now())
-          .field("email", value(form, "email"))
-          .field("name", value(form, "name"))
+          .field("email", form_value(form, "email"))
+          .field("name", form_value(form, "name"))
           .field("livemode", false)
           .key("metadata");
       write_map(w, with_prefix(form, "metadata"));
@@ -116,34 +115,35 @@ class StripeSandbox {
            {"mode", "line_items[0][price_data][currency]", "line_items[0][price_data][unit_amount]",
             "line_items[0][price_data][product_data][name]", "line_items[0][quantity]",
             "success_url", "cancel_url"}) {
-        if (value(form, required).empty())
+        if (form_value(form, required).empty())
           return error(400, "invalid_request_error", "parameter_missing",
                        std::string("Missing required param: ") + required + ".", required);
       }
-      if (value(form, "mode") != "payment")
+      if (form_value(form, "mode") != "payment")
         return error(400, "invalid_request_error", "parameter_invalid_string",
                      "This sandbox only supports mode=payment.", "mode");
       std::int64_t unit = 0, quantity = 0;
-      if (!parse_int(value(form, "line_items[0][price_data][unit_amount]"), unit) || unit <= 0 ||
-          !parse_int(value(form, "line_items[0][quantity]"), quantity) || quantity <= 0) {
+      if (!parse_int(form_value(form, "line_items[0][price_data][unit_amount]"), unit) ||
+          unit <= 0 || !parse_int(form_value(form, "line_items[0][quantity]"), quantity) ||
+          quantity <= 0) {
         return error(400, "invalid_request_error", "parameter_invalid_integer",
                      "Invalid integer: unit_amount and quantity must be positive integers.",
                      "line_items[0][price_data][unit_amount]");
       }
-      s.customer = value(form, "customer");
+      s.customer = form_value(form, "customer");
       if (!s.customer.empty() && !customer_exists(s.customer)) {
         return error(400, "invalid_request_error", "resource_missing",
                      "No such customer: '" + s.customer + "'", "customer");
       }
       s.id = "cs_test_" + token(24);
-      s.customer_creation = value(form, "customer_creation");
-      s.client_reference_id = value(form, "client_reference_id");
-      s.locale = value(form, "locale");
-      s.currency = value(form, "line_items[0][price_data][currency]");
+      s.customer_creation = form_value(form, "customer_creation");
+      s.client_reference_id = form_value(form, "client_reference_id");
+      s.locale = form_value(form, "locale");
+      s.currency = form_value(form, "line_items[0][price_data][currency]");
       s.amount_total = unit * quantity;
-      s.product_name = value(form, "line_items[0][price_data][product_data][name]");
-      s.success_url = value(form, "success_url");
-      s.cancel_url = value(form, "cancel_url");
+      s.product_name = form_value(form, "line_items[0][price_data][product_data][name]");
+      s.success_url = form_value(form, "success_url");
+      s.cancel_url = form_value(form, "cancel_url");
       s.metadata = with_prefix(form, "metadata");
       std::lock_guard lock(mutex_);
       sessions_[s.id] = s;
@@ -172,7 +172,7 @@ class StripeSandbox {
     bool en = s.locale == "en";
     std::string body =
         "<h1>" + std::string(en ? "Stripe sandbox checkout" : "Stripe-Sandbox-Kasse") + "</h1><p>" +
-        escape(s.product_name) + "</p><p class=\"amount\">" + euro(s.amount_total) + "</p>";
+        html_escape(s.product_name) + "</p><p class=\"amount\">" + euro(s.amount_total) + "</p>";
     if (s.status == "open") {
       body += "<form method=\"post\" action=\"/stripe/checkout/" + s.id +
               "/pay\"><button type=\"submit\">" + (en ? "Pay" : "Bezahlen") +
@@ -181,7 +181,7 @@ class StripeSandbox {
               "</button></form>";
     } else {
       body += std::string("<p>") + (en ? "This checkout is " : "Dieser Bezahlvorgang ist ") +
-              escape(s.status) + ".</p>";
+              html_escape(s.status) + ".</p>";
     }
     return html(200, body);
   }
@@ -265,32 +265,6 @@ class StripeSandbox {
     }
     out = std::stoll(s);
     return true;
-  }
-
-  static Form parse_form(const std::string& body) {
-    Form form;
-    std::string_view rest = body;
-    while (!rest.empty()) {
-      auto amp = rest.find('&');
-      auto pair = rest.substr(0, amp);
-      rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-      if (pair.empty())
-        continue;
-      auto eq = pair.find('=');
-      form.emplace_back(http::percent_decode(pair.substr(0, eq), true),
-                        eq == std::string_view::npos
-                            ? std::string()
-                            : http::percent_decode(pair.substr(eq + 1), true));
-    }
-    return form;
-  }
-
-  static std::string value(const Form& form, const std::string& key) {
-    for (const auto& [k, v] : form) {
-      if (k == key)
-        return v;
-    }
-    return {};
   }
 
   // "metadata[user_id]=u1" -> {"user_id": "u1"} for prefix "metadata".
@@ -503,29 +477,6 @@ class StripeSandbox {
     }
     log::info("stripe webhook delivered", {{"status", status}});
     return status;
-  }
-
-  static std::string escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-      switch (c) {
-        case '<':
-          out += "&lt;";
-          break;
-        case '>':
-          out += "&gt;";
-          break;
-        case '&':
-          out += "&amp;";
-          break;
-        case '"':
-          out += "&quot;";
-          break;
-        default:
-          out += c;
-      }
-    }
-    return out;
   }
 
   static std::string euro(std::int64_t cents) {
