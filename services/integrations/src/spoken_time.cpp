@@ -480,6 +480,8 @@ class DateReader {
       return ahead(0);
     if (w == "uebermorgen" || w == "ubermorgen")
       return ahead(2);
+    if (w == "gestern" || w == "vorgestern" || w == "yesterday")
+      return error(DateError::past);
     if (w == "morgen") {
       // "heute Morgen", "am Morgen", "guten Morgen" are a time of day, not tomorrow.
       static constexpr std::array<std::string_view, 6> kNotTomorrow = {"heute",   "am",    "guten",
@@ -685,6 +687,8 @@ class ClockReader {
       }
       return r;
     }
+    if (t_.word(next) == "h" && t_.attached(next))  // "14h"
+      return Reading{hour, 0, explicit24, next + 1};
     if (t_.word(next) == "o" && t_.word(next + (t_.is_mark(next + 1, '\'') ? 2 : 1)) == "clock")
       return Reading{hour, 0, explicit24, next + 3};
     if (meridiem_at(next))
