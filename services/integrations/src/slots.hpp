@@ -34,20 +34,23 @@ struct Busy {
 /// 11:30–14:00, afternoon 13:00–18:00, evening 17:00–22:00, any the whole day.
 Window day_part_window(DayPart part);
 
+/// What free_slots and the checks below read; `zone` and `hours` must be set.
 struct SlotRules {
   const time::Zone* zone = nullptr;
   const OpeningHours* hours = nullptr;
   std::chrono::minutes duration{30};
-  /// Slots start on this grid from the window's start (the duration, capped at 30 minutes, so a
-  /// 90-minute appointment can start every half hour).
+  /// Slots start on a grid from the window's start: every `step`, or every `duration` when that
+  /// is shorter (so 15-minute appointments every quarter hour, a 90-minute one every half hour).
   std::chrono::minutes step{30};
   /// Slots must start at least this long after `now` (no booking into the current minute).
   std::chrono::minutes lead{15};
 };
 
 /// The start instants of the free slots of `day`: within an opening window (the whole
-/// appointment), in `part`, after now + lead, not overlapping any busy span. Local times that a
-/// clock change skips are not offered; a repeated hour is offered once. Sorted.
+/// appointment, measured in real time, so it may run across a clock change), starting in
+/// `part`'s hours, at or after now + lead, not overlapping any busy span. Local times that a
+/// clock change skips are not offered; a repeated hour is offered once (its first occurrence).
+/// Sorted, no duplicates.
 std::vector<time::Clock::time_point> free_slots(const SlotRules& rules,
                                                 std::chrono::year_month_day day, DayPart part,
                                                 time::Clock::time_point now,
@@ -61,7 +64,7 @@ bool overlaps(const std::vector<Busy>& busy, time::Clock::time_point start,
               std::chrono::minutes duration);
 
 /// For an ambiguous spoken hour on `day`: the first reading (clock_readings order) whose
-/// appointment lies within the opening hours, else the first reading.
+/// appointment lies within the opening hours, else the first reading. Minutes since midnight.
 int resolve_clock(const SlotRules& rules, std::chrono::year_month_day day,
                   const SpokenClock& clock);
 

@@ -22,7 +22,7 @@ using std::chrono::year_month_day;
 struct Token {
   enum Kind { word, number, mark } kind = word;
   std::string text;
-  int value = 0;  ///< numbers only
+  int value = 0;  ///< numbers only, at most 999999
   bool spaced = true;
 };
 
@@ -44,8 +44,8 @@ std::vector<Token> tokenize(std::string_view raw) {
       while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j])))
         ++j;
       t.kind = Token::number;
-      // Longer digit runs are no day, hour or year; kept as an unusable number.
-      t.value = j - i <= 6 ? std::stoi(text.substr(i, j - i)) : -1;
+      // Longer runs saturate: still too many days ahead, never a day, an hour or a year.
+      t.value = j - i <= 6 ? std::stoi(text.substr(i, j - i)) : 999999;
     } else if (std::isalpha(c) || c >= 0x80) {
       while (j < text.size()) {
         auto d = static_cast<unsigned char>(text[j]);
@@ -83,7 +83,7 @@ class Tokens {
   bool is_mark(std::size_t i, char c) const {
     return i < tokens_.size() && tokens_[i].kind == Token::mark && tokens_[i].text[0] == c;
   }
-  /// The digits at i, or -1.
+  /// The number at i, or -1.
   int digits(std::size_t i) const {
     return i < tokens_.size() && tokens_[i].kind == Token::number ? tokens_[i].value : -1;
   }
@@ -480,6 +480,8 @@ class DateReader {
       return ahead(0);
     if (w == "uebermorgen" || w == "ubermorgen")
       return ahead(2);
+    if (w == "gestern" || w == "vorgestern" || w == "yesterday")
+      return error(DateError::past);
     if (w == "morgen") {
       // "heute Morgen", "am Morgen", "guten Morgen" are a time of day, not tomorrow.
       static constexpr std::array<std::string_view, 6> kNotTomorrow = {"heute",   "am",    "guten",
@@ -599,18 +601,14 @@ class ClockReader {
     std::optional<Reading> found;
     for (std::size_t i = 0; i < t_.size() && !found; ++i)
       found = at(i);
+    // A lone number is the hour the tools' "time" argument names.
+    if (!found && t_.size() == 1)
+      found = bare_hour(0);
     auto part = day_part_of(t_);
-    if (!found) {
-      if (t_.size() == 1 && t_.digits(0) >= 0)
-        found = hour_only(0);
-      else if (t_.size() == 1 && hour_at(t_, 0))
-        found = Reading{hour_at(t_, 0)->first, 0, false, 1};
-      else if (part == DayPart::midday && (has_word("mittags") || has_word("mittag") ||
-                                           has_word("noon") || has_word("midday")))
-        return SpokenClock{12, 0, false, part};
-      if (!found)
-        return std::nullopt;
-    }
+    if (!found && part == DayPart::midday)
+      return SpokenClock{12, 0, false, part};  // "mittags", "noon"
+    if (!found)
+      return std::nullopt;
     if (found->hour == 24)
       found->hour = 0;
     SpokenClock clock{found->hour, found->minute, false, part};
@@ -643,13 +641,6 @@ class ClockReader {
     return hour;
   }
 
-  bool has_word(std::string_view w) const {
-    for (std::size_t i = 0; i < t_.size(); ++i)
-      if (t_.word(i) == w)
-        return true;
-    return false;
-  }
-
   /// "pm"/"p.m." → true, "am"/"a.m." → false after a clock; German "am Dienstag" is no meridiem.
   std::optional<bool> meridiem_at(std::size_t i) const {
     auto w = t_.word(i);
@@ -673,7 +664,7 @@ class ClockReader {
     if (!h)
       return std::nullopt;
     auto [hour, next] = *h;
-    bool explicit24 = hour > 12 || (t_.digits(i) >= 0 && t_.digit_count(i) == 2 && hour < 10);
+    bool explicit24 = said_24h(i, hour);
     if (t_.word(next) == "uhr") {
       Reading r{hour, 0, explicit24, next + 1};
       if (auto m = number_at(t_, next + 1);
@@ -685,6 +676,8 @@ class ClockReader {
       }
       return r;
     }
+    if (t_.word(next) == "h" && t_.attached(next))  // "14h"
+      return Reading{hour, 0, explicit24, next + 1};
     if (t_.word(next) == "o" && t_.word(next + (t_.is_mark(next + 1, '\'') ? 2 : 1)) == "clock")
       return Reading{hour, 0, explicit24, next + 3};
     if (meridiem_at(next))
@@ -774,8 +767,16 @@ class ClockReader {
     return hour_before(h->first, 60 - minutes, h->second);
   }
 
-  Reading hour_only(std::size_t i) const {
-    return Reading{t_.digits(i), 0, t_.digit_count(i) == 2 && t_.digits(i) < 10, i + 1};
+  /// Hours above twelve and a written leading zero ("09") are the 24-hour form.
+  bool said_24h(std::size_t i, int hour) const {
+    return hour > 12 || (t_.digits(i) >= 0 && t_.digit_count(i) == 2 && hour < 10);
+  }
+
+  std::optional<Reading> bare_hour(std::size_t i) const {
+    auto h = hour_at(t_, i);
+    if (!h)
+      return std::nullopt;
+    return Reading{h->first, 0, said_24h(i, h->first), h->second};
   }
 
   std::optional<Reading> compound(std::size_t i) const {
@@ -797,12 +798,7 @@ class ClockReader {
       return std::nullopt;
     if (auto r = compound(i + 1))
       return r;
-    auto h = hour_at(t_, i + 1);
-    if (!h)
-      return std::nullopt;
-    bool explicit24 =
-        h->first > 12 || (t_.digits(i + 1) >= 0 && t_.digit_count(i + 1) == 2 && h->first < 10);
-    return Reading{h->first, 0, explicit24, h->second};
+    return bare_hour(i + 1);
   }
 
   Tokens t_;

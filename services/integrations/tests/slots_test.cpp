@@ -149,6 +149,12 @@ TEST(FreeSlots, SpringForwardSkipsTheMissingHour) {
   slots = free_slots(rules, day, DayPart::any, kLongBefore, {});
   EXPECT_EQ(slots, (std::vector<Clock::time_point>{utc(day, 0), utc(day, 0, 30), utc(day, 1),
                                                    utc(day, 1, 30), utc(day, 2)}));
+  // On a 45-minute grid the skipped 02:30 would land on 03:30 CEST, off the grid: not offered.
+  rules.duration = minutes(45);
+  rules.step = minutes(45);
+  slots = free_slots(rules, day, DayPart::any, kLongBefore, {});
+  EXPECT_EQ(slots, (std::vector<Clock::time_point>{utc(day, 0), utc(day, 0, 45), utc(day, 1, 15),
+                                                   utc(day, 2)}));
 }
 
 TEST(FreeSlots, FallBackOffersTheRepeatedHourOnce) {

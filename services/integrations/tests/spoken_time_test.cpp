@@ -96,6 +96,12 @@ const Phrase kPhrases[] = {
     {"14.30 Uhr", kJan, "", "14:30"},
     {"14 Uhr", kJan, "", "14:00"},
     {"14 Uhr 30", kJan, "", "14:30"},
+    {"14h", kJan, "", "14:00"},
+    {"15", kJan, "", "15:00"},
+    {"drei", kJan, "", "03:00", true},
+    // German "am" before a day is no a.m.
+    {"um 3 am Dienstag", kJan, "2026-01-20", "03:00", true},
+    {"um 3 am Nachmittag", kJan, "", "15:00"},
     {"um 9", kJan, "", "09:00", true},
     {"neun Uhr", kJan, "", "09:00", true},
     {"halb drei", kJan, "", "02:30", true},
@@ -172,13 +178,22 @@ TEST(SpokenTime, DatesThatCannotBeBooked) {
     DateError error;
   };
   const Case cases[] = {
-      {"31. Februar", DateError::invalid},     {"2026-13-01", DateError::invalid},
-      {"31.04.", DateError::invalid},          {"29. Februar", DateError::invalid},
-      {"2026-01-05", DateError::past},         {"15.01.2025", DateError::past},
-      {"13. Januar 2026", DateError::past},    {"15. Januar 2027", DateError::too_far},
-      {"2027-06-01", DateError::too_far},      {"in 400 Tagen", DateError::too_far},
-      {"bald", DateError::unreadable},         {"Guten Morgen", DateError::unreadable},
-      {"um halb drei", DateError::unreadable}, {"", DateError::unreadable},
+      {"31. Februar", DateError::invalid},
+      {"2026-13-01", DateError::invalid},
+      {"31.04.", DateError::invalid},
+      {"29. Februar", DateError::invalid},
+      {"2026-01-05", DateError::past},
+      {"15.01.2025", DateError::past},
+      {"13. Januar 2026", DateError::past},
+      {"15. Januar 2027", DateError::too_far},
+      {"2027-06-01", DateError::too_far},
+      {"in 400 Tagen", DateError::too_far},
+      {"in 12345678901234567890 Wochen", DateError::too_far},
+      {"gestern", DateError::past},
+      {"bald", DateError::unreadable},
+      {"Guten Morgen", DateError::unreadable},
+      {"um halb drei", DateError::unreadable},
+      {"", DateError::unreadable},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);
@@ -191,9 +206,9 @@ TEST(SpokenTime, DatesThatCannotBeBooked) {
 }
 
 TEST(SpokenTime, DatesAloneAreNoTime) {
-  for (std::string_view text :
-       {"15. Januar", "2026-01-05", "15.01.2027", "15.01.", "in 3 Tagen", "nächsten Dienstag",
-        "am Dritten", "am 3.", "January 15", "Dienstag, den 3. März", "nachmittags", "bald"}) {
+  for (std::string_view text : {"15. Januar", "2026-01-05", "15.01.2027", "15.01.", "in 3 Tagen",
+                                "nächsten Dienstag", "am Dritten", "am 3.", "January 15",
+                                "Dienstag, den 3. März", "nachmittags", "bald", "99"}) {
     SCOPED_TRACE(text);
     EXPECT_FALSE(parse_clock_words(text)) << hh_mm(parse_clock_words(text));
   }
