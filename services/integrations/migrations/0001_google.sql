@@ -89,7 +89,7 @@ CREATE TABLE tool_results (
   idempotency_key text PRIMARY KEY,
   user_id         text NOT NULL,
   tool            text NOT NULL,
-  answer          jsonb NOT NULL,
+  answer          text NOT NULL,   -- the response body, byte for byte
   created_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX tool_results_age ON tool_results (created_at);

@@ -1,5 +1,6 @@
 #include "call_log.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "kx/json/json.hpp"
@@ -136,8 +137,7 @@ int CallLog::run_once() {
         "  ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED) "
         "UPDATE sheet_rows s SET next_attempt_at = now() + make_interval(secs => $2), "
         "  attempts = s.attempts + 1 FROM due WHERE s.call_id = due.call_id "
-        "RETURNING s.call_id, s.cells::text, s.state = 'uncertain', s.attempts, s.created_at "
-        "ORDER BY s.created_at",
+        "RETURNING s.call_id, s.cells::text, s.state = 'uncertain', s.attempts",
         user_id, static_cast<double>(settings_.lease.count()));
     for (const auto& r : claimed) {
       Row row{r[0].as<std::string>(), {}, r[2].as<bool>(), r[3].as<int>()};
@@ -147,6 +147,9 @@ int CallLog::run_once() {
       rows.push_back(std::move(row));
     }
   });
+  // The rows of a call log in the order the calls ended (call ids are time-ordered UUIDs).
+  std::sort(rows.begin(), rows.end(),
+            [](const Row& a, const Row& b) { return a.call_id < b.call_id; });
   if (rows.empty())
     return 0;
 

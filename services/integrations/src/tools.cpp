@@ -1,6 +1,7 @@
 #include "tools.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "kx/crypto/crypto.hpp"
 #include "kx/http/error.hpp"
@@ -113,7 +114,8 @@ std::vector<Clock::time_point> spread(const std::vector<Clock::time_point>& slot
 // The n slots closest to `wanted`, in time order.
 std::vector<Clock::time_point> nearest(std::vector<Clock::time_point> slots, Clock::time_point wanted,
                                        std::size_t n) {
-  std::sort(slots.begin(), slots.end(), [&](auto a, auto b) {
+  // Equally near: the earlier first.
+  std::stable_sort(slots.begin(), slots.end(), [&](auto a, auto b) {
     auto da = a > wanted ? a - wanted : wanted - a;
     auto db = b > wanted ? b - wanted : wanted - b;
     return da < db;
@@ -246,6 +248,9 @@ void Tools::add_routes(http::Router& router) {
 
 namespace {
 
+// Google stopped accepting the owner's grant in the middle of a tool call.
+struct ReconnectRequired {};
+
 // Runs a Google request with the owner's token; a 401 refreshes the token once and repeats.
 template <class Fn>
 auto with_token(GoogleAccounts& accounts, const std::string& user_id, std::string& token,
@@ -257,7 +262,7 @@ auto with_token(GoogleAccounts& accounts, const std::string& user_id, std::strin
       throw;
     auto fresh = accounts.refresh_after_401(user_id, token, deadline);
     if (!fresh)
-      throw;
+      throw ReconnectRequired{};
     token = *fresh;
     return fn(token);
   }
@@ -325,8 +330,7 @@ ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
   ctx.rules.duration = ctx.duration;
   ctx.rules.step = std::min(ctx.duration, std::chrono::minutes(30));
   ctx.rules.lead = settings_.lead;
-  auto token = accounts_.access_token(call.user_id, ctx.deadline);
-  if (!token)
+  auto reconnect = [&]() -> ToolAnswer {
     return {ctx.say.pick("Der Kalender ist gerade nicht erreichbar, weil die Verbindung erneuert "
                          "werden muss. Gern notiere ich Ihr Anliegen, und wir melden uns bei "
                          "Ihnen.",
@@ -334,8 +338,16 @@ ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
                          "I am happy to note your request and we will get back to you."),
             {},
             {}};
+  };
+  auto token = accounts_.access_token(call.user_id, ctx.deadline);
+  if (!token)
+    return reconnect();
   ctx.token = *token;
-  return dispatch(ctx, call);
+  try {
+    return dispatch(ctx, call);
+  } catch (const ReconnectRequired&) {
+    return reconnect();
+  }
 }
 
 namespace {
@@ -630,8 +642,8 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
                                " Nothing is free in the next two weeks either."),
               {},
               {}};
-    return {first + say.pick(" Der nächste freie Tag ist ", " The next free day is ") +
-                say.day(found->first) + say.pick(", mit ", ", with ") +
+    return {first + say.pick(" Frei ist wieder am ", " The next free day is ") +
+                say.day(found->first) + say.pick(", um ", ", at ") +
                 slot_list(spread(found->second, 3)) + ".",
             {},
             {}};
@@ -681,8 +693,23 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
     });
     return pg::transact(db_, [&](pqxx::work& tx) -> ToolAnswer {
       lock_owner(tx);
+      // A repeat of a tool call whose insert timed out finds its own event in the slot: that
+      // is this booking, not a conflict.
+      auto earlier = tx.exec_params(
+          "SELECT 1 FROM booking_attempts WHERE google_event_id = $1 AND resolved_at IS NULL "
+          "AND created_at < now() - interval '1 millisecond'",
+          event_id);
+      std::optional<CalendarEvent> own_event;
+      if (!earlier.empty())
+        own_event = with_token(accounts_, call.user_id, ctx.token, ctx.deadline,
+                               [&](const std::string& t) {
+                                 return google_.get_event(
+                                     t, ctx.calendar_id, event_id,
+                                     ctx.deadline.left(settings_.google_timeout));
+                               });
+      bool adopt = own_event && own_event->status != "cancelled";
       auto day = ctx.zone.day(w.day);
-      auto busy = busy_between(std::max(day.begin, ctx.now), day.end);
+      auto busy = adopt ? std::vector<Busy>{} : busy_between(std::max(day.begin, ctx.now), day.end);
       if (overlaps(busy, w.start, ctx.duration) || overlaps_local(tx, w.start, end, ""))
         return {say.pick("Um ", "At ") + say.clock(w.minutes) +
                     say.pick(" ist leider schon belegt.", " is already taken.") +
@@ -704,11 +731,12 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
       event.private_properties = {{"kametrix_booking_id", booking_id},
                                   {"kametrix_call_id", call.call_id}};
       try {
-        with_token(accounts_, call.user_id, ctx.token, ctx.deadline, [&](const std::string& t) {
-          google_.insert_event(t, ctx.calendar_id, event,
-                               ctx.deadline.left(settings_.google_timeout));
-          return 0;
-        });
+        if (!adopt)
+          with_token(accounts_, call.user_id, ctx.token, ctx.deadline, [&](const std::string& t) {
+            google_.insert_event(t, ctx.calendar_id, event,
+                                 ctx.deadline.left(settings_.google_timeout));
+            return 0;
+          });
       } catch (const GoogleError& e) {
         // 409: the event of this very tool call exists (an earlier attempt got through).
         if (e.kind() != GoogleError::Kind::conflict)
@@ -816,6 +844,11 @@ http::Response Tools::execute(http::Request& req) {
   call.language = in.optional_string("language", 8).value_or("de");
   const auto* args = in.optional_object("arguments");
   http::require_valid(in);
+  static const std::set<std::string, std::less<>> known = {
+      "check_availability",     "check_conflicts",    "book_appointment",
+      "reschedule_appointment", "cancel_appointment", "find_next_free_slot"};
+  if (!known.contains(call.tool))
+    throw Error(404, "unknown_tool", "Dieses Werkzeug gibt es hier nicht: " + call.tool);
   auto key = req.header("Idempotency-Key");
   if (!key || !http::is_plain_token(*key, 200))
     throw Error::bad_request("Idempotency-Key fehlt oder ist ungültig.");
@@ -834,7 +867,7 @@ http::Response Tools::execute(http::Request& req) {
   // A repeated tool call gets the answer the first one got, and nothing runs twice.
   auto stored = pg::transact(db_, [&](pqxx::work& tx) {
     return tx.exec_params(
-        "SELECT answer::text FROM tool_results WHERE idempotency_key = $1 AND user_id = $2",
+        "SELECT answer FROM tool_results WHERE idempotency_key = $1 AND user_id = $2",
         call.idempotency_key, call.user_id);
   });
   if (!stored.empty())
@@ -863,7 +896,7 @@ http::Response Tools::execute(http::Request& req) {
   pg::transact(db_, [&](pqxx::work& tx) {
     tx.exec_params(
         "INSERT INTO tool_results (idempotency_key, user_id, tool, answer) "
-        "VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING",
+        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         call.idempotency_key, call.user_id, call.tool, body);
   });
   return http::Response::json(200, body);
