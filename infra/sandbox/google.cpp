@@ -1279,8 +1279,14 @@ class GoogleSandbox {
     auto redirect_uri = get("redirect_uri");
     if (redirect_uri.empty())
       return fail(400, "invalid_request", "Missing required parameter: redirect_uri");
-    if (redirect_uri.rfind("http://", 0) != 0 && redirect_uri.rfind("https://", 0) != 0)
-      return fail(400, "redirect_uri_mismatch", "Invalid redirect_uri: " + redirect_uri);
+    bool registered =
+        settings_.google_redirect_uri.empty()
+            ? redirect_uri.rfind("http://", 0) == 0 || redirect_uri.rfind("https://", 0) == 0
+            : redirect_uri == settings_.google_redirect_uri;
+    if (!registered)
+      return fail(400, "redirect_uri_mismatch",
+                  "The redirect URI in the request, " + redirect_uri +
+                      ", does not match the ones authorized for the OAuth client.");
     if (get("response_type") != "code")
       return fail(400, "unsupported_response_type",
                   "Invalid response_type: " + get("response_type"));
