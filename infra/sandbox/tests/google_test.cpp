@@ -247,7 +247,8 @@ TEST_F(GoogleTest, RefreshRevokeAndUserinfo) {
   EXPECT_EQ(body_of(dead)["error"], "invalid_grant");
   auto api = call("GET", "/google/calendar/v3/calendars/primary/events", "", fresh);
   EXPECT_EQ(api.status, 401);
-  auto error = body_of(api)["error"].GetObject();
+  auto api_doc = body_of(api);
+  const auto& error = api_doc["error"];
   EXPECT_EQ(error["status"], "UNAUTHENTICATED");
   EXPECT_EQ(error["errors"][0]["reason"], "authError");
   EXPECT_EQ(error["errors"][0]["location"], "Authorization");
