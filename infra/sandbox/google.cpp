@@ -7,7 +7,8 @@
 // back with code+scope+state or error=access_denied. Codes are single-use, live 10 minutes and
 // are bound to client_id, redirect_uri and the PKCE challenge (S256 or plain). POST /google/token
 // exchanges them (authorization_code) and refreshes (refresh_token); client auth by body fields
-// or HTTP Basic, checked against GOOGLE_CLIENT_ID/SECRET when set. POST /google/revoke revokes a
+// or HTTP Basic, checked against GOOGLE_CLIENT_ID/SECRET when set, as the consent page checks
+// redirect_uri against GOOGLE_REDIRECT_URI. POST /google/revoke revokes a
 // whole grant by its refresh or access token. GET /google/oauth2/v3/userinfo names the account.
 //
 // The APIs check the bearer token (401 authError when unknown, expired or revoked) and the
