@@ -7,7 +7,8 @@
 // back with code+scope+state or error=access_denied. Codes are single-use, live 10 minutes and
 // are bound to client_id, redirect_uri and the PKCE challenge (S256 or plain). POST /google/token
 // exchanges them (authorization_code) and refreshes (refresh_token); client auth by body fields
-// or HTTP Basic, checked against GOOGLE_CLIENT_ID/SECRET when set. POST /google/revoke revokes a
+// or HTTP Basic, checked against GOOGLE_CLIENT_ID/SECRET when set, as the consent page checks
+// redirect_uri against GOOGLE_REDIRECT_URI. POST /google/revoke revokes a
 // whole grant by its refresh or access token. GET /google/oauth2/v3/userinfo names the account.
 //
 // The APIs check the bearer token (401 authError when unknown, expired or revoked) and the
@@ -1279,8 +1280,14 @@ class GoogleSandbox {
     auto redirect_uri = get("redirect_uri");
     if (redirect_uri.empty())
       return fail(400, "invalid_request", "Missing required parameter: redirect_uri");
-    if (redirect_uri.rfind("http://", 0) != 0 && redirect_uri.rfind("https://", 0) != 0)
-      return fail(400, "redirect_uri_mismatch", "Invalid redirect_uri: " + redirect_uri);
+    bool registered =
+        settings_.google_redirect_uri.empty()
+            ? redirect_uri.rfind("http://", 0) == 0 || redirect_uri.rfind("https://", 0) == 0
+            : redirect_uri == settings_.google_redirect_uri;
+    if (!registered)
+      return fail(400, "redirect_uri_mismatch",
+                  "The redirect URI in the request, " + redirect_uri +
+                      ", does not match the ones authorized for the OAuth client.");
     if (get("response_type") != "code")
       return fail(400, "unsupported_response_type",
                   "Invalid response_type: " + get("response_type"));

@@ -28,6 +28,7 @@ int main() {
   settings.elevenlabs_api_key = env.optional("ELEVENLABS_API_KEY", "");
   settings.google_client_id = env.optional("GOOGLE_CLIENT_ID", "");
   settings.google_client_secret = env.optional("GOOGLE_CLIENT_SECRET", "");
+  settings.google_redirect_uri = env.optional("GOOGLE_REDIRECT_URI", "");
   settings.google_token_ttl_seconds =
       static_cast<int>(env.integer("SANDBOX_GOOGLE_TOKEN_TTL", 3599, 1, 86'400));
   auto pool_numbers = static_cast<int>(env.integer("SANDBOX_VAPI_NUMBERS", 40, 0, 9999));

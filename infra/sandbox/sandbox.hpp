@@ -25,6 +25,9 @@ struct SandboxSettings {
   /// The OAuth client the Google stand-in accepts; an empty id accepts any client (and secret).
   std::string google_client_id;
   std::string google_client_secret;
+  /// The redirect URI registered for that client (exact match, as Google checks); empty accepts
+  /// any http(s) URI.
+  std::string google_redirect_uri;
   /// Lifetime of Google access tokens (expires_in); tests shorten it to see refreshes.
   int google_token_ttl_seconds = 3599;
 };

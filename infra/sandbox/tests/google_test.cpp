@@ -40,6 +40,7 @@ class GoogleTest : public ::testing::Test {
     settings_.public_url = "http://sandbox.test";
     settings_.google_client_id = kClient;
     settings_.google_client_secret = kSecret;
+    settings_.google_redirect_uri = kRedirect;
     settings_.google_token_ttl_seconds = token_ttl;
     control_->add_routes(*router_);
     add_google_routes(*router_, settings_, *control_, *store_);
@@ -159,6 +160,12 @@ TEST_F(GoogleTest, TheConsentPageValidatesTheRequestAndShowsTheScopes) {
   auto wrong_client = url;
   wrong_client.replace(wrong_client.find(enc(kClient)), enc(kClient).size(), "other-client");
   EXPECT_EQ(call("GET", wrong_client).status, 401);
+  auto other_redirect = url;
+  other_redirect.replace(other_redirect.find(enc(kRedirect)), enc(kRedirect).size(),
+                         enc(kRedirect + "/"));
+  auto mismatch = call("GET", other_redirect);
+  EXPECT_EQ(mismatch.status, 400);
+  EXPECT_NE(mismatch.body.find("redirect_uri_mismatch"), std::string::npos);
   auto no_scope = url;
   no_scope.replace(no_scope.find("&scope="), 7 + enc(kScopes).size(), "");
   EXPECT_EQ(call("GET", no_scope).status, 400);
@@ -240,7 +247,8 @@ TEST_F(GoogleTest, RefreshRevokeAndUserinfo) {
   EXPECT_EQ(body_of(dead)["error"], "invalid_grant");
   auto api = call("GET", "/google/calendar/v3/calendars/primary/events", "", fresh);
   EXPECT_EQ(api.status, 401);
-  auto error = body_of(api)["error"].GetObject();
+  auto api_doc = body_of(api);
+  const auto& error = api_doc["error"];
   EXPECT_EQ(error["status"], "UNAUTHENTICATED");
   EXPECT_EQ(error["errors"][0]["reason"], "authError");
   EXPECT_EQ(error["errors"][0]["location"], "Authorization");
