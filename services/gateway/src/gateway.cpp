@@ -136,10 +136,26 @@ bool is_page_navigation(const Request& req) {
 
 const std::vector<std::string>& streamed_event_types() {
   static const std::vector<std::string> types = {
-      "call.started",      "call.completed",        "call.escalated",        "credits.purchased",
-      "credits.deducted",  "credits.adjusted",      "credits.refunded",      "credits.low",
-      "credits.exhausted", "credits.restored",      "agent.created",         "agent.updated",
-      "agent.deleted",     "phone_number.assigned", "phone_number.released",
+      "call.started",
+      "call.completed",
+      "call.escalated",
+      "credits.purchased",
+      "credits.deducted",
+      "credits.adjusted",
+      "credits.refunded",
+      "credits.low",
+      "credits.exhausted",
+      "credits.restored",
+      "agent.created",
+      "agent.updated",
+      "agent.deleted",
+      "phone_number.assigned",
+      "phone_number.released",
+      "appointment.booked",
+      "appointment.rescheduled",
+      "appointment.cancelled",
+      "integration.google.connected",
+      "integration.google.disconnected",
   };
   return types;
 }

@@ -62,9 +62,9 @@ std::chrono::seconds backoff(int attempts, const CallLogSettings& s) {
 }  // namespace
 
 const std::vector<std::string>& sheet_header() {
-  static const std::vector<std::string> header = {
-      "Datum",  "Uhrzeit",         "Anrufer",        "Agent",   "Dauer",
-      "Status", "Zusammenfassung", "Termin gebucht", "Anruf-ID"};
+  static const std::vector<std::string> header = {"Datum",           "Uhrzeit",        "Anrufer",
+                                                  "Agent",           "Dauer",          "Status",
+                                                  "Zusammenfassung", "Termin gebucht", "Anruf-ID"};
   return header;
 }
 
@@ -204,10 +204,10 @@ int CallLog::run_once() {
           "SELECT timezone FROM agents WHERE user_id = $1 AND NOT deleted ORDER BY changed_at "
           "DESC LIMIT 1",
           user_id);
-      auto created = google_.create_spreadsheet(
-          token, "Kametrix Anrufprotokoll", kTab,
-          zone.empty() ? "Europe/Berlin" : zone[0][0].as<std::string>(),
-          deadline.left(settings_.google_timeout));
+      auto created =
+          google_.create_spreadsheet(token, "Kametrix Anrufprotokoll", kTab,
+                                     zone.empty() ? "Europe/Berlin" : zone[0][0].as<std::string>(),
+                                     deadline.left(settings_.google_timeout));
       google_.append_rows(token, created.id, kTab, {sheet_header()},
                           deadline.left(settings_.google_timeout));
       tx.exec_params(
@@ -226,8 +226,8 @@ int CallLog::run_once() {
                                     deadline.left(settings_.google_timeout));
       std::vector<std::string> already;
       std::erase_if(rows, [&](const Row& r) {
-        bool there = r.uncertain &&
-                     std::find(present.begin(), present.end(), r.call_id) != present.end();
+        bool there =
+            r.uncertain && std::find(present.begin(), present.end(), r.call_id) != present.end();
         if (there)
           already.push_back(r.call_id);
         return there;

@@ -28,7 +28,8 @@ const std::set<std::string, std::less<>>& required_scopes() {
 }
 
 // Only pages of the dashboard: never another origin ("//evil", "https://…").
-std::string safe_return_to(const std::optional<std::string>& requested, const std::string& fallback) {
+std::string safe_return_to(const std::optional<std::string>& requested,
+                           const std::string& fallback) {
   if (!requested || requested->size() > 200 || requested->size() < 2 || (*requested)[0] != '/' ||
       (*requested)[1] == '/' || (*requested)[1] == '\\')
     return fallback;
@@ -50,8 +51,8 @@ std::string appointments_json(int minutes) {
 }
 
 int appointment_minutes(pqxx::work& tx, const std::string& user_id) {
-  auto r = tx.exec_params("SELECT appointment_minutes FROM owner_settings WHERE user_id = $1",
-                          user_id);
+  auto r =
+      tx.exec_params("SELECT appointment_minutes FROM owner_settings WHERE user_id = $1", user_id);
   return r.empty() ? 30 : r[0][0].as<int>();
 }
 
@@ -158,13 +159,12 @@ Response DashboardApi::connect(Request& req) {
   res.headers.set("Location", url);
   res.headers.set("Cache-Control", "no-store");
   res.headers.add("Set-Cookie",
-                  http::set_cookie_value(
-                      kBrowserCookie, browser,
-                      {.path = std::string(kCookiePath),
-                       .max_age_seconds = settings_.state_ttl.count(),
-                       .http_only = true,
-                       .secure = settings_.cookie_secure,
-                       .same_site = "Lax"}));
+                  http::set_cookie_value(kBrowserCookie, browser,
+                                         {.path = std::string(kCookiePath),
+                                          .max_age_seconds = settings_.state_ttl.count(),
+                                          .http_only = true,
+                                          .secure = settings_.cookie_secure,
+                                          .same_site = "Lax"}));
   return res;
 }
 
@@ -240,8 +240,8 @@ Response DashboardApi::disconnect(Request& req) {
 }
 
 Response DashboardApi::get_appointments(Request& req) {
-  auto minutes =
-      pg::transact(db_, [&](pqxx::work& tx) { return appointment_minutes(tx, req.identity.user_id); });
+  auto minutes = pg::transact(
+      db_, [&](pqxx::work& tx) { return appointment_minutes(tx, req.identity.user_id); });
   return Response::json(200, appointments_json(minutes));
 }
 
@@ -289,7 +289,9 @@ Response DashboardApi::bookings(Request& req) {
     json::Writer w;
     w.begin_object().key("bookings").begin_array();
     for (const auto& r : rows) {
-      w.begin_object().field("id", r[0].as<std::string>()).field("agent_id", r[1].as<std::string>());
+      w.begin_object()
+          .field("id", r[0].as<std::string>())
+          .field("agent_id", r[1].as<std::string>());
       w.key("agent_name");
       r[2].is_null() ? w.null() : w.value(r[2].as<std::string>());
       w.key("call_id");

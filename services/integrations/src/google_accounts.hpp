@@ -64,8 +64,7 @@ class GoogleAccounts {
 
   /// After Google answered 401 for `stale`: a refreshed token, unless another caller refreshed
   /// already (then that one). std::nullopt as access_token().
-  std::optional<std::string> refresh_after_401(const std::string& user_id,
-                                               const std::string& stale,
+  std::optional<std::string> refresh_after_401(const std::string& user_id, const std::string& stale,
                                                const Deadline& deadline);
 
   /// Forgets an owner completely (user.deleted): revokes and deletes without an event.

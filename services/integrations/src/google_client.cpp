@@ -33,8 +33,7 @@ ErrorInfo error_info(const http::Response& res) {
       return info;
     if (err->value.IsString()) {
       info.code = err->value.GetString();
-      if (auto d = doc.FindMember("error_description");
-          d != doc.MemberEnd() && d->value.IsString())
+      if (auto d = doc.FindMember("error_description"); d != doc.MemberEnd() && d->value.IsString())
         info.message = d->value.GetString();
       return info;
     }
@@ -71,9 +70,9 @@ GoogleError to_error(const http::Response& res, std::string_view what) {
     kind = K::transient;
   else if (res.status == 401)
     kind = K::unauthorized;
-  else if (res.status == 403 && (info.code == "rateLimitExceeded" ||
-                                 info.code == "userRateLimitExceeded" ||
-                                 info.code == "RESOURCE_EXHAUSTED"))
+  else if (res.status == 403 &&
+           (info.code == "rateLimitExceeded" || info.code == "userRateLimitExceeded" ||
+            info.code == "RESOURCE_EXHAUSTED"))
     kind = K::transient;
   else if (res.status == 404 || res.status == 410)
     kind = K::not_found;
@@ -222,8 +221,8 @@ http::Response GoogleClient::send(const std::string& method, const std::string& 
     req.headers.set("Authorization", "Bearer " + access_token);
   req.headers.set("Accept", "application/json");
   if (!body.empty()) {
-    req.headers.set("Content-Type", body.front() == '{' ? "application/json"
-                                                        : "application/x-www-form-urlencoded");
+    req.headers.set("Content-Type",
+                    body.front() == '{' ? "application/json" : "application/x-www-form-urlencoded");
     req.body = body;
   }
   try {
@@ -441,8 +440,8 @@ Spreadsheet GoogleClient::create_spreadsheet(const std::string& access_token,
   return s;
 }
 
-void GoogleClient::append_rows(const std::string& access_token,
-                               const std::string& spreadsheet_id, const std::string& tab,
+void GoogleClient::append_rows(const std::string& access_token, const std::string& spreadsheet_id,
+                               const std::string& tab,
                                const std::vector<std::vector<std::string>>& rows,
                                std::chrono::milliseconds timeout) {
   json::Writer w;
@@ -491,10 +490,9 @@ bool GoogleClient::spreadsheet_usable(const std::string& access_token,
                                       std::chrono::milliseconds timeout) {
   // A spreadsheet the owner deleted in Drive sits in the trash, where Sheets still accepts rows
   // nobody will see: Drive tells.
-  auto res = send("GET",
-                  endpoints_.drive_base + "/files/" + path_segment(spreadsheet_id) +
-                      "?fields=trashed",
-                  access_token, "", timeout);
+  auto res = send(
+      "GET", endpoints_.drive_base + "/files/" + path_segment(spreadsheet_id) + "?fields=trashed",
+      access_token, "", timeout);
   if (res.status == 404)
     return false;
   if (res.status != 200)

@@ -96,8 +96,8 @@ class GoogleClient {
   // Calendar.
   /// The busy spans of `calendar_id` in [from, to).
   std::vector<std::pair<time::Clock::time_point, time::Clock::time_point>> free_busy(
-      const std::string& access_token, const std::string& calendar_id,
-      time::Clock::time_point from, time::Clock::time_point to, std::chrono::milliseconds timeout);
+      const std::string& access_token, const std::string& calendar_id, time::Clock::time_point from,
+      time::Clock::time_point to, std::chrono::milliseconds timeout);
   void insert_event(const std::string& access_token, const std::string& calendar_id,
                     const NewEvent& event, std::chrono::milliseconds timeout);
   std::optional<CalendarEvent> get_event(const std::string& access_token,

@@ -13,8 +13,8 @@
 
 namespace kx::integrations {
 
-using time::Clock;
 using std::chrono::year_month_day;
+using time::Clock;
 
 namespace {
 
@@ -112,8 +112,8 @@ std::vector<Clock::time_point> spread(const std::vector<Clock::time_point>& slot
 }
 
 // The n slots closest to `wanted`, in time order.
-std::vector<Clock::time_point> nearest(std::vector<Clock::time_point> slots, Clock::time_point wanted,
-                                       std::size_t n) {
+std::vector<Clock::time_point> nearest(std::vector<Clock::time_point> slots,
+                                       Clock::time_point wanted, std::size_t n) {
   // Equally near: the earlier first.
   std::stable_sort(slots.begin(), slots.end(), [&](auto a, auto b) {
     auto da = a > wanted ? a - wanted : wanted - a;
@@ -363,12 +363,11 @@ struct Wanted {
 ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
   const Say& say = ctx.say;
   auto busy_between = [&](Clock::time_point from, Clock::time_point to) {
-    auto spans = with_token(accounts_, call.user_id, ctx.token, ctx.deadline,
-                            [&](const std::string& token) {
-                              return google_.free_busy(
-                                  token, ctx.calendar_id, from, to,
-                                  ctx.deadline.left(settings_.google_timeout));
-                            });
+    auto spans =
+        with_token(accounts_, call.user_id, ctx.token, ctx.deadline, [&](const std::string& token) {
+          return google_.free_busy(token, ctx.calendar_id, from, to,
+                                   ctx.deadline.left(settings_.google_timeout));
+        });
     return to_busy(spans);
   };
   auto local_minutes = [&](Clock::time_point t) { return minutes_of(ctx.zone.local(t)); };
@@ -378,7 +377,8 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
       m.push_back(local_minutes(s));
     return say.clocks(m);
   };
-  auto read_day = [&](const std::optional<std::string>& text) -> std::variant<year_month_day, std::string> {
+  auto read_day =
+      [&](const std::optional<std::string>& text) -> std::variant<year_month_day, std::string> {
     if (!text)
       return date_problem(say, DateError::unreadable);
     auto parsed = parse_date(*text, ctx.today);
@@ -410,8 +410,8 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
     return ctx.hours[time::day_index(wd)].empty();
   };
   // The first free slots from `day` on, within the search window: (day, slots) or nothing.
-  auto first_free_day = [&](year_month_day from, DayPart part,
-                            const std::vector<Busy>& busy) -> std::optional<std::pair<year_month_day, std::vector<Clock::time_point>>> {
+  auto first_free_day = [&](year_month_day from, DayPart part, const std::vector<Busy>& busy)
+      -> std::optional<std::pair<year_month_day, std::vector<Clock::time_point>>> {
     auto d = std::chrono::sys_days(from);
     auto last = std::chrono::sys_days(ctx.today) + std::chrono::days(settings_.search_days);
     for (; d <= last; d += std::chrono::days(1)) {
@@ -423,15 +423,16 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
   };
   auto search_busy = [&](year_month_day from) {
     auto begin = ctx.zone.start_of_day(from);
-    auto to_day = std::max(std::chrono::sys_days(from),
-                           std::chrono::sys_days(ctx.today) + std::chrono::days(settings_.search_days));
+    auto to_day =
+        std::max(std::chrono::sys_days(from),
+                 std::chrono::sys_days(ctx.today) + std::chrono::days(settings_.search_days));
     auto end = ctx.zone.start_of_day(year_month_day(to_day + std::chrono::days(1)));
     return busy_between(std::max(begin, ctx.now), end);
   };
   // A day and a time as the caller said them, checked against the clock and the opening hours.
-  auto read_wanted = [&](const std::optional<std::string>& date_text,
-                         const std::optional<std::string>& time_text)
-      -> std::variant<Wanted, std::string> {
+  auto read_wanted =
+      [&](const std::optional<std::string>& date_text,
+          const std::optional<std::string>& time_text) -> std::variant<Wanted, std::string> {
     auto day = read_day(date_text);
     if (auto* problem = std::get_if<std::string>(&day))
       return *problem;
@@ -449,10 +450,11 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
                  std::chrono::minutes(w.minutes);
     auto resolved = ctx.zone.resolve(std::chrono::local_seconds(local));
     if (resolved.kind == time::LocalKind::skipped)
-      return say.pick("Diese Uhrzeit gibt es an dem Tag wegen der Zeitumstellung nicht. Welche "
-                      "andere Uhrzeit passt Ihnen?",
-                      "That time does not exist on that day because the clocks change. Which "
-                      "other time suits you?");
+      return say.pick(
+          "Diese Uhrzeit gibt es an dem Tag wegen der Zeitumstellung nicht. Welche "
+          "andere Uhrzeit passt Ihnen?",
+          "That time does not exist on that day because the clocks change. Which "
+          "other time suits you?");
     w.start = resolved.instant;
     if (w.start < ctx.now + ctx.rules.lead)
       return say.pick("Diese Uhrzeit ist leider schon vorbei. Welche andere Uhrzeit passt Ihnen?",
@@ -485,9 +487,9 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
     std::string caller_name;
     Clock::time_point start, end;
   };
-  auto find_own = [&](const std::optional<std::string>& date_text,
-                      const std::optional<std::string>& time_text)
-      -> std::variant<Own, std::string> {
+  auto find_own =
+      [&](const std::optional<std::string>& date_text,
+          const std::optional<std::string>& time_text) -> std::variant<Own, std::string> {
     if (!call.caller_number)
       return say.pick(
           "Bestehende Termine kann ich nur ändern, wenn Sie von der Telefonnummer anrufen, mit "
@@ -530,8 +532,7 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
         auto readings = clock_readings(*c);
         std::vector<Own> at_time;
         for (const auto& o : mine)
-          if (std::find(readings.begin(), readings.end(), local_minutes(o.start)) !=
-              readings.end())
+          if (std::find(readings.begin(), readings.end(), local_minutes(o.start)) != readings.end())
             at_time.push_back(o);
         if (!at_time.empty())
           mine = at_time;
@@ -558,8 +559,8 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
   };
   auto publish = [&](pqxx::work& tx, const char* type, const std::string& booking_id,
                      const std::string& agent_id, const std::string& call_id,
-                     const std::string& caller_name, Clock::time_point start,
-                     Clock::time_point end, const Own* previous) {
+                     const std::string& caller_name, Clock::time_point start, Clock::time_point end,
+                     const Own* previous) {
     json::Writer w;
     w.begin_object()
         .field("booking_id", booking_id)
@@ -656,8 +657,7 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
     auto& w = std::get<Wanted>(wanted);
     auto day = ctx.zone.day(w.day);
     auto busy = busy_between(std::max(day.begin, ctx.now), day.end);
-    bool taken = overlaps(busy, w.start, ctx.duration) ||
-                 pg::transact(db_, [&](pqxx::work& tx) {
+    bool taken = overlaps(busy, w.start, ctx.duration) || pg::transact(db_, [&](pqxx::work& tx) {
                    return overlaps_local(tx, w.start, w.start + ctx.duration, "");
                  });
     if (!taken)
@@ -701,12 +701,11 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
           event_id);
       std::optional<CalendarEvent> own_event;
       if (!earlier.empty())
-        own_event = with_token(accounts_, call.user_id, ctx.token, ctx.deadline,
-                               [&](const std::string& t) {
-                                 return google_.get_event(
-                                     t, ctx.calendar_id, event_id,
-                                     ctx.deadline.left(settings_.google_timeout));
-                               });
+        own_event =
+            with_token(accounts_, call.user_id, ctx.token, ctx.deadline, [&](const std::string& t) {
+              return google_.get_event(t, ctx.calendar_id, event_id,
+                                       ctx.deadline.left(settings_.google_timeout));
+            });
       bool adopt = own_event && own_event->status != "cancelled";
       auto day = ctx.zone.day(w.day);
       auto busy = adopt ? std::vector<Busy>{} : busy_between(std::max(day.begin, ctx.now), day.end);
@@ -722,9 +721,9 @@ ToolAnswer Tools::dispatch(Context& ctx, const ToolCall& call) {
       event.summary = say.pick("Termin: ", "Appointment: ") + *call.name;
       event.description =
           say.pick("Telefonisch gebucht über Kametrix.", "Booked by phone through Kametrix.") +
-          (call.caller_number ? say.pick(" Rückrufnummer: ", " Call-back number: ") +
-                                    *call.caller_number
-                              : std::string());
+          (call.caller_number
+               ? say.pick(" Rückrufnummer: ", " Call-back number: ") + *call.caller_number
+               : std::string());
       event.start = w.start;
       event.end = end;
       event.timezone = std::string(ctx.zone.name());
@@ -923,7 +922,8 @@ int Tools::sweep_attempts() {
           log::info("removed a calendar event no booking claims", {{"user_id", user_id}});
         }
       } catch (const GoogleError& e) {
-        log::warn("could not settle a booking attempt", {{"user_id", user_id}, {"error", e.what()}});
+        log::warn("could not settle a booking attempt",
+                  {{"user_id", user_id}, {"error", e.what()}});
         continue;  // next round
       }
     }

@@ -47,8 +47,8 @@ struct ToolAnswer {
 /// Thread-safe.
 class Tools {
  public:
-  Tools(pg::Pool& db, GoogleAccounts& accounts, GoogleClient& google,
-        const events::Outbox& outbox, ToolSettings settings);
+  Tools(pg::Pool& db, GoogleAccounts& accounts, GoogleClient& google, const events::Outbox& outbox,
+        ToolSettings settings);
   void add_routes(http::Router& router);
 
   http::Response execute(http::Request& req);

@@ -52,8 +52,7 @@ class GoogleFlowTest : public ::testing::Test {
     pg::migrate(pool_, migrations);
     keys_.add("test", std::string(32, 'k'));
 
-    sandbox::SandboxSettings settings{.google_client_id = kClient,
-                                      .google_client_secret = kSecret};
+    sandbox::SandboxSettings settings{.google_client_id = kClient, .google_client_secret = kSecret};
     control_.add_routes(providers_);
     sandbox::add_google_routes(providers_, settings, control_, store_);
     sandbox_ = std::make_unique<http::Server>(
@@ -71,9 +70,8 @@ class GoogleFlowTest : public ::testing::Test {
     e.redirect_uri = kRedirect;
     google_ = std::make_unique<GoogleClient>(e);
     accounts_ = std::make_unique<GoogleAccounts>(pool_, *google_, keys_, outbox_);
-    tools_ = std::make_unique<Tools>(
-        pool_, *accounts_, *google_, outbox_,
-        ToolSettings{.budget = 3'000ms, .google_timeout = 1'000ms});
+    tools_ = std::make_unique<Tools>(pool_, *accounts_, *google_, outbox_,
+                                     ToolSettings{.budget = 3'000ms, .google_timeout = 1'000ms});
     call_log_ = std::make_unique<CallLog>(pool_, *accounts_, *google_,
                                           CallLogSettings{.google_timeout = 1'000ms});
   }
@@ -94,18 +92,19 @@ class GoogleFlowTest : public ::testing::Test {
   /// The owner consents in the sandbox as `email`; the tokens are stored as the callback would.
   void connect(const std::string& user, const std::string& email) {
     std::string verifier = "flow-test-verifier-0123456789-0123456789-abcdef";
-    auto form = "client_id=" + enc(kClient) + "&redirect_uri=" + enc(kRedirect) + "&scope=" +
-                enc(kGoogleScopes) + "&state=s&access_type=offline&response_type=code" +
+    auto form = "client_id=" + enc(kClient) + "&redirect_uri=" + enc(kRedirect) +
+                "&scope=" + enc(kGoogleScopes) + "&state=s&access_type=offline&response_type=code" +
                 "&code_challenge=" + crypto::base64url_encode(crypto::sha256(verifier)) +
                 "&code_challenge_method=S256&email=" + enc(email) + "&decision=allow";
     for (const char* s : {"calendar.events", "calendar.freebusy", "drive.file"})
       form += "&granted=" + enc(std::string("https://www.googleapis.com/auth/") + s);
-    auto res = sandbox("POST", "/o/oauth2/v2/auth/decision", form,
-                       "application/x-www-form-urlencoded");
+    auto res =
+        sandbox("POST", "/o/oauth2/v2/auth/decision", form, "application/x-www-form-urlencoded");
     ASSERT_EQ(res.status, 302) << res.body;
     auto location = std::string(res.headers.get("Location").value_or(""));
     auto code_at = location.find("code=") + 5;
-    auto code = http::percent_decode(location.substr(code_at, location.find('&', code_at) - code_at));
+    auto code =
+        http::percent_decode(location.substr(code_at, location.find('&', code_at) - code_at));
     auto grant = google_->exchange_code(code, verifier, 2s);
     ASSERT_TRUE(has_required_scopes(grant.scope)) << grant.scope;
     accounts_->connect(user, grant, google_->account_email(grant.access_token, 2s));
@@ -149,7 +148,8 @@ class GoogleFlowTest : public ::testing::Test {
   }
 
   std::int64_t count(const std::string& sql) {
-    return pg::transact(pool_, [&](pqxx::work& tx) { return tx.exec(sql)[0][0].as<std::int64_t>(); });
+    return pg::transact(pool_,
+                        [&](pqxx::work& tx) { return tx.exec(sql)[0][0].as<std::int64_t>(); });
   }
 
   pg::testing::ScratchSchema schema_{"integrations"};
@@ -249,8 +249,9 @@ TEST_F(GoogleFlowTest, ACallerBooksAndOthersHearOnlyBelegt) {
 
 TEST_F(GoogleFlowTest, ClosedDaysPastTimesAndTheNextFreeSlot) {
   // Monday to Friday 09:00–12:00; the owner's own appointment fills Thursday morning.
-  agent("u2", "agent-u2", "Europe/Berlin",
-        R"({"mon": [{"start": "09:00", "end": "12:00"}], "tue": [{"start": "09:00", "end": "12:00"}],
+  agent(
+      "u2", "agent-u2", "Europe/Berlin",
+      R"({"mon": [{"start": "09:00", "end": "12:00"}], "tue": [{"start": "09:00", "end": "12:00"}],
             "wed": [{"start": "09:00", "end": "12:00"}], "thu": [{"start": "09:00", "end": "12:00"}],
             "fri": [{"start": "09:00", "end": "12:00"}]})");
   connect("u2", "praxis@example.com");
@@ -337,7 +338,8 @@ TEST_F(GoogleFlowTest, GoogleFailingBooksNothingAndATimedOutInsertIsAdoptedOrRem
   EXPECT_TRUE(calendar("stoerung@example.com").empty());
 
   // Google takes longer than we wait: the event exists, we do not know it.
-  control_.add({.method = "POST", .path_prefix = "/google/calendar/v3/calendars", .delay_ms = 1'500});
+  control_.add(
+      {.method = "POST", .path_prefix = "/google/calendar/v3/calendars", .delay_ms = 1'500});
   EXPECT_THROW(tools_->run(book, kNow), GoogleError);
   std::this_thread::sleep_for(700ms);  // the sandbox finishes the insert
   ASSERT_EQ(calendar("stoerung@example.com").size(), 1u);
@@ -352,7 +354,8 @@ TEST_F(GoogleFlowTest, GoogleFailingBooksNothingAndATimedOutInsertIsAdoptedOrRem
   lost.date = "2026-01-21";
   lost.time = "12:00";
   lost.name = "Max Muster";
-  control_.add({.method = "POST", .path_prefix = "/google/calendar/v3/calendars", .delay_ms = 1'500});
+  control_.add(
+      {.method = "POST", .path_prefix = "/google/calendar/v3/calendars", .delay_ms = 1'500});
   EXPECT_THROW(tools_->run(lost, kNow), GoogleError);
   std::this_thread::sleep_for(700ms);
   ASSERT_EQ(calendar("stoerung@example.com").size(), 2u);
@@ -458,9 +461,7 @@ TEST_F(GoogleFlowTest, TheCallLogWritesEachCallOnceAndRecreatesADeletedSheet) {
   log_call(first);  // redelivered
   log_call(completed("t1", "u7", "Testanruf", true));
   EXPECT_EQ(call_log_->run_once(), 1);
-  auto sheets = [&] {
-    return store_.with([](sandbox::GoogleState& s) { return s.spreadsheets; });
-  };
+  auto sheets = [&] { return store_.with([](sandbox::GoogleState& s) { return s.spreadsheets; }); };
   auto all = sheets();
   ASSERT_EQ(all.size(), 1u);
   const auto& sheet = all.begin()->second;
@@ -481,8 +482,9 @@ TEST_F(GoogleFlowTest, TheCallLogWritesEachCallOnceAndRecreatesADeletedSheet) {
 
   // An append whose outcome was unknown and that did land is not written again.
   pg::transact(pool_, [&](pqxx::work& tx) {
-    tx.exec("UPDATE sheet_rows SET state = 'uncertain', next_attempt_at = now() "
-            "WHERE call_id = 'c1'");
+    tx.exec(
+        "UPDATE sheet_rows SET state = 'uncertain', next_attempt_at = now() "
+        "WHERE call_id = 'c1'");
   });
   EXPECT_EQ(call_log_->run_once(), 1);
   EXPECT_EQ(sheets().begin()->second.sheets.at(0).rows.size(), 2u);
@@ -494,9 +496,8 @@ TEST_F(GoogleFlowTest, TheCallLogWritesEachCallOnceAndRecreatesADeletedSheet) {
   EXPECT_EQ(count("SELECT count(*) FROM sheet_rows WHERE state = 'uncertain' AND "
                   "next_attempt_at > now()"),
             1);
-  pg::transact(pool_, [&](pqxx::work& tx) {
-    tx.exec("UPDATE sheet_rows SET next_attempt_at = now()");
-  });
+  pg::transact(pool_,
+               [&](pqxx::work& tx) { tx.exec("UPDATE sheet_rows SET next_attempt_at = now()"); });
   EXPECT_EQ(call_log_->run_once(), 1);
   EXPECT_EQ(sheets().begin()->second.sheets.at(0).rows.size(), 3u);
 

@@ -52,9 +52,10 @@ TEST(Rfc3339, ReadsOffsetsZuluAndFractions) {
   EXPECT_EQ(rfc3339(summer, berlin), "2026-07-01T14:00:00+02:00");
   auto ny = *time::Zone::find("America/New_York");
   EXPECT_EQ(rfc3339(t, ny), "2026-01-05T04:30:00-05:00");
-  for (const char* bad : {"", "2026-01-05", "2026-01-05T10:30:00", "2026-13-05T10:30:00Z",
-                          "2026-02-30T10:30:00Z", "2026-01-05T25:30:00Z", "2026-01-05T10:30:00+0100",
-                          "2026-01-05T10:30:00Zjunk", "2026-01-05 10:30:00Z"})
+  for (const char* bad :
+       {"", "2026-01-05", "2026-01-05T10:30:00", "2026-13-05T10:30:00Z", "2026-02-30T10:30:00Z",
+        "2026-01-05T25:30:00Z", "2026-01-05T10:30:00+0100", "2026-01-05T10:30:00Zjunk",
+        "2026-01-05 10:30:00Z"})
     EXPECT_FALSE(parse_rfc3339(bad)) << bad;
 }
 
@@ -89,12 +90,14 @@ TEST(Scopes, AllThreeAreNeeded) {
       "https://www.googleapis.com/auth/calendar.freebusy "
       "https://www.googleapis.com/auth/drive.file email";
   EXPECT_TRUE(has_required_scopes(all));
-  EXPECT_FALSE(has_required_scopes(
-      "https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/drive.file"));
+  EXPECT_FALSE(
+      has_required_scopes("https://www.googleapis.com/auth/calendar.events "
+                          "https://www.googleapis.com/auth/drive.file"));
   EXPECT_FALSE(has_required_scopes(""));
-  EXPECT_FALSE(has_required_scopes("https://www.googleapis.com/auth/calendar.eventsX "
-                                    "https://www.googleapis.com/auth/calendar.freebusy "
-                                    "https://www.googleapis.com/auth/drive.file"));
+  EXPECT_FALSE(
+      has_required_scopes("https://www.googleapis.com/auth/calendar.eventsX "
+                          "https://www.googleapis.com/auth/calendar.freebusy "
+                          "https://www.googleapis.com/auth/drive.file"));
 }
 
 TEST(OpeningHours, FromTheAgentEventsForm) {

@@ -10,12 +10,15 @@ const LABELS = /** @type {Record<string, string>} */ ({
   'credits.low': 'live.credits_low', 'credits.exhausted': 'live.credits_exhausted', 'credits.restored': 'live.credits_restored',
   'agent.created': 'live.agent_created', 'agent.updated': 'live.agent_updated', 'agent.deleted': 'live.agent_deleted',
   'phone_number.assigned': 'live.number_assigned', 'phone_number.released': 'live.number_released',
+  'appointment.booked': 'live.appointment_booked', 'appointment.rescheduled': 'live.appointment_rescheduled',
+  'appointment.cancelled': 'live.appointment_cancelled',
+  'integration.google.connected': 'live.google_connected', 'integration.google.disconnected': 'live.google_disconnected',
 });
 
 /** @param {import('../lib/events.js').LiveEvent} e */
 function describe(e) {
   const d = e.data;
-  const params = { caller: d.caller_number || t('call.unknown_caller'), destination: d.destination || '–', balance: d.balance_cents != null ? money(d.balance_cents) : '', name: d.name || '–', number: d.e164 || d.phone_number || '–' };
+  const params = { caller: d.caller_number || t('call.unknown_caller'), destination: d.destination || '–', balance: d.balance_cents != null ? money(d.balance_cents) : '', name: d.name || d.caller_name || '–', number: d.e164 || d.phone_number || '–', email: d.google_email || '–' };
   return t(LABELS[e.type] ?? e.type, params);
 }
 

@@ -8,6 +8,8 @@ export const EVENT_TYPES = /** @type {const} */ ([
   'credits.purchased', 'credits.deducted', 'credits.adjusted', 'credits.refunded', 'credits.low',
   'credits.exhausted', 'credits.restored',
   'agent.created', 'agent.updated', 'agent.deleted', 'phone_number.assigned', 'phone_number.released',
+  'appointment.booked', 'appointment.rescheduled', 'appointment.cancelled',
+  'integration.google.connected', 'integration.google.disconnected',
 ]);
 
 /** @typedef {{ id: string, type: string, data: any, received: Date }} LiveEvent */

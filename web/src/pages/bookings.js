@@ -4,6 +4,7 @@
 import { html } from '../lib/html.js';
 import { t, longDate, clockTime, TIME_ZONE } from '../lib/i18n.js';
 import { useApi } from '../lib/use-api.js';
+import { useLiveEvents } from '../lib/events.js';
 import { Loading, ErrorBox, Empty, Pager, PageHead } from '../components/ui.js';
 
 const LIMIT = 25;
@@ -52,6 +53,8 @@ export default function Bookings({ query }) {
   const view = VIEWS.find((v) => v.when === query.get('when')) ?? VIEWS[0];
   const offset = Number(query.get('offset') ?? 0) || 0;
   const list = useApi(`/api/bookings?when=${view.when}&limit=${LIMIT}&offset=${offset}`);
+  // A booking made, moved or cancelled on the phone shows up while the page is open.
+  useLiveEvents(['appointment.'], () => list.reload());
   /** @type {any} */
   const d = list.data;
   return html`

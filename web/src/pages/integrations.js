@@ -6,6 +6,7 @@ import { html } from '../lib/html.js';
 import { t, number, dateTime } from '../lib/i18n.js';
 import { api } from '../lib/api.js';
 import { useApi } from '../lib/use-api.js';
+import { useLiveEvents } from '../lib/events.js';
 import { useForm } from '../lib/form.js';
 import { navigate } from '../lib/router.js';
 import { Loading, ErrorBox, PageHead, Field, ConfirmButton } from '../components/ui.js';
@@ -85,6 +86,8 @@ function Connected({ google, onDisconnect }) {
 
 function GoogleCard() {
   const google = useApi('/api/integrations/google');
+  // Connected in another tab, or Google withdrew the access: the card follows.
+  useLiveEvents(['integration.google.'], () => google.reload());
   /** @type {any} */
   const g = google.data;
   const disconnect = async () => {
