@@ -215,7 +215,7 @@ class CallsTest(unittest.TestCase):
                                   f"WHERE data LIKE '%{cid}%'"), 0)
 
     def test_tool_call_is_answered_in_german_within_the_deadline(self):
-        # integrations does not execute tools yet: the caller still gets a German sentence.
+        # This owner has not connected Google: the caller still gets a German sentence.
         a = self.agent
         cid = "tool-" + uuid.uuid4().hex[:10]
         started = time.time()

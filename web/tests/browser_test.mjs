@@ -168,9 +168,10 @@ async function poolNumber(admin) {
  * synced to the sandbox's Vapi and in telephony-webhook's routing copy.
  * @param {import('playwright-core').Page} owner @param {import('playwright-core').Page} admin
  */
-async function createAgent(owner, admin) {
+async function createAgent(owner, admin, extra = {}) {
   await poolNumber(admin);
   const created = await apiCall(owner, 'POST', '/api/agents', {
+    ...extra,
     name: 'Empfang Salon Müller', business_type: 'salon', greeting: 'Salon Müller, guten Tag! Was kann ich für Sie tun?',
     escalation: {
       enabled: true, forwarding_number: '030 12345600', voicemail: true, max_clarifications: 3,
@@ -839,8 +840,9 @@ async function toGoogleConsent(page) {
   await page.locator('#allow').waitFor();
 }
 
-test('an owner connects Google through the sandbox consent page, sees the account and the notice once, and disconnects', async () => {
+test('an owner connects Google through the sandbox consent page, sees the account and the notice once, a booking by phone in Termine and the call log, and disconnects', async () => {
   const { page } = await signUp('google');
+  const admin = await adminPage();
   await toGoogleConsent(page);
   const account = `salon-${randomUUID().slice(0, 8)}@example.com`;
   await page.locator('#email').fill(account);
@@ -863,6 +865,30 @@ test('an owner connects Google through the sandbox consent page, sees the accoun
   await page.reload();
   await settled(page);
   assert.equal(await page.getByTestId('google-result').count(), 0);
+
+  // A caller books "morgen um halb drei" by phone: Termine shows it while open, the card links the
+  // call log the call created.
+  const everyDay = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ start: '08:00', end: '20:00' }]]));
+  const agent = await createAgent(page, admin, { business: { opening_hours: everyDay } });
+  await eventually(() => psql(`SELECT count(*) FROM integrations.agents WHERE agent_id = '${agent.id}'`) === '1');
+  await page.goto('/bookings');
+  await settled(page);
+  await simulateCall(agent, {
+    customer_number: '+4915111122233',
+    tools: [{ name: 'book_appointment', arguments: { date: 'morgen', time: 'halb drei', name: 'Erika Muster' } }],
+  });
+  const row = page.getByRole('row', { name: /Erika Muster/ });
+  await row.waitFor({ timeout: 20_000 });
+  assert.match(await row.innerText(), /14:30 Uhr/);
+  assert.match(await row.innerText(), /\+49 151 11122233|\+4915111122233/);
+  await check(page, 'bookings-list');
+  await openIntegrations(page);
+  const linked = await eventually(async () => (await apiCall(page, 'GET', '/api/integrations/google')).body.sheet_url);
+  await page.reload();
+  await settled(page);
+  assert.equal(await page.getByTestId('sheet-link').getAttribute('href'), linked);
+  await check(page, 'integrations-sheet');
+  await admin.context().close();
 
   await page.getByTestId('google-disconnect').click();
   const dialog = page.getByRole('dialog');
@@ -896,7 +922,7 @@ test('an owner who declines at Google is told so in German and nothing is connec
 test('every page was checked with axe and photographed', () => {
   for (const name of ['landing', 'login', 'signup', 'impressum', 'datenschutz', 'not-found', 'error', 'overview', 'calls', 'call',
     'overview-dark', 'escalations', 'credits', 'checkout-success', 'settings', 'admin-stats', 'admin-users', 'admin-user', 'admin-billing',
-    'admin-disputes', 'admin-calls', 'admin-escalations', 'agents-empty', 'wizard-business', 'wizard-knowledge', 'wizard-voice',
+    'admin-disputes', 'admin-calls', 'admin-escalations', 'agents-empty', 'bookings-list', 'integrations-sheet', 'wizard-business', 'wizard-knowledge', 'wizard-voice',
     'wizard-greeting', 'wizard-forwarding', 'wizard-review', 'agent', 'agent-test-call', 'agents', 'agent-delete-dialog', 'wizard-conflict',
     'admin-agents', 'admin-agent', 'admin-numbers', 'integrations', 'integrations-dark', 'bookings', 'integrations-connected',
     'integrations-denied']) {

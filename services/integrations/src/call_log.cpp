@@ -5,6 +5,7 @@
 
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
+#include "kx/metrics/metrics.hpp"
 #include "kx/text/csv.hpp"
 #include "kx/time/format.hpp"
 
@@ -49,6 +50,13 @@ std::string clip(std::string text, std::size_t max_bytes) {
     --cut;
   text.resize(cut);
   return text + " …";
+}
+
+// outcome: written, retry (Google failed, tried again later), failed (given up).
+metrics::Counter& rows_total(const char* outcome) {
+  return metrics::Registry::global().counter("kx_call_log_rows_total",
+                                             "Call-log rows for Google Sheets by outcome.",
+                                             {{"outcome", outcome}});
 }
 
 std::chrono::seconds backoff(int attempts, const CallLogSettings& s) {
@@ -155,6 +163,10 @@ int CallLog::run_once() {
 
   auto settle = [&](const std::vector<std::string>& ids, const std::string& state,
                     const std::string& error) {
+    if (state == "done")
+      rows_total("written").inc(static_cast<double>(ids.size()));
+    else
+      rows_total("retry").inc(static_cast<double>(ids.size()));
     pg::transact(db_, [&](pqxx::work& tx) {
       for (const auto& id : ids) {
         if (state == "done")
@@ -162,14 +174,20 @@ int CallLog::run_once() {
               "UPDATE sheet_rows SET state = 'done', done_at = now(), last_error = NULL "
               "WHERE call_id = $1",
               id);
-        else
-          tx.exec_params(
+        else {
+          auto r = tx.exec_params(
               "UPDATE sheet_rows SET state = CASE WHEN attempts >= $3 THEN 'failed' "
               "WHEN $2 = 'keep' THEN state ELSE $2 END, "
               "last_error = $4, next_attempt_at = now() + make_interval(secs => $5) "
-              "WHERE call_id = $1",
+              "WHERE call_id = $1 RETURNING state = 'failed'",
               id, state, settings_.max_attempts, error,
               static_cast<double>(backoff(rows.front().attempts, settings_).count()));
+          if (!r.empty() && r[0][0].as<bool>()) {
+            rows_total("failed").inc();
+            log::error("call log row given up",
+                       {{"user_id", user_id}, {"call_id", id}, {"error", error}});
+          }
+        }
       }
     });
   };

@@ -225,9 +225,9 @@ std::optional<std::string> GoogleAccounts::token(const std::string& user_id,
       log::warn("google grant revoked; reconnect required", {{"user_id", user_id}});
       return std::nullopt;
     }
-    auto sealed_refresh = grant.refresh_token
-                              ? keys_.seal(*grant.refresh_token, aad(user_id, "refresh"))
-                              : r[0][1].as<std::string>();
+    // Sealed again with the primary key, so a rotated-out key stops being needed.
+    auto sealed_refresh =
+        keys_.seal(grant.refresh_token.value_or(refresh_token), aad(user_id, "refresh"));
     tx.exec_params(
         "UPDATE google_connections SET access_token = $2, refresh_token = $3, "
         "access_expires_at = now() + make_interval(secs => $4), updated_at = now() "

@@ -7,6 +7,7 @@
 #include "kx/http/error.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
+#include "kx/metrics/metrics.hpp"
 #include "kx/text/fold.hpp"
 #include "kx/time/business_hours.hpp"
 #include "kx/time/format.hpp"
@@ -23,6 +24,19 @@ using http::Error;
 constexpr std::array<const char*, 7> kDayKeys = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 constexpr std::size_t kMaxNameLength = 100;
 constexpr std::size_t kMaxWordsLength = 200;
+
+// outcome: answered (a sentence, booking or not), repeat (a stored answer), google_failed
+// (503: telephony-webhook apologises), rejected (unusable arguments).
+metrics::Counter& tool_calls(const std::string& tool, const char* outcome) {
+  return metrics::Registry::global().counter("kx_calendar_tool_calls_total",
+                                             "Calendar tool calls by tool and outcome.",
+                                             {{"tool", tool}, {"outcome", outcome}});
+}
+
+metrics::Histogram& tool_seconds() {
+  return metrics::Registry::global().histogram(
+      "kx_calendar_tool_seconds", "Time to answer a calendar tool call, Google included.", {});
+}
 
 // --- What the agent says ------------------------------------------------------------------
 
@@ -843,6 +857,7 @@ http::Response Tools::execute(http::Request& req) {
   call.language = in.optional_string("language", 8).value_or("de");
   const auto* args = in.optional_object("arguments");
   http::require_valid(in);
+  auto started = std::chrono::steady_clock::now();
   static const std::set<std::string, std::less<>> known = {
       "check_availability",     "check_conflicts",    "book_appointment",
       "reschedule_appointment", "cancel_appointment", "find_next_free_slot"};
@@ -869,8 +884,10 @@ http::Response Tools::execute(http::Request& req) {
         "SELECT answer FROM tool_results WHERE idempotency_key = $1 AND user_id = $2",
         call.idempotency_key, call.user_id);
   });
-  if (!stored.empty())
+  if (!stored.empty()) {
+    tool_calls(call.tool, "repeat").inc();
     return http::Response::json(200, stored[0][0].as<std::string>());
+  }
 
   ToolAnswer answer;
   try {
@@ -880,6 +897,7 @@ http::Response Tools::execute(http::Request& req) {
                                                  {"user_id", call.user_id},
                                                  {"error", e.what()},
                                                  {"request_id", req.request_id}});
+    tool_calls(call.tool, "google_failed").inc();
     throw Error(503, "calendar_unavailable", "Der Kalender ist gerade nicht erreichbar.");
   }
   json::Writer w;
@@ -898,6 +916,9 @@ http::Response Tools::execute(http::Request& req) {
         "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         call.idempotency_key, call.user_id, call.tool, body);
   });
+  tool_calls(call.tool, "answered").inc();
+  tool_seconds().observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return http::Response::json(200, body);
 }
 
