@@ -232,6 +232,16 @@ http::Response GoogleClient::send(const std::string& method, const std::string& 
   }
 }
 
+json::Document GoogleClient::request_json(const std::string& method, const std::string& url,
+                                          const std::string& access_token, const std::string& body,
+                                          std::chrono::milliseconds timeout,
+                                          std::string_view what) {
+  auto res = send(method, url, access_token, body, timeout);
+  if (res.status != 200)
+    throw to_error(res, what);
+  return parse_answer(res, what);
+}
+
 TokenGrant GoogleClient::token_request(const std::string& form, std::chrono::milliseconds timeout) {
   auto res = send("POST", endpoints_.token_url, "",
                   form + "&" + form_field("client_id", endpoints_.client_id) + "&" +
@@ -280,13 +290,10 @@ void GoogleClient::revoke(const std::string& token, std::chrono::milliseconds ti
 
 std::string GoogleClient::account_email(const std::string& access_token,
                                         std::chrono::milliseconds timeout) {
-  auto res = send("GET", endpoints_.userinfo_url, access_token, "", timeout);
-  if (res.status != 200)
-    throw to_error(res, "userinfo");
-  auto doc = parse_answer(res, "userinfo");
+  auto doc = request_json("GET", endpoints_.userinfo_url, access_token, "", timeout, "userinfo");
   auto email = string_member(doc, "email");
   if (email.empty())
-    throw GoogleError(GoogleError::Kind::rejected, res.status, "userinfo without an e-mail");
+    throw GoogleError(GoogleError::Kind::rejected, 200, "userinfo without an e-mail");
   return email;
 }
 
@@ -304,10 +311,8 @@ std::vector<std::pair<Clock::time_point, Clock::time_point>> GoogleClient::free_
       .end_object()
       .end_array()
       .end_object();
-  auto res = send("POST", endpoints_.calendar_base + "/freeBusy", access_token, w.str(), timeout);
-  if (res.status != 200)
-    throw to_error(res, "freeBusy");
-  auto doc = parse_answer(res, "freeBusy");
+  auto doc = request_json("POST", endpoints_.calendar_base + "/freeBusy", access_token, w.str(),
+                          timeout, "freeBusy");
   const auto& cal = member(member(doc, "calendars"), calendar_id.c_str());
   if (!cal.IsObject())
     throw GoogleError(GoogleError::Kind::rejected, 200, "freeBusy without the calendar");
@@ -430,10 +435,8 @@ Spreadsheet GoogleClient::create_spreadsheet(const std::string& access_token,
       .end_object()
       .end_array()
       .end_object();
-  auto res = send("POST", endpoints_.sheets_base + "/spreadsheets", access_token, w.str(), timeout);
-  if (res.status != 200)
-    throw to_error(res, "spreadsheets.create");
-  auto doc = parse_answer(res, "spreadsheets.create");
+  auto doc = request_json("POST", endpoints_.sheets_base + "/spreadsheets", access_token, w.str(),
+                          timeout, "spreadsheets.create");
   Spreadsheet s{string_member(doc, "spreadsheetId"), string_member(doc, "spreadsheetUrl")};
   if (s.id.empty())
     throw GoogleError(GoogleError::Kind::transient, 200, "spreadsheets.create without an id");
@@ -466,13 +469,10 @@ std::vector<std::string> GoogleClient::column(const std::string& access_token,
                                               const std::string& spreadsheet_id,
                                               const std::string& tab, const std::string& column,
                                               std::chrono::milliseconds timeout) {
-  auto res = send("GET",
-                  endpoints_.sheets_base + "/spreadsheets/" + path_segment(spreadsheet_id) +
-                      "/values/" + path_segment(a1_tab(tab, column + ":" + column)),
-                  access_token, "", timeout);
-  if (res.status != 200)
-    throw to_error(res, "values.get");
-  auto doc = parse_answer(res, "values.get");
+  auto doc = request_json("GET",
+                          endpoints_.sheets_base + "/spreadsheets/" + path_segment(spreadsheet_id) +
+                              "/values/" + path_segment(a1_tab(tab, column + ":" + column)),
+                          access_token, "", timeout, "values.get");
   std::vector<std::string> out;
   if (const auto& values = member(doc, "values"); values.IsArray()) {
     for (const auto& row : values.GetArray()) {

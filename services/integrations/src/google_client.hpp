@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kx/http/client.hpp"
+#include "kx/json/json.hpp"
 #include "kx/time/zone.hpp"
 
 namespace kx::integrations {
@@ -132,6 +133,10 @@ class GoogleClient {
   http::Response send(const std::string& method, const std::string& url,
                       const std::string& access_token, const std::string& body,
                       std::chrono::milliseconds timeout);
+  /// A request whose answer must be 200 with a JSON object; anything else is a GoogleError.
+  json::Document request_json(const std::string& method, const std::string& url,
+                              const std::string& access_token, const std::string& body,
+                              std::chrono::milliseconds timeout, std::string_view what);
   TokenGrant token_request(const std::string& form, std::chrono::milliseconds timeout);
 
   GoogleEndpoints endpoints_;
