@@ -133,11 +133,14 @@ int CallLog::run_once() {
     auto claimed = tx.exec_params(
         "WITH due AS (SELECT call_id FROM sheet_rows WHERE user_id = $1 "
         "  AND state IN ('pending', 'uncertain') AND next_attempt_at <= now() "
-        "  ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED) "
-        "UPDATE sheet_rows s SET next_attempt_at = now() + make_interval(secs => $2), "
-        "  attempts = s.attempts + 1 FROM due WHERE s.call_id = due.call_id "
-        "RETURNING s.call_id, s.cells::text, s.state = 'uncertain', s.attempts, s.created_at "
-        "ORDER BY s.created_at",
+        "  ORDER BY created_at LIMIT 100 FOR UPDATE SKIP LOCKED), "
+        // UPDATE … RETURNING cannot be ordered itself: the claimed rows go through a CTE.
+        "claimed AS (UPDATE sheet_rows s "
+        "  SET next_attempt_at = now() + make_interval(secs => $2), attempts = s.attempts + 1 "
+        "  FROM due WHERE s.call_id = due.call_id "
+        "  RETURNING s.call_id, s.cells::text AS cells, s.state = 'uncertain' AS uncertain, "
+        "  s.attempts, s.created_at) "
+        "SELECT call_id, cells, uncertain, attempts FROM claimed ORDER BY created_at",
         user_id, static_cast<double>(settings_.lease.count()));
     for (const auto& r : claimed) {
       Row row{r[0].as<std::string>(), {}, r[2].as<bool>(), r[3].as<int>()};
