@@ -383,15 +383,19 @@ class BookingByPhoneTest(unittest.TestCase):
     def test_arguments_of_wrong_types_or_absurd_dates_are_answered_and_store_nothing(self):
         a = self.agent
         before = psql(f"SELECT count(*) FROM integrations.bookings WHERE user_id = '{a.owner}'")
-        for date in ({"x": 1}, "2026-13-45", "31. Februar", "in 900 Tagen", 12, None, ["morgen"]):
+        expected = {"2026-13-45": "Dieses Datum gibt es nicht", "31. Februar": "Dieses Datum gibt es nicht",
+                    "in 900 Tagen": "So weit im Voraus", 12: "Für welchen Tag", None: "Für welchen Tag",
+                    # Not text at all: integrations refuses the call (422) and the caller hears
+                    # telephony-webhook's apology.
+                    "object": "Kalender", "array": "Kalender"}
+        for key, sentence in expected.items():
+            date = {"object": {"x": 1}, "array": ["morgen"]}.get(key, key)
             for tool in ("check_availability", "book_appointment"):
                 _, text = a.tool(tool, {"date": date, "time": "10:00", "name": "Falsch Datum"},
                                  caller="+4915166666666")
+                self.assertIn(sentence, text, (tool, date))
                 self.assertNotIn("eingetragen", text, (tool, date))
                 self.assertNotRegex(text, r"\d:\d\d Uhr", (tool, date))
-                # A German sentence that asks again or says why, never a raw error.
-                self.assertRegex(text, r"(Datum|Tag|Voraus|Welche|welche|Bitte|bitte|Kalender)", (tool, date))
-                self.assertNotRegex(text, r"(error|Exception|null|\{)", (tool, date))
         _, text = a.tool("book_appointment", {"date": "morgen", "time": {"x": 1}, "name": "Falsch Zeit"},
                          caller="+4915166666666")
         self.assertNotIn("eingetragen", text)
