@@ -1,9 +1,11 @@
 // kx-vapi-bench: a closed-loop load generator for POST /webhooks/vapi. Like kx-http-bench, but
-// every request is a signed Vapi server message, and end-of-call reports carry a new call id
-// each time, so every one of them creates a call and its events (a repeat would only measure
-// the duplicate check).
-//   kx-vapi-bench --url URL --secret S --scenario assistant-request|end-of-call-report
+// every request is a signed Vapi server message, and end-of-call reports and tool calls carry a
+// new call id each time, so every one of them creates a call (a repeat would only measure the
+// duplicate check or the stored tool answer).
+//   kx-vapi-bench --url URL --secret S --scenario assistant-request|end-of-call-report|tool-calls
 //                 --assistant ID --phone-number-id ID --e164 NUMBER [--threads 4] [--seconds 10]
+//                 [--tool check_availability] [--arguments '{"date":"morgen"}']
+// A tool call counts as an error unless its result is a sentence other than telephony's apology.
 #include <cstdio>
 #include <string>
 
@@ -17,8 +19,9 @@ namespace {
 int usage() {
   std::fprintf(stderr,
                "usage: kx-vapi-bench --url URL --secret S --scenario "
-               "assistant-request|end-of-call-report --assistant ID --phone-number-id ID "
-               "--e164 NUMBER [--threads N] [--seconds S]\n");
+               "assistant-request|end-of-call-report|tool-calls --assistant ID "
+               "--phone-number-id ID --e164 NUMBER [--threads N] [--seconds S] [--tool NAME] "
+               "[--arguments JSON]\n");
   return 2;
 }
 
@@ -65,10 +68,29 @@ std::string report(const std::string& call_id, const std::string& assistant_id) 
   return w.str();
 }
 
+// One calendar tool call of an in-progress inbound call, as Vapi sends it.
+std::string tool_calls(const std::string& call_id, const std::string& assistant_id,
+                       const std::string& number_id, const std::string& tool,
+                       const std::string& arguments) {
+  kx::json::Writer w;
+  w.begin_object().key("message").begin_object().field("type", "tool-calls");
+  w.key("call").begin_object().field("id", call_id).field("type", "inboundPhoneCall");
+  w.field("status", "in-progress").field("assistantId", assistant_id);
+  w.field("phoneNumberId", number_id);
+  w.key("customer").begin_object().field("number", "+4915112345678").end_object();
+  w.field("createdAt", "2026-01-01T08:00:00.000Z").end_object();
+  w.key("toolCallList").begin_array().begin_object().field("id", "call_bench");
+  w.field("type", "function").key("function").begin_object().field("name", tool);
+  w.key("arguments").raw(arguments).end_object().end_object().end_array();
+  w.end_object().end_object();
+  return w.str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string url, secret, scenario, assistant, number_id, e164;
+  std::string tool = "check_availability", arguments = R"({"date":"morgen"})";
   int threads = 4, seconds = 10;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
@@ -91,31 +113,53 @@ int main(int argc, char** argv) {
       threads = std::stoi(value);
     else if (flag == "--seconds")
       seconds = std::stoi(value);
+    else if (flag == "--tool")
+      tool = value;
+    else if (flag == "--arguments")
+      arguments = value;
     else
       return usage();
   }
   if (url.empty() || secret.empty() || threads < 1 || seconds < 1 ||
-      (scenario != "assistant-request" && scenario != "end-of-call-report"))
+      (scenario != "assistant-request" && scenario != "end-of-call-report" &&
+       scenario != "tool-calls"))
     return usage();
+  try {
+    if (!kx::json::parse(arguments).IsObject())
+      return usage();
+  } catch (const kx::json::ParseError&) {
+    return usage();
+  }
 
   kx::http::Client client({.max_retries = 0});
   auto result = kx::bench::run_closed_loop(threads, seconds, [&](int t, long n) {
     kx::http::ClientRequest req;
     req.method = "POST";
     req.url = url;
-    req.body = scenario == "assistant-request"
-                   ? assistant_request(number_id, e164)
-                   : report("bench-" + std::to_string(t) + "-" + std::to_string(n) + "-" +
-                                kx::crypto::uuid_v4().substr(0, 8),
-                            assistant);
+    auto call_id = "bench-" + std::to_string(t) + "-" + std::to_string(n) + "-" +
+                   kx::crypto::uuid_v4().substr(0, 8);
+    if (scenario == "assistant-request")
+      req.body = assistant_request(number_id, e164);
+    else if (scenario == "tool-calls")
+      req.body = tool_calls(call_id, assistant, number_id, tool, arguments);
+    else
+      req.body = report(call_id, assistant);
     req.headers.set("Content-Type", "application/json");
     req.headers.set("X-Vapi-Signature", kx::crypto::hmac_sha256_hex(secret, req.body));
     auto res = client.send(req);
-    return res.status == 200 && (scenario != "assistant-request" ||
-                                 res.body.find("\"assistantId\"") != std::string::npos);
+    if (res.status != 200)
+      return false;
+    if (scenario == "assistant-request")
+      return res.body.find("\"assistantId\"") != std::string::npos;
+    // telephony-webhook's apology names the calendar; a real answer says times ("14:30 Uhr").
+    if (scenario == "tool-calls")
+      return res.body.find("Uhr") != std::string::npos &&
+             res.body.find("Kalender") == std::string::npos;
+    return true;
   });
   kx::json::Writer w;
-  w.begin_object().field("scenario", scenario).field("threads", threads);
+  w.begin_object().field("scenario", scenario == "tool-calls" ? "tool-calls:" + tool : scenario);
+  w.field("threads", threads);
   kx::bench::write_load_result(w, result);
   w.end_object();
   std::printf("%s\n", w.str().c_str());
