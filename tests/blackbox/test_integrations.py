@@ -385,9 +385,8 @@ class BookingByPhoneTest(unittest.TestCase):
         before = psql(f"SELECT count(*) FROM integrations.bookings WHERE user_id = '{a.owner}'")
         expected = {"2026-13-45": "Dieses Datum gibt es nicht", "31. Februar": "Dieses Datum gibt es nicht",
                     "in 900 Tagen": "So weit im Voraus", 12: "Für welchen Tag", None: "Für welchen Tag",
-                    # Not text at all: integrations refuses the call (422) and the caller hears
-                    # telephony-webhook's apology.
-                    "object": "Kalender", "array": "Kalender"}
+                    # Not text at all: counts as not said, the caller is asked again.
+                    "object": "Für welchen Tag", "array": "Für welchen Tag"}
         for key, sentence in expected.items():
             date = {"object": {"x": 1}, "array": ["morgen"]}.get(key, key)
             for tool in ("check_availability", "book_appointment"):

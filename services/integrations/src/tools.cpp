@@ -70,12 +70,16 @@ std::optional<std::string> optional_text(const json::Value& args, const char* na
   if (it == args.MemberEnd() || it->value.IsNull())
     return std::nullopt;
   std::string text;
-  if (it->value.IsString())
+  if (it->value.IsString()) {
     text.assign(it->value.GetString(), it->value.GetStringLength());
-  else if (it->value.IsInt64())
+  } else if (it->value.IsInt64()) {
     text = std::to_string(it->value.GetInt64());  // "am 15." said as a bare number
-  else
-    throw Error::validation({{std::string("arguments.") + name, "muss ein Text sein"}});
+  } else {
+    // The model sent something that is no answer of the caller's: treated as not said, so the
+    // agent asks the caller again instead of apologising for a calendar that works.
+    log::warn("calendar tool argument of the wrong type ignored", {{"argument", name}});
+    return std::nullopt;
+  }
   if (text.size() > max_length || text.find('\0') != std::string::npos)
     throw Error::validation({{std::string("arguments.") + name, "ist zu lang"}});
   auto first = text.find_first_not_of(" \t\r\n");

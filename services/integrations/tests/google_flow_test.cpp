@@ -538,10 +538,16 @@ TEST_F(GoogleFlowTest, ARepeatedToolCallGetsTheSameAnswerAndBooksOnce) {
   EXPECT_NE(first.body.find("\"action\":\"booked\""), std::string::npos);
   EXPECT_EQ(count("SELECT count(*) FROM bookings"), 1);
 
-  // Arguments of the wrong type are a clear 422, nothing stored.
+  // Arguments of the wrong type count as not said: the caller is asked again, nothing booked.
   req.headers.set("Idempotency-Key", "vapi-call-8:tool-2");
-  req.body = R"({"tool": "book_appointment", "arguments": {"date": {"x": 1}, "time": true},
-                 "agent_id": "agent-u8", "user_id": "u8"})";
+  req.body = R"({"tool": "book_appointment", "arguments": {"date": {"x": 1}, "time": true,
+                 "name": "Erika Muster"}, "agent_id": "agent-u8", "user_id": "u8"})";
+  auto asked = tools_->execute(req);
+  EXPECT_EQ(asked.status, 200);
+  EXPECT_NE(asked.body.find("Für welchen Tag denn?"), std::string::npos) << asked.body;
+  // A request that breaks the contract itself is a clear 422.
+  req.headers.set("Idempotency-Key", "vapi-call-8:tool-3");
+  req.body = R"({"tool": "book_appointment", "arguments": {}, "agent_id": 8, "user_id": "u8"})";
   try {
     tools_->execute(req);
     FAIL() << "expected a validation error";
@@ -558,7 +564,7 @@ TEST_F(GoogleFlowTest, ARepeatedToolCallGetsTheSameAnswerAndBooksOnce) {
     EXPECT_EQ(e.code(), "unknown_tool");
   }
   EXPECT_EQ(count("SELECT count(*) FROM bookings"), 1);
-  EXPECT_EQ(count("SELECT count(*) FROM tool_results"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM tool_results"), 2);
 }
 
 }  // namespace
