@@ -164,14 +164,19 @@ std::optional<std::string> GoogleAccounts::access_token(const std::string& user_
       return std::nullopt;
     return r[0][0].as<std::string>();
   });
-  if (fresh) {
-    try {
-      return keys_.open(*fresh, aad(user_id, "access"));
-    } catch (const crypto::DecryptError&) {
-      // A key that was removed too early: a refresh replaces the token.
-    }
-  }
+  if (fresh)
+    if (auto opened = open_access_token(user_id, *fresh))
+      return opened;
   return token(user_id, deadline, nullptr);
+}
+
+std::optional<std::string> GoogleAccounts::open_access_token(const std::string& user_id,
+                                                             const std::string& sealed) const {
+  try {
+    return keys_.open(sealed, aad(user_id, "access"));
+  } catch (const crypto::DecryptError&) {
+    return std::nullopt;  // a key removed too early: a refresh replaces the token
+  }
 }
 
 std::optional<std::string> GoogleAccounts::refresh_after_401(const std::string& user_id,

@@ -62,6 +62,11 @@ class GoogleAccounts {
   /// (transient) when Google did not answer; a dead grant is recorded and yields std::nullopt.
   std::optional<std::string> access_token(const std::string& user_id, const Deadline& deadline);
 
+  /// A sealed access token read along with other data, opened; std::nullopt when it does not
+  /// open (then access_token() gets a usable one).
+  std::optional<std::string> open_access_token(const std::string& user_id,
+                                               const std::string& sealed) const;
+
   /// After Google answered 401 for `stale`: a refreshed token, unless another caller refreshed
   /// already (then that one). std::nullopt as access_token().
   std::optional<std::string> refresh_after_401(const std::string& user_id, const std::string& stale,

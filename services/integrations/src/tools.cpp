@@ -314,10 +314,16 @@ std::string date_problem(const Say& say, DateError error) {
 ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
   // What the agent is: its zone, its hours. Missing only in the moment between an agent's
   // creation and its event arriving here.
+  // Everything a tool call starts from in one statement: the agent, the owner's connection
+  // (with the stored access token while it lives another minute) and the appointment length.
   auto agent = pg::transact(db_, [&](pqxx::work& tx) {
     return tx.exec_params(
-        "SELECT timezone, opening_hours::text, language FROM agents "
-        "WHERE agent_id = $1 AND user_id = $2 AND NOT deleted",
+        "SELECT a.timezone, a.opening_hours::text, c.status, c.calendar_id, "
+        "coalesce(s.appointment_minutes, 30), "
+        "CASE WHEN c.access_expires_at > now() + interval '1 minute' THEN c.access_token END "
+        "FROM agents a LEFT JOIN google_connections c ON c.user_id = a.user_id "
+        "LEFT JOIN owner_settings s ON s.user_id = a.user_id "
+        "WHERE a.agent_id = $1 AND a.user_id = $2 AND NOT a.deleted",
         call.agent_id, call.user_id);
   });
   if (agent.empty())
@@ -328,8 +334,7 @@ ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
   ctx.hours = opening_hours_from_json(agent[0][1].as<std::string>());
   ctx.now = now;
   ctx.today = zone.local(now).date;
-  auto connection = accounts_.find(call.user_id);
-  if (!connection || connection->status != "connected")
+  if (agent[0][2].is_null() || agent[0][2].as<std::string>() != "connected")
     return {ctx.say.pick("Termine kann ich leider noch nicht eintragen, weil der Kalender nicht "
                          "verbunden ist. Gern notiere ich Ihr Anliegen, und wir melden uns bei "
                          "Ihnen.",
@@ -337,12 +342,8 @@ ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
                          "I am happy to note your request and we will get back to you."),
             {},
             {}};
-  ctx.calendar_id = connection->calendar_id;
-  ctx.duration = std::chrono::minutes(pg::transact(db_, [&](pqxx::work& tx) {
-    auto r = tx.exec_params("SELECT appointment_minutes FROM owner_settings WHERE user_id = $1",
-                            call.user_id);
-    return r.empty() ? 30 : r[0][0].as<int>();
-  }));
+  ctx.calendar_id = agent[0][3].as<std::string>();
+  ctx.duration = std::chrono::minutes(agent[0][4].as<int>());
   ctx.rules.zone = &ctx.zone;
   ctx.rules.hours = &ctx.hours;
   ctx.rules.duration = ctx.duration;
@@ -357,7 +358,11 @@ ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
             {},
             {}};
   };
-  auto token = accounts_.access_token(call.user_id, ctx.deadline);
+  auto token = agent[0][5].is_null()
+                   ? std::nullopt
+                   : accounts_.open_access_token(call.user_id, agent[0][5].as<std::string>());
+  if (!token)
+    token = accounts_.access_token(call.user_id, ctx.deadline);
   if (!token)
     return reconnect();
   ctx.token = *token;
