@@ -63,20 +63,32 @@ def body_text(message, subtype):
     return part.get_content().replace("\r\n", "\n") if part is not None else None
 
 
+def header_date(message):
+    value = message["date"]
+    return iso_utc(value.datetime) if value is not None and value.datetime is not None else None
+
+
+FIELDS = {
+    "from": lambda m: str(m["from"] or ""),
+    "subject": lambda m: str(m["subject"] or ""),
+    "date": header_date,
+    "message_id": lambda m: str(m["message-id"] or ""),
+    "text": lambda m: body_text(m, "plain"),
+    "html": lambda m: body_text(m, "html"),
+}
+
+
 def describe(raw):
-    """What the sandbox shows of a message; raises on messages the email package cannot read."""
+    """What the sandbox shows of a message, and what could not be read (field by field, so a
+    broken body still shows its subject)."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    date = None
-    if message["date"] is not None and message["date"].datetime is not None:
-        date = iso_utc(message["date"].datetime)
-    return {
-        "from": str(message["from"] or ""),
-        "subject": str(message["subject"] or ""),
-        "date": date,
-        "message_id": str(message["message-id"] or ""),
-        "text": body_text(message, "plain"),
-        "html": body_text(message, "html"),
-    }
+    fields, errors = {}, []
+    for name, read in FIELDS.items():
+        try:
+            fields[name] = read(message)
+        except Exception as e:  # whatever a malformed message makes the email package raise
+            errors.append(f"{name}: {type(e).__name__}: {e}")
+    return fields, errors
 
 
 def write_atomically(path, data):
@@ -100,9 +112,11 @@ class Store:
                   "subject": "", "date": None, "received_at": iso_utc(received, with_millis=True),
                   "message_id": "", "text": None, "html": None, "size": len(raw)}
         try:
-            record.update(describe(raw))
-            if not record["from"]:
-                record["from"] = envelope.mail_from or ""
+            fields, errors = describe(raw)
+            record.update(fields)
+            record["from"] = record["from"] or envelope.mail_from or ""
+            if errors:
+                record["error"] = "; ".join(errors)
         except Exception as e:  # a broken message is kept raw rather than refused
             record["error"] = f"{type(e).__name__}: {e}"
         try:
