@@ -111,9 +111,17 @@ class LocalMailServer(unittest.TestCase):
 
     def test_too_large_messages_are_refused(self):
         to = new_email("large")
-        with self.assertRaises(smtplib.SMTPDataError) as refused:
-            send(to, b"Subject: gross\r\n\r\n" + (b"x" * 998 + b"\r\n") * 11000)
+        big = b"Subject: gross\r\n\r\n" + (b"x" * 998 + b"\r\n") * 11000
+        # smtplib announces the size (MAIL FROM ... SIZE=), so the server refuses it up front ...
+        with self.assertRaises(smtplib.SMTPSenderRefused) as refused:
+            send(to, big)
         self.assertEqual(refused.exception.smtp_code, 552)
+        # ... and a client that does not is refused once the data is in.
+        with smtplib.SMTP("127.0.0.1", MAIL_PORT, timeout=30) as smtp:
+            smtp.ehlo()
+            self.assertEqual(smtp.mail("praxis@salon-beispiel.de")[0], 250)
+            self.assertEqual(smtp.rcpt(to)[0], 250)
+            self.assertEqual(smtp.data(big)[0], 552)
         self.assertEqual(mails(to), [])
 
     def test_ids_that_leave_the_folder_are_refused(self):
