@@ -145,16 +145,16 @@ class Mailbox {
 
   /// Removes every stored mail; returns how many.
   std::size_t clear() const {
-    std::vector<fs::path> doomed;
+    std::vector<fs::path> files;
     std::error_code ec;
     for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
       auto path = it->path();
       auto ext = path.extension().string();
       if ((ext == ".json" || ext == ".eml") && valid_id(path.stem().string()))
-        doomed.push_back(path);
+        files.push_back(path);
     }
     std::size_t removed = 0;
-    for (const auto& path : doomed) {
+    for (const auto& path : files) {
       if (path.extension() == ".json" && fs::remove(path, ec))
         ++removed;
       else
@@ -249,8 +249,9 @@ class MailView {
               "</a></td></tr>";
     }
     std::string body =
-        "<h1>Mails</h1><p>Alle Mails, die die Plattform an den lokalen Mailserver geschickt hat, "
-        "die neueste zuerst.</p>";
+        "<h1>Mails</h1><p>Die Mails, die die Plattform an den lokalen Mailserver geschickt hat, "
+        "die neueste zuerst (höchstens " +
+        std::to_string(kMaxLimit) + ").</p>";
     if (rows.empty())
       body += "<p id=\"empty\">Noch keine Mails empfangen.</p>";
     else
