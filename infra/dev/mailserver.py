@@ -165,7 +165,11 @@ def main():
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # aiosmtpd logs every SMTP command at INFO; the stored messages are logged above.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    asyncio.run(serve(args))
+    try:
+        asyncio.run(serve(args))
+    except OSError as e:  # the port taken, the folder not writable
+        log.error("%s", e)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
