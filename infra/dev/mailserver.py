@@ -21,7 +21,6 @@ import asyncio
 import datetime
 import email
 import email.policy
-import email.utils
 import json
 import logging
 import os
@@ -107,8 +106,8 @@ class Store:
 
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or b""
-        received, message_id = self.ids.next()
-        record = {"id": message_id, "to": list(envelope.rcpt_tos), "from": envelope.mail_from or "",
+        received, mail_id = self.ids.next()
+        record = {"id": mail_id, "to": list(envelope.rcpt_tos), "from": envelope.mail_from or "",
                   "subject": "", "date": None, "received_at": iso_utc(received, with_millis=True),
                   "message_id": "", "text": None, "html": None, "size": len(raw)}
         try:
@@ -120,14 +119,14 @@ class Store:
         except Exception as e:  # a broken message is kept raw rather than refused
             record["error"] = f"{type(e).__name__}: {e}"
         try:
-            write_atomically(os.path.join(self.directory, message_id + ".eml"), raw)
-            write_atomically(os.path.join(self.directory, message_id + ".json"),
+            write_atomically(os.path.join(self.directory, mail_id + ".eml"), raw)
+            write_atomically(os.path.join(self.directory, mail_id + ".json"),
                              # Header bytes that are not UTF-8 reach Python as lone surrogates.
                              json.dumps(record, ensure_ascii=False).encode("utf-8", "replace"))
         except OSError as e:
-            log.error("could not store message %s: %s", message_id, e)
+            log.error("could not store message %s: %s", mail_id, e)
             return "451 Requested action aborted: local error in processing"
-        log.info("stored %s from %s to %s (%d bytes)", message_id, envelope.mail_from,
+        log.info("stored %s from %s to %s (%d bytes)", mail_id, envelope.mail_from,
                  ",".join(envelope.rcpt_tos), len(raw))
         return "250 Message accepted for delivery"
 
