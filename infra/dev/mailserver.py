@@ -148,6 +148,8 @@ async def serve(args):
     await stop.wait()
     server.close()
     await server.wait_closed()
+    if args.ready_file and os.path.exists(args.ready_file):
+        os.remove(args.ready_file)
     log.info("stopped")
 
 
