@@ -34,6 +34,10 @@ runtime_targets() {
 # load_config OFFSET: dev.env, with every port moved by OFFSET (the test platform uses 10000).
 load_config() {
   local offset=$1
+  # The platform's SMTP server (infra/dev/mailserver.py); dev.env may name its port, which the
+  # offset then moves like every other.
+  : "${MAIL_PORT:=$((1025 + offset))}"
+  export MAIL_PORT
   set -a
   # shellcheck source=/dev/null
   . "$ROOT/infra/dev/dev.env"
@@ -85,6 +89,26 @@ start_process() {
   disown $!
 }
 
+# start_mail_server STATE: the SMTP server on MAIL_PORT, keeping every message in STATE/mail for
+# the sandbox's mail view (SANDBOX_MAIL_DIR) and the tests (tests/blackbox/kxplatform.py starts
+# it the same way after stopping it).
+start_mail_server() {
+  local state=$1
+  rm -f "$state/mail.ready"
+  start_process "$state" mail /usr/bin/python3 "$ROOT/infra/dev/mailserver.py" \
+    --host 127.0.0.1 --port "$MAIL_PORT" --dir "$state/mail" --ready-file "$state/mail.ready"
+  local pid deadline=$((SECONDS + 30))
+  pid=$(cat "$state/pids/mail.pid")
+  until [ -e "$state/mail.ready" ]; do
+    if [ $SECONDS -gt $deadline ] || ! kill -0 "$pid" 2>/dev/null; then
+      log "mail server did not start on port $MAIL_PORT; last log lines:"
+      tail -n 20 "$state/logs/mail.log" >&2 || true
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
 wait_ready() {
   local name=$1 url=$2 state=$3 deadline=$((SECONDS + 90))
   until curl -fs -o /dev/null --max-time 2 "$url"; do
@@ -120,7 +144,9 @@ start_platform() {
   export KAFKA_BOOTSTRAP
   KAFKA_BOOTSTRAP=$(cat "$state/kafka.bootstrap")
 
-  SERVICE_PORT=$SANDBOX_PORT start_process "$state" sandbox "$BUILD/infra/sandbox/kx-sandbox"
+  start_mail_server "$state"
+  SERVICE_PORT=$SANDBOX_PORT SANDBOX_MAIL_DIR="$state/mail" \
+    start_process "$state" sandbox "$BUILD/infra/sandbox/kx-sandbox"
   for s in "${SERVICES[@]}"; do
     local pv; pv=$(port_var "$s")
     SERVICE_PORT=${!pv} DATABASE_URL=$(db_url "$s") \
@@ -141,7 +167,8 @@ start_platform() {
 stop_platform() {
   local state=$1
   [ -d "$state/pids" ] || { "$ROOT/infra/postgres/pg.sh" down "$state"; return 0; }
-  local order=(gateway "${SERVICES[@]}" sandbox broker)
+  # The mail server after the services, so the mails they send while draining still arrive.
+  local order=(gateway "${SERVICES[@]}" sandbox mail broker)
   for name in "${order[@]}"; do
     local f="$state/pids/$name.pid"
     [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true

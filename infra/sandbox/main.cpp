@@ -1,7 +1,8 @@
 // kx-sandbox: the local stand-in for the third-party services the platform calls (Vapi, Stripe,
 // Google, ElevenLabs, the language model). It speaks their wire formats so the whole platform runs
 // on one machine without accounts or internet; each provider gets its own routes as the issues
-// that use them arrive. Every service reaches it through its configurable base URL.
+// that use them arrive. Every service reaches it through its configurable base URL. It also shows
+// the mails the local SMTP server received (/mail, SANDBOX_MAIL_DIR).
 #include <cstdlib>
 
 #include "kx/config/config.hpp"
@@ -31,6 +32,7 @@ int main() {
   settings.google_redirect_uri = env.optional("GOOGLE_REDIRECT_URI", "");
   settings.google_token_ttl_seconds =
       static_cast<int>(env.integer("SANDBOX_GOOGLE_TOKEN_TTL", 3599, 1, 86'400));
+  settings.mail_dir = env.optional("SANDBOX_MAIL_DIR", "");
   auto pool_numbers = static_cast<int>(env.integer("SANDBOX_VAPI_NUMBERS", 40, 0, 9999));
   try {
     env.check();
@@ -54,6 +56,7 @@ int main() {
                    .value("elevenlabs")
                    .value("google")
                    .end_array()
+                   .field("mail", "/mail")
                    .end_object();
                return kx::http::Response::json(200, w.str());
              },
@@ -68,6 +71,7 @@ int main() {
   kx::sandbox::add_llm_routes(router, settings, control);
   kx::sandbox::add_tts_routes(router, settings, control);
   kx::sandbox::add_google_routes(router, settings, control, google);
+  kx::sandbox::add_mail_routes(router, settings);
   kx::http::Server server(options, router);
   server.run_until_signal();
   return 0;

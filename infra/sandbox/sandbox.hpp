@@ -1,6 +1,7 @@
 #pragma once
 // The provider sandbox: local stand-ins for Vapi, Stripe, Google, ElevenLabs and the language
-// model that speak their wire formats. Each provider adds its routes under its own prefix
+// model that speak their wire formats, and the viewer of the local SMTP server's mails. Each
+// provider adds its routes under its own prefix
 // (/vapi, /stripe, /google, /llm, /elevenlabs); the services reach them through their
 // configurable base URLs. Tests drive faults and read request counts through Control.
 
@@ -30,6 +31,8 @@ struct SandboxSettings {
   std::string google_redirect_uri;
   /// Lifetime of Google access tokens (expires_in); tests shorten it to see refreshes.
   int google_token_ttl_seconds = 3599;
+  /// Where infra/dev/mailserver.py keeps the mails it received; empty: the mail view answers 503.
+  std::string mail_dir;
 };
 
 /// Provider modules; each registers its routes under its prefix. The objects passed by
@@ -50,5 +53,11 @@ void add_tts_routes(http::Router& router, const SandboxSettings& settings, Contr
 /// /google/, plus GET/DELETE /google/_state (google.cpp).
 void add_google_routes(http::Router& router, const SandboxSettings& settings, Control& control,
                        GoogleStore& store);
+
+/// The local SMTP server's mails (infra/dev/mailserver.py keeps them in settings.mail_dir):
+/// GET /mail and /mail/{id} for the browser; GET /mail/api/messages (newest first, ?to= and
+/// ?limit=), /mail/api/messages/{id} and …/{id}/raw, and DELETE /mail/api/messages for tests
+/// (mail.cpp). Reads the directory on every request, so it works while the server writes.
+void add_mail_routes(http::Router& router, const SandboxSettings& settings);
 
 }  // namespace kx::sandbox

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -200,3 +201,91 @@ def stop(pid):
         eventually(lambda: not alive(pid), timeout=30)
     except AssertionError:
         os.kill(pid, signal.SIGKILL)
+
+
+# --- the platform's mail: the SMTP server (infra/dev/mailserver.py) and the sandbox's view ---
+
+MAIL_PORT = int(os.environ.get("MAIL_PORT", "0"))
+SANDBOX = os.environ.get("SANDBOX_URL", "")
+
+
+def _sandbox(method, path):
+    req = urllib.request.Request(SANDBOX + path, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return Response(res.status, res.headers, res.read())
+    except urllib.error.HTTPError as e:
+        return Response(e.code, e.headers, e.read())
+
+
+def mails(to=None):
+    """The mails the platform's SMTP server received, newest first (GET <sandbox>/mail/api/messages:
+    id, to, from, subject, date, received_at, message_id, size); only those to `to` when given."""
+    query = "?limit=1000" + (f"&to={urllib.parse.quote(to)}" if to else "")
+    res = _sandbox("GET", "/mail/api/messages" + query)
+    assert res.status == 200, res.body
+    return res.json()
+
+
+def mail(mail_id):
+    """One received mail with its decoded text and html parts (None when absent)."""
+    res = _sandbox("GET", f"/mail/api/messages/{mail_id}")
+    assert res.status == 200, res.body
+    return res.json()
+
+
+def raw_mail(mail_id):
+    """The message exactly as the SMTP server received it (bytes)."""
+    res = _sandbox("GET", f"/mail/api/messages/{mail_id}/raw")
+    assert res.status == 200, res.body
+    return res.body
+
+
+def wait_mails(to, count=1, timeout=60.0):
+    """Waits until at least `count` mails to `to` arrived; returns them, newest first."""
+    def arrived():
+        found = mails(to)
+        return found if len(found) >= count else None
+
+    return eventually(arrived, timeout=timeout, interval=0.2)
+
+
+def clear_mails():
+    res = _sandbox("DELETE", "/mail/api/messages")
+    assert res.status == 204, res.body
+
+
+def _mail_pid_file():
+    return os.path.join(STATE, "pids", "mail.pid")
+
+
+def stop_mail_server():
+    """Stops the platform's SMTP server (SIGTERM, as infra/down.sh would): senders then find
+    nothing listening on MAIL_PORT until start_mail_server()."""
+    with open(_mail_pid_file()) as f:
+        pid = int(f.read().strip())
+    stop(pid)
+
+
+def start_mail_server():
+    """Starts the SMTP server again the way infra/lib.sh does (detached, same port, folder and
+    log, recorded in the pid file so stopping the platform stops it); returns once it listens."""
+    ready = os.path.join(STATE, "mail.ready")
+    if os.path.exists(ready):
+        os.remove(ready)
+    out = subprocess.run(
+        ["bash", "-c", 'setsid "$@" >>"$0" 2>&1 </dev/null & echo $!',
+         os.path.join(STATE, "logs", "mail.log"), "/usr/bin/python3",
+         os.path.join(ROOT, "infra/dev/mailserver.py"), "--host", "127.0.0.1", "--port", str(MAIL_PORT),
+         "--dir", os.path.join(STATE, "mail"), "--ready-file", ready],
+        capture_output=True, text=True, check=True)
+    pid = int(out.stdout.strip())
+    with open(_mail_pid_file(), "w") as f:
+        f.write(str(pid))
+
+    def listening():
+        assert alive(pid), "the mail server exited; see logs/mail.log"
+        return os.path.exists(ready)
+
+    eventually(listening, timeout=30, interval=0.05)
+    return pid

@@ -34,9 +34,10 @@ def now_iso():
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
 
-def produce(event_type, key, subject, data, source="agent"):
-    """Publishes one event in CloudEvents binary mode, as a service's outbox relay does."""
-    headers = {"ce_specversion": "1.0", "ce_id": str(uuid.uuid4()), "ce_source": source,
+def produce(event_type, key, subject, data, source="agent", event_id=None):
+    """Publishes one event in CloudEvents binary mode, as a service's outbox relay does (the same
+    event_id again: a redelivery)."""
+    headers = {"ce_specversion": "1.0", "ce_id": event_id or str(uuid.uuid4()), "ce_source": source,
                "ce_type": f"{event_type}.v1", "ce_time": now_iso(), "ce_subject": subject,
                "content-type": "application/json"}
     args = ["kcat", "-P", "-b", bootstrap(), "-t", event_type, "-k", key]

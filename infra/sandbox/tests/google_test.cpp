@@ -9,6 +9,7 @@
 #include "kx/crypto/crypto.hpp"
 #include "kx/http/server.hpp"
 #include "kx/json/json.hpp"
+#include "request.hpp"
 #include "sandbox.hpp"
 #include "web_form.hpp"
 
@@ -49,14 +50,7 @@ class GoogleTest : public ::testing::Test {
   http::Response call(const std::string& method, const std::string& target,
                       const std::string& body = {}, const std::string& bearer = {},
                       const std::string& basic = {}) {
-    http::Request req;
-    req.method = method;
-    req.target = target;
-    auto q = target.find('?');
-    req.path = http::percent_decode(target.substr(0, q));
-    req.query = q == std::string::npos ? "" : target.substr(q + 1);
-    req.body = body;
-    req.request_id = "test";
+    auto req = test_request(method, target, body);
     if (!bearer.empty())
       req.headers.set("Authorization", "Bearer " + bearer);
     if (!basic.empty())

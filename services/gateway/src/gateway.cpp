@@ -68,7 +68,9 @@ const std::vector<Upstream>& upstream_table() {
       {"/api/bookings", "integrations", kApiBody},
       {"/api/settings/appointments", "integrations", kApiBody},
       {"/api/settings/notifications", "integrations", kApiBody},
-      {"/api/webhook-endpoints", "integrations", kApiBody},
+      {"/api/webhooks", "integrations", kApiBody},
+      {"/api/admin/mail", "integrations", kApiBody},
+      {"/api/public/unsubscribe", "integrations", kApiBody},
       {"/webhooks/vapi", "telephony-webhook", kWebhookBody},
       {"/webhooks/stripe", "billing", kWebhookBody},
   };
