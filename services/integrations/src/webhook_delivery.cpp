@@ -283,7 +283,14 @@ void WebhookSender::attempt(const Job& job) {
                      job.endpoint_id);
       return;
     }
-    bool last = job.attempt > static_cast<int>(schedule.size());
+    // The endpoint row is locked first, so this cannot interleave with another attempt that
+    // disables the endpoint: a delivery given up with it is not revived by a retry time here.
+    auto state = tx.exec_params(
+        "SELECT NOT enabled AND disabled_reason = 'failing' FROM webhook_endpoints "
+        "WHERE id = $1 FOR UPDATE",
+        job.endpoint_id);
+    bool given_up = !state.empty() && state[0][0].as<bool>(false);
+    bool last = given_up || job.attempt > static_cast<int>(schedule.size());
     auto wait = last ? seconds(0) : schedule[static_cast<std::size_t>(job.attempt - 1)];
     tx.exec_params(
         "UPDATE webhook_deliveries SET state = $2, leased_until = NULL, "
