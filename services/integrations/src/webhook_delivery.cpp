@@ -12,6 +12,7 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using namespace std::chrono_literals;
 
 // Text from a receiver as the database takes it: valid UTF-8 without NUL, cut at a character.
 std::string response_excerpt(std::string_view body, std::size_t max_bytes) {
@@ -87,7 +88,7 @@ WebhookSender::WebhookSender(pg::Pool& db, const crypto::Keyring& keys,
       policy_(std::move(policy)),
       settings_(std::move(settings)),
       // Redirects are never followed by this client; a 3xx is a failed attempt.
-      client_(http::ClientOptions{.connect_timeout = settings_.timeout,
+      client_(http::ClientOptions{.connect_timeout = std::min<milliseconds>(settings_.timeout, 5s),
                                   .request_timeout = settings_.timeout,
                                   .max_retries = 0,
                                   .max_response_body = settings_.max_response,

@@ -32,7 +32,7 @@ namespace kx::integrations {
 using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
 struct WebhookSettings {
-  std::chrono::milliseconds timeout{10'000};  ///< per attempt, connect included
+  std::chrono::milliseconds timeout{10'000};  ///< for the answer; connecting: at most 5 s more
   std::size_t max_response = 64 * 1024;       ///< a longer answer is a failed attempt
   std::size_t stored_response = 4 * 1024;     ///< kept in the delivery log
   int per_endpoint = 2;                       ///< attempts in flight per endpoint
