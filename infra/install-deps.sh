@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build, the local platform and the tests need, if missing,
-# and the npm packages pinned in two lock files: tests/stripe-node (Stripe's official library,
-# which the billing black-box tests sign webhooks with) and web (the dashboard's runtime packages,
+# and the npm packages pinned in three lock files: tests/stripe-node (Stripe's official library,
+# which the billing black-box tests sign webhooks with), tests/webhook-node (the Standard Webhooks
+# library the integrations tests verify outgoing webhooks with) and web (the dashboard's runtime packages,
 # copied into web/vendor/, plus TypeScript, playwright-core and axe-core for its tests, which drive
 # Debian's chromium). Nothing else downloads later.
 set -euo pipefail
@@ -39,7 +40,7 @@ fi
 
 # npm ci only when a lock file changed since the last install (a stamp in node_modules), so
 # repeated runs work offline.
-for npm_dir in "$ROOT/tests/stripe-node" "$ROOT/web"; do
+for npm_dir in "$ROOT/tests/stripe-node" "$ROOT/tests/webhook-node" "$ROOT/web"; do
   stamp="$npm_dir/node_modules/.kx-lock.sha256"
   want=$(sha256sum "$npm_dir/package-lock.json" | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

@@ -10,6 +10,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -29,6 +30,7 @@ struct Url {
   std::string host;
   std::string port;
   std::string target;
+  std::string address;  ///< connect here instead of resolving host, when set
   std::string origin() const { return (tls ? "https://" : "http://") + host + ":" + port; }
 };
 
@@ -122,12 +124,25 @@ struct Client::Impl {
   }
 
   std::unique_ptr<Connection> connect(ThreadState& ts, const Url& url) {
-    tcp::resolver resolver(ts.ioc);
     beast::error_code ec;
-    auto results = resolver.resolve(url.host, url.port, ec);
-    if (ec) {
-      throw ClientError(ClientError::Kind::connect,
-                        "cannot resolve " + url.host + ": " + ec.message());
+    std::vector<tcp::endpoint> results;
+    if (url.address.empty()) {
+      tcp::resolver resolver(ts.ioc);
+      auto resolved = resolver.resolve(url.host, url.port, ec);
+      if (ec) {
+        throw ClientError(ClientError::Kind::connect,
+                          "cannot resolve " + url.host + ": " + ec.message());
+      }
+      for (const auto& entry : resolved)
+        results.push_back(entry.endpoint());
+    } else {
+      auto address = net::ip::make_address(url.address, ec);
+      unsigned short port = 0;
+      auto [end, err] = std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
+      if (ec || err != std::errc() || end != url.port.data() + url.port.size())
+        throw ClientError(ClientError::Kind::bad_url,
+                          "bad connect address or port: " + url.address);
+      results.emplace_back(address, port);
     }
     auto conn = std::make_unique<Connection>();
     if (url.tls) {
@@ -227,7 +242,7 @@ struct Client::Impl {
 
   Response attempt(const Url& url, const ClientRequest& request) {
     auto& ts = thread_state();
-    auto key = pool_prefix + url.origin();
+    auto key = pool_prefix + url.origin() + "@" + url.address;
     for (int tries = 0; tries < 2; ++tries) {
       std::unique_ptr<Connection> conn;
       bool reused = false;
@@ -258,6 +273,7 @@ Client::~Client() = default;
 
 Response Client::send(const ClientRequest& request) {
   Url url = parse_url(request.url);
+  url.address = request.connect_address;
   int retries = is_idempotent(request) ? impl_->options.max_retries : 0;
   auto delay = impl_->options.backoff;
   thread_local std::mt19937 rng(std::random_device{}());

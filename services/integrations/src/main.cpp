@@ -1,12 +1,12 @@
 // integrations: Google Calendar booking by phone (the calendar tools), the Google Sheets call
-// log, and the owner's Google connection. Owners' e-mail and outgoing webhooks arrive with the
-// notifications issue.
+// log, the owner's Google connection, and owners' signed outgoing webhooks.
 #include "call_log.hpp"
 #include "dashboard_api.hpp"
 #include "event_handlers.hpp"
 #include "kx/log/log.hpp"
 #include "kx/service/runtime.hpp"
 #include "tools.hpp"
+#include "webhook_wiring.hpp"
 
 std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
 
@@ -38,6 +38,7 @@ int main() {
   tools_settings.google_timeout = env.millis("GOOGLE_TIMEOUT_MS", tools_settings.google_timeout);
   CallLogSettings log_settings;
   auto log_interval = env.millis("CALL_LOG_INTERVAL_MS", std::chrono::milliseconds(1'000));
+  auto webhook_settings = webhook_config(env);
   rt.open(kx::service::to_migrations(kx_service_migration_files()));
 
   GoogleClient google(endpoints);
@@ -48,12 +49,20 @@ int main() {
   dashboard.add_routes(rt.router());
   tools.add_routes(rt.router());
 
+  // Several areas react to some event types: each adds its handlers to `dispatch`, which gives
+  // the runtime one handler per type.
+  EventDispatch dispatch;
   EventHandlers events(accounts);
-  rt.consume("agent.created", events, &EventHandlers::on_agent_changed);
-  rt.consume("agent.updated", events, &EventHandlers::on_agent_changed);
-  rt.consume("agent.deleted", events, &EventHandlers::on_agent_deleted);
-  rt.consume("user.deleted", events, &EventHandlers::on_user_deleted);
-  rt.consume("call.completed", call_log, &CallLog::on_call_completed);
+  dispatch.on("agent.created", events, &EventHandlers::on_agent_changed);
+  dispatch.on("agent.updated", events, &EventHandlers::on_agent_changed);
+  dispatch.on("agent.deleted", events, &EventHandlers::on_agent_deleted);
+  dispatch.on("user.deleted", events, &EventHandlers::on_user_deleted);
+  dispatch.on("call.completed", call_log, &CallLog::on_call_completed);
+
+  // Owners' outgoing webhooks.
+  auto webhooks = wire_webhooks(rt, dispatch, keys, webhook_settings);
+
+  dispatch.register_with(rt);
 
   rt.every("call-log", log_interval, [&call_log] {
     while (call_log.run_once() > 0) {

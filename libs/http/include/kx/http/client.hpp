@@ -33,6 +33,11 @@ struct ClientRequest {
   std::string body;
   /// Overrides ClientOptions::request_timeout for this request.
   std::optional<std::chrono::milliseconds> timeout;
+  /// An IP address (IPv4 dotted or IPv6 without brackets) to connect to instead of resolving
+  /// the URL's host, e.g. one a caller has already checked (no second lookup an attacker's DNS
+  /// could answer differently). The Host header, TLS server name and certificate check stay on
+  /// the URL's host. A malformed address is ClientError(bad_url).
+  std::string connect_address;
 };
 
 /// The request could not be completed (no response): connection refused, timeout, TLS failure,
