@@ -1,11 +1,11 @@
 // integrations: Google Calendar booking by phone (the calendar tools), the Google Sheets call
-// log, and the owner's Google connection. Owners' e-mail and outgoing webhooks arrive with the
-// notifications issue.
+// log, the owner's Google connection, and the owners' e-mail.
 #include "call_log.hpp"
 #include "dashboard_api.hpp"
 #include "event_handlers.hpp"
 #include "kx/log/log.hpp"
 #include "kx/service/runtime.hpp"
+#include "mail_wiring.hpp"
 #include "tools.hpp"
 
 std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
@@ -38,7 +38,10 @@ int main() {
   tools_settings.google_timeout = env.millis("GOOGLE_TIMEOUT_MS", tools_settings.google_timeout);
   CallLogSettings log_settings;
   auto log_interval = env.millis("CALL_LOG_INTERVAL_MS", std::chrono::milliseconds(1'000));
+  // Mail: owners' e-mail over SMTP (mail_wiring.hpp).
+  auto mail_config = read_mail_config(env);
   rt.open(kx::service::to_migrations(kx_service_migration_files()));
+  auto mail = wire_mail(rt, mail_config);
 
   GoogleClient google(endpoints);
   GoogleAccounts accounts(rt.db(), google, keys, rt.outbox());
