@@ -91,14 +91,17 @@ TEST(MailMime, PythonReadsTheMessageBackWithUmlautsIntact) {
   auto m = sample();
   m.unsubscribe_url = "https://app.kametrix.test/api/public/unsubscribe?token=abc.def";
   auto raw = build_mime(m);
-  // CRLF only, every line within RFC 5322's limit (78 for everything we fold).
+  // CRLF only, every line within RFC 5322's 78 characters; a URL cannot be folded, but stays
+  // far below the hard limit of 998.
   for (std::size_t i = 0; i < raw.size(); ++i)
-    if (raw[i] == '\n')
+    if (raw[i] == '\n') {
       ASSERT_TRUE(i > 0 && raw[i - 1] == '\r') << "bare LF at " << i;
+    }
   std::size_t pos = 0;
   while (pos < raw.size()) {
     auto end = raw.find("\r\n", pos);
-    EXPECT_LE(end - pos, 78u) << raw.substr(pos, end - pos);
+    auto line = raw.substr(pos, end - pos);
+    EXPECT_LE(line.size(), line.starts_with("List-Unsubscribe: <") ? 998u : 78u) << line;
     pos = end + 2;
   }
   auto doc = testing::parse_message(dir, raw);

@@ -27,7 +27,7 @@ raw = open(sys.argv[1], 'rb').read()
 m = email.message_from_bytes(raw, policy=email.policy.default)
 def part(t):
     p = m.get_body(preferencelist=(t,))
-    return p.get_content() if p is not None else None
+    return p.get_content().replace('\r\n', '\n') if p is not None else None
 print(json.dumps({
     'subject': str(m['Subject']), 'from': str(m['From']), 'to': str(m['To']),
     'message_id': str(m['Message-ID']), 'date': str(m['Date']),
