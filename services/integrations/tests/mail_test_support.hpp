@@ -21,6 +21,10 @@ extern char** environ;
 
 namespace kx::integrations::testing {
 
+// Debian's python3-aiosmtpd lives in the system Python; a python3 earlier in PATH (pyenv) may
+// not have it.
+inline constexpr const char* kPython = "/usr/bin/python3";
+
 inline constexpr const char* kParseScript = R"PY(
 import email, email.policy, json, sys
 raw = open(sys.argv[1], 'rb').read()
@@ -98,7 +102,7 @@ inline json::Document parse_message(const TempDir& dir, const std::string& raw) 
   static int n = 0;
   auto script = dir.file("parse.py", kParseScript);
   auto file = dir.file("msg" + std::to_string(++n) + ".eml", raw);
-  auto out = run("python3 " + script + " " + file);
+  auto out = run(std::string(kPython) + " " + script + " " + file);
   return json::parse(out);
 }
 
@@ -121,9 +125,9 @@ class SmtpServer {
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
     posix_spawn_file_actions_addclose(&actions, fds[0]);
     std::string port = std::to_string(port_);
-    std::vector<char*> argv = {const_cast<char*>("python3"), script_.data(), mail_dir_.data(),
+    std::vector<char*> argv = {const_cast<char*>(kPython), script_.data(), mail_dir_.data(),
                                port.data(), nullptr};
-    ASSERT_EQ(::posix_spawnp(&pid_, "python3", &actions, nullptr, argv.data(), environ), 0);
+    ASSERT_EQ(::posix_spawn(&pid_, kPython, &actions, nullptr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
     ::close(fds[1]);
     // The server prints its port once it listens.
