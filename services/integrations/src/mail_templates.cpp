@@ -208,7 +208,7 @@ constexpr const char* kHtmlLayout =
     "<p>{{closing}}</p>\n</td></tr>\n"
     "<tr><td style=\"padding:16px 32px;border-top:1px solid #e4e7eb;font-size:12px;"
     "color:#616e7c;\">\n<p>{{footer}}</p>\n"
-    "{{#unsubscribe_url}}<p>{{unsubscribe_note}} <a href=\"{{unsubscribe_url}}\" "
+    "{{#unsubscribe_url}}<p>{{unsubscribe_reason}} <a href=\"{{unsubscribe_url}}\" "
     "style=\"color:#616e7c;\">{{unsubscribe_label}}</a></p>\n{{/unsubscribe_url}}"
     "</td></tr>\n</table>\n</td></tr>\n</table>\n</body>\n</html>\n";
 
@@ -417,11 +417,12 @@ RenderedMail render_mail(std::string_view kind, const MailFrame& frame, const js
                                       : "This e-mail was sent automatically by Kametrix."));
   if (!frame.unsubscribe_url.empty()) {
     layout.set("unsubscribe_url", frame.unsubscribe_url);
-    layout.set("unsubscribe_note",
-               std::string(de ? "Sie erhalten diese E-Mail, weil Sie sie in Ihren "
-                                "Benachrichtigungseinstellungen aktiviert haben. Abbestellen:"
-                              : "You receive this e-mail because you turned it on in your "
-                                "notification settings. Unsubscribe:"));
+    std::string reason = de ? "Sie erhalten diese E-Mail, weil Sie sie in Ihren "
+                              "Benachrichtigungseinstellungen aktiviert haben."
+                            : "You receive this e-mail because you turned it on in your "
+                              "notification settings.";
+    layout.set("unsubscribe_reason", reason);
+    layout.set("unsubscribe_note", reason + (de ? " Abbestellen:" : " Unsubscribe:"));
     layout.set("unsubscribe_label",
                std::string(de ? "Diese Benachrichtigung abbestellen" : "Unsubscribe"));
   }
