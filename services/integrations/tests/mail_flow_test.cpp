@@ -382,5 +382,47 @@ TEST_F(MailFlowTest, SecretLinksComeOverTheInternalEndpointAndAreDroppedOnceSent
     EXPECT_NE(elsewhere.body.find(std::string("\"") + field + "\""), std::string::npos) << field;
 }
 
+TEST(MailSmtp, AuthIsUsedWhenAUserIsSetAndRefusedCredentialsAreTemporary) {
+  testing::SmtpServer server("mailer:s3cret");
+  SmtpSettings settings{.host = "127.0.0.1",
+                        .port = server.port(),
+                        .tls = SmtpTls::none,
+                        .user = "mailer",
+                        .password = "s3cret",
+                        .timeout = 3'000ms};
+  auto message = "Subject: AUTH\r\n\r\nHallo\r\n.\r\n..zwei Punkte\r\n";
+  auto ok = SmtpSender(settings).send("no-reply@kametrix.test", "inhaber@praxis.test", message);
+  EXPECT_TRUE(ok.sent()) << ok.error;
+  ASSERT_EQ(server.messages().size(), 1u);
+  // libcurl dot-stuffs: a line of one dot does not end the message early.
+  EXPECT_NE(server.messages()[0].find("Hallo\r\n.\r\n..zwei Punkte"), std::string::npos);
+
+  // aiosmtpd holds back its answer to wrong credentials; 535 or the timeout, the attempt is
+  // temporary (our configuration, not the message) and nothing is delivered.
+  settings.password = "wrong";
+  auto refused =
+      SmtpSender(settings).send("no-reply@kametrix.test", "inhaber@praxis.test", message);
+  EXPECT_EQ(refused.outcome, SmtpResult::Outcome::temporary) << refused.error;
+  EXPECT_FALSE(refused.error.empty());
+  settings.user.clear();
+  auto anonymous =
+      SmtpSender(settings).send("no-reply@kametrix.test", "inhaber@praxis.test", message);
+  EXPECT_FALSE(anonymous.sent());
+  EXPECT_EQ(anonymous.outcome, SmtpResult::Outcome::permanent) << anonymous.error;
+  EXPECT_EQ(server.messages().size(), 1u);
+}
+
+TEST(MailSmtp, NoServerAndATimeoutAreTemporary) {
+  testing::SmtpServer server;
+  int port = server.port();
+  server.stop();
+  SmtpSettings settings{
+      .host = "127.0.0.1", .port = port, .tls = SmtpTls::none, .timeout = 1'000ms};
+  auto down = SmtpSender(settings).send("a@kametrix.test", "b@praxis.test", "Subject: x\r\n\r\nx");
+  EXPECT_EQ(down.outcome, SmtpResult::Outcome::temporary);
+  EXPECT_EQ(down.code, 0);
+  EXPECT_FALSE(down.error.empty());
+}
+
 }  // namespace
 }  // namespace kx::integrations

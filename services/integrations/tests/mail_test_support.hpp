@@ -45,8 +45,17 @@ print(json.dumps({
 
 inline constexpr const char* kServerScript = R"PY(
 import asyncio, os, sys, uuid
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 outdir, port = sys.argv[1], int(sys.argv[2])
+credentials = sys.argv[3].encode().split(b':', 1) if len(sys.argv) > 3 else None
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and [auth_data.login, auth_data.password] == credentials
+    return AuthResult(success=ok)
+def smtp():
+    if credentials is None:
+        return SMTP(Handler())
+    return SMTP(Handler(), authenticator=authenticator, auth_required=True,
+                auth_require_tls=False)
 class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith('reject'):
@@ -63,7 +72,7 @@ class Handler:
         return '250 OK queued'
 async def main():
     loop = asyncio.get_running_loop()
-    srv = await loop.create_server(lambda: SMTP(Handler()), '127.0.0.1', port)
+    srv = await loop.create_server(smtp, '127.0.0.1', port)
     print(srv.sockets[0].getsockname()[1], flush=True)
     await srv.serve_forever()
 asyncio.run(main())
@@ -110,7 +119,9 @@ inline json::Document parse_message(const TempDir& dir, const std::string& raw) 
 /// on the same port.
 class SmtpServer {
  public:
-  SmtpServer() : mail_dir_(dir_.path + "/mail") {
+  /// `credentials` "user:password": AUTH required (over plain SMTP, loopback only).
+  explicit SmtpServer(std::string credentials = {})
+      : mail_dir_(dir_.path + "/mail"), credentials_(std::move(credentials)) {
     std::filesystem::create_directories(mail_dir_);
     script_ = dir_.file("server.py", kServerScript);
     start();
@@ -127,6 +138,8 @@ class SmtpServer {
     std::string port = std::to_string(port_);
     std::vector<char*> argv = {const_cast<char*>(kPython), script_.data(), mail_dir_.data(),
                                port.data(), nullptr};
+    if (!credentials_.empty())
+      argv.insert(argv.end() - 1, credentials_.data());
     ASSERT_EQ(::posix_spawn(&pid_, kPython, &actions, nullptr, argv.data(), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
     ::close(fds[1]);
@@ -162,6 +175,7 @@ class SmtpServer {
  private:
   TempDir dir_;
   std::string mail_dir_;
+  std::string credentials_;
   std::string script_;
   int port_ = 0;
   pid_t pid_ = -1;
