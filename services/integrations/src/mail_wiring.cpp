@@ -1,5 +1,7 @@
 #include "mail_wiring.hpp"
 
+#include <algorithm>
+
 namespace kx::integrations {
 
 MailConfig read_mail_config(config::Env& env) {
@@ -27,6 +29,9 @@ MailConfig read_mail_config(config::Env& env) {
   c.mail.public_origin = env.url("PUBLIC_ORIGIN");
   c.mail.unsubscribe_secret = env.secret("MAIL_UNSUBSCRIBE_SECRET", 32);
   c.interval = env.millis("MAIL_INTERVAL_MS", c.interval);
+  auto first_retry = env.millis("MAIL_FIRST_RETRY_MS", c.mail.first_retry);
+  c.mail.first_retry = std::max(std::chrono::seconds(1),
+                                std::chrono::duration_cast<std::chrono::seconds>(first_retry));
   return c;
 }
 

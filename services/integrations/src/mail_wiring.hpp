@@ -3,7 +3,7 @@
 // runtime opens), wire_mail() after it: consumers, routes and the sending worker.
 //   SMTP_HOST, SMTP_PORT (587), SMTP_TLS (none|starttls|tls, starttls), SMTP_USER,
 //   SMTP_PASSWORD, SMTP_TIMEOUT_MS (30000), MAIL_FROM, MAIL_DOMAIN (MAIL_FROM's domain),
-//   PUBLIC_ORIGIN, MAIL_UNSUBSCRIBE_SECRET, MAIL_INTERVAL_MS (1000)
+//   PUBLIC_ORIGIN, MAIL_UNSUBSCRIBE_SECRET, MAIL_INTERVAL_MS (1000), MAIL_FIRST_RETRY_MS (30000)
 
 #include <memory>
 
