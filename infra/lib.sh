@@ -34,18 +34,16 @@ runtime_targets() {
 # load_config OFFSET: dev.env, with every port moved by OFFSET (the test platform uses 10000).
 load_config() {
   local offset=$1
-  # The platform's SMTP server (infra/dev/mailserver.py); dev.env may name its port, which the
-  # offset then moves like every other.
-  : "${MAIL_PORT:=$((1025 + offset))}"
-  export MAIL_PORT
   set -a
   # shellcheck source=/dev/null
   . "$ROOT/infra/dev/dev.env"
   set +a
   for var in PG_PORT GATEWAY_PORT AUTH_PORT AGENT_PORT TELEPHONY_WEBHOOK_PORT BILLING_PORT \
-             INTEGRATIONS_PORT SANDBOX_PORT; do
+             INTEGRATIONS_PORT SANDBOX_PORT MAIL_PORT; do
     export "$var=$(( ${!var} + offset ))"
   done
+  # integrations submits owners' e-mail to the local SMTP server (infra/dev/mailserver.py).
+  export SMTP_HOST=127.0.0.1 SMTP_PORT="$MAIL_PORT" SMTP_TLS=none
   export PUBLIC_ORIGIN="http://127.0.0.1:$GATEWAY_PORT"
   export ALLOWED_ORIGINS="http://127.0.0.1:$GATEWAY_PORT,http://localhost:$GATEWAY_PORT"
   # Where everything is, for every process: the services, the public gateway (the sandbox posts

@@ -229,7 +229,15 @@ ConsumerRunner::~ConsumerRunner() {
 void ConsumerRunner::on(const std::string& type, TxHandler handler) {
   if (!impl_->pool)
     throw std::logic_error("transactional handlers need a database pool");
-  impl_->tx_handlers[type] = std::move(handler);
+  auto& slot = impl_->tx_handlers[type];
+  if (!slot) {
+    slot = std::move(handler);
+    return;
+  }
+  slot = [first = std::move(slot), second = std::move(handler)](const Event& e, pqxx::work& tx) {
+    first(e, tx);
+    second(e, tx);
+  };
 }
 
 void ConsumerRunner::on_plain(const std::string& type, PlainHandler handler) {

@@ -194,6 +194,14 @@ TEST_F(OutboxTest, InboxTurnsRedeliveryIntoNoOp) {
     tx.exec_params("INSERT INTO effects (event_id, user_id) VALUES ($1, $2)", e.id,
                    std::string(doc["user_id"].GetString()));
   });
+  // A second handler of the same type (another part of the service) runs after the first, in
+  // the same transaction, and a redelivery skips both.
+  std::atomic<int> second_ran = 0;
+  consumer.on("user.registered", [&second_ran](const Event& e, pqxx::work& tx) {
+    auto seen = tx.exec_params("SELECT count(*) FROM effects WHERE event_id = $1", e.id);
+    EXPECT_EQ(seen[0][0].as<int>(), 1);  // the first handler's effect, same transaction
+    ++second_ran;
+  });
   consumer.start();
   auto deadline = std::chrono::steady_clock::now() + 20s;
   while (consumer.handled() + consumer.duplicates() < 20 &&
@@ -209,6 +217,7 @@ TEST_F(OutboxTest, InboxTurnsRedeliveryIntoNoOp) {
   auto effects = pg::transact(
       *pool_, [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM effects")[0].as<int>(); });
   EXPECT_EQ(effects, 10);
+  EXPECT_EQ(second_ran.load(), 10);
 }
 
 TEST_F(OutboxTest, PruneDeletesOnlyOldPublishedRowsAndOldInboxRows) {

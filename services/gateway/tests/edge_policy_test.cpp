@@ -50,6 +50,14 @@ TEST(Csrf, WebhooksAreExempt) {
   EXPECT_FALSE(csrf_violation(req, kSettings));
 }
 
+TEST(Csrf, OneClickUnsubscribeIsExemptAndNothingElseBelowPublic) {
+  auto req = request("POST", "/api/public/unsubscribe", "kx_session=s");
+  req.headers.set("Origin", "https://mail.example");
+  EXPECT_FALSE(csrf_violation(req, kSettings));
+  auto other = request("POST", "/api/public/unsubscribe/x", "kx_session=s");
+  EXPECT_TRUE(csrf_violation(other, kSettings));
+}
+
 TEST(EdgeHeaders, SecurityHeadersAndCsrfCookie) {
   http::Response res;
   apply_edge_headers(request("GET", "/api/auth/me"), res, kSettings);

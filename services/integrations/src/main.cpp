@@ -1,10 +1,11 @@
 // integrations: Google Calendar booking by phone (the calendar tools), the Google Sheets call
-// log, the owner's Google connection, and owners' signed outgoing webhooks.
+// log, the owner's Google connection, the owners' e-mail and their signed outgoing webhooks.
 #include "call_log.hpp"
 #include "dashboard_api.hpp"
 #include "event_handlers.hpp"
 #include "kx/log/log.hpp"
 #include "kx/service/runtime.hpp"
+#include "mail_wiring.hpp"
 #include "tools.hpp"
 #include "webhook_wiring.hpp"
 
@@ -39,7 +40,10 @@ int main() {
   CallLogSettings log_settings;
   auto log_interval = env.millis("CALL_LOG_INTERVAL_MS", std::chrono::milliseconds(1'000));
   auto webhook_settings = webhook_config(env);
+  // Mail: owners' e-mail over SMTP (mail_wiring.hpp).
+  auto mail_config = read_mail_config(env);
   rt.open(kx::service::to_migrations(kx_service_migration_files()));
+  auto mail = wire_mail(rt, mail_config);
 
   GoogleClient google(endpoints);
   GoogleAccounts accounts(rt.db(), google, keys, rt.outbox());
@@ -49,20 +53,17 @@ int main() {
   dashboard.add_routes(rt.router());
   tools.add_routes(rt.router());
 
-  // Several areas react to some event types: each adds its handlers to `dispatch`, which gives
-  // the runtime one handler per type.
-  EventDispatch dispatch;
+  // Several areas react to some event types (call.completed: call log, mail, webhooks); the
+  // runtime runs every handler of a type in the event's one inbox transaction.
   EventHandlers events(accounts);
-  dispatch.on("agent.created", events, &EventHandlers::on_agent_changed);
-  dispatch.on("agent.updated", events, &EventHandlers::on_agent_changed);
-  dispatch.on("agent.deleted", events, &EventHandlers::on_agent_deleted);
-  dispatch.on("user.deleted", events, &EventHandlers::on_user_deleted);
-  dispatch.on("call.completed", call_log, &CallLog::on_call_completed);
+  rt.consume("agent.created", events, &EventHandlers::on_agent_changed);
+  rt.consume("agent.updated", events, &EventHandlers::on_agent_changed);
+  rt.consume("agent.deleted", events, &EventHandlers::on_agent_deleted);
+  rt.consume("user.deleted", events, &EventHandlers::on_user_deleted);
+  rt.consume("call.completed", call_log, &CallLog::on_call_completed);
 
   // Owners' outgoing webhooks.
-  auto webhooks = wire_webhooks(rt, dispatch, keys, webhook_settings);
-
-  dispatch.register_with(rt);
+  auto webhooks = wire_webhooks(rt, keys, webhook_settings);
 
   rt.every("call-log", log_interval, [&call_log] {
     while (call_log.run_once() > 0) {

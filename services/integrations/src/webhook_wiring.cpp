@@ -4,25 +4,6 @@
 
 namespace kx::integrations {
 
-void EventDispatch::on(const std::string& type, events::TxHandler handler) {
-  handlers_[type].push_back(std::move(handler));
-}
-
-events::TxHandler EventDispatch::combined(const std::string& type) const {
-  const auto& list = handlers_.at(type);
-  if (list.size() == 1)
-    return list.front();
-  return [list](const events::Event& e, pqxx::work& tx) {
-    for (const auto& h : list)
-      h(e, tx);
-  };
-}
-
-void EventDispatch::register_with(service::Runtime& rt) const {
-  for (const auto& entry : handlers_)
-    rt.consume(entry.first, combined(entry.first));
-}
-
 WebhookConfig webhook_config(config::Env& env) {
   WebhookConfig c;
   try {
@@ -38,16 +19,18 @@ WebhookConfig webhook_config(config::Env& env) {
   return c;
 }
 
-std::unique_ptr<Webhooks> wire_webhooks(service::Runtime& rt, EventDispatch& events,
-                                        const crypto::Keyring& keys, const WebhookConfig& config) {
+std::unique_ptr<Webhooks> wire_webhooks(service::Runtime& rt, const crypto::Keyring& keys,
+                                        const WebhookConfig& config) {
   TargetPolicy policy(config.allowed);
   auto w = std::unique_ptr<Webhooks>(new Webhooks{
       WebhookApi(rt.db(), keys, policy, config.settings), WebhookFanOut(config.settings),
       WebhookSender(rt.db(), keys, rt.outbox(), policy, config.settings)});
   w->api.add_routes(rt.router());
+  // Other areas consume some of these types too: the runtime runs every handler of a type in
+  // the event's one inbox transaction.
   for (const auto& t : webhook_event_types())
-    events.on(t.type, w->fan_out, &WebhookFanOut::on_event);
-  events.on("user.deleted", w->fan_out, &WebhookFanOut::on_user_deleted);
+    rt.consume(t.type, w->fan_out, &WebhookFanOut::on_event);
+  rt.consume("user.deleted", w->fan_out, &WebhookFanOut::on_user_deleted);
   rt.every("webhook-deliveries", config.poll, [sender = &w->sender] { sender->run_once(); });
   return w;
 }

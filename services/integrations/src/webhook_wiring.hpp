@@ -13,31 +13,6 @@
 
 namespace kx::integrations {
 
-/// Several handlers for one event type. The runtime takes one handler per type, and more than
-/// one area of this service reacts to some types (call.completed: call log and webhooks), so
-/// each area adds its handlers here and register_with() gives the runtime one handler per type
-/// that runs them in the order added, inside the same inbox transaction. Not thread-safe; use
-/// during setup.
-class EventDispatch {
- public:
-  void on(const std::string& type, events::TxHandler handler);
-  template <class T, class Fn>
-  requires std::is_member_function_pointer_v<Fn>
-  void on(const std::string& type, T& handlers, Fn fn) {
-    on(type, events::TxHandler([&handlers, fn](const events::Event& e, pqxx::work& tx) {
-         std::invoke(fn, handlers, e, tx);
-       }));
-  }
-  /// The one handler for `type` that runs all added for it, in order; std::out_of_range when
-  /// none was added.
-  events::TxHandler combined(const std::string& type) const;
-  /// Registers combined() of every type with the runtime.
-  void register_with(service::Runtime& rt) const;
-
- private:
-  std::map<std::string, std::vector<events::TxHandler>> handlers_;
-};
-
 struct WebhookConfig {
   WebhookSettings settings;
   std::vector<AllowedTarget> allowed;
@@ -55,8 +30,8 @@ struct Webhooks {
   WebhookSender sender;
 };
 
-/// After Runtime::open(): routes, consumers (through `events`) and the delivery job.
-std::unique_ptr<Webhooks> wire_webhooks(service::Runtime& rt, EventDispatch& events,
-                                        const crypto::Keyring& keys, const WebhookConfig& config);
+/// After Runtime::open(): routes, consumers and the delivery job.
+std::unique_ptr<Webhooks> wire_webhooks(service::Runtime& rt, const crypto::Keyring& keys,
+                                        const WebhookConfig& config);
 
 }  // namespace kx::integrations

@@ -641,17 +641,5 @@ TEST_F(WebhookFlowTest, BadInputAndOtherOwners) {
   EXPECT_EQ(error_status([&] { api_->get(del); }), 404);
 }
 
-TEST_F(WebhookFlowTest, EventDispatchRunsEveryHandlerOfAType) {
-  // The same event reaches the call log's handler and the webhooks' in one transaction.
-  EventDispatch dispatch;
-  std::vector<std::string> ran;
-  dispatch.on("call.completed", [&](const events::Event&, pqxx::work&) { ran.push_back("a"); });
-  dispatch.on("call.completed", [&](const events::Event&, pqxx::work&) { ran.push_back("b"); });
-  auto combined = dispatch.combined("call.completed");
-  pg::transact(pool_, [&](pqxx::work& tx) { combined(call_completed("u1"), tx); });
-  EXPECT_EQ(ran, (std::vector<std::string>{"a", "b"}));
-  EXPECT_THROW(dispatch.combined("user.deleted"), std::out_of_range);
-}
-
 }  // namespace
 }  // namespace kx::integrations

@@ -50,7 +50,8 @@ class ConsumerRunner {
                  ConsumerOptions options);
   /// Stops the runner if it runs.
   ~ConsumerRunner();
-  /// Throws std::logic_error without a pool.
+  /// Throws std::logic_error without a pool. A second handler for the same type runs after the
+  /// first, in the same transaction (one inbox row for both).
   void on(const std::string& type, TxHandler handler);
   void on_plain(const std::string& type, PlainHandler handler);
   /// Subscribes and starts the polling thread. Throws std::runtime_error when the consumer cannot

@@ -62,7 +62,8 @@ class Runtime {
   http::Router& router() { return router_; }
   http::ServerOptions& server_options() { return server_options_; }
 
-  /// Handles events of `type` once per event id, in one transaction with the inbox row.
+  /// Handles events of `type` once per event id, in one transaction with the inbox row. Several
+  /// handlers of one type run in the order added, in that one transaction.
   void consume(const std::string& type, events::TxHandler handler);
   /// The same with a member function `void T::fn(const events::Event&, pqxx::work&)` of
   /// `handlers`, which must outlive run().
