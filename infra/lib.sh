@@ -53,6 +53,8 @@ load_config() {
   export TELEPHONY_WEBHOOK_URL="http://127.0.0.1:$TELEPHONY_WEBHOOK_PORT"
   export BILLING_URL="http://127.0.0.1:$BILLING_PORT" INTEGRATIONS_URL="http://127.0.0.1:$INTEGRATIONS_PORT"
   export SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
+  # The dashboard links the sandbox's view of every mail the local SMTP server received.
+  export DEV_MAIL_URL="$SANDBOX_URL/mail"
   export STRIPE_API_BASE="$SANDBOX_URL/stripe" VAPI_API_BASE="$SANDBOX_URL/vapi"
   export LLM_BASE_URL="$SANDBOX_URL/llm/v1" ELEVENLABS_API_BASE="$SANDBOX_URL/elevenlabs"
   # Vapi posts our assistants' and numbers' server messages to the gateway; locally the

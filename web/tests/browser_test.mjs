@@ -3,7 +3,8 @@
 // call arriving live, the call list's filters and pages in the URL, CSV, the language switch,
 // the admin area, agents built through the wizard (autosave, resume, AI texts, voices, publish,
 // edit, test call, deactivate, delete), the admin's agents and number pool, Google connected and
-// declined through the sandbox's consent page, the appointment duration, the bookings list,
+// declined through the sandbox's consent page, the appointment duration, the bookings list, the
+// e-mail preferences, outgoing webhooks (secret once, test event, log, replay, rotation, delete),
 // axe-core on every page, and a screenshot of every page at 1280 and 375 px in KX_WEB_OUTPUT_DIR.
 // Agents are created through the API (or the wizard) with a number from the pool, as an owner
 // would.
@@ -13,7 +14,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
 
 const web = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -919,13 +921,212 @@ test('an owner who declines at Google is told so in German and nothing is connec
   await page.context().close();
 });
 
+// E-mail preferences and outgoing webhooks run against the integrations service's mail and webhook
+// APIs (docs/api.md); the receiver is a plain HTTP server in this process on a port of the
+// development allow-list (WEBHOOK_ALLOWED_TARGETS=127.0.0.1:19100-19199 in infra/dev/dev.env).
+
+test('an owner chooses the opt-in mails, they are kept after a reload and a 422 shows next to its switch; settings link the sandbox mail view', async () => {
+  const { page, email: address } = await signUp('mails');
+  await page.goto('/settings');
+  await settled(page);
+  assert.equal(await page.getByTestId('dev-mail-link').getAttribute('href'), `${SANDBOX}/mail`);
+  await page.getByTestId('to-notifications').click();
+  await page.waitForURL('**/settings/notifications');
+  await settled(page);
+  // The address arrives with user.registered, which the integrations service consumes.
+  await eventually(async () => (await apiCall(page, 'GET', '/api/settings/notifications')).body?.email === address);
+  await page.reload();
+  await settled(page);
+  assert.equal(await page.getByTestId('notifications-email').innerText(), address);
+  assert.equal(await page.getByTestId('notifications-language').innerText(), de['lang.de']);
+  const summary = page.getByLabel(de['notifications.call_summary']);
+  const booking = page.getByLabel(de['notifications.new_booking']);
+  assert.equal(await summary.isChecked(), false, 'opt-in mails start off');
+  assert.equal(await booking.isChecked(), false);
+  assert.match(await page.locator('main').innerText(), /Kaufbeleg/);
+  await summary.check();
+  await page.getByTestId('save-notifications').click();
+  await page.getByTestId('notifications-state').getByText(de['state.saved']).waitFor();
+  await check(page, 'notifications');
+  await page.reload();
+  await settled(page);
+  assert.equal(await summary.isChecked(), true, 'kept after a reload');
+  assert.equal(await booking.isChecked(), false);
+  assert.deepEqual((({ call_summary, new_booking }) => ({ call_summary, new_booking }))((await apiCall(page, 'GET', '/api/settings/notifications')).body),
+    { call_summary: true, new_booking: false });
+
+  // The server's 422 (not a boolean) appears next to the switch and nothing is stored.
+  const route = '**/api/settings/notifications';
+  await page.route(route, (r) => (r.request().method() === 'PUT' ? r.continue({ postData: JSON.stringify({ call_summary: 'ja', new_booking: true }) }) : r.continue()));
+  await booking.check();
+  await page.getByTestId('save-notifications').click();
+  await page.locator('#call_summary-error').waitFor();
+  assert.equal(await summary.getAttribute('aria-invalid'), 'true');
+  await page.unroute(route);
+  assert.equal((await apiCall(page, 'GET', '/api/settings/notifications')).body.new_booking, false);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await check(page, 'notifications-dark');
+  await page.context().close();
+});
+
+/**
+ * A webhook receiver on a free port of the allow-list that answers 200 and keeps what it got.
+ * @returns {Promise<{ port: number, received: { headers: import('node:http').IncomingHttpHeaders, body: string }[], close: () => void }>}
+ */
+async function webhookReceiver() {
+  /** @type {{ headers: import('node:http').IncomingHttpHeaders, body: string }[]} */
+  const received = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"empfangen":true}');
+    });
+  });
+  // Other test platforms may run receivers too: take the first free port from a random start.
+  const start = 19100 + Math.floor(Math.random() * 100);
+  for (let i = 0; i < 100; i++) {
+    const port = 19100 + ((start - 19100 + i) % 100);
+    const ok = await new Promise((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) return { port, received, close: () => server.close() };
+  }
+  throw new Error('no free port in 127.0.0.1:19100-19199');
+}
+
+/** The Standard Webhooks signatures of a request checked against `secret`. @param {{ headers: any, body: string }} r @param {string} secret */
+function signedWith(r, secret) {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key).update(`${r.headers['webhook-id']}.${r.headers['webhook-timestamp']}.${r.body}`).digest('base64');
+  return String(r.headers['webhook-signature']).split(' ').includes(`v1,${expected}`);
+}
+
+test('an owner sets up a webhook: secret shown once, test event delivered and logged with its detail, replay, rotation with both secrets, switch off, delete', async () => {
+  const receiver = await webhookReceiver();
+  const { page } = await signUp('webhooks');
+  await page.goto('/settings');
+  await settled(page);
+  await page.getByTestId('to-webhooks').click();
+  await page.waitForURL('**/settings/webhooks');
+  await settled(page);
+  await page.getByText(de['webhooks.empty']).waitFor();
+  await check(page, 'webhooks-empty');
+
+  const url = `http://127.0.0.1:${receiver.port}/hook`;
+  await page.getByLabel(de['webhooks.url']).fill(url);
+  await page.getByLabel(de['webhooks.description']).fill('Praxissoftware – Empfang');
+  await page.getByLabel('call.completed', { exact: true }).check();
+  await page.getByLabel('appointment.booked', { exact: true }).check();
+  const created = page.waitForResponse((r) => r.url().endsWith('/api/webhooks/endpoints') && r.request().method() === 'POST');
+  await page.getByTestId('webhook-submit').click();
+  assert.equal((await created).status(), 201);
+  const box = page.getByTestId('webhook-secret');
+  await box.waitFor();
+  const secret = await box.getByLabel(de['webhooks.secret_label'], { exact: true }).inputValue();
+  assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+  assert.match(await box.innerText(), /nur dieses eine Mal/);
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'webhook-secret', 'the secret box has the focus');
+  const card = page.getByTestId('webhook-endpoint');
+  assert.equal(await card.getByRole('heading', { level: 2 }).innerText(), url);
+  assert.equal(await card.getByTestId('endpoint-status').innerText(), de['webhooks.status_active']);
+  await check(page, 'webhooks-secret');
+  await page.getByTestId('secret-done').click();
+  assert.equal(await box.count(), 0);
+  await page.reload();
+  await settled(page);
+  assert.equal(await box.count(), 0, 'shown once');
+  const [endpoint] = (await apiCall(page, 'GET', '/api/webhooks/endpoints')).body.endpoints;
+  assert.equal('secret' in endpoint, false);
+  assert.deepEqual([...endpoint.event_types].sort(), ['appointment.booked', 'call.completed']);
+
+  // The test event reaches the receiver signed, and the log shows the attempt.
+  await card.getByTestId('webhook-test').click();
+  await card.getByTestId('endpoint-notice').getByText(de['webhooks.test_sent']).waitFor();
+  const log = card.getByTestId('delivery-log');
+  await log.getByText(de['webhooks.state_delivered'], { exact: true }).waitFor({ timeout: 45_000 });
+  assert.equal(await log.getByTestId('delivery-status').first().innerText(), '200');
+  await eventually(() => receiver.received.length >= 1);
+  const first = receiver.received[0];
+  assert.equal(JSON.parse(first.body).type, 'webhook.test');
+  assert.ok(signedWith(first, secret), 'signed with the secret shown');
+  await check(page, 'webhooks');
+
+  await log.getByRole('button', { name: /^Details: webhook\.test/ }).first().click();
+  const detail = page.getByRole('dialog');
+  await detail.getByTestId('delivery-payload').getByText(/webhook\.test/).waitFor();
+  assert.match(await detail.getByTestId('delivery-response').innerText(), /empfangen/);
+  assert.match(await detail.innerText(), /webhook-signature: v1,/);
+  await check(page, 'webhook-delivery');
+  await detail.getByTestId('replay').click();
+  await eventually(async () => (await detail.locator('section.attempt').count()) === 2);
+  await eventually(() => receiver.received.length >= 2);
+  assert.equal(receiver.received[1].headers['webhook-id'], first.headers['webhook-id'], 'a replay keeps the webhook-id');
+  await detail.getByRole('button', { name: de['action.close'] }).click();
+  assert.equal(await page.getByRole('dialog').count(), 0);
+
+  // Rotation: the new secret once, and for 24 h both signatures on every message.
+  await card.getByTestId('webhook-rotate').click();
+  const confirm = page.getByRole('dialog');
+  assert.match(await confirm.innerText(), /24 Stunden/);
+  await confirm.getByRole('button', { name: de['webhooks.rotate_confirm'] }).click();
+  await box.getByRole('heading', { name: de['webhooks.secret_rotated_title'] }).waitFor();
+  const rotated = await box.getByLabel(de['webhooks.secret_label'], { exact: true }).inputValue();
+  assert.notEqual(rotated, secret);
+  await page.getByTestId('secret-done').click();
+  await card.getByTestId('webhook-test').click();
+  await eventually(() => receiver.received.length >= 3);
+  const third = receiver.received[2];
+  assert.ok(signedWith(third, rotated) && signedWith(third, secret), 'signed with the new and the old secret');
+
+  // Off: no test event, the state says so; on again; then deleted after the confirmation.
+  await card.getByTestId('webhook-toggle').click();
+  await waitText(card.getByTestId('endpoint-status'), (t) => t === de['webhooks.status_disabled']);
+  assert.equal(await card.getByTestId('webhook-test').isDisabled(), true);
+  const off = (await apiCall(page, 'GET', `/api/webhooks/endpoints/${endpoint.id}`)).body;
+  assert.equal(off.enabled, false);
+  assert.equal(off.disabled_reason, 'owner');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await check(page, 'webhooks-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await card.getByTestId('webhook-toggle').click();
+  await waitText(card.getByTestId('endpoint-status'), (t) => t === de['webhooks.status_active']);
+
+  await card.getByTestId('webhook-delete').click();
+  const del = page.getByRole('dialog');
+  await del.getByRole('button', { name: de['webhooks.delete_confirm'] }).click();
+  await page.getByText(de['webhooks.empty']).waitFor();
+  assert.deepEqual((await apiCall(page, 'GET', '/api/webhooks/endpoints')).body.endpoints, []);
+  receiver.close();
+  await page.context().close();
+});
+
+test('the webhook page says so in German when the API fails, never a blank page', async () => {
+  const { page } = await signUp('webhooks-down');
+  await page.route('**/api/webhooks/endpoints', (r) => r.fulfill({ status: 503, contentType: 'application/json',
+    body: JSON.stringify({ error: { code: 'unavailable', message: 'Der Dienst ist gerade nicht erreichbar.', request_id: 'req-test-1' } }) }));
+  await page.goto('/settings/webhooks');
+  await settled(page);
+  await page.getByText(de['webhooks.load_failed']).waitFor();
+  assert.match(await page.locator('main .form-error').innerText(), /req-test-1/);
+  await page.unroute('**/api/webhooks/endpoints');
+  await page.getByRole('button', { name: de['action.retry'] }).click();
+  await page.getByText(de['webhooks.empty']).waitFor();
+  await page.context().close();
+});
+
 test('every page was checked with axe and photographed', () => {
   for (const name of ['landing', 'login', 'signup', 'impressum', 'datenschutz', 'not-found', 'error', 'overview', 'calls', 'call',
     'overview-dark', 'escalations', 'credits', 'checkout-success', 'settings', 'admin-stats', 'admin-users', 'admin-user', 'admin-billing',
     'admin-disputes', 'admin-calls', 'admin-escalations', 'agents-empty', 'bookings-list', 'integrations-sheet', 'wizard-business', 'wizard-knowledge', 'wizard-voice',
     'wizard-greeting', 'wizard-forwarding', 'wizard-review', 'agent', 'agent-test-call', 'agents', 'agent-delete-dialog', 'wizard-conflict',
     'admin-agents', 'admin-agent', 'admin-numbers', 'integrations', 'integrations-dark', 'bookings', 'integrations-connected',
-    'integrations-denied']) {
+    'integrations-denied', 'notifications', 'notifications-dark', 'webhooks-empty', 'webhooks-secret', 'webhooks', 'webhook-delivery',
+    'webhooks-dark']) {
     assert.ok(covered.has(name), name);
   }
 });

@@ -197,8 +197,10 @@ Response Gateway::legal(Request&) {
       .field("phone", l.phone)
       .field("register_entry", l.register_entry)
       .field("vat_id", l.vat_id)
-      .field("privacy_officer", l.privacy_officer)
-      .end_object();
+      .field("privacy_officer", l.privacy_officer);
+  if (!settings_.dev_mail_url.empty())
+    w.field("dev_mail_url", settings_.dev_mail_url);
+  w.end_object();
   auto res = Response::json(200, w.str());
   res.headers.set("Cache-Control", "public, max-age=300");
   return res;

@@ -44,6 +44,8 @@ struct GatewaySettings {
   EdgeSettings edge;
   std::string web_root;  ///< folder with index.html, src/, styles/, i18n/, vendor/
   LegalInfo legal;
+  /// The sandbox's mail view (development only); the dashboard links it when set.
+  std::string dev_mail_url;
   std::chrono::milliseconds session_cache_ttl{5'000};
   std::chrono::milliseconds upstream_timeout{15'000};
   EventHubOptions events;

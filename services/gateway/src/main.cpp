@@ -54,6 +54,9 @@ int main() {
   for (auto pos = legal.address.find(" | "); pos != std::string::npos;
        pos = legal.address.find(" | ", pos))
     legal.address.replace(pos, 3, "\n");
+  // Development only: a production gateway never points owners at the local mail catcher.
+  if (!settings.edge.secure_cookies)
+    settings.dev_mail_url = env.optional("DEV_MAIL_URL", "");
   settings.session_cache_ttl = env.millis("SESSION_CACHE_TTL_MS", std::chrono::milliseconds(5'000));
   settings.upstream_timeout = env.millis("UPSTREAM_TIMEOUT_MS", std::chrono::milliseconds(15'000));
   rt.open();
