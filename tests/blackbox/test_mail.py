@@ -2,8 +2,7 @@
 MAIL_PORT and the sandbox lists it (GET <sandbox>/mail/api/messages), decoded, with the raw
 message unchanged; stopping and starting the server as the "SMTP down" tests do.
 
-ProductMails checks the mails the integrations service sends (issue 12): it runs only with
-KX_MAIL_E2E=1 until that service's mail sending is part of the platform. The file stops and
+ProductMails checks the mails the integrations service sends through it. The file stops and
 starts the mail server, so ctest runs it on its own (RUN_SERIAL)."""
 import email
 import email.policy
@@ -173,8 +172,6 @@ def parsed(listed):
     return email.message_from_bytes(raw_mail(listed["id"]), policy=email.policy.default)
 
 
-@unittest.skipUnless(os.environ.get("KX_MAIL_E2E"),
-                     "the integrations service's mails: set KX_MAIL_E2E=1 once it sends them")
 class ProductMails(unittest.TestCase):
     def assert_well_formed(self, listed, expect_html=True):
         """multipart/alternative with UTF-8 text and HTML parts, Message-ID and Date, umlauts intact."""
