@@ -94,7 +94,8 @@ TEST_F(MailTest, ListsNewestFirstWithTheContractsFields) {
 
   auto res = call("GET", "/mail/api/messages");
   EXPECT_EQ(res.headers.get("Content-Type").value_or(""), "application/json; charset=utf-8");
-  auto first = json::parse(res.body)[0].GetObject();
+  auto list = json::parse(res.body);  // the document must outlive the view of its first item
+  auto first = list[0].GetObject();
   EXPECT_STREQ(first["to"][0].GetString(), "a@salon-beispiel.de");
   EXPECT_STREQ(first["from"].GetString(), "Kametrix <no-reply@kametrix.example>");
   EXPECT_STREQ(first["subject"].GetString(), "Dritte");
