@@ -994,7 +994,11 @@ async function webhookReceiver() {
       server.once('error', () => resolve(false));
       server.listen(port, '127.0.0.1', () => resolve(true));
     });
-    if (ok) return { port, received, close: () => server.close() };
+    // A failing test must not keep the process alive with an open server (node would never exit).
+    if (ok) {
+      server.unref();
+      return { port, received, close: () => server.close() };
+    }
   }
   throw new Error('no free port in 127.0.0.1:19100-19199');
 }
@@ -1030,7 +1034,8 @@ test('an owner sets up a webhook: secret shown once, test event delivered and lo
   const secret = await box.getByLabel(de['webhooks.secret_label'], { exact: true }).inputValue();
   assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
   assert.match(await box.innerText(), /nur dieses eine Mal/);
-  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'webhook-secret', 'the secret box has the focus');
+  // The page moves the focus to the box once it is shown (after the render that shows it).
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'webhook-secret', null, { timeout: 5_000 });
   const card = page.getByTestId('webhook-endpoint');
   assert.equal(await card.getByRole('heading', { level: 2 }).innerText(), url);
   assert.equal(await card.getByTestId('endpoint-status').innerText(), de['webhooks.status_active']);
