@@ -170,14 +170,24 @@ void MailQueue::on_user_deleted(const events::Event& event, pqxx::work& tx) {
   tx.exec_params("DELETE FROM mails WHERE user_id = $1", user_id);
 }
 
+namespace {
+
+// The mail's data: the named amounts of a credits event, as they are.
+std::string amounts(const json::Value& doc, std::initializer_list<const char*> fields) {
+  json::Writer w;
+  w.begin_object();
+  for (const char* f : fields)
+    w.field(f, json::get_int(doc, f));
+  w.end_object();
+  return w.str();
+}
+
+}  // namespace
+
 void MailQueue::on_credits_low(const events::Event& event, pqxx::work& tx) {
   auto doc = json::parse(event.data);
-  json::Writer w;
-  w.begin_object()
-      .field("balance_cents", json::get_int(doc, "balance_cents"))
-      .field("threshold_cents", json::get_int(doc, "threshold_cents"))
-      .end_object();
-  queue(tx, "low_balance", event.id, json::get_string(doc, "user_id"), w.str());
+  queue(tx, "low_balance", event.id, json::get_string(doc, "user_id"),
+        amounts(doc, {"balance_cents", "threshold_cents"}));
 }
 
 void MailQueue::on_credits_deducted(const events::Event& event, pqxx::work& tx) {
@@ -185,26 +195,20 @@ void MailQueue::on_credits_deducted(const events::Event& event, pqxx::work& tx) 
   auto balance = json::get_int(doc, "balance_cents");
   if (balance >= 0 || balance + json::get_int(doc, "cents") < 0)
     return;
-  json::Writer w;
-  w.begin_object().field("balance_cents", balance).end_object();
-  queue(tx, "grace_entered", event.id, json::get_string(doc, "user_id"), w.str());
+  queue(tx, "grace_entered", event.id, json::get_string(doc, "user_id"),
+        amounts(doc, {"balance_cents"}));
 }
 
 void MailQueue::on_credits_exhausted(const events::Event& event, pqxx::work& tx) {
   auto doc = json::parse(event.data);
-  json::Writer w;
-  w.begin_object()
-      .field("balance_cents", json::get_int(doc, "balance_cents"))
-      .field("grace_limit_cents", json::get_int(doc, "grace_limit_cents"))
-      .end_object();
-  queue(tx, "agents_paused", event.id, json::get_string(doc, "user_id"), w.str());
+  queue(tx, "agents_paused", event.id, json::get_string(doc, "user_id"),
+        amounts(doc, {"balance_cents", "grace_limit_cents"}));
 }
 
 void MailQueue::on_credits_restored(const events::Event& event, pqxx::work& tx) {
   auto doc = json::parse(event.data);
-  json::Writer w;
-  w.begin_object().field("balance_cents", json::get_int(doc, "balance_cents")).end_object();
-  queue(tx, "agents_resumed", event.id, json::get_string(doc, "user_id"), w.str());
+  queue(tx, "agents_resumed", event.id, json::get_string(doc, "user_id"),
+        amounts(doc, {"balance_cents"}));
 }
 
 void MailQueue::on_credits_purchased(const events::Event& event, pqxx::work& tx) {
