@@ -257,7 +257,7 @@ class WebhookFlowTest : public ::testing::Test {
 };
 
 TEST_F(WebhookFlowTest, TheReferenceLibraryAcceptsOurDeliveriesAndRejectsTampering) {
-  auto endpoint = create("u1", "http://127.0.0.1:1024/placeholder");
+  auto endpoint = create("u1", "http://127.0.0.1:1024/not-listening");
   auto id = json::get_string(endpoint, "id");
   auto secret = json::get_string(endpoint, "secret");
   NodeReceiver node({secret});
@@ -471,7 +471,7 @@ TEST_F(WebhookFlowTest, ReplayAndTestEvent) {
 }
 
 TEST_F(WebhookFlowTest, RotationSignsWithBothSecretsForADay) {
-  auto endpoint = create("u1", "http://127.0.0.1:1024/placeholder");
+  auto endpoint = create("u1", "http://127.0.0.1:1024/not-listening");
   auto id = json::get_string(endpoint, "id");
   auto old_secret = json::get_string(endpoint, "secret");
   auto rotate_req = request("u1", {}, {{"id", id}});
