@@ -201,6 +201,17 @@ TEST(Random, TokenLengthAlphabetAndUniqueness) {
   EXPECT_EQ(base64url_decode(random_token(24))->size(), 24u);
 }
 
+TEST(Uuid, RecognisesTheTextForm) {
+  EXPECT_TRUE(is_uuid(uuid_v4()));
+  EXPECT_TRUE(is_uuid(uuid_v7()));
+  EXPECT_TRUE(is_uuid("0194A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B"));
+  for (const char* bad :
+       {"", "0194a1b2c3d47e5f8a9b0c1d2e3f4a5b", "0194a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5",
+        "0194a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5bb", "0194a1b2-c3d4-7e5f-8a9b_0c1d2e3f4a5b",
+        "0194a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5g", "../../etc/passwd-00000000000000000"})
+    EXPECT_FALSE(is_uuid(bad)) << bad;
+}
+
 TEST(Uuid, V4Format) {
   const std::regex v4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   std::set<std::string> seen;

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "kx/crypto/crypto.hpp"
+
 namespace kx::agent {
 namespace {
 
@@ -147,17 +149,6 @@ void notify_sync(pqxx::work& tx) {
 
 }  // namespace
 
-bool is_uuid(std::string_view s) {
-  if (s.size() != 36)
-    return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i])))
-      return false;
-  }
-  return true;
-}
-
 std::optional<std::string> pause_reason(const OwnerFacts& owner) {
   if (owner.deleted || owner.account_status != "active")
     return std::string("account_suspended");
@@ -239,7 +230,7 @@ std::vector<Draft> AgentStore::drafts(pqxx::work& tx, const std::string& user_id
 
 std::optional<Draft> AgentStore::draft(pqxx::work& tx, const std::string& user_id,
                                        const std::string& id, bool lock) {
-  if (!is_uuid(id))
+  if (!crypto::is_uuid(id))
     return std::nullopt;
   auto rows = tx.exec_params(
       draft_select() + "WHERE id = $1::uuid AND user_id = $2" + (lock ? " FOR UPDATE" : ""), id,
@@ -252,7 +243,7 @@ std::optional<Draft> AgentStore::draft(pqxx::work& tx, const std::string& user_i
 std::optional<Draft> AgentStore::update_draft(pqxx::work& tx, const std::string& user_id,
                                               const std::string& id, int version, int step,
                                               const std::string& state) {
-  if (!is_uuid(id))
+  if (!crypto::is_uuid(id))
     return std::nullopt;
   auto rows = tx.exec_params(
       "UPDATE drafts SET version = version + 1, step = $4, state = $5::jsonb, updated_at = now() "
@@ -264,7 +255,7 @@ std::optional<Draft> AgentStore::update_draft(pqxx::work& tx, const std::string&
 }
 
 bool AgentStore::delete_draft(pqxx::work& tx, const std::string& user_id, const std::string& id) {
-  if (!is_uuid(id))
+  if (!crypto::is_uuid(id))
     return false;
   return !tx.exec_params("DELETE FROM drafts WHERE id = $1::uuid AND user_id = $2 RETURNING 1", id,
                          user_id)
@@ -286,7 +277,7 @@ void AgentStore::insert_agent(pqxx::work& tx, const std::string& id, const std::
 
 std::optional<AgentRow> AgentStore::agent(pqxx::work& tx, const std::string& id,
                                           const std::optional<std::string>& user_id, bool lock) {
-  if (!is_uuid(id))
+  if (!crypto::is_uuid(id))
     return std::nullopt;
   if (lock)
     tx.exec_params("SELECT 1 FROM agents WHERE id = $1::uuid FOR UPDATE", id);
@@ -470,7 +461,7 @@ void AgentStore::want_number_sync_for_agent(pqxx::work& tx, const std::string& a
 }
 
 std::optional<PhoneNumberRow> AgentStore::number(pqxx::work& tx, const std::string& id, bool lock) {
-  if (!is_uuid(id))
+  if (!crypto::is_uuid(id))
     return std::nullopt;
   if (lock)
     tx.exec_params("SELECT 1 FROM phone_numbers WHERE id = $1::uuid FOR UPDATE", id);

@@ -214,6 +214,4 @@ class AgentStore {
                                       const std::string& message, int delay_ms);
 };
 
-bool is_uuid(std::string_view text);
-
 }  // namespace kx::agent

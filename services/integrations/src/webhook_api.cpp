@@ -3,6 +3,7 @@
 #include <cctype>
 #include <set>
 
+#include "kx/crypto/crypto.hpp"
 #include "kx/http/error.hpp"
 #include "kx/http/query.hpp"
 #include "kx/json/json.hpp"
@@ -41,20 +42,9 @@ constexpr const char* kDeliveryColumns =
 const char* const kNotFound = "Dieser Webhook-Endpunkt existiert nicht.";
 const char* const kDisabled = "Der Endpunkt ist deaktiviert; bitte aktivieren Sie ihn zuerst.";
 
-bool is_uuid(std::string_view s) {
-  if (s.size() != 36)
-    return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i])))
-      return false;
-  }
-  return true;
-}
-
 const std::string& endpoint_id(const Request& req) {
   const auto& id = req.param("id");
-  if (!is_uuid(id))
+  if (!crypto::is_uuid(id))
     throw Error::not_found(kNotFound);
   return id;
 }
@@ -394,7 +384,7 @@ Response WebhookApi::deliveries(Request& req) {
 
 Response WebhookApi::replay(Request& req) {
   const auto& id = req.param("id");
-  if (!is_uuid(id))
+  if (!crypto::is_uuid(id))
     throw Error::not_found("Diese Zustellung existiert nicht.");
   return pg::transact(db_, [&](pqxx::work& tx) {
     auto found = tx.exec_params(

@@ -72,6 +72,10 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 // Throws like random_bytes.
 std::string uuid_v4();
 
+// Whether text is a UUID in its 36-character form (8-4-4-4-12 hex digits, either case), e.g. an
+// id taken from a URL before it reaches a uuid column. Never throws.
+bool is_uuid(std::string_view text);
+
 // Time-ordered UUID (version 7, RFC 9562): 48-bit Unix milliseconds, then 12 bits of
 // sub-millisecond time, then 62 random bits. Strictly increasing (as bytes and as text) across
 // all calls in this process, even within one millisecond. Throws like random_bytes.
