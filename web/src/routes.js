@@ -20,6 +20,9 @@ export const routes = [
   { path: '/', access: 'public', title: 'landing.title', page: () => import('./pages/landing.js') },
   { path: '/login', access: 'public', title: 'login.title', page: () => import('./pages/login.js') },
   { path: '/signup', access: 'public', title: 'signup.title', page: () => import('./pages/signup.js') },
+  { path: '/forgot-password', access: 'public', title: 'forgot.title', page: () => import('./pages/forgot-password.js') },
+  { path: '/reset-password', access: 'public', title: 'reset.title', page: () => import('./pages/reset-password.js') },
+  { path: '/verify-email', access: 'public', title: 'verify.title', page: () => import('./pages/verify-email.js') },
   { path: '/impressum', access: 'public', title: 'legal.imprint_title', page: () => import('./pages/imprint.js') },
   { path: '/datenschutz', access: 'public', title: 'legal.privacy_title', page: () => import('./pages/privacy.js') },
   { path: '/error', access: 'public', title: 'error.title', page: () => import('./pages/error.js') },
@@ -36,6 +39,9 @@ export const routes = [
   { path: '/credits/success', access: 'user', title: 'checkout.title', page: () => import('./pages/checkout-success.js') },
   { path: '/integrations', access: 'user', title: 'integrations.title', page: () => import('./pages/integrations.js') },
   { path: '/settings', access: 'user', title: 'settings.title', page: () => import('./pages/settings.js') },
+  { path: '/settings/security', access: 'user', title: 'settings.tab_security', page: () => import('./pages/settings-security.js') },
+  { path: '/settings/api-keys', access: 'user', title: 'apikeys.title', page: () => import('./pages/api-keys.js') },
+  { path: '/settings/privacy', access: 'user', title: 'settings.tab_privacy', page: () => import('./pages/settings-privacy.js') },
   { path: '/settings/notifications', access: 'user', title: 'notifications.title', page: () => import('./pages/notifications.js') },
   { path: '/settings/webhooks', access: 'user', title: 'webhooks.title', page: () => import('./pages/webhooks.js') },
   { path: '/admin', access: 'admin', title: 'admin.title', page: () => import('./pages/admin/stats.js') },
@@ -49,6 +55,10 @@ export const routes = [
   { path: '/admin/calls', access: 'admin', title: 'admin.calls.title', page: () => import('./pages/calls.js') },
   { path: '/admin/calls/:id', access: 'admin', title: 'call.title', page: () => import('./pages/call.js') },
   { path: '/admin/escalations', access: 'admin', title: 'admin.escalations.title', page: () => import('./pages/escalations.js') },
+  { path: '/admin/audit', access: 'admin', title: 'audit.title', page: () => import('./pages/admin/audit.js') },
+  { path: '/admin/audit/security', access: 'admin', title: 'audit.tab_security', page: () => import('./pages/admin/security-events.js') },
+  { path: '/admin/audit/report', access: 'admin', title: 'audit.report_title', page: () => import('./pages/admin/audit-report.js') },
+  { path: '/admin/system', access: 'admin', title: 'system.title', page: () => import('./pages/admin/system.js') },
 ];
 
 export const notFound = { path: '', access: /** @type {Access} */ ('public'), title: 'notfound.title', page: () => import('./pages/not-found.js') };

@@ -119,10 +119,11 @@ bool etag_matches(const http::Request& req, const std::string& etag) {
 
 const std::vector<std::string>& client_routes() {
   static const std::vector<std::string> routes = {
-      "/login",    "/signup",       "/overview",    "/agents",     "/agents/*",
-      "/calls",    "/calls/*",      "/escalations", "/credits",    "/credits/*",
-      "/bookings", "/integrations", "/settings",    "/settings/*", "/admin",
-      "/admin/*",  "/impressum",    "/datenschutz", "/error",
+      "/login",          "/signup",       "/overview",    "/agents",     "/agents/*",
+      "/calls",          "/calls/*",      "/escalations", "/credits",    "/credits/*",
+      "/bookings",       "/integrations", "/settings",    "/settings/*", "/admin",
+      "/admin/*",        "/impressum",    "/datenschutz", "/error",      "/forgot-password",
+      "/reset-password", "/verify-email",
   };
   return routes;
 }

@@ -1,10 +1,12 @@
 // The frame around every page: skip link, header with language and theme, navigation for the
-// signed-in owner (and the admin area for admins), the main landmark, and the legal footer.
+// signed-in owner (and the admin area for admins), the main landmark with the banner of an
+// unverified address, and the legal footer.
 import { html } from '../lib/html.js';
 import { t, locale, setLocale, LOCALES } from '../lib/i18n.js';
 import { theme, setTheme } from '../lib/theme.js';
 import { location } from '../lib/router.js';
 import { user, logout } from '../lib/session.js';
+import { VerifyBanner } from './verify-banner.js';
 
 const LANGUAGE_NAMES = /** @type {Record<string, string>} */ ({ de: 'lang.de', en: 'lang.en' });
 
@@ -67,6 +69,8 @@ export function Layout({ children }) {
                   <${NavLink} href="/admin/disputes" label=${t('nav.admin_disputes')} />
                   <${NavLink} href="/admin/calls" label=${t('nav.admin_calls')} />
                   <${NavLink} href="/admin/escalations" label=${t('nav.admin_escalations')} />
+                  <${NavLink} href="/admin/audit" label=${t('nav.admin_audit')} />
+                  <${NavLink} href="/admin/system" label=${t('nav.admin_system')} />
                   <${NavLink} href="/overview" label=${t('nav.back_to_app')} />`
               : html`<${NavLink} href="/overview" label=${t('nav.overview')} />
                   <${NavLink} href="/agents" label=${t('nav.agents')} />
@@ -80,7 +84,7 @@ export function Layout({ children }) {
           </ul>
         </nav>`
       : null}
-    <main id="main" tabindex="-1">${children}</main>
+    <main id="main" tabindex="-1">${u ? html`<${VerifyBanner} />` : null}${children}</main>
     <footer>
       <a href="/impressum">${t('legal.imprint_title')}</a>
       <a href="/datenschutz">${t('legal.privacy_title')}</a>

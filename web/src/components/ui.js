@@ -3,7 +3,7 @@
 import { useRef, useState, useId } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t, number } from '../lib/i18n.js';
-import { setQuery } from '../lib/router.js';
+import { setQuery, location } from '../lib/router.js';
 
 export function Loading() {
   return html`<div class="state" role="status" aria-live="polite">${t('state.loading')}</div>`;
@@ -18,6 +18,7 @@ export function Empty({ text, children }) {
 export function ErrorBox({ error, onRetry }) {
   return html`<div class="form-error" role="alert">
     <p>${error?.message || t('error.unexpected')}</p>
+    ${error?.retryAfter != null ? html`<p data-testid="retry-after">${t('error.retry_after', { seconds: number(error.retryAfter) })}</p>` : null}
     ${error?.requestId ? html`<p class="muted">${t('error.request_id')}: <code>${error.requestId}</code></p>` : null}
     ${onRetry ? html`<button class="secondary" onClick=${onRetry}>${t('action.retry')}</button>` : null}
   </div>`;
@@ -111,4 +112,15 @@ export function ConfirmButton({ label, title, text, confirm, onConfirm, danger =
         <button type="button" class=${danger ? 'danger' : ''} disabled=${busy} onClick=${run}>${busy ? t('state.sending') : confirm}</button>
       </div>
     </dialog>`;
+}
+
+/**
+ * Links between the views of one area (each view its own URL); the current one is marked.
+ * @param {{ label: string, tabs: readonly { href: string, label: string }[] }} p labels are i18n keys
+ */
+export function Tabs({ label, tabs }) {
+  const path = location.value.path;
+  return html`<nav class="tabs" aria-label=${label}><ul>
+    ${tabs.map((tab) => html`<li><a href=${tab.href} aria-current=${path === tab.href ? 'page' : undefined}>${t(tab.label)}</a></li>`)}
+  </ul></nav>`;
 }

@@ -11,14 +11,16 @@ export class ApiError extends Error {
    * @param {number} status @param {string} code @param {string} message
    * @param {string} [requestId] @param {FieldError[]} [details] @param {any} [body] the whole answer
    *   (a 409 may carry the newer version, e.g. a wizard draft)
+   * @param {number | null} [retryAfter] seconds from the Retry-After header of a 429
    */
-  constructor(status, code, message, requestId, details, body) {
+  constructor(status, code, message, requestId, details, body, retryAfter) {
     super(message);
     this.status = status;
     this.code = code;
     this.requestId = requestId ?? '';
     this.details = details ?? [];
     this.body = body ?? null;
+    this.retryAfter = retryAfter ?? null;
   }
 
   /** Field name -> message, for showing errors next to their fields. */
@@ -107,7 +109,9 @@ async function request(path, method, headers, options) {
   }
   if (res.ok) return body;
   const e = body && body.error;
-  const err = new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? t('error.unexpected'), e?.request_id ?? requestId, e?.details, body);
+  const retryAfter = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
+  const err = new ApiError(res.status, e?.code ?? `http_${res.status}`, e?.message ?? t('error.unexpected'), e?.request_id ?? requestId, e?.details, body,
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null);
   if (res.status === 401 && !options.allowAnonymous) {
     const back = window.location.pathname + window.location.search;
     navigate(`/login?next=${encodeURIComponent(back)}`, { replace: true });

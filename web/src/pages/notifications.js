@@ -9,6 +9,7 @@ import { useApi } from '../lib/use-api.js';
 import { useForm } from '../lib/form.js';
 import { Loading, ErrorBox, PageHead } from '../components/ui.js';
 import { DevMailLink } from '../components/dev-mail-link.js';
+import { SettingsTabs } from '../components/settings-tabs.js';
 
 const OPT_IN = /** @type {const} */ ([
   { name: 'call_summary', label: 'notifications.call_summary', hint: 'notifications.call_summary_hint' },
@@ -57,7 +58,8 @@ export default function Notifications() {
   /** @type {any} */
   const s = settings.data;
   return html`
-    <${PageHead} title=${t('notifications.title')}><a class="button secondary" href="/settings">${t('notifications.back')}</a><//>
+    <${PageHead} title=${t('notifications.title')} />
+    <${SettingsTabs} />
     <p class="muted">${t('notifications.intro')}</p>
     <section class="card" aria-labelledby="recipient-title">
       <h2 id="recipient-title">${t('notifications.recipient')}</h2>

@@ -4,12 +4,11 @@ import { api } from '../lib/api.js';
 import { useForm } from '../lib/form.js';
 import { navigate } from '../lib/router.js';
 import { user } from '../lib/session.js';
-import { checkPassword, STRENGTH_LABELS } from '../lib/password.js';
 import { Field, ErrorBox } from '../components/ui.js';
+import { PasswordStrength } from '../components/password-strength.js';
 
 export default function Signup() {
   const form = useForm({ name: '', email: '', password: '' });
-  const strength = checkPassword(form.values.password, form.values.email);
   const onSubmit = form.submit(async (v) => {
     const body = await api('/api/auth/register', { method: 'POST', body: { ...v, locale: locale.value }, allowAnonymous: true });
     user.value = body.user;
@@ -24,13 +23,7 @@ export default function Signup() {
       <${Field} id="name" label=${t('field.name_optional')} autocomplete="name" ...${form.bind('name')} />
       <${Field} id="email" label=${t('field.email')} type="email" autocomplete="email" required ...${form.bind('email')} />
       <${Field} id="password" label=${t('field.password')} type="password" autocomplete="new-password" required hint=${t('signup.password_hint')} ...${pw} />
-      <div aria-live="polite" data-testid="strength">
-        <div class="strength" data-score=${strength.score} aria-hidden="true"><span style=${`width:${form.values.password ? (strength.score + 1) * 20 : 0}%`}></span></div>
-        ${form.values.password
-          ? html`<p class="muted" data-score=${strength.score}>${t('password.strength')}: <strong>${t(STRENGTH_LABELS[strength.score])}</strong></p>
-              ${strength.problems.length ? html`<ul class="error">${strength.problems.map((p) => html`<li>${t(p)}</li>`)}</ul>` : null}`
-          : null}
-      </div>
+      <${PasswordStrength} password=${form.values.password} email=${form.values.email} />
       <button type="submit" disabled=${form.busy}>${form.busy ? t('state.sending') : t('signup.submit')}</button>
     </form>
     <p class="muted" style="margin-top:1rem">${t('signup.have_account')} <a href="/login">${t('signup.to_login')}</a></p>

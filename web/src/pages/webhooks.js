@@ -9,6 +9,8 @@ import { api } from '../lib/api.js';
 import { useApi, usePollWhile } from '../lib/use-api.js';
 import { useForm, useAction } from '../lib/form.js';
 import { Loading, ErrorBox, Empty, PageHead, ConfirmButton } from '../components/ui.js';
+import { SecretOnce } from '../components/secret-once.js';
+import { SettingsTabs } from '../components/settings-tabs.js';
 
 /** @typedef {{ type: string, description: Record<string, string> }} EventType */
 
@@ -21,36 +23,6 @@ const DELIVERY_STATE = /** @type {Record<string, { key: string, tone: string }>}
 /** @param {EventType} type */
 function describe(type) {
   return type.description[locale.value] ?? type.description.de ?? '';
-}
-
-/** The secret, once: copy button and the warning that it is not shown again. @param {{ secret: string, rotated: boolean, onDone: () => void }} p */
-function SecretOnce({ secret, rotated, onDone }) {
-  const [copied, setCopied] = useState(false);
-  const box = useRef(/** @type {HTMLDivElement | null} */ (null));
-  // The owner must notice it: focus goes to the box, screen readers read its heading.
-  useEffect(() => box.current?.focus(), [secret]);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopied(true);
-    } catch {
-      setCopied(false);
-    }
-  };
-  return html`<div class="banner warn secret" role="region" aria-labelledby="secret-title" tabindex="-1" ref=${box} data-testid="webhook-secret">
-    <div>
-      <h3 id="secret-title">${rotated ? t('webhooks.secret_rotated_title') : t('webhooks.secret_title')}</h3>
-      <p>${t('webhooks.secret_once')}</p>
-      ${rotated ? html`<p>${t('webhooks.secret_overlap')}</p>` : null}
-      <label for="webhook-secret-value">${t('webhooks.secret_label')}</label>
-      <div class="row">
-        <input id="webhook-secret-value" class="secret-value" readonly value=${secret} onFocus=${(/** @type {any} */ e) => e.currentTarget.select()} />
-        <button type="button" class="secondary" onClick=${copy} data-testid="copy-secret">${t('webhooks.copy')}</button>
-        <span role="status" aria-live="polite">${copied ? t('webhooks.copied') : ''}</span>
-      </div>
-    </div>
-    <button type="button" onClick=${onDone} data-testid="secret-done">${t('webhooks.secret_done')}</button>
-  </div>`;
 }
 
 /** @param {{ types: EventType[], selected: string[], onChange: (types: string[]) => void, error?: string, idPrefix: string }} p */
@@ -303,10 +275,13 @@ export default function Webhooks() {
   /** @type {any[] | undefined} */
   const list = /** @type {any} */ (endpoints.data)?.endpoints;
   return html`
-    <${PageHead} title=${t('webhooks.title')}><a class="button secondary" href="/settings">${t('notifications.back')}</a><//>
+    <${PageHead} title=${t('webhooks.title')} />
+    <${SettingsTabs} />
     <p>${t('webhooks.intro')}</p>
     <p class="muted">${t('webhooks.signing')}</p>
-    ${secret ? html`<${SecretOnce} secret=${secret.value} rotated=${secret.rotated} onDone=${() => setSecret(null)} />` : null}
+    ${secret ? html`<${SecretOnce} secret=${secret.value} onDone=${() => setSecret(null)} testid="webhook-secret" inputId="webhook-secret-value"
+      title=${secret.rotated ? t('webhooks.secret_rotated_title') : t('webhooks.secret_title')} label=${t('webhooks.secret_label')} done=${t('webhooks.secret_done')}
+      notes=${secret.rotated ? [t('webhooks.secret_once'), t('webhooks.secret_overlap')] : [t('webhooks.secret_once')]} />` : null}
     ${types.error || endpoints.error
       ? html`<section class="card"><p>${t('webhooks.load_failed')}</p>
           <${ErrorBox} error=${types.error ?? endpoints.error} onRetry=${() => { types.reload(); endpoints.reload(); }} /></section>`
