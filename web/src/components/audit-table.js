@@ -58,7 +58,7 @@ export function AuditTable({ items }) {
     <tbody>${items.map((e) => html`<tr data-audit-id=${e.id}>
       <td data-label=${time}>${dateTime(e.at)}</td>
       <td data-label=${t('audit.admin')}>${e.admin_email || e.admin_id || '–'}</td>
-      <td data-label=${t('audit.action')}><code>${e.action}</code></td>
+      <td data-label=${t('audit.action')}><code class="action">${e.action}</code></td>
       <td data-label=${t('audit.target')}>${e.target_type || ''}${e.target_id ? html` <code>${e.target_id}</code>` : null}</td>
       <td data-label=${t('audit.change')}><${Change} entry=${e} /></td>
     </tr>`)}</tbody>

@@ -11,7 +11,7 @@ export function VerifyBanner() {
   const u = user.value;
   const resend = useAction(() => api('/api/auth/verify/resend', { method: 'POST', body: {} }));
   if (!u || u.email_verified !== false) return null;
-  return html`<div class="banner warn verify" role="region" aria-labelledby="verify-title" data-testid="verify-banner">
+  return html`<div class="banner warn verify" role="region" aria-label=${t('verify.banner_region')} data-testid="verify-banner">
     <div>
       <strong id="verify-title">${t('verify.banner_title')}</strong>
       <p>${t('verify.banner_text', { email: u.email })}</p>

@@ -86,14 +86,12 @@ export default function SettingsSecurity() {
   return html`
     <${PageHead} title=${t('settings.title')} />
     <${SettingsTabs} />
-    <div class="grid-2">
-      <section class="card" aria-labelledby="pw-title"><h2 id="pw-title">${t('security.password_title')}</h2>
-        <p class="muted">${t('security.password_intro')}</p>
-        <${ChangePassword} onChanged=${() => setGeneration((n) => n + 1)} />
-      </section>
-      <section class="card" aria-labelledby="sessions-title"><h2 id="sessions-title">${t('security.sessions_title')}</h2>
-        <p class="muted">${t('security.sessions_intro')}</p>
-        <${Sessions} key=${generation} />
-      </section>
-    </div>`;
+    <section class="card narrow" aria-labelledby="pw-title"><h2 id="pw-title">${t('security.password_title')}</h2>
+      <p class="muted">${t('security.password_intro')}</p>
+      <${ChangePassword} onChanged=${() => setGeneration((n) => n + 1)} />
+    </section>
+    <section class="card" aria-labelledby="sessions-title"><h2 id="sessions-title">${t('security.sessions_title')}</h2>
+      <p class="muted">${t('security.sessions_intro')}</p>
+      <${Sessions} key=${generation} />
+    </section>`;
 }

@@ -90,5 +90,5 @@ export default function AdminSystem() {
         <${Dependency} title=${t('system.database')} id="dep-database" info=${h.database} />
         <${Dependency} title=${t('system.broker')} id="dep-broker" info=${h.broker} />
       </div>
-      <div class="grid" data-testid="services">${services.map((s) => html`<${Service} s=${s} />`)}</div>`}`;
+      <div class="grid services" data-testid="services">${services.map((s) => html`<${Service} s=${s} />`)}</div>`}`;
 }

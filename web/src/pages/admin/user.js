@@ -55,7 +55,7 @@ function Profile({ detail, onSaved }) {
       <dt>${t('admin.user_id')}</dt><dd><code>${u.id}</code></dd>
       <dt>${t('field.email')}</dt><dd data-testid="user-email">${u.email}</dd>
       <dt>${t('admin.status')}</dt><dd><${UserStatus} status=${u.status} /></dd>
-      <dt>${t('settings.email_state')}</dt><dd>${u.email_verified === false ? t('settings.email_unverified') : t('settings.email_verified')}</dd>
+      <dt>${t('admin.users.verified')}</dt><dd>${u.email_verified === false ? t('settings.email_unverified') : t('settings.email_verified')}</dd>
       <dt>${t('settings.member_since')}</dt><dd>${dateTime(u.created_at)}</dd>
       <dt>${t('settings.time_zone')}</dt><dd>${u.time_zone || '–'}</dd>
     </dl>

@@ -74,7 +74,7 @@ export default function AdminUsers({ query }) {
           ${Object.entries(ROLE).map(([k, key]) => html`<option value=${k}>${t(key)}</option>`)}
         </select>
       <//>
-      <${Field} id="f-verified" label=${t('settings.email_state')}>
+      <${Field} id="f-verified" label=${t('admin.users.verified')}>
         <select id="f-verified" ...${input('verified')}>
           <option value="">${t('admin.users.all')}</option>
           <option value="true">${t('settings.email_verified')}</option>
@@ -108,7 +108,7 @@ export default function AdminUsers({ query }) {
             <th scope="col"><input type="checkbox" aria-label=${t('admin.users.choose_all')} checked=${allChosen}
               onChange=${(/** @type {any} */ e) => setChosen(e.currentTarget.checked ? new Set(selectable.map((u) => u.id)) : new Set())} /></th>
             <th scope="col">${t('field.email')}</th><th scope="col">${t('field.name')}</th><th scope="col">${t('settings.role')}</th>
-            <th scope="col">${t('admin.status')}</th><th scope="col">${t('settings.email_state')}</th><th scope="col">${t('settings.member_since')}</th></tr></thead>
+            <th scope="col">${t('admin.status')}</th><th scope="col">${t('admin.users.verified')}</th><th scope="col">${t('settings.member_since')}</th></tr></thead>
           <tbody>${items.map((u) => html`<tr data-user-id=${u.id}>
             <td>${u.id === me.value?.id ? null : html`<input type="checkbox" aria-label=${t('admin.users.choose', { email: u.email })} checked=${chosen.has(u.id)}
               onChange=${(/** @type {any} */ e) => toggle(u.id, e.currentTarget.checked)} />`}</td>
@@ -116,7 +116,7 @@ export default function AdminUsers({ query }) {
             <td data-label=${t('field.name')}>${u.name || '–'}</td>
             <td data-label=${t('settings.role')}>${ROLE[u.role] ? t(ROLE[u.role]) : u.role}</td>
             <td data-label=${t('admin.status')}><${UserStatus} status=${u.status} /></td>
-            <td data-label=${t('settings.email_state')}>${u.email_verified === false ? t('settings.email_unverified') : u.email_verified ? t('settings.email_verified') : '–'}</td>
+            <td data-label=${t('admin.users.verified')}>${u.email_verified === false ? t('settings.email_unverified') : u.email_verified ? t('settings.email_verified') : '–'}</td>
             <td data-label=${t('settings.member_since')}>${dateTime(u.created_at)}</td>
           </tr>`)}</tbody></table></div>
           <${Pager} total=${list.data.total} limit=${LIMIT} offset=${offset} />`}
