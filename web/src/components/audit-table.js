@@ -2,31 +2,7 @@
 // a before/after table of the fields that differ; used by the audit page and the user detail.
 import { html } from '../lib/html.js';
 import { t, dateTime, TIME_ZONE } from '../lib/i18n.js';
-
-/** @param {unknown} v */
-function show(v) {
-  if (v === undefined) return '–';
-  if (v === null) return 'null';
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
-
-/**
- * The fields of `before` and `after` side by side, changed ones first and marked; values that
- * are no objects are one row.
- * @param {unknown} before @param {unknown} after
- * @returns {{ field: string, before: string, after: string, changed: boolean }[]}
- */
-export function diffRows(before, after) {
-  const isObject = (/** @type {unknown} */ v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-  if (!isObject(before) && !isObject(after)) {
-    return before == null && after == null ? [] : [{ field: '', before: show(before ?? undefined), after: show(after ?? undefined), changed: show(before) !== show(after) }];
-  }
-  const b = /** @type {Record<string, unknown>} */ (isObject(before) ? before : {});
-  const a = /** @type {Record<string, unknown>} */ (isObject(after) ? after : {});
-  const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])];
-  const rows = fields.map((field) => ({ field, before: show(b[field]), after: show(a[field]), changed: JSON.stringify(b[field]) !== JSON.stringify(a[field]) }));
-  return rows.sort((x, y) => Number(y.changed) - Number(x.changed));
-}
+import { diffRows } from '../lib/audit.js';
 
 /** @param {{ entry: any }} p */
 function Change({ entry }) {

@@ -7,7 +7,8 @@ import { useApi } from '../../lib/use-api.js';
 import { setQuery } from '../../lib/router.js';
 import { Loading, ErrorBox, Empty, PageHead, Field } from '../../components/ui.js';
 import { AuditTable } from '../../components/audit-table.js';
-import { AuditTabs, dayRange } from '../../components/audit-tabs.js';
+import { AuditTabs } from '../../components/audit-tabs.js';
+import { dayRange } from '../../lib/audit.js';
 
 /** YYYY-MM-DD of a local day `daysAgo` before today. @param {number} daysAgo */
 function localDay(daysAgo) {

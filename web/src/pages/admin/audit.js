@@ -7,7 +7,8 @@ import { useApi } from '../../lib/use-api.js';
 import { setQuery } from '../../lib/router.js';
 import { Loading, ErrorBox, Empty, Pager, PageHead, Field } from '../../components/ui.js';
 import { AuditTable } from '../../components/audit-table.js';
-import { AuditTabs, dayRange } from '../../components/audit-tabs.js';
+import { AuditTabs } from '../../components/audit-tabs.js';
+import { dayRange } from '../../lib/audit.js';
 
 const LIMIT = 25;
 const FILTERS = ['q', 'action', 'admin_id', 'target_type', 'target_id', 'user_id', 'from', 'to'];

@@ -6,7 +6,8 @@ import { t } from '../../lib/i18n.js';
 import { useApi } from '../../lib/use-api.js';
 import { setQuery } from '../../lib/router.js';
 import { Loading, ErrorBox, Pager, PageHead, Field } from '../../components/ui.js';
-import { AuditTabs, dayRange } from '../../components/audit-tabs.js';
+import { AuditTabs } from '../../components/audit-tabs.js';
+import { dayRange } from '../../lib/audit.js';
 import { SecurityEvents, SECURITY_KINDS } from '../../components/security-events.js';
 
 const LIMIT = 25;
