@@ -158,9 +158,9 @@ export default function AdminUser({ params, query }) {
             <button type="submit" disabled=${form.busy}>${form.busy ? t('state.sending') : t('admin.adjust_submit')}</button>
           </form>
         </section>
-        <section class="card" aria-labelledby="sessions-title"><h2 id="sessions-title">${t('security.sessions_title')}</h2>
-          ${d ? html`<${Sessions} sessions=${d.sessions ?? []} />` : null}
-        </section>
+        ${d ? html`<section class="card" aria-labelledby="sessions-title"><h2 id="sessions-title">${t('security.sessions_title')}</h2>
+          <${Sessions} sessions=${d.sessions ?? []} />
+        </section>` : null}
       </div>
     </div>
     <section class="card" aria-labelledby="agents-title">
