@@ -45,13 +45,15 @@ export function safeNext(next) {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/api/') ? next : '/overview';
 }
 
-// A plain fetch, not api(): the check must not mark the page as loading every few seconds.
+// A plain fetch, not api(): the check must not mark the page as loading every few seconds. It
+// asks for the profile, not /api/auth/me: the gateway limits /api/auth/* per address, and
+// colleagues behind one address must not use up each other's logins by leaving tabs open.
 async function checkSession() {
   const current = user.value;
   if (!current) return;
   let res;
   try {
-    res = await fetch('/api/auth/me', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    res = await fetch('/api/account/profile', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
   } catch {
     return; // offline for a moment: the next check decides
   }

@@ -49,16 +49,23 @@ function Service({ s }) {
   </section>`;
 }
 
-/** Whatever the platform reports about a dependency, as a list; `ready`/`ok` as a badge. @param {{ title: string, id: string, info: any }} p */
+const FACTS = /** @type {Record<string, string>} */ ({ reason: 'system.reason', connections: 'system.connections', size_bytes: 'system.size' });
+
+/** @param {string} key @param {unknown} v */
+function fact(key, v) {
+  if (key === 'size_bytes' && typeof v === 'number') return t('system.megabytes', { value: number(v / 1_048_576, { maximumFractionDigits: 1 }) });
+  return typeof v === 'number' ? number(v) : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** What the platform reports about a dependency: reachable as a badge, then the other figures. @param {{ title: string, id: string, info: any }} p */
 function Dependency({ title, id, info }) {
-  const entries = info && typeof info === 'object' ? Object.entries(info) : [];
-  const ok = info?.ready ?? info?.ok ?? info?.reachable;
+  const entries = info && typeof info === 'object' ? Object.entries(info).filter(([k, v]) => v != null && !['ready', 'ok', 'reachable'].includes(k)) : [];
+  const ok = info?.reachable ?? info?.ready ?? info?.ok;
   return html`<section class="card" aria-labelledby=${id} data-dependency=${id}>
     <div class="page-head"><h2 id=${id} style="margin:0">${title}</h2>
-      ${ok === undefined ? null : html`<${Ready} ok=${Boolean(ok)}>${ok ? t('system.ready') : t('system.not_ready')}<//>`}</div>
-    ${entries.length === 0 ? html`<p class="muted">–</p>` : html`<dl class="facts">
-      ${entries.filter(([k]) => !['ready', 'ok', 'reachable'].includes(k)).map(([k, v]) => html`<dt><code>${k}</code></dt>
-        <dd>${typeof v === 'number' ? number(v) : typeof v === 'string' ? v : JSON.stringify(v)}</dd>`)}
+      ${ok === undefined ? null : html`<${Ready} ok=${Boolean(ok)}>${ok ? t('system.reachable') : t('system.unreachable')}<//>`}</div>
+    ${entries.length === 0 ? null : html`<dl class="facts">
+      ${entries.map(([k, v]) => html`<dt>${FACTS[k] ? t(FACTS[k]) : html`<code>${k}</code>`}</dt><dd class=${k === 'reason' ? 'error' : ''}>${fact(k, v)}</dd>`)}
     </dl>`}
   </section>`;
 }
