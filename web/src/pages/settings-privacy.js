@@ -42,7 +42,8 @@ function Export() {
 function DeleteAccount() {
   const form = useForm({ password: '', understood: false });
   const onSubmit = form.submit(async (v) => {
-    await api('/api/account', { method: 'DELETE', body: { password: v.password } });
+    // A wrong password is a 401 that must not end on the login page.
+    await api('/api/account', { method: 'DELETE', body: { password: v.password }, allowAnonymous: true });
     signedOut();
     navigate('/login?deleted=1', { replace: true });
   });

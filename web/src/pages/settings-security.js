@@ -17,7 +17,8 @@ function ChangePassword({ onChanged }) {
   const [done, setDone] = useState(false);
   const onSubmit = form.submit(async (v) => {
     setDone(false);
-    await api('/api/auth/password/change', { method: 'POST', body: v });
+    // A wrong current password is a 401 that must not end on the login page.
+    await api('/api/auth/password/change', { method: 'POST', body: v, allowAnonymous: true });
     form.setValues({ current_password: '', new_password: '' });
     setDone(true);
     onChanged();
