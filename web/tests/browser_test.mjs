@@ -1492,7 +1492,7 @@ test('admin: users filtered in the URL and suspended together; a suspended owner
   await settled(admin);
   const entries = admin.getByTestId('audit-table').locator('tr[data-audit-id]');
   await entries.first().waitFor();
-  for (const summary of await admin.getByTestId('audit-table').locator('details summary').all()) await summary.click();
+  for (const summary of await admin.getByTestId('audit-table').locator('details.audit-change > summary').all()) await summary.click();
   await eventually(async () => /suspended/.test(await admin.getByTestId('audit-table').innerText()), 10_000);
   await check(admin, 'admin-audit');
   const csvDownload = admin.waitForEvent('download');

@@ -4,18 +4,27 @@ import { html } from '../lib/html.js';
 import { t, dateTime, TIME_ZONE } from '../lib/i18n.js';
 import { diffRows } from '../lib/audit.js';
 
-/** @param {{ entry: any }} p */
+/** @param {{ rows: { field: string, before: string, after: string, changed: boolean }[] }} p */
+function DiffTable({ rows }) {
+  return html`<table class="diff" data-testid="audit-diff">
+    <thead><tr><th scope="col">${t('audit.field')}</th><th scope="col">${t('audit.before')}</th><th scope="col">${t('audit.after')}</th></tr></thead>
+    <tbody>${rows.map((r) => html`<tr class=${r.changed ? 'changed' : ''}>
+      <th scope="row">${r.field || t('audit.value')}${r.changed ? html` <span class="sr-only">(${t('audit.changed')})</span>` : null}</th>
+      <td><code>${r.before}</code></td><td><code>${r.after}</code></td>
+    </tr>`)}</tbody>
+  </table>`;
+}
+
+/** The changed fields, the unchanged ones folded away (they say which record it was). @param {{ entry: any }} p */
 function Change({ entry }) {
   const rows = diffRows(entry.before, entry.after);
+  const changed = rows.filter((r) => r.changed);
+  const same = rows.filter((r) => !r.changed);
   return html`<details class="audit-change">
     <summary>${t('audit.details')}<span class="sr-only">: ${entry.action}</span></summary>
-    ${rows.length === 0 ? html`<p class="muted">${t('audit.no_change')}</p>` : html`<table class="diff" data-testid="audit-diff">
-      <thead><tr><th scope="col">${t('audit.field')}</th><th scope="col">${t('audit.before')}</th><th scope="col">${t('audit.after')}</th></tr></thead>
-      <tbody>${rows.map((r) => html`<tr class=${r.changed ? 'changed' : ''}>
-        <th scope="row">${r.field || t('audit.value')}${r.changed ? html` <span class="sr-only">(${t('audit.changed')})</span>` : null}</th>
-        <td><code>${r.before}</code></td><td><code>${r.after}</code></td>
-      </tr>`)}</tbody>
-    </table>`}
+    ${rows.length === 0 ? html`<p class="muted">${t('audit.no_change')}</p>`
+      : changed.length === 0 ? html`<p class="muted">${t('audit.nothing_changed')}</p>` : html`<${DiffTable} rows=${changed} />`}
+    ${same.length > 0 ? html`<details class="audit-same"><summary>${t('audit.unchanged', { count: same.length })}</summary><${DiffTable} rows=${same} /></details>` : null}
     <dl class="facts">
       <dt>${t('audit.ip')}</dt><dd>${entry.ip || '–'}</dd>
       <dt>${t('audit.user_agent')}</dt><dd>${entry.user_agent || '–'}</dd>
@@ -35,7 +44,7 @@ export function AuditTable({ items }) {
       <td data-label=${time}>${dateTime(e.at)}</td>
       <td data-label=${t('audit.admin')}>${e.admin_email || e.admin_id || '–'}</td>
       <td data-label=${t('audit.action')}><code class="action">${e.action}</code></td>
-      <td data-label=${t('audit.target')}>${e.target_type || ''}${e.target_id ? html` <code>${e.target_id}</code>` : null}</td>
+      <td data-label=${t('audit.target')}>${e.target_type || ''}${e.target_id ? html` <code title=${e.target_id}>${e.target_id.length > 13 ? `${e.target_id.slice(0, 8)}…` : e.target_id}</code>` : null}</td>
       <td data-label=${t('audit.change')}><${Change} entry=${e} /></td>
     </tr>`)}</tbody>
   </table></div>`;
