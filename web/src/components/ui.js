@@ -1,6 +1,6 @@
 // Small building blocks every page uses: loading, empty and error states, form fields with their
 // errors, pagination, status badges.
-import { useRef, useState, useId } from 'preact/hooks';
+import { useRef, useState, useId, useEffect } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { t, number } from '../lib/i18n.js';
 import { setQuery, location } from '../lib/router.js';
@@ -120,7 +120,16 @@ export function ConfirmButton({ label, title, text, confirm, onConfirm, danger =
  */
 export function Tabs({ label, tabs }) {
   const path = location.value.path;
-  return html`<nav class="tabs" aria-label=${label}><ul>
+  const list = useRef(/** @type {HTMLUListElement | null} */ (null));
+  // On a phone the tabs scroll sideways: the current one is brought into view.
+  useEffect(() => {
+    const ul = list.current;
+    const current = /** @type {HTMLElement | null | undefined} */ (ul?.querySelector('[aria-current=page]'));
+    if (ul && current && (current.offsetLeft < ul.scrollLeft || current.offsetLeft + current.offsetWidth > ul.scrollLeft + ul.clientWidth)) {
+      ul.scrollLeft = current.offsetLeft - 16;
+    }
+  }, [path]);
+  return html`<nav class="tabs" aria-label=${label}><ul ref=${list}>
     ${tabs.map((tab) => html`<li><a href=${tab.href} aria-current=${path === tab.href ? 'page' : undefined}>${t(tab.label)}</a></li>`)}
   </ul></nav>`;
 }
