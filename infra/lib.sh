@@ -152,7 +152,7 @@ start_platform() {
     SERVICE_PORT=${!pv} DATABASE_URL=$(db_url "$s") \
       start_process "$state" "$s" "$BUILD/services/$s/kx-$s"
   done
-  SERVICE_PORT=$GATEWAY_PORT WEB_ROOT="$ROOT/web" \
+  SERVICE_PORT=$GATEWAY_PORT WEB_ROOT="$ROOT/web" OPENAPI_FILE="$ROOT/docs/openapi.yaml" \
     start_process "$state" gateway "$BUILD/services/gateway/kx-gateway"
 
   wait_ready sandbox "http://127.0.0.1:$SANDBOX_PORT/healthz" "$state"

@@ -1,5 +1,6 @@
-// auth: users, sessions and the admin command.
+// auth: users, sessions, API keys and the admin command.
 #include "admin_command.hpp"
+#include "api_keys_api.hpp"
 #include "auth_api.hpp"
 #include "kx/service/runtime.hpp"
 #include "users.hpp"
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
 
   kx::auth::AuthApi api(rt.db(), rt.outbox(), settings);
   api.add_routes(rt.router());
+  kx::auth::ApiKeysApi api_keys(rt.db());
+  api_keys.add_routes(rt.router());
   rt.every("session-pruning", prune_interval, [&db = rt.db()] {
     // Batches keep each transaction short; a large backlog is worked off over the passes.
     for (int pass = 0; pass < 100; ++pass) {

@@ -1,13 +1,15 @@
 #pragma once
 // The only public entry point: routes /api/* and /webhooks/* to the owning service, resolves
-// the session cookie into a signed identity, enforces the edge policy, and serves the
-// dashboard's static files.
+// the session cookie or an API key into a signed identity, enforces the edge policy and the
+// keys' scopes, and serves the dashboard's static files.
 
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "api_keys.hpp"
 #include "edge_policy.hpp"
 #include "event_stream.hpp"
 #include "kx/http/client.hpp"
@@ -49,6 +51,10 @@ struct GatewaySettings {
   std::chrono::milliseconds session_cache_ttl{5'000};
   std::chrono::milliseconds upstream_timeout{15'000};
   EventHubOptions events;
+  /// Requests a minute per API key (per replica), and the burst a key may send at once.
+  int api_key_rate_per_minute = 120;
+  /// The public API's description served at GET /api/openapi.yaml.
+  std::string openapi_file = "docs/openapi.yaml";
 };
 
 /// The event types GET /api/events carries (each replica consumes them from the end).
@@ -65,6 +71,7 @@ class Gateway {
   /// not-found page instead of a JSON 404 for page navigations).
   void on_response(const http::Request& req, http::Response& res);
   SessionCache& sessions() { return cache_; }
+  ApiKeyCache& api_keys() { return keys_; }
   EventHub& events() { return events_; }
 
   http::Response proxy(http::Request& req, const Upstream& upstream);
@@ -75,14 +82,28 @@ class Gateway {
   http::Response legal(http::Request& req);
   /// The app's index.html for one of its client routes.
   http::Response client_route(http::Request& req);
+  /// GET /api/openapi.yaml: docs/openapi.yaml as read at start.
+  http::Response openapi(http::Request& req);
 
  private:
-  /// The caller's identity from the session cookie (anonymous when none or invalid).
+  /// The caller's identity from the session cookie (anonymous when none or invalid). A request
+  /// with an API key reaches only the scope table's routes (proxy), so here it is refused.
   http::Identity identify(const http::Request& req);
+  /// For a request with an API key: its owner's identity, or the answer refusing it (401, 403,
+  /// 429).
+  std::variant<http::Identity, http::Response> authorize_key(const http::Request& req,
+                                                             std::string_view key);
+  ResolvedKey resolve_key(const http::Request& req, std::string_view key);
+  /// POSTs `body` to auth's internal `path`, signed as the gateway; 503 if auth cannot answer.
+  http::Response ask_auth(const http::Request& req, const std::string& path,
+                          const std::string& body);
 
   GatewaySettings settings_;
   const http::IdentitySigner& signer_;
   SessionCache cache_;
+  ApiKeyCache keys_;
+  TokenBuckets key_limits_;
+  std::string openapi_;
   http::Client upstreams_;
   StaticFiles files_;
   EventHub events_;
