@@ -58,6 +58,13 @@ std::string join_scopes(const std::vector<std::string>& scopes) {
   return out;
 }
 
+void write_scopes(json::Writer& w, const std::vector<std::string>& scopes) {
+  w.key("scopes").begin_array();
+  for (const auto& s : scopes)
+    w.value(s);
+  w.end_array();
+}
+
 ApiKey key_from(const pqxx::row& r) {
   return ApiKey{r[0].as<std::string>(),
                 r[1].as<std::string>(),
@@ -86,19 +93,20 @@ bool is_api_key_scope(std::string_view scope) {
 
 std::string api_key_json(const ApiKey& k) {
   json::Writer w;
-  w.begin_object()
-      .field("id", k.id)
-      .field("name", k.name)
-      .field("prefix", k.prefix)
-      .key("scopes")
-      .begin_array();
-  for (const auto& s : k.scopes)
-    w.value(s);
-  w.end_array()
-      .field("created_at", k.created_at)
+  w.begin_object().field("id", k.id).field("name", k.name).field("prefix", k.prefix);
+  write_scopes(w, k.scopes);
+  w.field("created_at", k.created_at)
       .field("last_used_at", k.last_used_at)
       .field("revoked_at", k.revoked_at)
       .end_object();
+  return w.str();
+}
+
+std::string resolved_api_key_json(const ResolvedApiKey& k) {
+  json::Writer w;
+  w.begin_object().field("key_id", k.key_id).field("user_id", k.user_id).field("role", k.role);
+  write_scopes(w, k.scopes);
+  w.end_object();
   return w.str();
 }
 

@@ -40,6 +40,9 @@ struct ResolvedApiKey {
   std::vector<std::string> scopes;
 };
 
+/// What the gateway's key lookup answers.
+std::string resolved_api_key_json(const ResolvedApiKey& key);
+
 /// Stateless; every method works inside the caller's transaction.
 class ApiKeys {
  public:

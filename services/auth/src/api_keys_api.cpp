@@ -118,17 +118,7 @@ Response ApiKeysApi::resolve(Request& req) {
   auto key = pg::transact(db_, [&](pqxx::work& tx) { return ApiKeys::resolve(tx, secret); });
   if (!key)
     throw Error::not_found("API-Schlüssel unbekannt oder widerrufen.");
-  json::Writer w;
-  w.begin_object()
-      .field("key_id", key->key_id)
-      .field("user_id", key->user_id)
-      .field("role", key->role)
-      .key("scopes")
-      .begin_array();
-  for (const auto& s : key->scopes)
-    w.value(s);
-  w.end_array().end_object();
-  return Response::json(200, w.str());
+  return Response::json(200, resolved_api_key_json(*key));
 }
 
 }  // namespace kx::auth
