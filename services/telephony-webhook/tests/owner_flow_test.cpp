@@ -1,6 +1,8 @@
 // The owner's account around the calls: the export's part (GET /internal/users/{id}/export),
 // what user.deleted leaves (nothing of the owner, also not in events already published or in
 // reports still waiting) and the audited admin access to a call's transcript.
+#include "kx/service/owner_export.hpp"
+#include "owner_data.hpp"
 #include "service_fixture.hpp"
 
 namespace kx::telephony::testing {
@@ -15,6 +17,7 @@ const http::Identity kAuth{"", "service:auth"};
 class OwnerFlowTest : public ServiceTest {
  protected:
   void SetUp() override {
+    service::add_owner_export(router_, *pool_, "telephony-webhook", &owner_data);
     seed(AgentSeed{});
     AgentSeed bernd;
     bernd.agent_id = "agent-2";
