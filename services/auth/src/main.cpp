@@ -1,5 +1,6 @@
 // auth: users, sessions and the admin command.
 #include "admin_command.hpp"
+#include "audit_api.hpp"
 #include "auth_api.hpp"
 #include "kx/service/runtime.hpp"
 #include "users.hpp"
@@ -20,6 +21,10 @@ int main(int argc, char** argv) {
 
   kx::auth::AuthApi api(rt.db(), rt.outbox(), settings);
   api.add_routes(rt.router());
+  kx::auth::AuditApi audit(rt.db());
+  audit.add_routes(rt.router());
+  rt.consume("admin.action", audit, &kx::auth::AuditApi::on_admin_action);
+  rt.consume("user.deleted", audit, &kx::auth::AuditApi::on_user_deleted);
   rt.every("session-pruning", prune_interval, [&db = rt.db()] {
     // Batches keep each transaction short; a large backlog is worked off over the passes.
     for (int pass = 0; pass < 100; ++pass) {

@@ -3,6 +3,7 @@
 // the session cookie into a signed identity, enforces the edge policy, and serves the
 // dashboard's static files.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -10,11 +11,13 @@
 
 #include "edge_policy.hpp"
 #include "event_stream.hpp"
+#include "ip_rate_limit.hpp"
 #include "kx/http/client.hpp"
 #include "kx/http/identity.hpp"
 #include "kx/http/router.hpp"
 #include "session_cache.hpp"
 #include "static_files.hpp"
+#include "system_health.hpp"
 
 namespace kx::gateway {
 
@@ -49,6 +52,12 @@ struct GatewaySettings {
   std::chrono::milliseconds session_cache_ttl{5'000};
   std::chrono::milliseconds upstream_timeout{15'000};
   EventHubOptions events;
+  /// Per client address on the anonymous public endpoints (/api/auth/*, /api/public/*).
+  IpRateLimitSettings public_rate;
+  /// How long GET /api/admin/system waits for each service.
+  std::chrono::milliseconds system_timeout{3'000};
+  /// The gateway's own health document (Runtime::system_report).
+  std::function<std::string()> own_system_report;
 };
 
 /// The event types GET /api/events carries (each replica consumes them from the end).
@@ -73,12 +82,16 @@ class Gateway {
   http::Response event_stream(http::Request& req);
   /// GET /api/public/legal: the LegalInfo as JSON, for the Impressum and Datenschutz pages.
   http::Response legal(http::Request& req);
+  /// GET /api/admin/system (admins only): every service's health, see SystemHealth.
+  http::Response system(http::Request& req);
   /// The app's index.html for one of its client routes.
   http::Response client_route(http::Request& req);
 
  private:
   /// The caller's identity from the session cookie (anonymous when none or invalid).
   http::Identity identify(const http::Request& req);
+  /// A 429 answer when the client's address has used up its public-endpoint budget.
+  std::optional<http::Response> public_rate_limited(const http::Request& req);
 
   GatewaySettings settings_;
   const http::IdentitySigner& signer_;
@@ -86,6 +99,8 @@ class Gateway {
   http::Client upstreams_;
   StaticFiles files_;
   EventHub events_;
+  IpRateLimiter public_rate_;
+  SystemHealth system_;
 };
 
 }  // namespace kx::gateway
