@@ -57,6 +57,7 @@ Runtime::Runtime(std::string name, Needs needs) : name_(std::move(name)), needs_
       static_cast<std::size_t>(env_.integer("HTTP_WORKER_THREADS", 16, 1, 256));
   server_options_.identity.emplace(env_.secret("INTERNAL_SECRET", 32));
   admin_port_ = static_cast<std::uint16_t>(env_.integer("ADMIN_PORT", 0, 0, 65535));
+  admin_host_ = env_.optional("ADMIN_HOST", "127.0.0.1");
   kafka_.bootstrap = env_.required("KAFKA_BOOTSTRAP");
   kafka_.session_timeout =
       std::chrono::milliseconds(env_.integer("KAFKA_SESSION_TIMEOUT_MS", 10'000, 1'000, 3'600'000));
@@ -207,7 +208,7 @@ int Runtime::run() {
     if (admin_port_ != 0) {
       http::ServerOptions o;
       o.service_name = name_;
-      o.host = "127.0.0.1";
+      o.host = admin_host_;
       o.port = admin_port_;
       o.worker_threads = 2;
       o.identity = server_options_.identity;
