@@ -1,6 +1,7 @@
 #include "kx/service/system_report.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 
