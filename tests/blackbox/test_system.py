@@ -46,6 +46,7 @@ class SystemHealthTest(unittest.TestCase):
             if s["latency_p50_ms"] is not None:
                 self.assertLessEqual(s["latency_p50_ms"], s["latency_p99_ms"], name)
                 self.assertLess(s["latency_p99_ms"], 10_000, name)
+            self.assertIsNotNone(s["dead_letters"], s)
             self.assertGreaterEqual(s["dead_letters"], 0, name)
             self.assertIsInstance(s["consumer_lag"], list, name)
             for lag in s["consumer_lag"]:

@@ -21,6 +21,46 @@ constexpr const char* kInsertInbox = R"sql(
 INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3)
 ON CONFLICT (consumer, event_id) DO NOTHING)sql";
 
+// Fills `list` with the group's committed offsets, asked from the group coordinator with the
+// admin API: unlike rd_kafka_committed() it does not wait while this member's group rebalances
+// (e.g. for the session timeout after a replica died).
+void group_offsets(rd_kafka_t* rk, const std::string& group, rd_kafka_topic_partition_list_t* list,
+                   std::chrono::milliseconds timeout) {
+  char err[512];
+  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
+      rd_kafka_queue_new(rk), &rd_kafka_queue_destroy);
+  std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options(
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS),
+      &rd_kafka_AdminOptions_destroy);
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), static_cast<int>(timeout.count()), err,
+                                            sizeof err);
+  auto* request = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), list);
+  rd_kafka_ListConsumerGroupOffsets(rk, &request, 1, options.get(), queue.get());
+  rd_kafka_ListConsumerGroupOffsets_destroy(request);
+  std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event(
+      rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 500),
+      &rd_kafka_event_destroy);
+  if (!event)
+    throw std::runtime_error("committed offsets: no answer");
+  if (rd_kafka_event_error(event.get()))
+    throw std::runtime_error(std::string("committed offsets: ") +
+                             rd_kafka_event_error_string(event.get()));
+  std::size_t n = 0;
+  const auto* result = rd_kafka_event_ListConsumerGroupOffsets_result(event.get());
+  const auto** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &n);
+  if (n != 1)
+    throw std::runtime_error("committed offsets: no group in the answer");
+  if (const auto* e = rd_kafka_group_result_error(groups[0]))
+    throw std::runtime_error(std::string("committed offsets: ") + rd_kafka_error_string(e));
+  const auto* found = rd_kafka_group_result_partitions(groups[0]);
+  for (int i = 0; i < list->cnt; ++i) {
+    auto& p = list->elems[i];
+    const auto* f =
+        found ? rd_kafka_topic_partition_list_find(found, p.topic, p.partition) : nullptr;
+    p.offset = f && !f->err ? f->offset : RD_KAFKA_OFFSET_INVALID;
+  }
+}
+
 }  // namespace
 
 struct ConsumerRunner::Impl {
@@ -346,8 +386,7 @@ std::vector<TopicLag> ConsumerRunner::lag(std::chrono::milliseconds timeout) con
     }
   }
   rd_kafka_metadata_destroy(md);
-  if (auto err = rd_kafka_committed(rk, committed.get(), ms))
-    throw std::runtime_error("committed offsets: " + errstr_of(err));
+  group_offsets(rk, impl_->options.group, committed.get(), timeout);
   if (auto err = rd_kafka_offsets_for_times(rk, ends.get(), ms))
     throw std::runtime_error("end offsets: " + errstr_of(err));
   if (auto err = rd_kafka_offsets_for_times(rk, starts.get(), ms))
