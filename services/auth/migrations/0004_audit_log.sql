@@ -28,6 +28,13 @@ CREATE INDEX audit_log_user ON audit_log (user_id, at DESC) WHERE user_id IS NOT
 CREATE INDEX audit_log_target ON audit_log (target_type, target_id);
 CREATE INDEX audit_log_action ON audit_log (action, at DESC);
 
+-- The users whose data was erased (user.deleted): an entry about one of them that arrives later
+-- (events of different topics are not ordered) is stored scrubbed.
+CREATE TABLE audit_erased_users (
+  user_id   text PRIMARY KEY,
+  erased_at timestamptz NOT NULL DEFAULT now()
+);
+
 CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND current_setting('kx.audit_anonymise', true) = 'on'

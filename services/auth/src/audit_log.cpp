@@ -112,10 +112,19 @@ const std::string kCount = std::string("SELECT count(*) ") + kWhere;
 
 constexpr const char* kInsert = R"sql(
 INSERT INTO audit_log (event_id, at, admin_id, action, target_type, target_id, user_id, before,
-                       after, ip, user_agent, request_id, service)
+                       after, ip, user_agent, request_id, service, anonymised_at)
 VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, NULLIF($8::jsonb, 'null'::jsonb),
-        NULLIF($9::jsonb, 'null'::jsonb), $10, $11, $12, $13)
+        NULLIF($9::jsonb, 'null'::jsonb), $10, $11, $12, $13, CASE WHEN $14 THEN now() END)
 ON CONFLICT (event_id) DO NOTHING)sql";
+
+// $1 the affected user, $2 the target, $3 the admin: which of them are erased.
+constexpr const char* kErased = R"sql(
+SELECT coalesce(bool_or(user_id = $1 OR user_id = $2), false),
+       coalesce(bool_or(user_id = $3), false)
+FROM audit_erased_users WHERE user_id IN ($1, $2, $3))sql";
+
+constexpr const char* kRememberErased = R"sql(
+INSERT INTO audit_erased_users (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING)sql";
 
 constexpr const char* kAboutUser = R"sql(
 SELECT id, admin_id, coalesce(before::text, 'null'), coalesce(after::text, 'null')
@@ -211,14 +220,27 @@ bool AuditLog::store(pqxx::work& tx, const events::Event& event) {
     if (text(key).empty())
       throw std::invalid_argument(std::string("admin.action without ") + key);
   }
-  auto r = tx.exec_params(
-      kInsert, event.id, text("at"), text("admin_id"), text("action"), text("target_type"),
-      text("target_id"), json::get_optional_string(doc, "user_id"), raw("before"), raw("after"),
-      text("ip"), text("user_agent").substr(0, 512), text("request_id"), event.source);
+  auto user_id = json::get_optional_string(doc, "user_id");
+  auto erased = tx.exec_params1(kErased, user_id, text("target_id"), text("admin_id"));
+  bool about_erased = erased[0].as<bool>(), by_erased = erased[1].as<bool>();
+  auto before = raw("before"), after = raw("after");
+  auto ip = text("ip"), user_agent = text("user_agent").substr(0, 512);
+  if (about_erased || by_erased) {
+    before = scrub_personal(before);
+    after = scrub_personal(after);
+  }
+  if (by_erased) {
+    ip.clear();
+    user_agent.clear();
+  }
+  auto r = tx.exec_params(kInsert, event.id, text("at"), text("admin_id"), text("action"),
+                          text("target_type"), text("target_id"), user_id, before, after, ip,
+                          user_agent, text("request_id"), event.source, about_erased || by_erased);
   return r.affected_rows() == 1;
 }
 
 std::int64_t AuditLog::anonymise_user(pqxx::work& tx, const std::string& user_id) {
+  tx.exec_params(kRememberErased, user_id);
   tx.exec("SELECT set_config('kx.audit_anonymise', 'on', true)");
   std::int64_t changed = 0;
   for (const auto& r : tx.exec_params(kAboutUser, user_id)) {

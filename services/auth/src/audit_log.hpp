@@ -62,7 +62,8 @@ class AuditLog {
   /// std::invalid_argument for data without the required fields (the event is dead-lettered).
   static bool store(pqxx::work& tx, const events::Event& event);
   /// Replaces the personal data of `user_id` in every entry about them or by them (see
-  /// scrub_personal); returns how many entries changed. Idempotent.
+  /// scrub_personal) and remembers the user, so entries that arrive later are stored scrubbed;
+  /// returns how many entries changed. Idempotent.
   static std::int64_t anonymise_user(pqxx::work& tx, const std::string& user_id);
 
   /// Newest first.

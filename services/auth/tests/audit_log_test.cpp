@@ -223,6 +223,13 @@ TEST_F(AuditLogTest, DeletedUsersPersonalDataIsScrubbedAndTheEntryStays) {
   EXPECT_EQ(json::get_string(item["after"], "status"), "suspended");
   // The acting admin's own address is not the deleted user's data.
   EXPECT_EQ(json::get_string(item, "ip"), "203.0.113.9");
+  // An entry about the user that arrives after the deletion is stored scrubbed.
+  ASSERT_TRUE(store(admin_action("late", "user.update", "user-2", R"({"name":"Anna Alt"})",
+                                 R"({"name":"Anna Neu"})", "2026-11-04T10:00:00.000Z", "admin-1",
+                                 "user-2")));
+  auto late = json::parse(get("/api/admin/audit?target_id=user-2").body);
+  EXPECT_TRUE(late["items"][0]["before"]["name"].IsNull());
+  EXPECT_TRUE(late["items"][0]["after"]["name"].IsNull());
   // An admin who is deleted loses the IP and user agent of their entries.
   pg::transact(*pool_, [](pqxx::work& tx) { AuditLog::anonymise_user(tx, "admin-2"); });
   auto by_admin = json::parse(get("/api/admin/audit?admin_id=admin-2").body);
