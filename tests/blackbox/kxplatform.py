@@ -150,18 +150,24 @@ def service_env(service, port):
     env = dict(os.environ)
     s = service.replace("-", "_")
     env["SERVICE_PORT"] = str(port)
+    if service == "gateway":
+        env["ADMIN_PORT"] = os.environ.get("GATEWAY_ADMIN_PORT", "0")
+        env["WEB_ROOT"] = os.path.join(ROOT, "web")
+        return env
     env["DATABASE_URL"] = (f"postgresql://kx_{s}:{os.environ['DB_PASSWORD_' + s.upper()]}"
                            f"@127.0.0.1:{os.environ['PG_PORT']}/kametrix")
     return env
 
 
-def start_service(service, port, log_name):
+def start_service(service, port, log_name, extra_env=None):
     """Starts a service's process the way infra/lib.sh does (detached, logging to STATE/logs) and
-    waits until it is ready; returns its pid."""
+    waits until it is ready; returns its pid. `extra_env` overrides settings."""
     binary = os.path.join(ROOT, f"build/services/{service}/kx-{service}")
+    env = service_env(service, port)
+    env.update(extra_env or {})
     out = subprocess.run(["bash", "-c", 'setsid "$0" >>"$1" 2>&1 </dev/null & echo $!', binary,
                           os.path.join(STATE, "logs", log_name)],
-                         env=service_env(service, port), capture_output=True, text=True, check=True)
+                         env=env, capture_output=True, text=True, check=True)
     pid = int(out.stdout.strip())
 
     def ready():

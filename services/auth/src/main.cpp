@@ -1,6 +1,7 @@
 // auth: users, sessions, API keys and the admin command.
 #include "admin_command.hpp"
 #include "api_keys_api.hpp"
+#include "audit_api.hpp"
 #include "auth_api.hpp"
 #include "kx/service/runtime.hpp"
 #include "users.hpp"
@@ -23,6 +24,10 @@ int main(int argc, char** argv) {
   api.add_routes(rt.router());
   kx::auth::ApiKeysApi api_keys(rt.db());
   api_keys.add_routes(rt.router());
+  kx::auth::AuditApi audit(rt.db());
+  audit.add_routes(rt.router());
+  rt.consume("admin.action", audit, &kx::auth::AuditApi::on_admin_action);
+  rt.consume("user.deleted", audit, &kx::auth::AuditApi::on_user_deleted);
   rt.every("session-pruning", prune_interval, [&db = rt.db()] {
     // Batches keep each transaction short; a large backlog is worked off over the passes.
     for (int pass = 0; pass < 100; ++pass) {

@@ -57,6 +57,8 @@ const std::vector<Upstream>& upstream_table() {
       {"/api/account", "auth", kApiBody},
       {"/api/admin/users", "auth", kApiBody},
       {"/api/admin/audit", "auth", kApiBody},
+      {"/api/admin/audit.csv", "auth", kApiBody},
+      {"/api/admin/audit.json", "auth", kApiBody},
       {"/api/agents", "agent", kApiBody},
       {"/api/drafts", "agent", kApiBody},
       {"/api/templates", "agent", kApiBody},
@@ -95,7 +97,10 @@ Gateway::Gateway(GatewaySettings settings, const http::IdentitySigner& signer)
                                      .request_timeout = settings_.upstream_timeout,
                                      .max_retries = 1}),
       files_(settings_.web_root),
-      events_(settings_.events) {
+      events_(settings_.events),
+      public_rate_(settings_.public_rate),
+      system_(settings_.service_urls, signer, settings_.system_timeout,
+              settings_.own_system_report) {
   std::ifstream in(std::filesystem::path(settings_.web_root) / "index.html", std::ios::binary);
   std::stringstream html;
   html << in.rdbuf();
@@ -119,6 +124,8 @@ void Gateway::add_routes(http::Router& router) {
   router.add("GET", "/api/public/legal", *this, &Gateway::legal,
              {.max_body = 0, .access = http::Access::open});
   router.add("GET", "/api/openapi.yaml", *this, &Gateway::openapi,
+             {.max_body = 0, .access = http::Access::open});
+  router.add("GET", "/api/admin/system", *this, &Gateway::system,
              {.max_body = 0, .access = http::Access::open});
   for (const char* pattern :
        {"/", "/index.html", "/favicon.svg", "/src/*", "/styles/*", "/i18n/*", "/vendor/*"}) {
@@ -213,7 +220,9 @@ Response Gateway::openapi(Request&) {
   return res;
 }
 
-Response Gateway::legal(Request&) {
+Response Gateway::legal(Request& req) {
+  if (auto limited = public_rate_limited(req))
+    return *limited;
   const auto& l = settings_.legal;
   json::Writer w;
   w.begin_object()
@@ -326,7 +335,39 @@ std::variant<http::Identity, Response> Gateway::authorize_key(const Request& req
   return resolved.identity;
 }
 
+std::optional<Response> Gateway::public_rate_limited(const Request& req) {
+  if (req.path.rfind("/api/auth/", 0) != 0 && req.path.rfind("/api/public/", 0) != 0)
+    return std::nullopt;
+  // The dashboard's session check on every page is not an anonymous endpoint; an office behind
+  // one address would run out of budget on it.
+  if (req.path == "/api/auth/me")
+    return std::nullopt;
+  auto wait = public_rate_.take(req.remote_address);
+  if (!wait)
+    return std::nullopt;
+  log::warn("public rate limit", {{"request_id", req.request_id}, {"remote", req.remote_address}});
+  auto res = Response::json(
+      429, http::error_body(Error::too_many_requests("Zu viele Anfragen von Ihrer Adresse. "
+                                                     "Bitte warten Sie einen Moment."),
+                            req.request_id));
+  res.headers.set("Retry-After", std::to_string(wait->count()));
+  return res;
+}
+
+Response Gateway::system(Request& req) {
+  auto identity = identify(req);
+  if (identity.user_id.empty())
+    throw Error::unauthorized();
+  if (!identity.is_admin())
+    throw Error::forbidden();
+  auto res = Response::json(200, system_.report(req.request_id));
+  res.headers.set("Cache-Control", "no-store");
+  return res;
+}
+
 Response Gateway::proxy(Request& req, const Upstream& up) {
+  if (auto limited = public_rate_limited(req))
+    return *limited;
   http::Identity identity;
   auto key = api_key_of(req);
   if (key) {

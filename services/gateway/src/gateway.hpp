@@ -3,8 +3,10 @@
 // the session cookie or an API key into a signed identity, enforces the edge policy and the
 // keys' scopes, and serves the dashboard's static files.
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -12,11 +14,13 @@
 #include "api_keys.hpp"
 #include "edge_policy.hpp"
 #include "event_stream.hpp"
+#include "ip_rate_limit.hpp"
 #include "kx/http/client.hpp"
 #include "kx/http/identity.hpp"
 #include "kx/http/router.hpp"
 #include "session_cache.hpp"
 #include "static_files.hpp"
+#include "system_health.hpp"
 
 namespace kx::gateway {
 
@@ -55,6 +59,12 @@ struct GatewaySettings {
   int api_key_rate_per_minute = 120;
   /// The public API's description served at GET /api/openapi.yaml.
   std::string openapi_file = "docs/openapi.yaml";
+  /// Per client address on the anonymous public endpoints (/api/auth/*, /api/public/*).
+  IpRateLimitSettings public_rate;
+  /// How long GET /api/admin/system waits for each service.
+  std::chrono::milliseconds system_timeout{3'000};
+  /// The gateway's own health document (Runtime::system_report).
+  std::function<std::string()> own_system_report;
 };
 
 /// The event types GET /api/events carries (each replica consumes them from the end).
@@ -80,6 +90,8 @@ class Gateway {
   http::Response event_stream(http::Request& req);
   /// GET /api/public/legal: the LegalInfo as JSON, for the Impressum and Datenschutz pages.
   http::Response legal(http::Request& req);
+  /// GET /api/admin/system (admins only): every service's health, see SystemHealth.
+  http::Response system(http::Request& req);
   /// The app's index.html for one of its client routes.
   http::Response client_route(http::Request& req);
   /// GET /api/openapi.yaml: docs/openapi.yaml as read at start.
@@ -97,6 +109,8 @@ class Gateway {
   /// POSTs `body` to auth's internal `path`, signed as the gateway; 503 if auth cannot answer.
   http::Response ask_auth(const http::Request& req, const std::string& path,
                           const std::string& body);
+  /// A 429 answer when the client's address has used up its public-endpoint budget.
+  std::optional<http::Response> public_rate_limited(const http::Request& req);
 
   GatewaySettings settings_;
   const http::IdentitySigner& signer_;
@@ -107,6 +121,8 @@ class Gateway {
   http::Client upstreams_;
   StaticFiles files_;
   EventHub events_;
+  IpRateLimiter public_rate_;
+  SystemHealth system_;
 };
 
 }  // namespace kx::gateway

@@ -62,6 +62,13 @@ int main() {
   settings.api_key_rate_per_minute =
       static_cast<int>(env.integer("API_KEY_RATE_PER_MINUTE", 120, 1, 10'000'000));
   settings.openapi_file = env.optional("OPENAPI_FILE", "docs/openapi.yaml");
+  settings.public_rate.per_second = env.integer("PUBLIC_RATE_PER_MINUTE", 300, 1, 1'000'000) / 60.0;
+  settings.public_rate.burst =
+      static_cast<double>(env.integer("PUBLIC_RATE_BURST", 60, 1, 100'000));
+  settings.system_timeout = env.millis("SYSTEM_CHECK_TIMEOUT_MS", std::chrono::milliseconds(3'000));
+  settings.own_system_report = [&rt] { return rt.system_report(); };
+  // The internet reaches this port: metrics and readiness details only on ADMIN_PORT.
+  rt.server_options().public_edge = true;
   rt.open();
 
   kx::gateway::Gateway gateway(settings, rt.signer());
