@@ -49,6 +49,8 @@ const std::vector<Upstream>& upstream_table() {
       {"/api/auth", "auth", kApiBody},
       {"/api/admin/users", "auth", kApiBody},
       {"/api/admin/audit", "auth", kApiBody},
+      {"/api/admin/security-events", "auth", kApiBody},
+      {"/api/account", "auth", kApiBody},
       {"/api/agents", "agent", kApiBody},
       {"/api/drafts", "agent", kApiBody},
       {"/api/templates", "agent", kApiBody},
