@@ -30,12 +30,10 @@ struct UserQuery {
   std::optional<std::string> status;
   std::optional<std::string> role;
   std::optional<bool> verified;
-  std::string sort = "-created_at";  ///< one of kUserSorts
+  std::string sort = "-created_at";  ///< [-]created_at, [-]email, [-]name
   int limit = 50;
   int offset = 0;
 };
-inline constexpr std::initializer_list<std::string_view> kUserSorts = {
-    "created_at", "-created_at", "email", "-email", "name", "-name"};
 
 /// Stateless; every method works inside the caller's transaction.
 class Accounts {
