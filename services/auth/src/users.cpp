@@ -36,8 +36,8 @@ constexpr const char* kUserSearch = R"sql(
 
 constexpr const char* kInsertSession = R"sql(
 INSERT INTO sessions (id, user_id, token_hash, expires_at, absolute_expires_at, ip, user_agent)
-VALUES ($1, $2, $3, now() + make_interval(hours => least($4, $5)),
-        now() + make_interval(hours => $5), $6, $7))sql";
+VALUES ($1, $2, $3, now() + make_interval(hours => least($4::int, $5::int)),
+        now() + make_interval(hours => $5::int), $6, $7))sql";
 constexpr const char* kResolveSession = R"sql(
 WITH live AS (
   SELECT s.id, u.id AS user_id, u.role, u.status, s.expires_at, s.last_seen_at,
