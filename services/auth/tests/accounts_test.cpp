@@ -310,7 +310,7 @@ TEST_F(AccountsTest, ProfileChangesAreValidatedAndPublished) {
   EXPECT_STREQ(user["user"]["time_zone"].GetString(), "America/New_York");
   EXPECT_STREQ(user["user"]["locale"].GetString(), "en");
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE topic = 'user.updated' AND "
-                  "payload::text LIKE '%America/New_York%'"),
+                  "data LIKE '%America/New_York%'"),
             1);
   for (const char* body : {R"({"time_zone":"Mars/Olympus"})", R"({"time_zone":"localtime"})",
                            R"({"locale":"fr"})", R"({"email":"x@y.de"})"}) {
@@ -405,11 +405,11 @@ TEST_F(AccountsTest, SuspensionEndsSessionsPublishesAndRefusesLogin) {
   EXPECT_EQ(resolve(karl.token), 404);
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE topic = 'user.status_changed'"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE topic = 'session.revoked' AND "
-                  "payload->>'reason' = 'status_changed'"),
+                  "data::jsonb->>'reason' = 'status_changed'"),
             1);
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE topic = 'admin.action' AND "
-                  "payload->'before'->>'status' = 'active' AND "
-                  "payload->'after'->>'status' = 'suspended'"),
+                  "data::jsonb->'before'->>'status' = 'active' AND "
+                  "data::jsonb->'after'->>'status' = 'suspended'"),
             1);
   auto refused = login(karl.email, kPassword);
   EXPECT_EQ(refused.status, 403);
