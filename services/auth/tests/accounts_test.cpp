@@ -572,6 +572,51 @@ TEST_F(AccountsTest, AdminSearchFoldsCaseForUmlautsAndTreatsWildcardsLiterally) 
   EXPECT_EQ(json::parse(wild.body)["total"].GetInt(), 0);
 }
 
+TEST_F(AccountsTest, MailRequestsAreThrottledPerAddressAndPerClientAddress) {
+  auto quinn = sign_up("quinn");
+  const std::string forgot = R"({"email":")" + quinn.email + R"("})";
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(call("POST", "/api/auth/password/forgot", forgot).status, 202);
+  // Per address (3 here), whether or not it is registered, from any client address.
+  EXPECT_EQ(call("POST", "/api/auth/password/forgot", forgot, {}, {}, "198.51.100.20").status, 429);
+  EXPECT_EQ(mailer_.sent().size(), 4u);  // verification + three resets
+  // Per client address (50 here, sign-up included) over all addresses.
+  for (int i = 0; i < 45; ++i) {
+    auto res = call("POST", "/api/auth/password/forgot",
+                    R"({"email":"nobody)" + std::to_string(i) + R"(@salon-beispiel.de"})");
+    ASSERT_EQ(res.status, 202) << i;
+  }
+  auto refused =
+      call("POST", "/api/auth/password/forgot", R"({"email":"other@salon-beispiel.de"})");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(code_of(refused), "rate_limited");
+  EXPECT_EQ(call("POST", "/api/auth/register",
+                 R"({"email":"rita@salon-beispiel.de","password":")" + kPassword + R"("})")
+                .status,
+            429);
+  EXPECT_EQ(call("POST", "/api/auth/password/forgot", R"({"email":"other@salon-beispiel.de"})", {},
+                 {}, "198.51.100.21")
+                .status,
+            202);
+}
+
+TEST_F(AccountsTest, PruningRemovesUsedAndExpiredTokensAndFinishedWindows) {
+  auto rosa = sign_up("rosa");
+  ASSERT_EQ(call("POST", "/api/auth/verify/resend", "", rosa.who()).status, 202);  // supersedes
+  call("POST", "/api/auth/password/forgot", R"({"email":")" + rosa.email + R"("})");
+  exec(
+      "UPDATE account_tokens SET expires_at = now() - interval '1 second' "
+      "WHERE purpose = 'password_reset'");
+  login(rosa.email, "falsch-falsch");
+  exec(
+      "UPDATE throttle_counters SET window_start = now() - interval '2 days' "
+      "WHERE rule = 'login_ip'");
+  pg::transact(*pool_, [](pqxx::work& tx) { return Users::prune_sessions(tx, 1'000); });
+  EXPECT_EQ(count("SELECT count(*) FROM account_tokens"), 1);  // the live verification link
+  EXPECT_EQ(count("SELECT count(*) FROM throttle_counters WHERE rule = 'login_ip'"), 0);
+  EXPECT_GE(count("SELECT count(*) FROM throttle_counters"), 1);
+}
+
 TEST_F(AccountsTest, ExistingUsersCountAsVerifiedAfterTheMigration) {
   // The migration marked rows that existed then; a fresh sign-up is not verified.
   auto paul = sign_up("paul");
