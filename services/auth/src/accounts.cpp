@@ -26,6 +26,10 @@ const std::string kLockMany =
     " FROM users WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))"
     " ORDER BY id FOR UPDATE";
 constexpr const char* kDelete = "DELETE FROM users WHERE id = $1";
+// Published events about the user (user.registered carries the address and name) would stay
+// until the relay prunes them; unpublished ones must still go out, in order, before user.deleted.
+constexpr const char* kForgetPublished =
+    "DELETE FROM outbox WHERE event_key = $1 AND published_at IS NOT NULL";
 
 const std::string kQueryFilter = std::string(kUserSearchCondition) + R"sql(
   AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR role = $3)
@@ -181,6 +185,7 @@ void Accounts::remove(pqxx::work& tx, const events::Outbox& outbox, const User& 
   SecurityEvents::forget_user(tx, user.id, user.email);
   SecurityEvents::record_deletion(tx, user.id, by);
   tx.exec_params(kDelete, user.id);
+  tx.exec_params(kForgetPublished, user.id);
   json::Writer w;
   w.begin_object()
       .field("user_id", user.id)

@@ -69,9 +69,10 @@ class Accounts {
   static User change_status(pqxx::work& tx, const events::Outbox& outbox, const http::Request& req,
                             const User& user, const std::string& status);
 
-  /// Deletes the user's rows (sessions and tokens go with the user), forgets their security
-  /// events but one anonymous `account_deleted`, and publishes session.revoked and
-  /// user.deleted. `by` is "self" or "admin".
+  /// Deletes the user's rows (sessions and tokens go with the user) and the already published
+  /// outbox rows keyed by the user, forgets their security events but one anonymous
+  /// `account_deleted`, and publishes session.revoked and user.deleted. `by` is "self" or
+  /// "admin".
   static void remove(pqxx::work& tx, const events::Outbox& outbox, const User& user,
                      const std::string& by);
 

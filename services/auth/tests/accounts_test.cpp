@@ -497,20 +497,27 @@ TEST_F(AccountsTest, AdminPasswordResetEndsSessionsAndMailsALink) {
 
 TEST_F(AccountsTest, DeletingTheAccountNeedsThePasswordAndLeavesNoPersonalRows) {
   auto nora = sign_up("nora");
+  auto keep = sign_up("keep");
+  exec("UPDATE outbox SET published_at = now() WHERE topic = 'user.registered' AND event_key = '" +
+       nora.id + "'");
   login(nora.email, "falsch-falsch");
   auto wrong = call("DELETE", "/api/account", R"({"password":"falsch-falsch"})", nora.who());
   EXPECT_EQ(code_of(wrong), "invalid_credentials");
   auto ok = call("DELETE", "/api/account", R"({"password":")" + kPassword + R"("})", nora.who(),
                  nora.token);
   ASSERT_EQ(ok.status, 204) << ok.body;
-  EXPECT_EQ(count("SELECT count(*) FROM users"), 0);
-  EXPECT_EQ(count("SELECT count(*) FROM sessions"), 0);
-  EXPECT_EQ(count("SELECT count(*) FROM account_tokens"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM users"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM sessions WHERE user_id = '" + nora.id + "'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM account_tokens WHERE user_id = '" + nora.id + "'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE data LIKE '%nora%'"), 0);
   EXPECT_EQ(count("SELECT count(*) FROM security_events WHERE email ILIKE '%nora%' OR ip IS NOT "
                   "NULL"),
             0);
   EXPECT_EQ(count("SELECT count(*) FROM security_events WHERE kind = 'account_deleted'"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE topic = 'user.deleted'"), 1);
+  // Unpublished events still go out; published ones naming the address are gone.
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE topic = 'user.registered'"), 1);
+  EXPECT_EQ(resolve(keep.token), 200);
   EXPECT_EQ(resolve(nora.token), 404);
   EXPECT_EQ(login(nora.email, kPassword).status, 401);
 }
