@@ -3,11 +3,11 @@
 #include <cstdio>
 #include <string>
 
+#include "accounts.hpp"
 #include "kx/crypto/crypto.hpp"
 #include "kx/events/events.hpp"
 #include "kx/json/json.hpp"
 #include "kx/pg/pg.hpp"
-#include "accounts.hpp"
 #include "kx/service/runtime.hpp"
 #include "password_policy.hpp"
 #include "users.hpp"

@@ -94,7 +94,8 @@ Response AdminUsersApi::list(Request& req) {
   q.status = params.one_of("status", kStatuses);
   q.role = params.one_of("role", {"user", "admin"});
   q.verified = params.flag("verified");
-  q.sort = params.one_of("sort", {"created_at", "-created_at", "email", "-email", "name", "-name"}).value_or("-created_at");
+  q.sort = params.one_of("sort", {"created_at", "-created_at", "email", "-email", "name", "-name"})
+               .value_or("-created_at");
   params.require_valid();
   auto [users, total] = pg::transact(db_, [&](pqxx::work& tx) {
     return std::make_pair(Accounts::search(tx, q), Accounts::count(tx, q));
