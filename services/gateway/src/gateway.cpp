@@ -59,6 +59,8 @@ const std::vector<Upstream>& upstream_table() {
       {"/api/admin/audit", "auth", kApiBody},
       {"/api/admin/audit.csv", "auth", kApiBody},
       {"/api/admin/audit.json", "auth", kApiBody},
+      {"/api/admin/security-events", "auth", kApiBody},
+      {"/api/account", "auth", kApiBody},
       {"/api/agents", "agent", kApiBody},
       {"/api/drafts", "agent", kApiBody},
       {"/api/templates", "agent", kApiBody},
