@@ -139,7 +139,11 @@ def verify_email(b, address):
             assert res.status == 202, res.body
     res = b.post("/api/auth/verify", {"token": token})
     assert res.status == 200, res.body
-    return res.json()["user"]
+    user = res.json()["user"]
+    # The agent service learns of it from user.updated; until then it keeps agents from going live.
+    eventually(lambda: psql("SELECT email_verified FROM agent.owners "
+                            f"WHERE user_id = '{user['id']}'") == "t", timeout=30)
+    return user
 
 
 def psql(sql):

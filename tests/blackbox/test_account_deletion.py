@@ -16,9 +16,9 @@ import unittest
 import urllib.request
 import uuid
 
-from kxplatform import PASSWORD, Browser, eventually, psql
+from kxplatform import PASSWORD, Browser, eventually, psql, verify_email
 from test_agents import definition, sandbox_number, synced, vapi
-from test_calls import SANDBOX, SECRET, produce
+from test_calls import SANDBOX, SECRET
 from test_integrations import EVERY_DAY, connect_google, google_state
 
 # (schema, table) -> why the owner's identifiers may stay there. Empty: the bookkeeping that
@@ -33,28 +33,9 @@ def random_digits(n):
     return str(uuid.uuid4().int)[:n]
 
 
-def verify_for_agents(user, email, name):
-    """The owner's confirmed address as the agent service learns it (user.updated with
-    email_verified, which auth publishes after POST /api/auth/verify): an unverified owner
-    cannot put an agent live."""
-    produce("user.updated", user, user,
-            {"user_id": user, "email": email, "name": name, "locale": "de", "role": "user",
-             "email_verified": True}, source="auth")
-    eventually(lambda: psql(f"SELECT email_verified FROM agent.owners WHERE user_id = '{user}'") == "t",
-               timeout=30)
-
-
-def delete_account(browser, user):
-    """DELETE /api/account with the password; before auth serves it (404/405 from an older auth),
-    user.deleted is published the way auth would, so the services' part is still checked."""
+def delete_account(browser):
     res = browser.request("DELETE", "/api/account", {"password": PASSWORD})
-    if res.status in (404, 405):
-        print("note: DELETE /api/account is not served yet; user.deleted published directly")
-        produce("user.deleted", user, user,
-                {"user_id": user, "deleted_at": "2026-01-01T00:00:00Z"}, source="auth")
-        return False
     assert res.status == 204, res.body
-    return True
 
 
 def text_columns():
@@ -111,7 +92,7 @@ class AccountDeletionTest(unittest.TestCase):
         res = b.post("/api/auth/register", {"email": email, "password": PASSWORD, "name": name})
         self.assertEqual(res.status, 201, res.body)
         user = res.json()["user"]["id"]
-        verify_for_agents(user, email, name)
+        verify_email(b, email)
 
         # integrations: Google with the same address, notification mails, a webhook endpoint
         # (nothing listens there: its deliveries wait with their payloads).
@@ -174,7 +155,7 @@ class AccountDeletionTest(unittest.TestCase):
                          "integrations.webhook_endpoints"):
             self.assertIn(expected, before)
 
-        through_api = delete_account(b, user)
+        delete_account(b)
 
         # auth deleted its part before answering; every service has consumed user.deleted, and
         # the agent service has deleted the assistant in Vapi (its rows go once Vapi confirmed).
@@ -194,8 +175,7 @@ class AccountDeletionTest(unittest.TestCase):
         grants = [g for g in google_state()["grants"] if g["email"] == email]
         self.assertTrue(grants and all(g["revoked"] for g in grants), grants)
 
-        hits = [(table, term) for table, term in find(terms)
-                if table not in EXCEPTIONS and (through_api or not table.startswith("auth."))]
+        hits = [(table, term) for table, term in find(terms) if table not in EXCEPTIONS]
         self.assertEqual(hits, [], "the deleted owner's identifiers are still stored")
 
 

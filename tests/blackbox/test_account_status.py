@@ -4,22 +4,13 @@ declines) and telephony-webhook declines calls to its number; reactivation bring
 import unittest
 
 from kxplatform import eventually, psql, signed_up
-from test_account_deletion import verify_for_agents
 from test_agents import assistant_answer, create_agent, routed, simulate, synced, vapi
 from test_billing import admin
-from test_calls import SANDBOX, SECRET, produce
+from test_calls import SANDBOX, SECRET
 
 
-def set_status(user, status, previous):
-    """The admin's status change; before auth serves it (404/405 from an older auth),
-    user.status_changed is published the way auth would."""
+def set_status(user, status):
     res = admin().request("PATCH", f"/api/admin/users/{user}", {"status": status})
-    if res.status in (404, 405):
-        print("note: PATCH /api/admin/users/{id} is not served yet; user.status_changed published directly")
-        produce("user.status_changed", user, user,
-                {"user_id": user, "status": status, "previous_status": previous, "changed_by": "admin"},
-                source="auth")
-        return
     assert res.status == 200, res.body
     assert res.json()["user"]["status"] == status, res.body
 
@@ -39,13 +30,12 @@ class SuspensionTest(unittest.TestCase):
 
     def test_a_suspended_owners_agent_declines_calls_until_reactivated(self):
         b, email, user = signed_up("status")
-        verify_for_agents(user["id"], email, user["name"])
         agent = synced(b, create_agent(b, name="Salon Status")["id"])
         e164 = agent["phone_number"]
         routed(agent["id"], e164)
         eventually(lambda: answers(e164), timeout=30)
 
-        set_status(user["id"], "suspended", "active")
+        set_status(user["id"], "suspended")
         eventually(lambda: psql(f"SELECT status FROM telephony_webhook.owners "
                                 f"WHERE user_id = '{user['id']}'") == "suspended", timeout=30)
         eventually(lambda: psql(f"SELECT account_status FROM agent.owners "
@@ -60,7 +50,7 @@ class SuspensionTest(unittest.TestCase):
         self.assertEqual(res.json()["status"], "paused", res.body)
         self.assertEqual(res.json()["paused_reason"], "account_suspended", res.body)
 
-        set_status(user["id"], "active", "suspended")
+        set_status(user["id"], "active")
         eventually(lambda: answers(e164), timeout=45)
 
 

@@ -1,12 +1,12 @@
 """Accounts through the gateway: e-mail verification, password reset from the mail link, change
 password, throttling by client address, suspension, sessions of other owners, export, deletion."""
+import json
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 from kxplatform import (PASSWORD, Browser, assert_error, eventually, link_token, new_email, psql,
-                        service_url, signed_up)
+                        signed_up)
+from test_agents import create_agent
 from test_billing import admin
 
 NEW_PASSWORD = "Neues-Passwort-2026"
@@ -136,31 +136,35 @@ class SessionsTest(unittest.TestCase):
         signed_out(a)
 
 
-def service_exports_built():
-    """Whether the other services serve their part of the export yet (an unknown route is 404,
-    a known one without the gateway's signature 401)."""
-    try:
-        urllib.request.urlopen(service_url("agent") + "/internal/users/probe/export", timeout=5)
-    except urllib.error.HTTPError as e:
-        return e.code != 404
-    return True
-
-
 class ExportAndDeletionTest(unittest.TestCase):
     def test_export_contains_auths_data_and_every_services_part(self):
         b, email, user = signed_up("export")
+        agent = create_agent(b, name="Salon Export")
+        res = b.post("/api/webhooks/endpoints", {"url": "https://crm.example.de/hooks/kametrix",
+                                                 "event_types": ["call.completed"]})
+        self.assertEqual(res.status, 201, res.body)
+        endpoint = res.json()
+        # telephony-webhook learns of the agent from agent.created.
+        eventually(lambda: psql("SELECT count(*) FROM telephony_webhook.agents "
+                                f"WHERE agent_id = '{agent['id']}'") == "1", timeout=30)
+
         res = b.get("/api/account/export")
-        if not service_exports_built():
-            # Never a partial export: without the services' parts there is none.
-            assert_error(self, res, 503, "unavailable")
-            self.skipTest("the services' export endpoints are not built yet")
         self.assertEqual(res.status, 200, res.body[:300])
         self.assertIn('filename="kametrix-export.json"', res.headers["Content-Disposition"])
         doc = res.json()
         self.assertEqual(doc["user"]["email"], email)
         self.assertTrue(any(s["current"] for s in doc["sessions"]))
         self.assertIn("email_verified", {e["kind"] for e in doc["security_events"]})
-        self.assertEqual(set(doc["services"]), {"agent", "telephony-webhook", "billing", "integrations"})
+        parts = doc["services"]
+        self.assertEqual(set(parts), {"agent", "telephony-webhook", "billing", "integrations"})
+        self.assertIn(agent["id"], [a["id"] for a in parts["agent"]["agents"]])
+        self.assertIn(agent["id"], [a["agent_id"] for a in parts["telephony-webhook"]["agents"]])
+        self.assertEqual(parts["billing"]["account"]["email"], email)
+        hooks = parts["integrations"]["webhooks"]
+        self.assertIn(endpoint["id"], json.dumps(hooks))
+        # Secrets never leave: not the webhook signing secret, not the session token.
+        self.assertNotIn(endpoint["secret"], res.body)
+        self.assertNotIn(b.cookie("kx_session"), res.body)
 
     def test_deleting_the_account_needs_the_password_and_removes_it(self):
         b, email, user = signed_up("delete")
