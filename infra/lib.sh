@@ -38,8 +38,8 @@ load_config() {
   # shellcheck source=/dev/null
   . "$ROOT/infra/dev/dev.env"
   set +a
-  for var in PG_PORT GATEWAY_PORT AUTH_PORT AGENT_PORT TELEPHONY_WEBHOOK_PORT BILLING_PORT \
-             INTEGRATIONS_PORT SANDBOX_PORT MAIL_PORT; do
+  for var in PG_PORT GATEWAY_PORT GATEWAY_ADMIN_PORT AUTH_PORT AGENT_PORT TELEPHONY_WEBHOOK_PORT \
+             BILLING_PORT INTEGRATIONS_PORT SANDBOX_PORT MAIL_PORT; do
     export "$var=$(( ${!var} + offset ))"
   done
   # integrations submits owners' e-mail to the local SMTP server (infra/dev/mailserver.py).
@@ -152,7 +152,8 @@ start_platform() {
     SERVICE_PORT=${!pv} DATABASE_URL=$(db_url "$s") \
       start_process "$state" "$s" "$BUILD/services/$s/kx-$s"
   done
-  SERVICE_PORT=$GATEWAY_PORT WEB_ROOT="$ROOT/web" \
+  SERVICE_PORT=$GATEWAY_PORT ADMIN_PORT=$GATEWAY_ADMIN_PORT WEB_ROOT="$ROOT/web" \
+  OPENAPI_FILE="$ROOT/docs/openapi.yaml" \
     start_process "$state" gateway "$BUILD/services/gateway/kx-gateway"
 
   wait_ready sandbox "http://127.0.0.1:$SANDBOX_PORT/healthz" "$state"

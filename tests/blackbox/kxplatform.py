@@ -1,7 +1,9 @@
 """Helpers for black-box tests of the running platform (started by infra/test.sh)."""
+import http.client
 import http.cookiejar
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -32,12 +34,31 @@ class Response:
         return self.headers.get_all("Set-Cookie") or []
 
 
-class Browser:
-    """A client that keeps cookies and sends the CSRF token like the dashboard does."""
+def _from_address(ip):
+    """A urllib handler whose connections leave from `ip` (Linux routes all of 127.0.0.0/8 to the
+    loopback interface, so 127.0.0.2, 127.0.0.3, ... are distinct client addresses locally)."""
+    class Connection(http.client.HTTPConnection):
+        def __init__(self, *args, **kwargs):
+            kwargs["source_address"] = (ip, 0)
+            super().__init__(*args, **kwargs)
 
-    def __init__(self):
+    class Handler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(Connection, req)
+
+    return Handler()
+
+
+class Browser:
+    """A client that keeps cookies and sends the CSRF token like the dashboard does; with
+    `source_ip` its requests come from that loopback address (the gateway sees it as the client)."""
+
+    def __init__(self, source_ip=None):
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        handlers = [urllib.request.HTTPCookieProcessor(self.jar)]
+        if source_ip:
+            handlers.append(_from_address(source_ip))
+        self.opener = urllib.request.build_opener(*handlers)
 
     def cookie(self, name):
         for c in self.jar:
@@ -72,14 +93,57 @@ def new_email(prefix="test"):
     return f"{prefix}-{uuid.uuid4().hex[:12]}@salon-beispiel.de"
 
 
-def signed_up(prefix="owner"):
-    """A browser with a fresh account, signed in."""
+def signed_up(prefix="owner", verified=True):
+    """A browser with a fresh account, signed in; its e-mail address confirmed through the link of
+    the verification mail unless verified=False."""
     b = Browser()
     b.get("/")
     email = new_email(prefix)
     res = b.post("/api/auth/register", {"email": email, "password": PASSWORD, "name": "Test Inhaberin"})
     assert res.status == 201, res.body
-    return b, email, res.json()["user"]
+    user = res.json()["user"]
+    if verified:
+        user = verify_email(b, email)
+    return b, email, user
+
+
+VERIFY_SUBJECT = "Bitte bestätigen Sie Ihre E-Mail-Adresse"
+
+
+def link_token(address, page, known=(), timeout=60.0):
+    """The token of the newest mail to `address` with a link to PUBLIC_ORIGIN/<page>?token=…,
+    skipping tokens in `known` (links of earlier mails)."""
+    pattern = re.compile(re.escape(page) + r"\?token=([A-Za-z0-9_-]{43})")
+
+    def newest():
+        for listed in mails(address):
+            found = pattern.search(mail(listed["id"])["text"] or "")
+            if found and found.group(1) not in known:
+                return found.group(1)
+        return None
+
+    return eventually(newest, timeout=timeout, interval=0.2)
+
+
+def verify_email(b, address):
+    """Confirms the address of the signed-in browser `b` with its verification mail's link; asks
+    for the mail again if it does not come (another test may have cleared the mailbox)."""
+    for attempt in range(3):
+        try:
+            token = link_token(address, "/verify-email", timeout=20)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+            res = b.post("/api/auth/verify/resend")
+            assert res.status == 202, res.body
+    res = b.post("/api/auth/verify", {"token": token})
+    assert res.status == 200, res.body
+    user = res.json()["user"]
+    # The agent service learns of it from user.updated; until then it keeps agents from going live.
+    eventually(lambda: psql("SELECT email_verified FROM agent.owners "
+                            f"WHERE user_id = '{user['id']}'") == "t", timeout=30)
+    return user
 
 
 def psql(sql):
@@ -150,18 +214,24 @@ def service_env(service, port):
     env = dict(os.environ)
     s = service.replace("-", "_")
     env["SERVICE_PORT"] = str(port)
+    if service == "gateway":
+        env["ADMIN_PORT"] = os.environ.get("GATEWAY_ADMIN_PORT", "0")
+        env["WEB_ROOT"] = os.path.join(ROOT, "web")
+        return env
     env["DATABASE_URL"] = (f"postgresql://kx_{s}:{os.environ['DB_PASSWORD_' + s.upper()]}"
                            f"@127.0.0.1:{os.environ['PG_PORT']}/kametrix")
     return env
 
 
-def start_service(service, port, log_name):
+def start_service(service, port, log_name, extra_env=None):
     """Starts a service's process the way infra/lib.sh does (detached, logging to STATE/logs) and
-    waits until it is ready; returns its pid."""
+    waits until it is ready; returns its pid. `extra_env` overrides settings."""
     binary = os.path.join(ROOT, f"build/services/{service}/kx-{service}")
+    env = service_env(service, port)
+    env.update(extra_env or {})
     out = subprocess.run(["bash", "-c", 'setsid "$0" >>"$1" 2>&1 </dev/null & echo $!', binary,
                           os.path.join(STATE, "logs", log_name)],
-                         env=service_env(service, port), capture_output=True, text=True, check=True)
+                         env=env, capture_output=True, text=True, check=True)
     pid = int(out.stdout.strip())
 
     def ready():

@@ -108,6 +108,9 @@ class EdgeTest(unittest.TestCase):
             for path in ("/healthz", "/readyz"):
                 with urllib.request.urlopen(base + path, timeout=10) as res:
                     self.assertEqual(res.status, 200, var + path)
+            # The gateway's metrics are on its local admin port only.
+            if var == "GATEWAY_PORT":
+                base = f"http://127.0.0.1:{os.environ['GATEWAY_ADMIN_PORT']}"
             with urllib.request.urlopen(base + "/metrics", timeout=10) as res:
                 self.assertIn(b"# TYPE", res.read(), var)
 

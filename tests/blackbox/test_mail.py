@@ -16,8 +16,9 @@ import urllib.request
 import uuid
 from email.message import EmailMessage
 
-from kxplatform import (MAIL_PORT, PASSWORD, SANDBOX, STATE, Browser, clear_mails, mail, mails,
-                        new_email, raw_mail, start_mail_server, stop_mail_server, wait_mails)
+from kxplatform import (MAIL_PORT, PASSWORD, SANDBOX, STATE, VERIFY_SUBJECT, Browser, clear_mails,
+                        eventually, link_token, mail, mails, new_email, raw_mail, start_mail_server,
+                        stop_mail_server, wait_mails)
 from test_calls import produce
 
 UMLAUTS = set("äöüÄÖÜß")
@@ -166,6 +167,19 @@ def sign_up(name):
     return b, address, res.json()["user"]
 
 
+def product_mails(address):
+    """The mails to `address` but the verification mail every sign-up gets (tested on its own)."""
+    return [m for m in mails(address) if m["subject"] != VERIFY_SUBJECT]
+
+
+def wait_product_mails(address, count=1, timeout=60.0):
+    def arrived():
+        found = product_mails(address)
+        return found if len(found) >= count else None
+
+    return eventually(arrived, timeout=timeout, interval=0.2)
+
+
 def parsed(listed):
     """The received message parsed by Python's email package (strict about nothing, so the checks
     below say what is wrong)."""
@@ -194,7 +208,7 @@ class ProductMails(unittest.TestCase):
 
     def test_sign_up_sends_one_german_welcome_mail(self):
         _, address, _ = sign_up("Jürgen Weiß")
-        [listed] = wait_mails(address, timeout=60)
+        [listed] = wait_product_mails(address, timeout=60)
         m, text, html = self.assert_well_formed(listed)
         self.assertIn("willkommen", (listed["subject"] + text).lower())
         self.assertTrue(UMLAUTS & set(listed["subject"] + text), "no umlaut in subject or text")
@@ -202,18 +216,28 @@ class ProductMails(unittest.TestCase):
         self.assertIn("Jürgen", html)
         self.assertEqual(listed["subject"], str(m["Subject"]))
         time.sleep(3)
-        self.assertEqual(len(mails(address)), 1)
+        self.assertEqual(len(product_mails(address)), 1)
+
+    def test_sign_up_sends_a_verification_mail_whose_link_confirms_the_address(self):
+        b, address, _ = sign_up("Jürgen Weiß")
+        token = link_token(address, "/verify-email")
+        [listed] = [m for m in mails(address) if m["subject"] == VERIFY_SUBJECT]
+        _, text, _ = self.assert_well_formed(listed)
+        self.assertIn(f"/verify-email?token={token}", text)
+        res = b.post("/api/auth/verify", {"token": token})
+        self.assertEqual(res.status, 200, res.body)
+        self.assertTrue(res.json()["user"]["email_verified"])
 
     def test_credits_low_delivered_three_times_sends_one_mail(self):
         _, address, user = sign_up("Grete Möller")
-        wait_mails(address, timeout=60)  # the welcome mail: the service knows the owner now
+        wait_product_mails(address, timeout=60)  # the welcome mail: the service knows the owner now
         event_id = str(uuid.uuid4())
         data = {"user_id": user["id"], "balance_cents": 400, "threshold_cents": 500}
         for _ in range(3):
             produce("credits.low", user["id"], user["id"], data, source="billing", event_id=event_id)
-        listed = wait_mails(address, count=2, timeout=60)
+        listed = wait_product_mails(address, count=2, timeout=60)
         time.sleep(5)  # a second or third mail would have arrived by now
-        listed = mails(address)
+        listed = product_mails(address)
         self.assertEqual(len(listed), 2, [m["subject"] for m in listed])
         low = listed[0]
         self.assert_well_formed(low)
@@ -223,11 +247,11 @@ class ProductMails(unittest.TestCase):
         from test_billing import open_account, sandbox_request
         b, user = open_account("mail-receipt")
         address = user["email"]
-        wait_mails(address, timeout=60)
+        wait_product_mails(address, timeout=60)
         res = b.post("/api/checkout", {"pack_id": "starter"})
         self.assertEqual(res.status, 201, res.body)
         sandbox_request("POST", res.json()["url"] + "/pay", data=b"")
-        listed = wait_mails(address, count=2, timeout=60)
+        listed = wait_product_mails(address, count=2, timeout=60)
         receipt = listed[0]
         _, text, _ = self.assert_well_formed(receipt)
         self.assertIn("10,00", text)  # the starter pack's price
@@ -240,10 +264,10 @@ class ProductMails(unittest.TestCase):
             time.sleep(60)
         finally:
             start_mail_server()
-        [listed] = wait_mails(address, timeout=240)
+        [listed] = wait_product_mails(address, timeout=240)
         self.assert_well_formed(listed)
         time.sleep(10)  # retries still in flight would deliver a second copy now
-        self.assertEqual(len(mails(address)), 1)
+        self.assertEqual(len(product_mails(address)), 1)
         message_ids = [m["message_id"] for m in mails() if m["message_id"]]
         self.assertEqual(len(message_ids), len(set(message_ids)), "a mail was delivered twice")
 

@@ -1,6 +1,8 @@
 #include "kx/events/consumer.hpp"
 #include "kafka_internal.hpp"
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -18,6 +20,46 @@ using detail::make_producer;
 constexpr const char* kInsertInbox = R"sql(
 INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3)
 ON CONFLICT (consumer, event_id) DO NOTHING)sql";
+
+// Fills `list` with the group's committed offsets, asked from the group coordinator with the
+// admin API: unlike rd_kafka_committed() it does not wait while this member's group rebalances
+// (e.g. for the session timeout after a replica died).
+void group_offsets(rd_kafka_t* rk, const std::string& group, rd_kafka_topic_partition_list_t* list,
+                   std::chrono::milliseconds timeout) {
+  char err[512];
+  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
+      rd_kafka_queue_new(rk), &rd_kafka_queue_destroy);
+  std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options(
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS),
+      &rd_kafka_AdminOptions_destroy);
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), static_cast<int>(timeout.count()), err,
+                                            sizeof err);
+  auto* request = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), list);
+  rd_kafka_ListConsumerGroupOffsets(rk, &request, 1, options.get(), queue.get());
+  rd_kafka_ListConsumerGroupOffsets_destroy(request);
+  std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event(
+      rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 500),
+      &rd_kafka_event_destroy);
+  if (!event)
+    throw std::runtime_error("committed offsets: no answer");
+  if (rd_kafka_event_error(event.get()))
+    throw std::runtime_error(std::string("committed offsets: ") +
+                             rd_kafka_event_error_string(event.get()));
+  std::size_t n = 0;
+  const auto* result = rd_kafka_event_ListConsumerGroupOffsets_result(event.get());
+  const auto** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(result, &n);
+  if (n != 1)
+    throw std::runtime_error("committed offsets: no group in the answer");
+  if (const auto* e = rd_kafka_group_result_error(groups[0]))
+    throw std::runtime_error(std::string("committed offsets: ") + rd_kafka_error_string(e));
+  const auto* found = rd_kafka_group_result_partitions(groups[0]);
+  for (int i = 0; i < list->cnt; ++i) {
+    auto& p = list->elems[i];
+    const auto* f =
+        found ? rd_kafka_topic_partition_list_find(found, p.topic, p.partition) : nullptr;
+    p.offset = f && !f->err ? f->offset : RD_KAFKA_OFFSET_INVALID;
+  }
+}
 
 }  // namespace
 
@@ -37,6 +79,15 @@ struct ConsumerRunner::Impl {
 
   Impl(pg::Pool* p, const Schemas& s, KafkaOptions k, ConsumerOptions o)
       : pool(p), schemas(s), kafka(std::move(k)), options(std::move(o)) {}
+
+  std::set<std::string> topics() const {
+    std::set<std::string> out;
+    for (const auto& [type, h] : tx_handlers)
+      out.insert(type);
+    for (const auto& [type, h] : plain_handlers)
+      out.insert(type);
+    return out;
+  }
 
   // Tests and operators wait on these instead of on time.
   static void count(const std::string& topic, const char* outcome) {
@@ -268,11 +319,7 @@ void ConsumerRunner::start() {
     throw std::runtime_error(std::string("cannot create kafka consumer: ") + err);
   }
   rd_kafka_poll_set_consumer(impl_->consumer);
-  std::set<std::string> topics;
-  for (const auto& [type, h] : impl_->tx_handlers)
-    topics.insert(type);
-  for (const auto& [type, h] : impl_->plain_handlers)
-    topics.insert(type);
+  auto topics = impl_->topics();
   auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
   for (const auto& t : topics)
     rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
@@ -306,6 +353,74 @@ std::int64_t ConsumerRunner::duplicates() const {
 }
 std::int64_t ConsumerRunner::dead_lettered() const {
   return impl_->dead;
+}
+
+std::vector<TopicLag> ConsumerRunner::lag(std::chrono::milliseconds timeout) const {
+  rd_kafka_t* rk = impl_->consumer;
+  if (!rk || !impl_->running)
+    throw std::runtime_error("the consumer is not running");
+  const int ms = static_cast<int>(timeout.count());
+  auto topics = impl_->topics();
+  const struct rd_kafka_metadata* md = nullptr;
+  if (auto err = rd_kafka_metadata(rk, 1, nullptr, &md, ms))
+    throw std::runtime_error("broker metadata: " + errstr_of(err));
+  using List = std::unique_ptr<rd_kafka_topic_partition_list_t,
+                               decltype(&rd_kafka_topic_partition_list_destroy)>;
+  List committed(rd_kafka_topic_partition_list_new(64), &rd_kafka_topic_partition_list_destroy);
+  List ends(rd_kafka_topic_partition_list_new(64), &rd_kafka_topic_partition_list_destroy);
+  List starts(rd_kafka_topic_partition_list_new(64), &rd_kafka_topic_partition_list_destroy);
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    std::string name = md->topics[i].topic;
+    bool dlq = name.size() > 4 && name.ends_with(".dlq") &&
+               topics.count(name.substr(0, name.size() - 4)) > 0;
+    if (!dlq && topics.count(name) == 0)
+      continue;
+    for (int p = 0; p < md->topics[i].partition_cnt; ++p) {
+      auto id = md->topics[i].partitions[p].id;
+      if (!dlq)
+        rd_kafka_topic_partition_list_add(committed.get(), name.c_str(), id);
+      // ListOffsets with the timestamps -1 and -2 answers the end and the start of a partition.
+      rd_kafka_topic_partition_list_add(ends.get(), name.c_str(), id)->offset = RD_KAFKA_OFFSET_END;
+      rd_kafka_topic_partition_list_add(starts.get(), name.c_str(), id)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  group_offsets(rk, impl_->options.group, committed.get(), timeout);
+  if (auto err = rd_kafka_offsets_for_times(rk, ends.get(), ms))
+    throw std::runtime_error("end offsets: " + errstr_of(err));
+  if (auto err = rd_kafka_offsets_for_times(rk, starts.get(), ms))
+    throw std::runtime_error("start offsets: " + errstr_of(err));
+
+  auto offset_in = [](const rd_kafka_topic_partition_list_t* list, const char* topic,
+                      std::int32_t partition) -> std::int64_t {
+    auto* p = rd_kafka_topic_partition_list_find(list, topic, partition);
+    if (!p || p->err)
+      throw std::runtime_error(std::string("no offset for ") + topic);
+    return p->offset;
+  };
+  std::map<std::string, TopicLag> by_topic;
+  for (const auto& t : topics)
+    by_topic[t] = TopicLag{impl_->options.group, t, 0, 0};
+  for (int i = 0; i < ends->cnt; ++i) {
+    const auto& e = ends->elems[i];
+    std::string name = e.topic;
+    auto end = offset_in(ends.get(), e.topic, e.partition);
+    auto start = offset_in(starts.get(), e.topic, e.partition);
+    if (name.ends_with(".dlq")) {
+      by_topic[name.substr(0, name.size() - 4)].dead_letters +=
+          std::max<std::int64_t>(0, end - start);
+      continue;
+    }
+    auto done = offset_in(committed.get(), e.topic, e.partition);
+    if (done < 0)
+      done = impl_->options.start_at_latest ? end : start;
+    by_topic[name].lag += std::max<std::int64_t>(0, end - done);
+  }
+  std::vector<TopicLag> out;
+  for (auto& [topic, l] : by_topic)
+    out.push_back(std::move(l));
+  return out;
 }
 
 }  // namespace kx::events

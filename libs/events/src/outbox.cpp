@@ -13,6 +13,9 @@ INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, ce_subject, 
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8))sql";
 // Wakes the relay at commit time instead of waiting for its next poll.
 constexpr const char* kNotifyOutbox = "SELECT pg_notify('kx_outbox_' || current_schema(), '')";
+constexpr const char* kForgetPublished =
+    "DELETE FROM outbox WHERE published_at IS NOT NULL AND (event_key = $1 OR strpos(data, $1) > "
+    "0)";
 
 }  // namespace
 
@@ -35,6 +38,12 @@ std::string Outbox::add(pqxx::work& tx, const std::string& type, const std::stri
   tx.exec_params(kInsertOutbox, id, type, key, ce_type, source_, subject, utc_now(), data);
   tx.exec(kNotifyOutbox);
   return id;
+}
+
+std::size_t forget_published(pqxx::work& tx, const std::string& user_id) {
+  if (user_id.empty())
+    return 0;
+  return static_cast<std::size_t>(tx.exec_params(kForgetPublished, user_id).affected_rows());
 }
 
 }  // namespace kx::events

@@ -220,6 +220,38 @@ TEST_F(OutboxTest, InboxTurnsRedeliveryIntoNoOp) {
   EXPECT_EQ(second_ran.load(), 10);
 }
 
+TEST_F(OutboxTest, LagIsWhatTheGroupHasNotCommittedAndDeadLettersWhatTheDlqHolds) {
+  add_events({"l1", "l2"}, 3);
+  OutboxRelay relay(*pool_, kafka());
+  ASSERT_EQ(relay.publish_pending(), 6u);
+  std::atomic<bool> release{false};
+  std::atomic<int> calls{0};
+  ConsumerRunner consumer(pool_.get(), Schemas::embedded(), kafka(), {.group = "test-lag"});
+  consumer.on("user.registered", [&](const Event&, pqxx::work&) {
+    ++calls;
+    while (!release)
+      std::this_thread::sleep_for(5ms);
+  });
+  EXPECT_THROW(consumer.lag(1s), std::runtime_error);  // not running
+  consumer.start();
+  auto wait_for = [](auto done) {
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!done() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    return done();
+  };
+  // The first event is in the handler, nothing is committed: all six are behind.
+  ASSERT_TRUE(wait_for([&] { return calls > 0; }));
+  auto lag = consumer.lag(5s);
+  ASSERT_EQ(lag.size(), 1u);
+  EXPECT_EQ(lag[0].group, "test-lag");
+  EXPECT_EQ(lag[0].topic, "user.registered");
+  EXPECT_EQ(lag[0].lag, 6);
+  release = true;
+  EXPECT_TRUE(wait_for([&] { return consumer.lag(5s)[0].lag == 0; }));
+  consumer.stop();
+}
+
 TEST_F(OutboxTest, PruneDeletesOnlyOldPublishedRowsAndOldInboxRows) {
   add_events({"p"}, 4);
   OutboxRelay relay(*pool_, kafka(),
@@ -285,6 +317,8 @@ TEST_F(OutboxTest, FailingAndInvalidEventsGoToDeadLetterTopic) {
   while (consumer.dead_lettered() < 2 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
   }
+  // What the dead-letter topic holds, as the health report shows it.
+  EXPECT_EQ(consumer.lag(5s).at(0).dead_letters, 2);
   consumer.stop();
   EXPECT_EQ(consumer.dead_lettered(), 2);
   EXPECT_EQ(calls, 3);  // the invalid event never reached the handler

@@ -605,12 +605,17 @@ Server::Server(ServerOptions options, Router router)
           reason = "dependency unavailable";
         if (!reason.empty()) {
           json::Writer w;
-          w.begin_object().field("status", "not_ready").field("reason", reason).end_object();
+          w.begin_object().field("status", "not_ready");
+          if (!impl->options.public_edge)
+            w.field("reason", reason);
+          w.end_object();
           return Response::json(503, w.str());
         }
         return Response::json(200, R"({"status":"ready"})");
       },
       {.max_body = 0, .access = Access::open});
+  if (impl->options.public_edge)
+    return;
   impl->router.add("GET", "/metrics",
                    [](Request&) {
                      return Response::text(200, metrics::Registry::global().render(),

@@ -166,6 +166,25 @@ TEST_F(ServerTest, HealthReadinessAndMetricsAnswerWithoutRoutes) {
   EXPECT_NE(metrics.body.find("kx_http_requests_total{"), std::string::npos);
 }
 
+TEST(PublicEdgeServer, ServesNoMetricsAndNoReadinessReasons) {
+  ServerOptions o;
+  o.public_edge = true;
+  o.readiness = [](std::string& reason) {
+    reason = "broker unreachable: Local: Broker transport failure";
+    return false;
+  };
+  Server server(o, Router{});
+  auto base = "http://127.0.0.1:" + std::to_string(server.start());
+  Client client;
+  EXPECT_EQ(client.get(base + "/healthz").status, 200);
+  EXPECT_EQ(client.get(base + "/metrics").status, 404);
+  auto ready = client.get(base + "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.body, R"({"status":"not_ready"})");
+  server.stop();
+  server.wait();
+}
+
 TEST_F(ServerTest, RefusesOversizedBodyBeforeReadingIt) {
   ClientRequest r;
   r.method = "POST";

@@ -1,12 +1,16 @@
 #include "kx/service/runtime.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
 
 #include "kx/http/error.hpp"
+#include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
+#include "kx/metrics/exposition.hpp"
+#include "kx/service/system_report.hpp"
 
 namespace kx::service {
 
@@ -52,6 +56,8 @@ Runtime::Runtime(std::string name, Needs needs) : name_(std::move(name)), needs_
   server_options_.worker_threads =
       static_cast<std::size_t>(env_.integer("HTTP_WORKER_THREADS", 16, 1, 256));
   server_options_.identity.emplace(env_.secret("INTERNAL_SECRET", 32));
+  admin_port_ = static_cast<std::uint16_t>(env_.integer("ADMIN_PORT", 0, 0, 65535));
+  admin_host_ = env_.optional("ADMIN_HOST", "127.0.0.1");
   kafka_.bootstrap = env_.required("KAFKA_BOOTSTRAP");
   kafka_.session_timeout =
       std::chrono::milliseconds(env_.integer("KAFKA_SESSION_TIMEOUT_MS", 10'000, 1'000, 3'600'000));
@@ -157,6 +163,18 @@ int Runtime::run() {
     return *last_broker_ok;
   };
 
+  // The operator's view: on the local admin listener when there is one, else signed.
+  http::Router admin_router;
+  auto report = [this](http::Request&) { return http::Response::json(200, system_report()); };
+  if (admin_port_ != 0) {
+    server_options_.public_edge = true;
+    admin_router.add("GET", "/internal/system", report,
+                     {.max_body = 0, .access = http::Access::open});
+  } else if (!server_options_.public_edge) {
+    router_.add("GET", "/internal/system", report,
+                {.max_body = 0, .access = http::Access::service});
+  }
+
   // A database that is away or saturated is a temporary condition, not a bug: 503 everywhere.
   router_.wrap([](http::Handler inner) -> http::Handler {
     return [inner = std::move(inner)](http::Request& req) {
@@ -186,8 +204,25 @@ int Runtime::run() {
     if (plain_consumer_)
       plain_consumer_->start();
     jobs_.start();
+    std::unique_ptr<http::Server> admin;
+    if (admin_port_ != 0) {
+      http::ServerOptions o;
+      o.service_name = name_;
+      o.host = admin_host_;
+      o.port = admin_port_;
+      o.worker_threads = 2;
+      o.identity = server_options_.identity;
+      o.readiness = server_options_.readiness;
+      admin = std::make_unique<http::Server>(o, std::move(admin_router));
+      admin->start();
+    }
     http::Server server(server_options_, router_);
     server.run_until_signal();
+    // Before the consumers stop: the report asks them for their lag.
+    if (admin) {
+      admin->stop();
+      admin->wait();
+    }
   } catch (const std::exception& e) {
     log::error("server failed", {{"error", e.what()}});
     status = 1;
@@ -202,6 +237,108 @@ int Runtime::run() {
     relay->stop();
   log::info("stopped");
   return status;
+}
+
+std::string Runtime::system_report() {
+  std::string reason;
+  bool ready = server_options_.readiness ? server_options_.readiness(reason) : true;
+  if (!ready && reason.empty())
+    reason = "dependency unavailable";
+  auto traffic = summarize_http(metrics::parse_exposition(metrics::Registry::global().render()));
+  auto ms = [](double seconds) {
+    return std::isnan(seconds) ? std::optional<double>() : std::optional<double>(seconds * 1000.0);
+  };
+
+  json::Writer w;
+  w.begin_object().field("name", name_).field("ready", ready);
+  if (ready)
+    w.key("reason").null();
+  else
+    w.field("reason", reason);
+  w.field("requests", static_cast<std::int64_t>(traffic.requests))
+      .field("errors", static_cast<std::int64_t>(traffic.errors))
+      .field("error_rate", traffic.error_rate())
+      .field("latency_p50_ms", ms(traffic.p50_seconds))
+      .field("latency_p99_ms", ms(traffic.p99_seconds));
+
+  // Unknown numbers are null, never guessed.
+  std::optional<std::int64_t> backlog;
+  std::string database_error;
+  std::optional<std::int64_t> connections, size_bytes;
+  if (pool_) {
+    try {
+      pg::transact(*pool_, [&](pqxx::work& tx) {
+        backlog = tx.exec1("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0]
+                      .as<std::int64_t>();
+        auto row = tx.exec1(
+            "SELECT (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()),"
+            " pg_database_size(current_database())");
+        connections = row[0].as<std::int64_t>();
+        size_bytes = row[1].as<std::int64_t>();
+      });
+    } catch (const std::exception& e) {
+      database_error = pg::is_connection_error(e) || dynamic_cast<const pg::PoolTimeout*>(&e)
+                           ? "database unreachable"
+                           : "database query failed";
+      log::warn("system report: database", {{"error", e.what()}});
+    }
+  }
+  w.field("outbox_backlog", backlog);
+
+  std::vector<events::TopicLag> lags;
+  std::string broker_error;
+  try {
+    for (auto* runner : {consumer_.get(), plain_consumer_.get()}) {
+      if (!runner)
+        continue;
+      auto part = runner->lag(std::chrono::milliseconds(1'000));
+      lags.insert(lags.end(), part.begin(), part.end());
+    }
+  } catch (const std::exception& e) {
+    broker_error = e.what();
+    lags.clear();
+  }
+  if (broker_error.empty()) {
+    std::int64_t dead = 0;
+    for (const auto& l : lags)
+      dead += l.dead_letters;
+    w.field("dead_letters", dead);
+    w.key("consumer_lag").begin_array();
+    for (const auto& l : lags) {
+      w.begin_object()
+          .field("group", l.group)
+          .field("topic", l.topic)
+          .field("lag", l.lag)
+          .field("dead_letters", l.dead_letters)
+          .end_object();
+    }
+    w.end_array();
+  } else {
+    w.key("dead_letters")
+        .null()
+        .key("consumer_lag")
+        .null()
+        .field("consumer_lag_error", broker_error);
+  }
+  if (pool_) {
+    w.key("database").begin_object().field("reachable", database_error.empty());
+    if (database_error.empty())
+      w.key("reason").null();
+    else
+      w.field("reason", database_error);
+    w.field("connections", connections).field("size_bytes", size_bytes).end_object();
+  } else {
+    w.key("database").null();
+  }
+  std::string broker_reason;
+  bool broker_ok = probe_->reachable(std::chrono::milliseconds(1'000), broker_reason);
+  w.key("broker").begin_object().field("reachable", broker_ok);
+  if (broker_ok)
+    w.key("reason").null();
+  else
+    w.field("reason", broker_reason);
+  w.end_object().end_object();
+  return w.str();
 }
 
 }  // namespace kx::service

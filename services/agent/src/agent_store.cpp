@@ -166,14 +166,15 @@ std::string AgentRow::effective_status() const {
 OwnerFacts AgentStore::owner(pqxx::work& tx, const std::string& user_id) {
   OwnerFacts o;
   auto rows = tx.exec_params(
-      "SELECT account_status, credits_exhausted, google_connected, deleted_at IS NOT NULL "
-      "FROM owners WHERE user_id = $1",
+      "SELECT account_status, credits_exhausted, google_connected, deleted_at IS NOT NULL, "
+      "coalesce(email_verified, false) FROM owners WHERE user_id = $1",
       user_id);
   if (!rows.empty()) {
     o.account_status = rows[0][0].as<std::string>();
     o.credits_exhausted = rows[0][1].as<bool>();
     o.google_connected = rows[0][2].as<bool>();
     o.deleted = rows[0][3].as<bool>();
+    o.email_verified = rows[0][4].as<bool>();
   }
   return o;
 }
@@ -196,6 +197,12 @@ std::vector<std::string> AgentStore::set_google_connected(pqxx::work& tx,
                                                           bool connected, const std::string& at) {
   return set_owner_fact(tx, user_id, "google_connected", connected ? "true" : "false",
                         "google_event_at", at);
+}
+
+void AgentStore::set_email_verified(pqxx::work& tx, const std::string& user_id, bool verified,
+                                    const std::string& at) {
+  set_owner_fact(tx, user_id, "email_verified", verified ? "true" : "false", "verified_event_at",
+                 at);
 }
 
 void AgentStore::mark_owner_deleted(pqxx::work& tx, const std::string& user_id) {

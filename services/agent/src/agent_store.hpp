@@ -20,6 +20,9 @@ struct OwnerFacts {
   bool credits_exhausted = false;
   bool google_connected = false;
   bool deleted = false;
+  /// Whether the owner confirmed their e-mail address; false while not told (see
+  /// migrations/0005_owner_verified.sql).
+  bool email_verified = false;
 };
 
 /// Why an active agent does not take calls, or nullopt.
@@ -129,6 +132,9 @@ class AgentStore {
                                                         bool exhausted, const std::string& at);
   static std::vector<std::string> set_google_connected(pqxx::work& tx, const std::string& user_id,
                                                        bool connected, const std::string& at);
+  /// Applies email_verified from user.registered/user.updated unless a newer event did.
+  static void set_email_verified(pqxx::work& tx, const std::string& user_id, bool verified,
+                                 const std::string& at);
   static void mark_owner_deleted(pqxx::work& tx, const std::string& user_id);
   static std::vector<std::string> agent_ids_of(pqxx::work& tx, const std::string& user_id);
 

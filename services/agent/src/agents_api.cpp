@@ -25,6 +25,13 @@ Error agent_not_found() {
   return Error::not_found("Diesen Agenten gibt es nicht (mehr).");
 }
 
+// Putting an agent live (creating, publishing or activating it) needs a confirmed e-mail
+// address; drafts can be saved meanwhile, so no work is lost.
+void require_verified_email(pqxx::work& tx, const std::string& user_id) {
+  if (!AgentStore::owner(tx, user_id).email_verified)
+    throw Error(403, "email_unverified", "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse.");
+}
+
 void check_voice(const Definition& d) {
   if (!d.voice_id.empty() && !find_voice(d.voice_id))
     throw Error::validation({{"voice_id", "Diese Stimme gibt es nicht."}});
@@ -185,6 +192,7 @@ Response AgentsApi::publish_draft(Request& req) {
       throw draft_not_found();
     auto state = json::parse(draft->state);
     auto definition = definition_from_request(state);
+    require_verified_email(tx, req.identity.user_id);
     if (AgentStore::agents_of(tx, req.identity.user_id).size() >= kMaxAgentsPerOwner)
       throw Error::conflict("Sie haben die Höchstzahl von " + std::to_string(kMaxAgentsPerOwner) +
                                 " Agenten erreicht.",
@@ -206,6 +214,7 @@ Response AgentsApi::create(Request& req) {
     tx.exec_params("INSERT INTO owners (user_id) VALUES ($1) ON CONFLICT DO NOTHING",
                    req.identity.user_id);
     tx.exec_params("SELECT 1 FROM owners WHERE user_id = $1 FOR UPDATE", req.identity.user_id);
+    require_verified_email(tx, req.identity.user_id);
     if (AgentStore::agents_of(tx, req.identity.user_id).size() >= kMaxAgentsPerOwner)
       throw Error::conflict("Sie haben die Höchstzahl von " + std::to_string(kMaxAgentsPerOwner) +
                                 " Agenten erreicht.",
@@ -263,6 +272,8 @@ Response AgentsApi::set_status(Request& req, const std::string& status) {
     auto agent = AgentStore::agent(tx, req.param("id"), req.identity.user_id, true);
     if (!agent)
       throw agent_not_found();
+    if (status == "active" && agent->status != "active")
+      require_verified_email(tx, req.identity.user_id);
     return Response::json(200, agent_json(agents_.set_status(tx, *agent, status)));
   });
 }

@@ -1,5 +1,6 @@
 #include "event_handlers.hpp"
 
+#include "kx/events/outbox.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 
@@ -22,6 +23,15 @@ void EventHandlers::resync(pqxx::work& tx, const std::vector<std::string>& agent
         {{"why", why}, {"agents", static_cast<int>(agent_ids.size())}, {"event_id", event.id}});
 }
 
+void EventHandlers::on_user_verification(const events::Event& event, pqxx::work& tx) {
+  auto doc = json::parse(event.data);
+  auto it = doc.FindMember("email_verified");
+  if (it == doc.MemberEnd() || !it->value.IsBool())
+    return;  // an older auth says nothing about it: the fact stays as it was
+  AgentStore::set_email_verified(tx, json::get_string(doc, "user_id"), it->value.GetBool(),
+                                 event_time(event));
+}
+
 void EventHandlers::on_user_status_changed(const events::Event& event, pqxx::work& tx) {
   auto doc = json::parse(event.data);
   auto ids = AgentStore::set_account_status(tx, json::get_string(doc, "user_id"),
@@ -42,7 +52,9 @@ void EventHandlers::on_user_deleted(const events::Event& event, pqxx::work& tx) 
       ++count;
     }
   }
-  log::info("owner's agents and drafts deleted", {{"user_id", user_id}, {"agents", count}});
+  auto forgotten = events::forget_published(tx, user_id);
+  log::info("owner's agents and drafts deleted",
+            {{"user_id", user_id}, {"agents", count}, {"outbox_rows", forgotten}});
 }
 
 void EventHandlers::set_flag(const events::Event& event, pqxx::work& tx, FlagSetter set, bool value,

@@ -9,7 +9,9 @@
 #include "ai_texts.hpp"
 #include "event_handlers.hpp"
 #include "kx/log/log.hpp"
+#include "kx/service/owner_export.hpp"
 #include "kx/service/runtime.hpp"
+#include "owner_data.hpp"
 #include "phone_pool.hpp"
 #include "service_settings.hpp"
 #include "templates_api.hpp"
@@ -47,8 +49,11 @@ int main() {
   templates_api.add_routes(rt.router());
   voices_api.add_routes(rt.router());
   ai_api.add_routes(rt.router());
+  kx::service::add_owner_export(rt.router(), rt.db(), "agent", &owner_data);
 
   EventHandlers events(agents);
+  rt.consume("user.registered", events, &EventHandlers::on_user_verification);
+  rt.consume("user.updated", events, &EventHandlers::on_user_verification);
   rt.consume("user.status_changed", events, &EventHandlers::on_user_status_changed);
   rt.consume("user.deleted", events, &EventHandlers::on_user_deleted);
   rt.consume("credits.exhausted", events, &EventHandlers::on_credits_exhausted);

@@ -6,6 +6,8 @@
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "password_policy.hpp"
+#include "security_events.hpp"
+#include "tokens.hpp"
 #include "users.hpp"
 
 namespace kx::auth {
@@ -40,42 +42,116 @@ std::string user_envelope(const User& u, const std::optional<PasswordStrength>& 
   return w.str();
 }
 
-std::string escape_like(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\')
-      out += '\\';
-    out += c;
+std::string status_refusal_code(const std::string& status) {
+  return status == "suspended" ? "account_suspended" : "account_inactive";
+}
+
+[[noreturn]] void throw_status_refusal(const std::string& status) {
+  if (status == "suspended") {
+    throw Error(403, "account_suspended",
+                "Dieses Konto ist gesperrt. Bitte wenden Sie sich an den Support, wenn Sie "
+                "Fragen dazu haben.");
   }
-  return out;
+  throw Error(403, "account_inactive",
+              "Dieses Konto ist deaktiviert. Bitte wenden Sie sich an den Support, um es wieder "
+              "freischalten zu lassen.");
 }
 
 }  // namespace
 
-AuthApi::AuthApi(pg::Pool& db, const events::Outbox& outbox, AuthSettings settings)
+void throw_invalid_credentials() {
+  throw Error(401, "invalid_credentials", kInvalidCredentials);
+}
+
+void check_password_throttled(pg::Pool& db, const ThrottleRules& rules, const Request& req,
+                              const std::string& email, const User* user, const std::string& hash,
+                              const std::string& password) {
+  auto ip = client_ip(req);
+  auto pair = email + "|" + ip;
+  auto wait = pg::transact(db, [&](pqxx::work& tx) {
+    auto w = std::max(Throttle::blocked_for(tx, rules.login_account_ip, pair),
+                      Throttle::blocked_for(tx, rules.login_ip, ip));
+    if (w.count() > 0)
+      SecurityEvents::record(tx, "throttled", req, user ? std::optional(user->id) : std::nullopt,
+                             email, R"({"rule":"login"})");
+    return w;
+  });
+  if (wait.count() > 0)
+    throw Throttled(wait);
+  bool ok = crypto::verify_password(hash, password) && user;
+  pg::transact(db, [&](pqxx::work& tx) {
+    if (ok) {
+      Throttle::clear(tx, rules.login_account_ip, pair);
+      return;
+    }
+    Throttle::hit(tx, rules.login_account_ip, pair);
+    Throttle::hit(tx, rules.login_ip, ip);
+    SecurityEvents::record(tx, "login_failed", req, user ? std::optional(user->id) : std::nullopt,
+                           email);
+  });
+  if (!ok) {
+    log::info("password check failed", {{"request_id", req.request_id}});
+    throw_invalid_credentials();
+  }
+}
+
+void count_request(pg::Pool& db, const Request& req, const ThrottleRule& rule,
+                   const ThrottleRule* account_rule, const std::string& account_key) {
+  auto wait = pg::transact(db, [&](pqxx::work& tx) {
+    auto w = Throttle::hit(tx, rule, client_ip(req));
+    if (account_rule)
+      w = std::max(w, Throttle::hit(tx, *account_rule, account_key));
+    if (w.count() > 0)
+      SecurityEvents::record(tx, "throttled", req, std::nullopt, "",
+                             R"({"rule":")" + rule.name + R"("})");
+    return w;
+  });
+  if (wait.count() > 0)
+    throw Throttled(wait);
+}
+
+void mail_link(pg::Pool& db, const LinkMailer& mailer, const AuthSettings& settings,
+               const User& user, const std::string& kind, const std::string& request_id) {
+  bool verify = kind == kVerifyEmail;
+  auto issued = pg::transact(db, [&](pqxx::work& tx) {
+    return AccountTokens::issue(tx, user.id, kind,
+                                verify ? settings.verify_token_ttl : settings.reset_token_ttl);
+  });
+  LinkMail mail{kind,
+                user.id,
+                user.email,
+                user.locale,
+                settings.public_origin +
+                    (verify ? "/verify-email?token=" : "/reset-password?token=") + issued.token,
+                issued.expires_at};
+  mailer.send(mail, request_id);
+}
+
+AuthApi::AuthApi(pg::Pool& db, const events::Outbox& outbox, AuthSettings settings,
+                 const LinkMailer* mailer)
     : db_(db),
       outbox_(outbox),
-      settings_(settings),
+      settings_(std::move(settings)),
+      mailer_(mailer),
       dummy_hash_(crypto::hash_password(crypto::random_token(16))) {}
 
 void AuthApi::add_routes(http::Router& r) {
-  r.add("POST", "/api/auth/register", *this, &AuthApi::register_user,
+  r.add("POST", "/api/auth/register",
+        answering_throttled([this](Request& req) { return register_user(req); }),
         {.max_body = kAuthBodyLimit, .access = Access::anonymous});
-  r.add("POST", "/api/auth/login", *this, &AuthApi::login,
+  r.add("POST", "/api/auth/login", answering_throttled([this](Request& req) { return login(req); }),
         {.max_body = kAuthBodyLimit, .access = Access::anonymous});
   r.add("POST", "/api/auth/logout", *this, &AuthApi::logout,
         {.max_body = kAuthBodyLimit, .access = Access::anonymous});
   r.add("GET", "/api/auth/me", *this, &AuthApi::me, {.max_body = 0, .access = Access::user});
   r.add("POST", "/internal/sessions/resolve", *this, &AuthApi::resolve_session,
         {.max_body = 1024, .access = Access::service});
-  r.add("GET", "/api/admin/users", *this, &AuthApi::list_users,
-        {.max_body = 0, .access = Access::admin});
 }
 
 std::string AuthApi::session_cookie(const std::string& token) const {
-  return http::set_cookie_value(
-      kSessionCookie, token,
-      {.max_age_seconds = settings_.session_ttl.count() * 3600, .secure = settings_.cookie_secure});
+  return http::set_cookie_value(kSessionCookie, token,
+                                {.max_age_seconds = settings_.sessions.absolute.count() * 3600,
+                                 .secure = settings_.cookie_secure});
 }
 
 Response AuthApi::register_user(Request& req) {
@@ -96,6 +172,7 @@ Response AuthApi::register_user(Request& req) {
       in.add_error("password", p);
   }
   http::require_valid(in);
+  count_request(db_, req, settings_.throttle.requests_ip);
 
   std::string hash = crypto::hash_password(password);
   struct Created {
@@ -106,7 +183,7 @@ Response AuthApi::register_user(Request& req) {
     auto user = Users::insert(tx, *email, name, hash, "user", locale);
     if (!user)
       return std::nullopt;
-    auto session = Users::create_session(tx, user->id, settings_.session_ttl, req.remote_address,
+    auto session = Users::create_session(tx, user->id, settings_.sessions, client_ip(req),
                                          std::string(req.header("User-Agent").value_or("")));
     outbox_.add(tx, "user.registered", user->id, user->id, user_registered_event(*user));
     return Created{*user, session};
@@ -115,6 +192,16 @@ Response AuthApi::register_user(Request& req) {
     throw Error::conflict("Diese E-Mail-Adresse ist bereits registriert.", "email_taken");
   }
   log::info("user registered", {{"user_id", created->user.id}, {"request_id", req.request_id}});
+  if (mailer_) {
+    // The account exists either way; a lost mail is sent again with "resend".
+    try {
+      mail_link(db_, *mailer_, settings_, created->user, kVerifyEmail, req.request_id);
+    } catch (const std::exception& e) {
+      log::error(
+          "verification mail failed",
+          {{"user_id", created->user.id}, {"request_id", req.request_id}, {"error", e.what()}});
+    }
+  }
   auto res = Response::json(201, user_envelope(created->user, strength));
   res.headers.add("Set-Cookie", session_cookie(created->session.token));
   return res;
@@ -133,21 +220,23 @@ Response AuthApi::login(Request& req) {
     user = pg::transact(db_, [&](pqxx::work& tx) { return Users::by_email(tx, *email); });
   }
   // Unknown address and wrong password take the same time and give the same answer.
-  bool ok = crypto::verify_password(user ? user->password_hash : dummy_hash_, password) && user;
-  if (!ok) {
-    log::info("login failed", {{"request_id", req.request_id}});
-    throw Error(401, "invalid_credentials", kInvalidCredentials);
-  }
+  check_password_throttled(db_, settings_.throttle, req, email.value_or(email_raw),
+                           user ? &*user : nullptr, user ? user->password_hash : dummy_hash_,
+                           password);
+  // Only someone who knows the password learns the account's status.
   if (user->status != "active") {
-    throw Error(
-        403, "account_inactive",
-        "Dieses Konto ist gesperrt oder deaktiviert. Bitte wenden Sie sich an den Support.");
+    pg::transact(db_, [&](pqxx::work& tx) {
+      SecurityEvents::record(tx, "login_failed", req, user->id, user->email,
+                             R"({"reason":")" + status_refusal_code(user->status) + R"("})");
+    });
+    throw_status_refusal(user->status);
   }
   auto session = pg::transact(db_, [&](pqxx::work& tx) {
     if (crypto::password_needs_rehash(user->password_hash)) {
       Users::update_password_hash(tx, user->id, crypto::hash_password(password));
     }
-    return Users::create_session(tx, user->id, settings_.session_ttl, req.remote_address,
+    SecurityEvents::record(tx, "login", req, user->id, user->email);
+    return Users::create_session(tx, user->id, settings_.sessions, client_ip(req),
                                  std::string(req.header("User-Agent").value_or("")));
   });
   log::info("login", {{"user_id", user->id}, {"request_id", req.request_id}});
@@ -161,6 +250,7 @@ Response AuthApi::logout(Request& req) {
     pg::transact(db_, [&](pqxx::work& tx) {
       if (auto s = Users::revoke(tx, *token, "logout")) {
         outbox_.add(tx, "session.revoked", s->user_id, s->session_id, revoked_event(*s, "logout"));
+        SecurityEvents::record(tx, "logout", req, s->user_id, "");
       }
     });
   }
@@ -184,7 +274,8 @@ Response AuthApi::resolve_session(Request& req) {
   json::FieldReader in(doc);
   auto token = in.required_string("token", 256);
   http::require_valid(in);
-  auto session = pg::transact(db_, [&](pqxx::work& tx) { return Users::resolve(tx, token); });
+  auto session = pg::transact(
+      db_, [&](pqxx::work& tx) { return Users::resolve(tx, token, settings_.sessions.idle); });
   if (!session)
     throw Error::not_found("Sitzung unbekannt oder abgelaufen.");
   json::Writer w;
@@ -195,23 +286,6 @@ Response AuthApi::resolve_session(Request& req) {
       .field("status", session->status)
       .field("expires_at", session->expires_at)
       .end_object();
-  return Response::json(200, w.str());
-}
-
-Response AuthApi::list_users(Request& req) {
-  http::QueryParams params(req);
-  auto [limit, offset] = params.page(50, 200);
-  auto search = params.text("q", 100);
-  params.require_valid();
-  std::string pattern = escape_like(search.value_or(""));
-  auto [users, total] = pg::transact(db_, [&](pqxx::work& tx) {
-    return std::make_pair(Users::list(tx, pattern, limit, offset), Users::count(tx, pattern));
-  });
-  json::Writer w;
-  w.begin_object().key("items").begin_array();
-  for (const auto& u : users)
-    w.raw(user_json(u));
-  w.end_array().field("total", total).field("limit", limit).field("offset", offset).end_object();
   return Response::json(200, w.str());
 }
 

@@ -1,7 +1,9 @@
 #include "event_handlers.hpp"
 
+#include "kx/events/outbox.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
+#include "owner_data.hpp"
 
 namespace kx::billing {
 
@@ -36,6 +38,8 @@ void EventHandlers::on_user_deleted(const events::Event& event, pqxx::work& tx) 
   auto user_id = json::get_string(doc, "user_id");
   if (ledger_.close_account(tx, user_id))
     log::info("account closed", {{"user_id", user_id}});
+  anonymise_owner(tx, user_id);
+  events::forget_published(tx, user_id);
 }
 
 }  // namespace kx::billing

@@ -1,7 +1,8 @@
 #pragma once
 // billing's consumers: user.registered opens the account (and books the sign-up bonus),
-// call.completed charges the call, user.deleted closes the account. Each runs inside the inbox
-// transaction of kx::events::ConsumerRunner, so the effect and the inbox row commit together.
+// call.completed charges the call, user.deleted closes and anonymises the account. Each runs inside
+// the inbox transaction of kx::events::ConsumerRunner, so the effect and the inbox row commit
+// together.
 
 #include <pqxx/pqxx>
 

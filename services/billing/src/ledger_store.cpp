@@ -15,6 +15,7 @@ ON CONFLICT (user_id) DO UPDATE
       name = CASE WHEN EXCLUDED.email IS NULL THEN accounts.name ELSE EXCLUDED.name END,
       locale = CASE WHEN EXCLUDED.email IS NULL THEN accounts.locale ELSE EXCLUDED.locale END,
       updated_at = now()
+  WHERE accounts.closed_at IS NULL
 RETURNING (xmax = 0))sql";
 constexpr const char* kAccountColumns =
     "user_id, balance_cents, last_entry_seq, low_warned, exhausted, COALESCE(email, ''), name, "
@@ -26,9 +27,12 @@ constexpr const char* kSaveBalance = R"sql(
 UPDATE accounts SET balance_cents = $2, last_entry_seq = $3, low_warned = $4, exhausted = $5,
                     updated_at = now()
 WHERE user_id = $1)sql";
-constexpr const char* kCloseAccount =
-    "UPDATE accounts SET closed_at = now(), updated_at = now() "
-    "WHERE user_id = $1 AND closed_at IS NULL";
+// A closed account is a tombstone: a user.registered arriving after user.deleted (another
+// topic) must not open it again with the owner's address.
+constexpr const char* kCloseAccount = R"sql(
+INSERT INTO accounts (user_id, closed_at) VALUES ($1, now())
+ON CONFLICT (user_id) DO UPDATE SET closed_at = now(), updated_at = now()
+  WHERE accounts.closed_at IS NULL)sql";
 constexpr const char* kKeepStripeCustomer = R"sql(
 UPDATE accounts SET stripe_customer_id = COALESCE(stripe_customer_id, $2), updated_at = now()
 WHERE user_id = $1 RETURNING stripe_customer_id)sql";
@@ -146,7 +150,8 @@ bool is_entry_kind(const std::string& kind) {
 bool LedgerStore::open_account(pqxx::work& tx, const std::string& user_id,
                                const std::optional<std::string>& email, const std::string& name,
                                const std::string& locale) {
-  return tx.exec_params1(kOpenAccount, user_id, email, name, locale)[0].as<bool>();
+  auto opened = tx.exec_params(kOpenAccount, user_id, email, name, locale);
+  return !opened.empty() && opened[0][0].as<bool>();
 }
 
 std::optional<Account> LedgerStore::find_account(pqxx::work& tx, const std::string& user_id) {

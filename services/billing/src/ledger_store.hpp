@@ -86,7 +86,8 @@ struct ReconciliationReport {
 
 class LedgerStore {
  public:
-  /// Creates the account if missing; fills in the owner's profile when `email` is given.
+  /// Creates the account if missing; fills in the owner's profile when `email` is given and the
+  /// account is not closed (a closed one is the tombstone of a deleted owner).
   /// Returns true when this call created it.
   static bool open_account(pqxx::work& tx, const std::string& user_id,
                            const std::optional<std::string>& email = {},

@@ -8,8 +8,10 @@
 #include "credits_admin_api.hpp"
 #include "credits_api.hpp"
 #include "event_handlers.hpp"
+#include "kx/service/owner_export.hpp"
 #include "kx/service/runtime.hpp"
 #include "ledger.hpp"
+#include "owner_data.hpp"
 #include "reconcile_command.hpp"
 #include "reports_api.hpp"
 #include "stripe_client.hpp"
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
   credits_admin.add_routes(rt.router());
   reports.add_routes(rt.router());
   webhook.add_routes(rt.router());
+  kx::service::add_owner_export(rt.router(), rt.db(), "billing", &owner_data);
 
   rt.consume("user.registered", events, &EventHandlers::on_user_registered);
   rt.consume("call.completed", events, &EventHandlers::on_call_completed);

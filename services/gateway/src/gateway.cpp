@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "api_scopes.hpp"
 #include "kx/crypto/crypto.hpp"
 #include "kx/http/error.hpp"
 #include "kx/json/json.hpp"
@@ -18,6 +19,12 @@ using http::Response;
 
 constexpr std::size_t kApiBody = 1024 * 1024;
 constexpr std::size_t kWebhookBody = 2 * 1024 * 1024;  // end-of-call reports carry transcripts
+const char* const kAuthUnavailable = "Die Anmeldung ist vorübergehend nicht erreichbar.";
+
+Error insufficient_scope() {
+  return Error(403, "insufficient_scope",
+               "Dieser API-Schlüssel hat keine Berechtigung für diese Anfrage.");
+}
 
 bool is_hop_by_hop(std::string_view name) {
   for (const char* h :
@@ -47,8 +54,13 @@ std::string without_cookie(std::string_view header, std::string_view name) {
 const std::vector<Upstream>& upstream_table() {
   static const std::vector<Upstream> table = {
       {"/api/auth", "auth", kApiBody},
+      {"/api/account", "auth", kApiBody},
       {"/api/admin/users", "auth", kApiBody},
       {"/api/admin/audit", "auth", kApiBody},
+      {"/api/admin/audit.csv", "auth", kApiBody},
+      {"/api/admin/audit.json", "auth", kApiBody},
+      {"/api/admin/security-events", "auth", kApiBody},
+      {"/api/account", "auth", kApiBody},
       {"/api/agents", "agent", kApiBody},
       {"/api/drafts", "agent", kApiBody},
       {"/api/templates", "agent", kApiBody},
@@ -81,16 +93,27 @@ Gateway::Gateway(GatewaySettings settings, const http::IdentitySigner& signer)
     : settings_(std::move(settings)),
       signer_(signer),
       cache_(settings_.session_cache_ttl),
+      keys_(settings_.session_cache_ttl),
+      key_limits_(settings_.api_key_rate_per_minute),
       upstreams_(http::ClientOptions{.connect_timeout = std::chrono::milliseconds(1'000),
                                      .request_timeout = settings_.upstream_timeout,
                                      .max_retries = 1}),
       files_(settings_.web_root),
-      events_(settings_.events) {
+      events_(settings_.events),
+      public_rate_(settings_.public_rate),
+      system_(settings_.service_urls, signer, settings_.system_timeout,
+              settings_.own_system_report) {
   std::ifstream in(std::filesystem::path(settings_.web_root) / "index.html", std::ios::binary);
   std::stringstream html;
   html << in.rdbuf();
   if (auto hash = import_map_csp_hash(html.str()); !hash.empty())
     settings_.edge.script_sources.push_back(hash);
+  std::ifstream spec(settings_.openapi_file, std::ios::binary);
+  std::stringstream yaml;
+  yaml << spec.rdbuf();
+  openapi_ = yaml.str();
+  if (openapi_.empty())
+    log::warn("the API description is missing", {{"file", settings_.openapi_file}});
 }
 
 void Gateway::add_routes(http::Router& router) {
@@ -101,6 +124,10 @@ void Gateway::add_routes(http::Router& router) {
   router.add("GET", "/api/events", *this, &Gateway::event_stream,
              {.max_body = 0, .access = http::Access::open});
   router.add("GET", "/api/public/legal", *this, &Gateway::legal,
+             {.max_body = 0, .access = http::Access::open});
+  router.add("GET", "/api/openapi.yaml", *this, &Gateway::openapi,
+             {.max_body = 0, .access = http::Access::open});
+  router.add("GET", "/api/admin/system", *this, &Gateway::system,
              {.max_body = 0, .access = http::Access::open});
   for (const char* pattern :
        {"/", "/index.html", "/favicon.svg", "/src/*", "/styles/*", "/i18n/*", "/vendor/*"}) {
@@ -187,7 +214,17 @@ Response Gateway::client_route(Request& req) {
   return files_.index(req);
 }
 
-Response Gateway::legal(Request&) {
+Response Gateway::openapi(Request&) {
+  if (openapi_.empty())
+    throw Error::not_found("Die API-Beschreibung ist nicht verfügbar.");
+  auto res = Response::text(200, openapi_, "application/yaml");
+  res.headers.set("Cache-Control", "no-cache");
+  return res;
+}
+
+Response Gateway::legal(Request& req) {
+  if (auto limited = public_rate_limited(req))
+    return *limited;
   const auto& l = settings_.legal;
   json::Writer w;
   w.begin_object()
@@ -206,7 +243,33 @@ Response Gateway::legal(Request&) {
   return res;
 }
 
+Response Gateway::ask_auth(const Request& req, const std::string& path, const std::string& body) {
+  http::ClientRequest call;
+  call.method = "POST";
+  call.url = settings_.service_urls.at("auth") + path;
+  call.body = body;
+  call.headers.set("Content-Type", "application/json");
+  call.headers.set("X-Request-Id", req.request_id);
+  signer_.sign(call.headers, {"", "service:gateway"}, "POST", path, req.request_id);
+  Response res;
+  try {
+    res = upstreams_.send(call);
+  } catch (const http::ClientError& e) {
+    log::error("auth lookup failed",
+               {{"request_id", req.request_id}, {"path", path}, {"error", e.what()}});
+    throw Error::unavailable(kAuthUnavailable);
+  }
+  if (res.status != 200 && res.status != 404) {
+    log::error("auth lookup answered unexpectedly",
+               {{"request_id", req.request_id}, {"path", path}, {"status", res.status}});
+    throw Error::unavailable(kAuthUnavailable);
+  }
+  return res;
+}
+
 http::Identity Gateway::identify(const Request& req) {
+  if (api_key_of(req))
+    throw insufficient_scope();
   auto token = req.cookie(kSessionCookie);
   if (!token || token->empty() || token->size() > 256)
     return {};
@@ -216,43 +279,113 @@ http::Identity Gateway::identify(const Request& req) {
 
   json::Writer w;
   w.begin_object().field("token", *token).end_object();
-  http::ClientRequest call;
-  call.method = "POST";
-  call.url = settings_.service_urls.at("auth") + "/internal/sessions/resolve";
-  call.body = w.str();
-  call.headers.set("Content-Type", "application/json");
-  call.headers.set("X-Request-Id", req.request_id);
-  signer_.sign(call.headers, {"", "service:gateway"}, "POST", "/internal/sessions/resolve",
-               req.request_id);
-  Response res;
-  try {
-    res = upstreams_.send(call);
-  } catch (const http::ClientError& e) {
-    log::error("session lookup failed", {{"request_id", req.request_id}, {"error", e.what()}});
-    throw Error::unavailable("Die Anmeldung ist vorübergehend nicht erreichbar.");
-  }
+  auto res = ask_auth(req, "/internal/sessions/resolve", w.str());
   http::Identity identity;
   if (res.status == 200) {
     auto doc = json::parse(res.body);
     identity.user_id = json::get_string(doc, "user_id");
     identity.role = json::get_string(doc, "role");
-  } else if (res.status != 404) {
-    log::error("session lookup answered unexpectedly",
-               {{"request_id", req.request_id}, {"status", res.status}});
-    throw Error::unavailable("Die Anmeldung ist vorübergehend nicht erreichbar.");
   }
   cache_.put(key, identity);
   return identity;
 }
 
-Response Gateway::proxy(Request& req, const Upstream& up) {
-  if (auto violation = csrf_violation(req, settings_.edge)) {
-    throw Error(403, "csrf_failed", *violation);
+ResolvedKey Gateway::resolve_key(const Request& req, std::string_view key) {
+  // Only what could be a key is looked up; anything else is refused without asking auth.
+  if (key.rfind("kx_", 0) != 0 || key.size() > 256)
+    return {};
+  std::string hash = crypto::sha256_hex(key);
+  if (auto cached = keys_.get(hash))
+    return *cached;
+  json::Writer w;
+  w.begin_object().field("key", key).end_object();
+  auto res = ask_auth(req, "/internal/api-keys/resolve", w.str());
+  ResolvedKey resolved;
+  if (res.status == 200) {
+    auto doc = json::parse(res.body);
+    resolved.identity.user_id = json::get_string(doc, "user_id");
+    resolved.identity.role = json::get_string(doc, "role");
+    resolved.key_id = json::get_string(doc, "key_id");
+    if (doc.HasMember("scopes") && doc["scopes"].IsArray()) {
+      for (const auto& s : doc["scopes"].GetArray()) {
+        if (s.IsString())
+          resolved.scopes.emplace_back(s.GetString(), s.GetStringLength());
+      }
+    }
   }
+  keys_.put(hash, resolved);
+  return resolved;
+}
+
+std::variant<http::Identity, Response> Gateway::authorize_key(const Request& req,
+                                                              std::string_view key) {
+  auto resolved = resolve_key(req, key);
+  if (resolved.identity.user_id.empty()) {
+    throw Error(401, "invalid_api_key", "Der API-Schlüssel ist ungültig oder wurde widerrufen.");
+  }
+  if (auto wait = key_limits_.take(resolved.key_id)) {
+    auto res = Response::json(
+        429, http::error_body(Error::too_many_requests(
+                                  "Zu viele Anfragen mit diesem API-Schlüssel. Bitte warten Sie "
+                                  "kurz und versuchen Sie es erneut."),
+                              req.request_id));
+    res.headers.set("Retry-After", std::to_string(wait->count()));
+    return res;
+  }
+  if (!scope_allows(resolved.scopes, req.method, req.path))
+    throw insufficient_scope();
+  return resolved.identity;
+}
+
+std::optional<Response> Gateway::public_rate_limited(const Request& req) {
+  if (req.path.rfind("/api/auth/", 0) != 0 && req.path.rfind("/api/public/", 0) != 0)
+    return std::nullopt;
+  // The dashboard's session check on every page is not an anonymous endpoint; an office behind
+  // one address would run out of budget on it.
+  if (req.path == "/api/auth/me")
+    return std::nullopt;
+  auto wait = public_rate_.take(req.remote_address);
+  if (!wait)
+    return std::nullopt;
+  log::warn("public rate limit", {{"request_id", req.request_id}, {"remote", req.remote_address}});
+  auto res = Response::json(
+      429, http::error_body(Error::too_many_requests("Zu viele Anfragen von Ihrer Adresse. "
+                                                     "Bitte warten Sie einen Moment."),
+                            req.request_id));
+  res.headers.set("Retry-After", std::to_string(wait->count()));
+  return res;
+}
+
+Response Gateway::system(Request& req) {
+  auto identity = identify(req);
+  if (identity.user_id.empty())
+    throw Error::unauthorized();
+  if (!identity.is_admin())
+    throw Error::forbidden();
+  auto res = Response::json(200, system_.report(req.request_id));
+  res.headers.set("Cache-Control", "no-store");
+  return res;
+}
+
+Response Gateway::proxy(Request& req, const Upstream& up) {
+  if (auto limited = public_rate_limited(req))
+    return *limited;
   http::Identity identity;
-  // Provider webhooks never carry a user; the owning service verifies their signature.
-  if (req.path.rfind("/webhooks/", 0) != 0)
-    identity = identify(req);
+  auto key = api_key_of(req);
+  if (key) {
+    // A key is no ambient credential a browser sends by itself, so there is nothing for CSRF
+    // to guard; a session cookie beside it is ignored.
+    auto outcome = authorize_key(req, *key);
+    if (auto* refusal = std::get_if<Response>(&outcome))
+      return std::move(*refusal);
+    identity = std::get<http::Identity>(outcome);
+  } else {
+    if (auto violation = csrf_violation(req, settings_.edge))
+      throw Error(403, "csrf_failed", *violation);
+    // Provider webhooks never carry a user; the owning service verifies their signature.
+    if (req.path.rfind("/webhooks/", 0) != 0)
+      identity = identify(req);
+  }
 
   http::ClientRequest call;
   call.method = req.method;
@@ -260,7 +393,10 @@ Response Gateway::proxy(Request& req, const Upstream& up) {
   for (const auto& [name, value] : req.headers.all()) {
     if (is_hop_by_hop(name))
       continue;
-    if (http::iequals(name, "Cookie") && up.service != "auth") {
+    // The key is the gateway's business; upstream gets the signed identity instead.
+    if (key && http::iequals(name, "Authorization"))
+      continue;
+    if (http::iequals(name, "Cookie") && (up.service != "auth" || key)) {
       auto rest = without_cookie(value, kSessionCookie);
       if (!rest.empty())
         call.headers.add(name, rest);

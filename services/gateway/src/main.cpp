@@ -59,6 +59,16 @@ int main() {
     settings.dev_mail_url = env.optional("DEV_MAIL_URL", "");
   settings.session_cache_ttl = env.millis("SESSION_CACHE_TTL_MS", std::chrono::milliseconds(5'000));
   settings.upstream_timeout = env.millis("UPSTREAM_TIMEOUT_MS", std::chrono::milliseconds(15'000));
+  settings.api_key_rate_per_minute =
+      static_cast<int>(env.integer("API_KEY_RATE_PER_MINUTE", 120, 1, 10'000'000));
+  settings.openapi_file = env.optional("OPENAPI_FILE", "docs/openapi.yaml");
+  settings.public_rate.per_second = env.integer("PUBLIC_RATE_PER_MINUTE", 300, 1, 1'000'000) / 60.0;
+  settings.public_rate.burst =
+      static_cast<double>(env.integer("PUBLIC_RATE_BURST", 60, 1, 100'000));
+  settings.system_timeout = env.millis("SYSTEM_CHECK_TIMEOUT_MS", std::chrono::milliseconds(3'000));
+  settings.own_system_report = [&rt] { return rt.system_report(); };
+  // The internet reaches this port: metrics and readiness details only on ADMIN_PORT.
+  rt.server_options().public_edge = true;
   rt.open();
 
   kx::gateway::Gateway gateway(settings, rt.signer());
@@ -73,6 +83,7 @@ int main() {
     auto doc = kx::json::parse(e.data);
     auto user_id = kx::json::get_string(doc, "user_id");
     gateway.sessions().drop_user(user_id);
+    gateway.api_keys().drop_user(user_id);
     // Live streams re-check their session by reconnecting; a revoked one then gets 401.
     if (e.type != "user.updated")
       gateway.events().end_user(user_id);

@@ -1,6 +1,7 @@
 #include "mail_api.hpp"
 
 #include "google_client.hpp"
+#include "kx/events/audit.hpp"
 #include "kx/http/error.hpp"
 #include "kx/http/query.hpp"
 #include "kx/json/json.hpp"
@@ -65,6 +66,8 @@ void MailApi::add_routes(http::Router& router) {
   router.add("POST", "/api/public/unsubscribe", *this, &MailApi::unsubscribe,
              {.max_body = 4 * 1024, .access = Access::anonymous});
   router.add("GET", "/api/admin/mail", *this, &MailApi::list,
+             {.max_body = 0, .access = Access::admin});
+  router.add("POST", "/api/admin/mail/{id}/retry", *this, &MailApi::retry,
              {.max_body = 0, .access = Access::admin});
   router.add("POST", "/internal/mail/send", *this, &MailApi::send,
              {.max_body = 16 * 1024, .access = Access::service});
@@ -205,6 +208,55 @@ Response MailApi::list(Request& req) {
         .end_object();
     return Response::json(200, w.str());
   });
+}
+
+Response MailApi::retry(Request& req) {
+  const auto& id = req.param("id");
+  pg::transact(db_, [&](pqxx::work& tx) {
+    auto r = id.size() > 100 ? pqxx::result()
+                             : tx.exec_params(
+                                   "SELECT user_id, kind, state, attempts, last_error, "
+                                   "raw IS NOT NULL OR params IS NOT NULL FROM mails "
+                                   "WHERE id = $1 FOR UPDATE",
+                                   id);
+    if (r.empty())
+      throw Error::not_found("Diese E-Mail gibt es nicht.");
+    auto state = r[0][2].as<std::string>();
+    if (state != "failed")
+      throw Error::conflict("Nur fehlgeschlagene E-Mails können erneut gesendet werden.",
+                            "mail_not_failed");
+    // A link for e-mail confirmation or a password reset is dropped when its mail fails; the
+    // user asks for a new one instead.
+    if (!r[0][5].as<bool>())
+      throw Error::conflict(
+          "Diese E-Mail enthielt einen Link, der nicht mehr gilt. Der Empfänger kann einen neuen "
+          "anfordern.",
+          "mail_not_retryable");
+    json::Writer before;
+    before.begin_object()
+        .field("state", state)
+        .field("attempts", r[0][3].as<int>())
+        .field("last_error",
+               r[0][4].is_null() ? std::optional<std::string>() : r[0][4].as<std::string>())
+        .end_object();
+    tx.exec_params(
+        "UPDATE mails SET state = 'pending', attempts = 0, last_error = NULL, "
+        "next_attempt_at = now() WHERE id = $1",
+        id);
+    json::Writer after;
+    after.begin_object().field("state", "pending").field("attempts", 0).end_object();
+    events::publish_audit(outbox_, tx, req,
+                          events::AuditRecord{.action = "mail.retry",
+                                              .target_type = "mail",
+                                              .target_id = id,
+                                              .before = before.str(),
+                                              .after = after.str(),
+                                              .user_id = r[0][0].as<std::string>()});
+  });
+  log::info("failed mail queued again by an admin", {{"mail_id", id}});
+  json::Writer w;
+  w.begin_object().field("id", id).field("state", "pending").end_object();
+  return Response::json(200, w.str());
 }
 
 Response MailApi::send(Request& req) {

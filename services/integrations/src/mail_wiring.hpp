@@ -24,7 +24,7 @@ MailConfig read_mail_config(config::Env& env);
 /// What the mail area keeps alive until run() returns.
 struct MailArea {
   explicit MailArea(service::Runtime& rt, const MailConfig& config)
-      : smtp(config.smtp), queue(rt.db(), smtp, config.mail), api(rt.db(), queue) {}
+      : smtp(config.smtp), queue(rt.db(), smtp, config.mail), api(rt.db(), queue, rt.outbox()) {}
   SmtpSender smtp;
   MailQueue queue;
   MailApi api;

@@ -4,8 +4,10 @@
 #include "dashboard_api.hpp"
 #include "event_handlers.hpp"
 #include "kx/log/log.hpp"
+#include "kx/service/owner_export.hpp"
 #include "kx/service/runtime.hpp"
 #include "mail_wiring.hpp"
+#include "owner_data.hpp"
 #include "tools.hpp"
 #include "webhook_wiring.hpp"
 
@@ -52,6 +54,7 @@ int main() {
   CallLog call_log(rt.db(), accounts, google, log_settings);
   dashboard.add_routes(rt.router());
   tools.add_routes(rt.router());
+  kx::service::add_owner_export(rt.router(), rt.db(), "integrations", &owner_data);
 
   // Several areas react to some event types (call.completed: call log, mail, webhooks); the
   // runtime runs every handler of a type in the event's one inbox transaction.

@@ -40,7 +40,7 @@ class MailFlowTest : public ::testing::Test {
     s.public_origin = kOrigin;
     s.unsubscribe_secret = std::string(32, 's');
     queue_ = std::make_unique<MailQueue>(pool_, *smtp_, s);
-    api_ = std::make_unique<MailApi>(pool_, *queue_);
+    api_ = std::make_unique<MailApi>(pool_, *queue_, outbox_);
   }
 
   events::Event event(const std::string& type, const std::string& data,
@@ -89,6 +89,9 @@ class MailFlowTest : public ::testing::Test {
   void exec(const std::string& sql) {
     pg::transact(pool_, [&](pqxx::work& tx) { tx.exec(sql); });
   }
+  std::string text(const std::string& sql) {
+    return pg::transact(pool_, [&](pqxx::work& tx) { return tx.exec1(sql)[0].as<std::string>(); });
+  }
 
   /// The received messages, parsed, whose subject contains `needle`.
   std::vector<json::Document> received(const std::string& needle = {}) {
@@ -124,6 +127,7 @@ class MailFlowTest : public ::testing::Test {
   testing::SmtpServer server_;
   std::unique_ptr<SmtpSender> smtp_;
   std::unique_ptr<MailQueue> queue_;
+  events::Outbox outbox_{events::Schemas::embedded(), "integrations"};
   std::unique_ptr<MailApi> api_;
 };
 
@@ -216,6 +220,58 @@ TEST_F(MailFlowTest, PermanentRefusalIsFailedAndListedTemporaryStaysPending) {
   auto bad = call(*api_, &MailApi::list, "GET", "state=lost&limit=0&kind=x");
   EXPECT_EQ(bad.status, 422);
   EXPECT_NE(bad.body.find("validation_failed"), std::string::npos);
+}
+
+TEST_F(MailFlowTest, AnAdminQueuesAFailedMailAgainAndItIsAudited) {
+  owner("u1", "reject-me@praxis.test");
+  drain();
+  auto id = text("SELECT id FROM mails WHERE user_id = 'u1' AND state = 'failed'");
+  auto retry = [&](const std::string& mail_id) {
+    http::Request req;
+    req.method = "POST";
+    req.params["id"] = mail_id;
+    req.identity = {"admin-1", "admin"};
+    req.request_id = "req-retry";
+    req.headers.set("User-Agent", "Adminbrowser");
+    try {
+      return api_->retry(req);
+    } catch (const http::Error& e) {
+      http::Response res;
+      res.status = e.status();
+      res.body = http::error_body(e, "test");
+      return res;
+    }
+  };
+
+  auto res = retry(id);
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(count("SELECT count(*) FROM mails WHERE id = '" + id +
+                  "' AND state = 'pending' AND attempts = 0 AND last_error IS NULL"),
+            1);
+  auto audit = json::parse(text("SELECT data FROM outbox WHERE topic = 'admin.action'"));
+  EXPECT_EQ(json::get_string(audit, "action"), "mail.retry");
+  EXPECT_EQ(json::get_string(audit, "admin_id"), "admin-1");
+  EXPECT_EQ(json::get_string(audit, "target_id"), id);
+  EXPECT_EQ(json::get_string(audit, "user_id"), "u1");
+  EXPECT_EQ(json::get_string(audit["before"], "state"), "failed");
+  EXPECT_NE(json::get_string(audit["before"], "last_error").find("550"), std::string::npos);
+  EXPECT_EQ(json::get_string(audit["after"], "state"), "pending");
+
+  // Only a failed mail, and one that still has what it needs to be sent.
+  EXPECT_EQ(retry(id).status, 409);
+  EXPECT_EQ(retry("no-such-mail").status, 404);
+  pg::transact(pool_, [](pqxx::work& tx) {
+    tx.exec(
+        "INSERT INTO mails (id, kind, event_id, user_id, message_id, state) VALUES "
+        "('m-secret', 'password_reset', 'e-secret', 'u1', 'x@kametrix.test', 'failed')");
+  });
+  res = retry("m-secret");
+  EXPECT_EQ(res.status, 409);
+  EXPECT_NE(res.body.find("mail_not_retryable"), std::string::npos);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE topic = 'admin.action'"), 1);
+
+  drain();  // sent again (and refused again by this server)
+  EXPECT_EQ(count("SELECT count(*) FROM mails WHERE id = '" + id + "' AND attempts = 1"), 1);
 }
 
 TEST_F(MailFlowTest, OptInMailsOnlyWhenAskedForAndUnsubscribeTurnsThemOff) {

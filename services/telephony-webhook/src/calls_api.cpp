@@ -3,6 +3,7 @@
 #include <initializer_list>
 
 #include "call_rules.hpp"
+#include "kx/events/audit.hpp"
 #include "kx/http/error.hpp"
 #include "kx/http/query.hpp"
 #include "kx/json/json.hpp"
@@ -122,6 +123,26 @@ void write_day(json::Writer& w, const DayStats& d, std::string_view date_key) {
       .end_object();
 }
 
+// The access itself is what the audit log keeps (who read whose transcript), so "after" names
+// the call and what it holds, never the content.
+void audit_view(const events::Outbox& outbox, pqxx::work& tx, const Request& req,
+                const std::string& call_json) {
+  auto call = json::parse(call_json);
+  json::Writer after;
+  after.begin_object()
+      .field("call_id", json::get_string(call, "id"))
+      .field("agent_id", json::get_string(call, "agent_id"))
+      .field("transcript", call.HasMember("transcript") && !call["transcript"].IsNull())
+      .field("recording", call.HasMember("recording_url") && !call["recording_url"].IsNull())
+      .end_object();
+  events::publish_audit(outbox, tx, req,
+                        events::AuditRecord{.action = "call.view",
+                                            .target_type = "call",
+                                            .target_id = json::get_string(call, "id"),
+                                            .after = after.str(),
+                                            .user_id = json::get_string(call, "user_id")});
+}
+
 }  // namespace
 
 std::string calls_csv(const std::vector<CallSummary>& calls, bool with_owner, char delimiter) {
@@ -206,7 +227,10 @@ Response CallsApi::detail(Request& req, bool admin) {
     owner = req.identity.user_id;
   const auto& id = req.param("id");
   auto call = id.size() > 128 ? std::nullopt : pg::transact(db_, [&](pqxx::work& tx) {
-    return CallHistory::detail_json(tx, owner, id);
+    auto found = CallHistory::detail_json(tx, owner, id);
+    if (found && admin)
+      audit_view(outbox_, tx, req, *found);
+    return found;
   });
   if (!call)
     throw Error::not_found("Diesen Anruf gibt es nicht.");

@@ -1,12 +1,15 @@
 #pragma once
 // The call history API: calls (list, detail, CSV export, statistics) and the escalation log with
-// statistics, each scoped to the signed-in owner; the /api/admin/ variants see every owner.
+// statistics, each scoped to the signed-in owner; the /api/admin/ variants see every owner. An
+// admin opening a call (transcript, summary, recordings: the callers' personal data) is audited
+// as admin.action "call.view".
 
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "call_history.hpp"
+#include "kx/events/outbox.hpp"
 #include "kx/http/router.hpp"
 #include "kx/pg/pg.hpp"
 
@@ -18,7 +21,7 @@ std::string calls_csv(const std::vector<CallSummary>& calls, bool with_owner, ch
 /// Thread-safe.
 class CallsApi {
  public:
-  explicit CallsApi(pg::Pool& db) : db_(db) {}
+  CallsApi(pg::Pool& db, const events::Outbox& outbox) : db_(db), outbox_(outbox) {}
   void add_routes(http::Router& router);
 
   http::Response list(http::Request& req, bool admin);
@@ -30,6 +33,7 @@ class CallsApi {
 
  private:
   pg::Pool& db_;
+  const events::Outbox& outbox_;
 };
 
 }  // namespace kx::telephony

@@ -5,8 +5,10 @@
 #include "call_maintenance.hpp"
 #include "calls_api.hpp"
 #include "kx/log/log.hpp"
+#include "kx/service/owner_export.hpp"
 #include "kx/service/runtime.hpp"
 #include "kx/time/zone.hpp"
+#include "owner_data.hpp"
 #include "pending_messages.hpp"
 #include "routing_events.hpp"
 #include "vapi_webhook.hpp"
@@ -42,8 +44,9 @@ int main() {
   CallControl control(vapi_api_base.rfind("http://", 0) == 0 ? vapi_api_base : std::string());
   VapiWebhook webhook(rt.db(), rt.outbox(), webhook_settings, tools, control);
   webhook.add_routes(rt.router());
-  CallsApi api(rt.db());
+  CallsApi api(rt.db(), rt.outbox());
   api.add_routes(rt.router());
+  kx::service::add_owner_export(rt.router(), rt.db(), "telephony-webhook", &owner_data);
 
   CallRecorder recorder(rt.db(), rt.outbox());
   PendingMessages pending(recorder);

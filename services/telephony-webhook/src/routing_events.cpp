@@ -1,6 +1,7 @@
 #include "routing_events.hpp"
 
 #include "kx/events/envelope.hpp"
+#include "kx/events/outbox.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "routing_store.hpp"
@@ -112,7 +113,9 @@ void RoutingEvents::on_user_deleted(const events::Event& event, pqxx::work& tx) 
   auto doc = json::parse(event.data);
   auto user_id = json::get_string(doc, "user_id");
   auto calls = RoutingStore::erase_owner(tx, user_id, event_time(event));
-  log::info("owner's call data erased", {{"user_id", user_id}, {"calls", calls}});
+  auto forgotten = events::forget_published(tx, user_id);
+  log::info("owner's call data erased",
+            {{"user_id", user_id}, {"calls", calls}, {"outbox_rows", forgotten}});
 }
 
 }  // namespace kx::telephony

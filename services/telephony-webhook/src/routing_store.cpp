@@ -1,5 +1,7 @@
 #include "routing_store.hpp"
 
+#include "owner_data.hpp"
+
 namespace kx::telephony {
 namespace {
 
@@ -49,10 +51,13 @@ ON CONFLICT (agent_id) DO UPDATE SET
 WHERE agents.deleted_at IS NULL AND agents.changed_at <= EXCLUDED.changed_at
 RETURNING agent_id)sql";
 
-// The tombstone keeps name and owner for the call history; calls to it are refused.
+// The tombstone keeps name and owner for the call history; calls to it are refused. A deleted
+// owner gets none: their agent.deleted follows user.deleted, and a tombstone would route a late
+// report of their last call into a new call record.
 constexpr const char* kDeleteAgent = R"sql(
 INSERT INTO agents (agent_id, user_id, status, vapi_assistant_id, changed_at, deleted_at)
-VALUES ($1, $2, 'deleted', $3, $4::timestamptz, $4::timestamptz)
+SELECT $1, $2, 'deleted', $3, $4::timestamptz, $4::timestamptz
+WHERE NOT EXISTS (SELECT 1 FROM owners WHERE user_id = $2 AND status = 'deleted')
 ON CONFLICT (agent_id) DO UPDATE SET status = 'deleted',
   deleted_at = coalesce(agents.deleted_at, EXCLUDED.deleted_at),
   changed_at = greatest(agents.changed_at, EXCLUDED.changed_at))sql";
@@ -127,15 +132,16 @@ std::optional<AgentRoute> first_route(const pqxx::result& res) {
 
 }  // namespace
 
-std::optional<AgentRoute> RoutingStore::by_assistant(pqxx::work& tx, const std::string& assistant_id) {
+std::optional<AgentRoute> RoutingStore::by_assistant(pqxx::work& tx,
+                                                     const std::string& assistant_id) {
   if (assistant_id.empty())
     return std::nullopt;
   return first_route(tx.exec_params(kRouteByAssistant, assistant_id));
 }
 
 std::optional<AgentRoute> RoutingStore::by_phone_number(pqxx::work& tx,
-                                                   const std::string& vapi_phone_number_id,
-                                                   const std::string& e164) {
+                                                        const std::string& vapi_phone_number_id,
+                                                        const std::string& e164) {
   if (!vapi_phone_number_id.empty()) {
     if (auto r = first_route(tx.exec_params(kRouteByPhoneNumberId, vapi_phone_number_id)))
       return r;
@@ -156,11 +162,11 @@ std::optional<AgentRoute> RoutingStore::for_call(pqxx::work& tx, const VapiCall&
 }
 
 bool RoutingStore::upsert_agent(pqxx::work& tx, const AgentCopy& a, const std::string& when) {
-  auto changed = tx.exec_params(
-      kUpsertAgent, a.agent_id, a.user_id, a.name, a.status, a.language, a.timezone,
-      a.vapi_assistant_id, a.escalation_enabled, a.forwarding_number, a.fallback_number,
-      a.after_hours_number, days_to_string(a.business_days), a.business_start, a.business_end,
-      a.voicemail, a.max_clarifications, when);
+  auto changed =
+      tx.exec_params(kUpsertAgent, a.agent_id, a.user_id, a.name, a.status, a.language, a.timezone,
+                     a.vapi_assistant_id, a.escalation_enabled, a.forwarding_number,
+                     a.fallback_number, a.after_hours_number, days_to_string(a.business_days),
+                     a.business_start, a.business_end, a.voicemail, a.max_clarifications, when);
   if (changed.empty())
     return false;
   if (a.vapi_phone_number_id && a.phone_number)
@@ -195,6 +201,7 @@ void RoutingStore::set_owner_status(pqxx::work& tx, const std::string& user_id,
 std::int64_t RoutingStore::erase_owner(pqxx::work& tx, const std::string& user_id,
                                        const std::string& when) {
   tx.exec_params(kOwnerDeleted, user_id, when);
+  erase_pending_messages_of(tx, user_id);
   tx.exec_params(kEraseToolCalls, user_id);
   auto calls = tx.exec_params(kEraseCalls, user_id).affected_rows();
   tx.exec_params(kEraseAgents, user_id);

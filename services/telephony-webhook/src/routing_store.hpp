@@ -78,7 +78,8 @@ class RoutingStore {
   static void set_owner_status(pqxx::work& tx, const std::string& user_id,
                                const std::string& status, const std::string& when);
   /// Marks the owner deleted (late events are refused) and erases their calls, escalations,
-  /// tool answers and routing rows (GDPR). Returns the calls erased.
+  /// tool answers, routing rows and the reports still waiting for one of their agents (GDPR).
+  /// Returns the calls erased.
   static std::int64_t erase_owner(pqxx::work& tx, const std::string& user_id,
                                   const std::string& when);
 };

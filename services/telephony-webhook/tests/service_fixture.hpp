@@ -161,7 +161,7 @@ class ServiceTest : public ::testing::Test {
     settings.tool_budget = tool_budget;
     webhook_ = std::make_unique<VapiWebhook>(*pool_, *outbox_, settings, *tools_, *control_);
     webhook_->add_routes(router_);
-    api_ = std::make_unique<CallsApi>(*pool_);
+    api_ = std::make_unique<CallsApi>(*pool_, *outbox_);
     api_->add_routes(router_);
     server_options_.identity.emplace(kInternalSecret);
   }

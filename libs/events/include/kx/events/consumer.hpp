@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kx/events/envelope.hpp"
 #include "kx/events/kafka.hpp"
@@ -21,6 +22,16 @@ struct ConsumerOptions {
   /// A new group starts at the end of the topics instead of the beginning (for consumers that
   /// only react to what happens from now on, like cache invalidation).
   bool start_at_latest = false;
+};
+
+/// How far a consumer group is behind on one topic, from the broker's point of view.
+struct TopicLag {
+  std::string group;
+  std::string topic;
+  std::int64_t lag = 0;  ///< messages after the group's committed offsets, over all partitions
+  /// Messages retained in `<topic>.dlq` (from every group that consumes the topic; the
+  /// kx_consumer header of each names the group).
+  std::int64_t dead_letters = 0;
 };
 
 /// Runs inside the inbox transaction; throwing rolls the effect back and retries the event.
@@ -64,6 +75,12 @@ class ConsumerRunner {
   std::int64_t handled() const;
   std::int64_t duplicates() const;
   std::int64_t dead_lettered() const;
+  /// Asks the broker for the group's committed offsets and the ends of its topics (and their
+  /// dead-letter topics); one entry per subscribed topic. A partition the group has never
+  /// committed counts from where a new group starts. Blocks up to about three times `timeout`;
+  /// throws std::runtime_error when the runner is not running or the broker does not answer.
+  /// Call only between start() and stop().
+  std::vector<TopicLag> lag(std::chrono::milliseconds timeout) const;
 
  private:
   struct Impl;

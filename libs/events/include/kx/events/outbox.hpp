@@ -33,6 +33,12 @@ class Outbox {
   std::string source_;
 };
 
+/// For a deleted owner (user.deleted): deletes the schema's already published outbox rows that
+/// name the owner's id (as key or anywhere in the data), so event payloads with their e-mail,
+/// name or phone numbers do not wait a week for the relay's pruning. Unpublished rows stay: the
+/// other services still need them (agent.deleted, ...). Returns how many rows went.
+std::size_t forget_published(pqxx::work& tx, const std::string& user_id);
+
 struct RelayOptions {
   std::size_t batch_size = 500;
   std::chrono::milliseconds idle_wait{500};  ///< poll interval when no notification arrives

@@ -8,8 +8,9 @@
 // between requests, read once a request has started), every body a per-route size limit that is
 // enforced before the body is read. Every response carries X-Request-Id; every request produces
 // one access-log line and updates the request metrics. /healthz, /readyz and /metrics are built
-// in. stop() (or SIGTERM under run()) stops accepting, lets in-flight requests finish within the
-// drain timeout and closes idle keep-alive connections.
+// in (a public edge serves no /metrics and no readiness reasons). stop() (or SIGTERM under run())
+// stops accepting, lets in-flight requests finish within the drain timeout and closes idle
+// keep-alive connections.
 
 #include <chrono>
 #include <cstdint>
@@ -41,6 +42,10 @@ struct ServerOptions {
   std::function<void(const Request&, Response&)> on_response;
   /// /readyz: returns false (and a reason) while a dependency is unreachable.
   std::function<bool(std::string& reason)> readiness;
+  /// A listener the internet reaches: no /metrics, and /readyz answers only {"status"}, since
+  /// reasons and metrics tell an attacker what is down and how the platform is built (they are
+  /// served on the local admin listener instead).
+  bool public_edge = false;
 };
 
 /// Thread-safe: start/stop/wait may be called from any thread.

@@ -1,8 +1,9 @@
 #pragma once
 // What every service is made of, wired once: checked configuration, JSON logging, the
 // database pool and migrations, the outbox relay, event consumers, and the HTTP server with
-// health, readiness and metrics. A service's main() reads its own settings, registers routes
-// and consumers, and calls run().
+// health, readiness, metrics and the health report GET /internal/system (on a local admin
+// listener instead when ADMIN_PORT is set). A service's main() reads its own settings, registers
+// routes and consumers, and calls run().
 
 #include <chrono>
 #include <functional>
@@ -41,7 +42,10 @@ class Runtime {
  public:
   /// Reads the common settings of service `name` (checked later by open()).
   ///   SERVICE_HOST, SERVICE_PORT, DATABASE_URL, DATABASE_POOL_SIZE, KAFKA_BOOTSTRAP,
-  ///   KAFKA_SESSION_TIMEOUT_MS, INTERNAL_SECRET, LOG_LEVEL, HTTP_WORKER_THREADS
+  ///   KAFKA_SESSION_TIMEOUT_MS, INTERNAL_SECRET, LOG_LEVEL, HTTP_WORKER_THREADS, ADMIN_PORT.
+  /// With ADMIN_PORT, /metrics, the detailed /readyz and /internal/system (without signature)
+  /// are served on ADMIN_HOST (127.0.0.1):ADMIN_PORT, and the service port serves /readyz as {"status"} only
+  /// and no /metrics (http::ServerOptions::public_edge).
   explicit Runtime(std::string name, Needs needs = {});
   ~Runtime();
 
@@ -85,6 +89,12 @@ class Runtime {
   /// drained and before consumers and relay stop, so what a job writes is still published.
   void every(std::string name, std::chrono::milliseconds interval, std::function<void()> job);
 
+  /// The service's health document (GET /internal/system): readiness, HTTP requests, errors and
+  /// latency from its metrics, outbox backlog, consumer lag and dead letters per topic, and the
+  /// database. Blocks up to a few seconds when the broker or the database does not answer.
+  /// Thread-safe; call while run() serves.
+  std::string system_report();
+
   /// Starts relay, consumers, periodic jobs and the HTTP server; returns the exit status after a
   /// graceful shutdown.
   int run();
@@ -99,6 +109,8 @@ class Runtime {
   events::KafkaOptions kafka_;
   http::ServerOptions server_options_;
   http::Router router_;
+  std::uint16_t admin_port_ = 0;
+  std::string admin_host_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<events::Outbox> outbox_;
   std::unique_ptr<events::BrokerProbe> probe_;

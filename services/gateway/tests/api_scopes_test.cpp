@@ -1,0 +1,114 @@
+#include "api_scopes.hpp"
+
+#include <gtest/gtest.h>
+
+#include "api_keys.hpp"
+
+namespace kx::gateway {
+namespace {
+
+TEST(ScopeTable, EachScopeOpensItsMethodsUnderItsPrefixOnly) {
+  const std::vector<std::string> calls = {"calls:read"};
+  EXPECT_TRUE(scope_allows(calls, "GET", "/api/calls"));
+  EXPECT_TRUE(scope_allows(calls, "GET", "/api/calls/0194c1d2-aaaa"));
+  EXPECT_TRUE(scope_allows(calls, "GET", "/api/calls/export.csv"));
+  EXPECT_TRUE(scope_allows(calls, "GET", "/api/escalations/stats"));
+  EXPECT_FALSE(scope_allows(calls, "POST", "/api/calls"));
+  EXPECT_FALSE(scope_allows(calls, "GET", "/api/callsx"));
+  EXPECT_FALSE(scope_allows(calls, "GET", "/api/credits"));
+  EXPECT_FALSE(scope_allows(calls, "GET", "/api/admin/calls"));
+  EXPECT_FALSE(scope_allows(calls, "HEAD", "/api/calls"));
+
+  const std::vector<std::string> agents = {"agents:write"};
+  for (const char* method : {"POST", "PATCH", "PUT", "DELETE"})
+    EXPECT_TRUE(scope_allows(agents, method, "/api/agents/1")) << method;
+  EXPECT_FALSE(scope_allows(agents, "GET", "/api/agents"));
+  EXPECT_FALSE(scope_allows(agents, "POST", "/api/drafts"));
+
+  struct Case {
+    const char* scope;
+    const char* method;
+    const char* path;
+  };
+  for (const auto& c : std::vector<Case>{{"credits:read", "GET", "/api/credits/transactions.csv"},
+                                         {"agents:read", "GET", "/api/agents/drafts/7"},
+                                         {"webhooks:read", "GET", "/api/webhooks/endpoints"},
+                                         {"webhooks:write", "POST", "/api/webhooks/endpoints"},
+                                         {"bookings:read", "GET", "/api/bookings"}}) {
+    EXPECT_TRUE(scope_allows({c.scope}, c.method, c.path)) << c.path;
+    EXPECT_FALSE(scope_allows({}, c.method, c.path)) << c.path;
+  }
+}
+
+TEST(ScopeTable, AccountAdminAuthAndOddPathsAreNeverReachable) {
+  std::vector<std::string> all;
+  for (const auto& rule : scope_table())
+    all.push_back(rule.scope);
+  for (const char* path :
+       {"/api/account/api-keys", "/api/admin/users", "/api/auth/me", "/api/events", "/api/checkout",
+        "/api/integrations/google", "/api/calls/../admin/users", "/api/calls/./x", "/api/calls//x",
+        "/api/agents/..", "api/calls", ""}) {
+    for (const char* method : {"GET", "POST", "DELETE"})
+      EXPECT_FALSE(scope_allows(all, method, path)) << method << " " << path;
+  }
+}
+
+TEST(ApiKeyOf, OnlyBearerCredentialsOnApiPaths) {
+  http::Request req;
+  req.path = "/api/calls";
+  EXPECT_FALSE(api_key_of(req));
+  req.headers.set("Authorization", "Bearer kx_abc ");
+  EXPECT_EQ(api_key_of(req), "kx_abc");
+  req.headers.set("Authorization", "bearer kx_abc");
+  EXPECT_EQ(api_key_of(req), "kx_abc");
+  req.headers.set("Authorization", "Basic a2V5");
+  EXPECT_FALSE(api_key_of(req));
+  // Vapi authenticates its webhooks with a bearer secret of its own.
+  req.path = "/webhooks/vapi";
+  req.headers.set("Authorization", "Bearer vapi-secret");
+  EXPECT_FALSE(api_key_of(req));
+}
+
+TEST(TokenBuckets, BurstThenRefillWithRetryAfter) {
+  TokenBuckets buckets(60);  // one a second, 60 at once
+  auto t0 = TokenBuckets::Clock::now();
+  for (int i = 0; i < 60; ++i)
+    ASSERT_FALSE(buckets.take("k1", t0)) << i;
+  auto wait = buckets.take("k1", t0);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(wait->count(), 1);
+  EXPECT_FALSE(buckets.take("k2", t0));  // another key has its own bucket
+  EXPECT_FALSE(buckets.take("k1", t0 + std::chrono::milliseconds(1000)));
+  EXPECT_TRUE(buckets.take("k1", t0 + std::chrono::milliseconds(1500)));
+  for (int i = 0; i < 60; ++i)
+    EXPECT_FALSE(buckets.take("k1", t0 + std::chrono::minutes(5))) << i;
+
+  TokenBuckets slow(6);  // one every 10 seconds
+  for (int i = 0; i < 6; ++i)
+    ASSERT_FALSE(slow.take("k", t0));
+  EXPECT_EQ(slow.take("k", t0)->count(), 10);
+  EXPECT_EQ(slow.take("k", t0 + std::chrono::seconds(4))->count(), 6);
+}
+
+TEST(TokenBuckets, StayBounded) {
+  TokenBuckets buckets(10, 5);
+  auto t0 = TokenBuckets::Clock::now();
+  for (int i = 0; i < 100; ++i)
+    EXPECT_FALSE(buckets.take("k" + std::to_string(i), t0));
+}
+
+TEST(ApiKeyCache, ExpiresAndDropsByOwner) {
+  ApiKeyCache cache(std::chrono::milliseconds(5000));
+  auto t0 = ApiKeyCache::Clock::now();
+  cache.put("h1", {{"u1", "user"}, "k1", {"calls:read"}}, t0);
+  cache.put("h2", {{"u2", "user"}, "k2", {}}, t0);
+  cache.put("h3", {}, t0);  // an invalid key is remembered too
+  EXPECT_EQ(cache.get("h1", t0)->scopes, std::vector<std::string>{"calls:read"});
+  EXPECT_TRUE(cache.get("h3", t0)->identity.user_id.empty());
+  EXPECT_FALSE(cache.get("h1", t0 + std::chrono::milliseconds(5000)));
+  cache.drop_user("u2");
+  EXPECT_FALSE(cache.get("h2", t0));
+}
+
+}  // namespace
+}  // namespace kx::gateway
