@@ -44,7 +44,7 @@ export function AuditTable({ items }) {
       <td data-label=${time}>${dateTime(e.at)}</td>
       <td data-label=${t('audit.admin')}>${e.admin_email || e.admin_id || '–'}</td>
       <td data-label=${t('audit.action')}><code class="action">${e.action}</code></td>
-      <td data-label=${t('audit.target')}>${e.target_type || ''}${e.target_id ? html` <code title=${e.target_id}>${e.target_id.length > 13 ? `${e.target_id.slice(0, 8)}…` : e.target_id}</code>` : null}</td>
+      <td data-label=${t('audit.target')}>${e.target_type || ''}${e.target_id ? html` <code class="action" title=${e.target_id}>${e.target_id.length > 13 ? `${e.target_id.slice(0, 8)}…` : e.target_id}</code>` : null}</td>
       <td data-label=${t('audit.change')}><${Change} entry=${e} /></td>
     </tr>`)}</tbody>
   </table></div>`;
