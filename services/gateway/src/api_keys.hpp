@@ -43,29 +43,4 @@ class ApiKeyCache {
   std::unordered_map<std::string, Entry> entries_;
 };
 
-/// Token buckets by name: each holds up to `per_minute` tokens (a burst of a minute's worth) and
-/// refills at `per_minute` a minute. Per process: with n gateway replicas a key can get up to
-/// n times the rate.
-class TokenBuckets {
- public:
-  using Clock = std::chrono::steady_clock;
-  explicit TokenBuckets(int per_minute, std::size_t max_buckets = 100'000)
-      : per_minute_(per_minute), max_buckets_(max_buckets) {}
-
-  /// Takes a token from `name`'s bucket; nullopt when there was one, else the whole seconds
-  /// until there is (at least 1).
-  std::optional<std::chrono::seconds> take(const std::string& name,
-                                           Clock::time_point now = Clock::now());
-
- private:
-  struct Bucket {
-    double tokens;
-    Clock::time_point at;
-  };
-  double per_minute_;
-  std::size_t max_buckets_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;
-};
-
 }  // namespace kx::gateway

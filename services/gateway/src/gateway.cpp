@@ -49,6 +49,14 @@ std::string without_cookie(std::string_view header, std::string_view name) {
   return out;
 }
 
+// 429 rate_limited with Retry-After, for a limit the gateway enforces itself.
+Response too_many_requests(const Request& req, std::chrono::seconds wait, std::string message) {
+  auto res = Response::json(
+      429, http::error_body(Error::too_many_requests(std::move(message)), req.request_id));
+  res.headers.set("Retry-After", std::to_string(wait.count()));
+  return res;
+}
+
 }  // namespace
 
 const std::vector<Upstream>& upstream_table() {
@@ -94,7 +102,7 @@ Gateway::Gateway(GatewaySettings settings, const http::IdentitySigner& signer)
       signer_(signer),
       cache_(settings_.session_cache_ttl),
       keys_(settings_.session_cache_ttl),
-      key_limits_(settings_.api_key_rate_per_minute),
+      key_limits_(RateLimitSettings::per_minute(settings_.api_key_rate_per_minute)),
       upstreams_(http::ClientOptions{.connect_timeout = std::chrono::milliseconds(1'000),
                                      .request_timeout = settings_.upstream_timeout,
                                      .max_retries = 1}),
@@ -324,13 +332,9 @@ std::variant<http::Identity, Response> Gateway::authorize_key(const Request& req
     throw Error(401, "invalid_api_key", "Der API-Schlüssel ist ungültig oder wurde widerrufen.");
   }
   if (auto wait = key_limits_.take(resolved.key_id)) {
-    auto res = Response::json(
-        429, http::error_body(Error::too_many_requests(
-                                  "Zu viele Anfragen mit diesem API-Schlüssel. Bitte warten Sie "
-                                  "kurz und versuchen Sie es erneut."),
-                              req.request_id));
-    res.headers.set("Retry-After", std::to_string(wait->count()));
-    return res;
+    return too_many_requests(req, *wait,
+                             "Zu viele Anfragen mit diesem API-Schlüssel. Bitte warten Sie kurz "
+                             "und versuchen Sie es erneut.");
   }
   if (!scope_allows(resolved.scopes, req.method, req.path))
     throw insufficient_scope();
@@ -348,12 +352,8 @@ std::optional<Response> Gateway::public_rate_limited(const Request& req) {
   if (!wait)
     return std::nullopt;
   log::warn("public rate limit", {{"request_id", req.request_id}, {"remote", req.remote_address}});
-  auto res = Response::json(
-      429, http::error_body(Error::too_many_requests("Zu viele Anfragen von Ihrer Adresse. "
-                                                     "Bitte warten Sie einen Moment."),
-                            req.request_id));
-  res.headers.set("Retry-After", std::to_string(wait->count()));
-  return res;
+  return too_many_requests(req, *wait,
+                           "Zu viele Anfragen von Ihrer Adresse. Bitte warten Sie einen Moment.");
 }
 
 Response Gateway::system(Request& req) {

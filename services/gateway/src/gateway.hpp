@@ -14,10 +14,10 @@
 #include "api_keys.hpp"
 #include "edge_policy.hpp"
 #include "event_stream.hpp"
-#include "ip_rate_limit.hpp"
 #include "kx/http/client.hpp"
 #include "kx/http/identity.hpp"
 #include "kx/http/router.hpp"
+#include "rate_limit.hpp"
 #include "session_cache.hpp"
 #include "static_files.hpp"
 #include "system_health.hpp"
@@ -60,7 +60,7 @@ struct GatewaySettings {
   /// The public API's description served at GET /api/openapi.yaml.
   std::string openapi_file = "docs/openapi.yaml";
   /// Per client address on the anonymous public endpoints (/api/auth/*, /api/public/*).
-  IpRateLimitSettings public_rate;
+  RateLimitSettings public_rate;
   /// How long GET /api/admin/system waits for each service.
   std::chrono::milliseconds system_timeout{3'000};
   /// The gateway's own health document (Runtime::system_report).
@@ -116,12 +116,12 @@ class Gateway {
   const http::IdentitySigner& signer_;
   SessionCache cache_;
   ApiKeyCache keys_;
-  TokenBuckets key_limits_;
+  RateLimiter key_limits_;
   std::string openapi_;
   http::Client upstreams_;
   StaticFiles files_;
   EventHub events_;
-  IpRateLimiter public_rate_;
+  RateLimiter public_rate_;
   SystemHealth system_;
 };
 

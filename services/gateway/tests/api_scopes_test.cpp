@@ -69,34 +69,6 @@ TEST(ApiKeyOf, OnlyBearerCredentialsOnApiPaths) {
   EXPECT_FALSE(api_key_of(req));
 }
 
-TEST(TokenBuckets, BurstThenRefillWithRetryAfter) {
-  TokenBuckets buckets(60);  // one a second, 60 at once
-  auto t0 = TokenBuckets::Clock::now();
-  for (int i = 0; i < 60; ++i)
-    ASSERT_FALSE(buckets.take("k1", t0)) << i;
-  auto wait = buckets.take("k1", t0);
-  ASSERT_TRUE(wait);
-  EXPECT_EQ(wait->count(), 1);
-  EXPECT_FALSE(buckets.take("k2", t0));  // another key has its own bucket
-  EXPECT_FALSE(buckets.take("k1", t0 + std::chrono::milliseconds(1000)));
-  EXPECT_TRUE(buckets.take("k1", t0 + std::chrono::milliseconds(1500)));
-  for (int i = 0; i < 60; ++i)
-    EXPECT_FALSE(buckets.take("k1", t0 + std::chrono::minutes(5))) << i;
-
-  TokenBuckets slow(6);  // one every 10 seconds
-  for (int i = 0; i < 6; ++i)
-    ASSERT_FALSE(slow.take("k", t0));
-  EXPECT_EQ(slow.take("k", t0)->count(), 10);
-  EXPECT_EQ(slow.take("k", t0 + std::chrono::seconds(4))->count(), 6);
-}
-
-TEST(TokenBuckets, StayBounded) {
-  TokenBuckets buckets(10, 5);
-  auto t0 = TokenBuckets::Clock::now();
-  for (int i = 0; i < 100; ++i)
-    EXPECT_FALSE(buckets.take("k" + std::to_string(i), t0));
-}
-
 TEST(ApiKeyCache, ExpiresAndDropsByOwner) {
   ApiKeyCache cache(std::chrono::milliseconds(5000));
   auto t0 = ApiKeyCache::Clock::now();

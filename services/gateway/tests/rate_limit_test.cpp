@@ -1,4 +1,4 @@
-#include "ip_rate_limit.hpp"
+#include "rate_limit.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,10 +6,10 @@ namespace kx::gateway {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = IpRateLimiter::Clock;
+using Clock = RateLimiter::Clock;
 
-TEST(IpRateLimiter, AllowsTheBurstThenAsksToWait) {
-  IpRateLimiter limiter({.per_second = 0.5, .burst = 3});
+TEST(RateLimiter, AllowsTheBurstThenAsksToWait) {
+  RateLimiter limiter({.per_second = 0.5, .burst = 3});
   auto t = Clock::time_point{} + 1h;
   for (int i = 0; i < 3; ++i)
     EXPECT_FALSE(limiter.take("203.0.113.7", t)) << i;
@@ -20,8 +20,8 @@ TEST(IpRateLimiter, AllowsTheBurstThenAsksToWait) {
   EXPECT_FALSE(limiter.take("198.51.100.1", t));
 }
 
-TEST(IpRateLimiter, RefillsAtTheConfiguredRate) {
-  IpRateLimiter limiter({.per_second = 2, .burst = 2});
+TEST(RateLimiter, RefillsAtTheConfiguredRate) {
+  RateLimiter limiter({.per_second = 2, .burst = 2});
   auto t = Clock::time_point{} + 1h;
   EXPECT_FALSE(limiter.take("a", t));
   EXPECT_FALSE(limiter.take("a", t));
@@ -35,8 +35,8 @@ TEST(IpRateLimiter, RefillsAtTheConfiguredRate) {
   EXPECT_TRUE(limiter.take("a", t));
 }
 
-TEST(IpRateLimiter, MemoryStaysBounded) {
-  IpRateLimiter limiter({.per_second = 1, .burst = 5, .max_addresses = 100});
+TEST(RateLimiter, MemoryStaysBounded) {
+  RateLimiter limiter({.per_second = 1, .burst = 5, .max_keys = 100});
   auto t = Clock::time_point{} + 1h;
   for (int i = 0; i < 1000; ++i)
     limiter.take("10.0.0." + std::to_string(i), t);
@@ -47,14 +47,35 @@ TEST(IpRateLimiter, MemoryStaysBounded) {
   EXPECT_TRUE(limiter.take("10.0.0.999", t));
 }
 
-TEST(IpRateLimiter, ForgetsAddressesThatHaveRefilled) {
-  IpRateLimiter limiter({.per_second = 1, .burst = 5});
+TEST(RateLimiter, ForgetsAddressesThatHaveRefilled) {
+  RateLimiter limiter({.per_second = 1, .burst = 5});
   auto t = Clock::time_point{} + 1h;
   for (int i = 0; i < 50; ++i)
     limiter.take("192.0.2." + std::to_string(i), t);
   EXPECT_EQ(limiter.tracked(), 50u);
   limiter.take("192.0.2.200", t + 10s);
   EXPECT_EQ(limiter.tracked(), 1u);
+}
+
+TEST(RateLimiter, PerMinuteBurstThenRefillWithRetryAfter) {
+  RateLimiter buckets(RateLimitSettings::per_minute(60));  // one a second, 60 at once
+  auto t0 = RateLimiter::Clock::now();
+  for (int i = 0; i < 60; ++i)
+    ASSERT_FALSE(buckets.take("k1", t0)) << i;
+  auto wait = buckets.take("k1", t0);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(wait->count(), 1);
+  EXPECT_FALSE(buckets.take("k2", t0));  // another key has its own bucket
+  EXPECT_FALSE(buckets.take("k1", t0 + std::chrono::milliseconds(1000)));
+  EXPECT_TRUE(buckets.take("k1", t0 + std::chrono::milliseconds(1500)));
+  for (int i = 0; i < 60; ++i)
+    EXPECT_FALSE(buckets.take("k1", t0 + std::chrono::minutes(5))) << i;
+
+  RateLimiter slow(RateLimitSettings::per_minute(6));  // one every 10 seconds
+  for (int i = 0; i < 6; ++i)
+    ASSERT_FALSE(slow.take("k", t0));
+  EXPECT_EQ(slow.take("k", t0)->count(), 10);
+  EXPECT_EQ(slow.take("k", t0 + std::chrono::seconds(4))->count(), 6);
 }
 
 }  // namespace
