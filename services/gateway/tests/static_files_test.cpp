@@ -154,7 +154,8 @@ TEST_F(StaticFilesTest, IndexIsTheFallbackWithTheGivenStatus) {
 
   const auto& routes = client_routes();
   for (const char* route :
-       {"/login", "/agents", "/agents/*", "/calls", "/credits", "/admin", "/admin/*", "/impressum"})
+       {"/login", "/forgot-password", "/reset-password", "/verify-email", "/agents", "/agents/*",
+        "/calls", "/credits", "/settings/*", "/admin", "/admin/*", "/impressum"})
     EXPECT_NE(std::find(routes.begin(), routes.end(), route), routes.end()) << route;
   for (const auto& route : routes) {
     EXPECT_NE(route.rfind("/api", 0), 0u) << route;
