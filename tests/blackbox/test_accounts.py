@@ -163,8 +163,9 @@ class ExportAndDeletionTest(unittest.TestCase):
         hooks = parts["integrations"]["webhooks"]
         self.assertIn(endpoint["id"], json.dumps(hooks))
         # Secrets never leave: not the webhook signing secret, not the session token.
-        self.assertNotIn(endpoint["secret"], res.body)
-        self.assertNotIn(b.cookie("kx_session"), res.body)
+        body = res.body.decode()
+        self.assertNotIn(endpoint["secret"], body)
+        self.assertNotIn(b.cookie("kx_session"), body)
 
     def test_deleting_the_account_needs_the_password_and_removes_it(self):
         b, email, user = signed_up("delete")
