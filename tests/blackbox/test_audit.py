@@ -1,14 +1,18 @@
-"""Black-box tests of the audit log: admin actions in billing and agent arrive in auth's log
-with before/after, the exports parse, the compliance report counts, and only admins get in."""
+"""Black-box tests of the audit log: admin actions in auth, billing, agent and telephony-webhook
+arrive in auth's log with before/after, the exports parse, the compliance report counts, and only
+admins get in. (integrations' audited action, retrying a failed mail, needs a mail that failed
+for good; kx_integrations_test covers it.)"""
 import csv
 import datetime
 import io
 import json
 import unittest
+import uuid
 
 from kxplatform import Browser, assert_error, eventually, signed_up
 from test_agents import create_agent, synced
 from test_billing import adjust, admin, open_account
+from test_calls import post_vapi, report
 
 
 def now_iso():
@@ -30,10 +34,19 @@ class AuditLogTest(unittest.TestCase):
         adjust(cls.user["id"], 500, "Kulanz =SUMME(A1)")
         adjust(cls.user["id"], -200, "Korrektur")
         cls.agent = synced(cls.owner, create_agent(cls.owner, name="Praxis Audit")["id"])
+        # A call of the owner, which the admin then opens (telephony-webhook audits the access).
+        vapi_call = "audit-" + uuid.uuid4().hex[:10]
+        assert post_vapi(report(vapi_call, cls.agent["vapi_assistant_id"]))[0] == 200
+        cls.call_id = eventually(lambda: [c["id"] for c in cls.owner.get("/api/calls").json()["items"]
+                                          if c["vapi_call_id"] == vapi_call], timeout=30)[0]
         res = admin().post(f"/api/admin/agents/{cls.agent['id']}/deactivate")
         assert res.status == 200, res.body
-        # Three admin actions of this process' admin; the log is filled by auth's consumer.
-        eventually(lambda: entries(f"admin_id={cls.admin_id}&from={cls.started}")["total"] >= 3,
+        res = admin().get(f"/api/admin/calls/{cls.call_id}")
+        assert res.status == 200, res.body
+        res = admin().request("PATCH", f"/api/admin/users/{cls.user['id']}", {"name": "Audit Inhaberin"})
+        assert res.status == 200, res.body
+        # Five admin actions of this process' admin; the log is filled by auth's consumer.
+        eventually(lambda: entries(f"admin_id={cls.admin_id}&from={cls.started}")["total"] >= 5,
                    timeout=60)
 
     def test_admin_actions_of_billing_and_agent_appear_with_before_and_after(self):
@@ -55,6 +68,16 @@ class AuditLogTest(unittest.TestCase):
         self.assertEqual(agent[0]["service"], "agent")
         self.assertNotEqual(agent[0]["before"]["status"], "inactive")
         self.assertEqual(agent[0]["after"]["status"], "inactive")
+        view = [i for i in by_action["call.view"] if i["target_id"] == self.call_id]
+        self.assertEqual(len(view), 1)
+        self.assertEqual(view[0]["service"], "telephony-webhook")
+        self.assertEqual(view[0]["user_id"], self.user["id"])
+        self.assertIsNotNone(view[0]["after"])
+        update = [i for i in by_action["user.update"] if i["target_id"] == self.user["id"]]
+        self.assertEqual(len(update), 1)
+        self.assertEqual(update[0]["service"], "auth")
+        self.assertNotEqual(update[0]["before"]["name"], "Audit Inhaberin")
+        self.assertEqual(update[0]["after"]["name"], "Audit Inhaberin")
         # Filters narrow the list.
         only = entries(f"action=agent.deactivate&target_id={self.agent['id']}")
         self.assertEqual(only["total"], 1)
@@ -89,7 +112,7 @@ class AuditLogTest(unittest.TestCase):
         self.assertEqual(report["from"], self.started)
         mine = [a for a in report["by_admin"] if a["admin_id"] == self.admin_id]
         self.assertEqual(len(mine), 1)
-        self.assertEqual(mine[0]["count"], 3)
+        self.assertEqual(mine[0]["count"], 5)
         self.assertEqual(report["total"], sum(a["count"] for a in report["by_action"]))
         self.assertEqual(report["total"], sum(a["count"] for a in report["by_admin"]))
         counts = {a["action"]: a["count"] for a in report["by_action"]}
