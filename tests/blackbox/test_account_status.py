@@ -30,7 +30,7 @@ class SuspensionTest(unittest.TestCase):
 
     def test_a_suspended_owners_agent_declines_calls_until_reactivated(self):
         b, email, user = signed_up("status")
-        agent = synced(b, create_agent(b, name="Salon Status")["id"])
+        agent = synced(b, create_agent(b, name="Salon Sperrprobe")["id"])
         e164 = agent["phone_number"]
         routed(agent["id"], e164)
         eventually(lambda: answers(e164), timeout=30)

@@ -778,7 +778,7 @@ test('admin: agents with filters in the URL, the number pool: adding, CSV import
   await admin.locator(`[data-agent-id="${agent.id}"]`).waitFor();
   await admin.reload();
   await settled(admin);
-  assert.equal(await admin.getByLabel(de['agent.status']).inputValue(), 'active');
+  assert.equal(await admin.getByLabel(de['agent.status'], { exact: true }).inputValue(), 'active');
   await check(admin, 'admin-agents');
   await admin.locator(`[data-agent-id="${agent.id}"]`).getByRole('link').first().click();
   await admin.waitForURL(`**/admin/agents/${agent.id}`);
