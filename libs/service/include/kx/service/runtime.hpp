@@ -44,8 +44,8 @@ class Runtime {
   ///   SERVICE_HOST, SERVICE_PORT, DATABASE_URL, DATABASE_POOL_SIZE, KAFKA_BOOTSTRAP,
   ///   KAFKA_SESSION_TIMEOUT_MS, INTERNAL_SECRET, LOG_LEVEL, HTTP_WORKER_THREADS, ADMIN_PORT.
   /// With ADMIN_PORT, /metrics, the detailed /readyz and /internal/system (without signature)
-  /// are served on ADMIN_HOST (127.0.0.1):ADMIN_PORT, and the service port serves /readyz as {"status"} only
-  /// and no /metrics (http::ServerOptions::public_edge).
+  /// are served on ADMIN_HOST (127.0.0.1):ADMIN_PORT, and the service port serves /readyz as
+  /// {"status"} only and no /metrics (http::ServerOptions::public_edge).
   explicit Runtime(std::string name, Needs needs = {});
   ~Runtime();
 
