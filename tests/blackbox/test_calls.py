@@ -265,6 +265,46 @@ class CallsTest(unittest.TestCase):
             assert_error(self, anonymous.get(path), 401, "unauthorized")
         assert_error(self, a.browser.get("/api/admin/calls"), 403, "forbidden")
 
+    def test_cursor_pages_show_every_call_once_while_calls_arrive(self):
+        a = self.agent
+        for _ in range(3):
+            self.assertEqual(post_vapi(report("page-" + uuid.uuid4().hex[:10], a.assistant_id))[0], 200)
+        before = [c["id"] for c in a.browser.get("/api/calls?limit=200").json()["items"]]
+        self.assertGreaterEqual(len(before), 3)
+
+        def arrive(call_id, created_at=None):
+            message = report(call_id, a.assistant_id)
+            if created_at:
+                message["call"]["createdAt"] = created_at
+            self.assertEqual(post_vapi(message)[0], 200)
+
+        seen, old, cursor = [], [], None
+        for page_no in range(1, 400):
+            page = a.browser.get("/api/calls?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+            self.assertEqual(page.status, 200, page.body)
+            body = page.json()
+            self.assertLessEqual(body["total"], 1000)
+            seen += [c["id"] for c in body["items"]]
+            cursor = body["next_cursor"]
+            if cursor is None:
+                break
+            # A newer call lands in front of the cursor (not on this walk), an older one behind it.
+            arrive("new-" + uuid.uuid4().hex[:10])
+            if page_no <= 3:
+                old_id = "old-" + uuid.uuid4().hex[:10]
+                arrive(old_id, f"2020-01-{20 - page_no:02d}T08:00:00.000Z")
+                old.append(old_id)
+        old_ids = [psql(f"SELECT id FROM telephony_webhook.calls WHERE vapi_call_id = '{v}'") for v in old]
+        self.assertEqual(seen, before + old_ids)
+
+        first = a.browser.get("/api/calls?limit=1").json()
+        other, _, _ = signed_up("other")
+        assert_error(self, other.get(f"/api/calls?cursor={first['next_cursor']}"), 422, "validation_failed")
+        for bad in ("kaputt!", "aGFsbG8", "YzEfeB95H3k"):
+            res = a.browser.get(f"/api/calls?cursor={bad}")
+            assert_error(self, res, 422, "validation_failed")
+            self.assertEqual([d["field"] for d in res.json()["error"]["details"]], ["cursor"])
+
     def test_sandbox_simulates_a_whole_call(self):
         if not SANDBOX:
             self.skipTest("SANDBOX_URL is not set")

@@ -22,6 +22,12 @@ WHERE ($1::text IS NULL OR c.user_id = $1)
   AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
   AND ($7::boolean IS NULL OR c.test = $7))sql";
 
+// $10 created_at, $11 id of the last call of the previous page. Statements are sent unnamed, so
+// the plan is made for the actual values and the IS NULL branch folds away, leaving a row
+// comparison that the (user_id, created_at DESC, id DESC) index serves as its scan start.
+constexpr const char* kAfterCursor = R"sql(
+  AND ($10::timestamptz IS NULL OR (c.created_at, c.id) < ($10::timestamptz, $11::text)))sql";
+
 const std::string kListCalls = std::string(R"sql(
 SELECT c.id, c.vapi_call_id, c.user_id, c.agent_id, coalesce(a.name, ''), c.status,
        c.ended_reason, c.caller_number, )sql") +
@@ -29,12 +35,15 @@ SELECT c.id, c.vapi_call_id, c.user_id, c.agent_id, coalesce(a.name, ''), c.stat
                                ts("c.ended_at") + R"sql(,
        c.duration_seconds, c.test, c.appointment_booked, c.transferred,
        EXISTS (SELECT 1 FROM escalations e WHERE e.call_id = c.id),
-       c.recording_url IS NOT NULL OR c.stereo_recording_url IS NOT NULL, c.summary
+       c.recording_url IS NOT NULL OR c.stereo_recording_url IS NOT NULL, c.summary,
+       to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 FROM calls c LEFT JOIN agents a ON a.agent_id = c.agent_id)sql" +
-                               kCallWhere + R"sql(
+                               kCallWhere + kAfterCursor + R"sql(
 ORDER BY c.created_at DESC, c.id DESC LIMIT $8 OFFSET $9)sql";
 
-const std::string kCountCalls = std::string("SELECT count(*) FROM calls c") + kCallWhere;
+// $8 the cap.
+const std::string kCountCalls =
+    std::string("SELECT count(*) FROM (SELECT 1 FROM calls c") + kCallWhere + " LIMIT $8) capped";
 
 const std::string kCallDetail = std::string(R"sql(
 SELECT json_build_object(
@@ -159,8 +168,9 @@ std::optional<std::string> opt(const pqxx::field& f) {
 
 std::vector<CallSummary> CallHistory::list(pqxx::work& tx, const CallFilter& f) {
   std::vector<CallSummary> out;
-  for (const auto& r : tx.exec_params(kListCalls, f.owner, f.status, f.agent_id, f.caller_digits,
-                                      f.from, f.to, f.test, f.limit, f.offset)) {
+  for (const auto& r :
+       tx.exec_params(kListCalls, f.owner, f.status, f.agent_id, f.caller_digits, f.from, f.to,
+                      f.test, f.limit, f.offset, f.after_created_at, f.after_id)) {
     CallSummary c;
     c.id = r[0].as<std::string>();
     c.vapi_call_id = r[1].as<std::string>();
@@ -180,15 +190,16 @@ std::vector<CallSummary> CallHistory::list(pqxx::work& tx, const CallFilter& f) 
     c.escalated = r[15].as<bool>();
     c.has_recording = r[16].as<bool>();
     c.summary = opt(r[17]);
+    c.created_at_us = r[18].as<std::string>();
     out.push_back(std::move(c));
   }
   return out;
 }
 
-std::int64_t CallHistory::count(pqxx::work& tx, const CallFilter& f) {
+std::int64_t CallHistory::count(pqxx::work& tx, const CallFilter& f, std::int64_t cap) {
   return tx
       .exec_params1(kCountCalls, f.owner, f.status, f.agent_id, f.caller_digits, f.from, f.to,
-                    f.test)[0]
+                    f.test, cap)[0]
       .as<std::int64_t>();
 }
 

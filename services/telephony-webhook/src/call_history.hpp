@@ -19,6 +19,9 @@ struct CallFilter {
   std::optional<std::string> from;           ///< ISO-8601, inclusive
   std::optional<std::string> to;             ///< ISO-8601, exclusive
   std::optional<bool> test;
+  /// Keyset position: only calls after (older than, or as old with a smaller id) this one.
+  std::optional<std::string> after_created_at;  ///< ISO-8601 with microseconds
+  std::optional<std::string> after_id;
   int limit = 50;
   int offset = 0;
 };
@@ -44,6 +47,7 @@ struct CallSummary {
   std::optional<std::string> ended_reason;
   std::optional<std::string> caller_number;
   std::string created_at;
+  std::string created_at_us;  ///< created_at with microseconds: the exact keyset sort key
   std::optional<std::string> started_at;
   std::optional<std::string> ended_at;
   std::optional<std::int64_t> duration_seconds;
@@ -79,8 +83,11 @@ struct EscalationStats {
 /// Stateless; every method works inside the caller's transaction.
 class CallHistory {
  public:
+  /// Newest first, ties by id descending; served by the (user_id, created_at, id) index.
   static std::vector<CallSummary> list(pqxx::work& tx, const CallFilter& f);
-  static std::int64_t count(pqxx::work& tx, const CallFilter& f);
+  /// The number of matching calls, counted up to `cap`: the index scan stops there, so a long
+  /// history costs no more than a short one. Ignores the keyset position and the offset.
+  static std::int64_t count(pqxx::work& tx, const CallFilter& f, std::int64_t cap);
   /// The call as a JSON object with transcript, analysis, recording, escalations and tool
   /// calls; nullopt when it does not exist or is not the owner's.
   static std::optional<std::string> detail_json(pqxx::work& tx,

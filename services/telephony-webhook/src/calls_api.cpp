@@ -1,8 +1,10 @@
 #include "calls_api.hpp"
 
+#include <algorithm>
 #include <initializer_list>
 
 #include "call_rules.hpp"
+#include "kx/crypto/crypto.hpp"
 #include "kx/events/audit.hpp"
 #include "kx/http/error.hpp"
 #include "kx/http/query.hpp"
@@ -21,6 +23,10 @@ constexpr const char* kDefaultZone = "Europe/Berlin";
 constexpr int kMaxExportRows = 10'000;
 constexpr int kDefaultStatsDays = 30;
 constexpr std::int64_t kMaxStatsDays = 366;
+// The list counts at most this many calls; beyond it the total says "more than".
+constexpr std::int64_t kTotalCap = 1'000;
+constexpr char kCursorVersion[] = "c1";
+constexpr char kCursorSeparator = '\x1f';
 
 // The call history's query parameters: the common ones plus phone number digits, a time zone
 // (`tz`, default Europe/Berlin) and times or dates read in it.
@@ -85,6 +91,51 @@ std::optional<std::string> scope(const Request& req, bool admin, QueryReader& q)
   if (admin)
     return q.text("user_id", 128);
   return req.identity.user_id;
+}
+
+// Whose list a cursor belongs to: the owner, or for an admin the owner filter ("" for all).
+std::string cursor_scope(const CallFilter& f) {
+  return f.owner.value_or("");
+}
+
+// Opaque to clients: base64url of version, scope, created_at (microseconds) and id of the last
+// call shown. It carries no secret, since a forged one can only move inside the scope it names,
+// and that scope must be the requester's own.
+std::string call_cursor(const CallFilter& f, const CallSummary& last) {
+  std::string raw = kCursorVersion;
+  for (const auto& part : {cursor_scope(f), last.created_at_us, last.id})
+    (raw += kCursorSeparator) += part;
+  return crypto::base64url_encode(raw);
+}
+
+// Sets the keyset position of `f` from the `cursor` parameter, or records why it cannot.
+void read_cursor(QueryReader& q, CallFilter& f) {
+  auto text = q.text("cursor", 1024);
+  if (!text)
+    return;
+  std::vector<std::string> parts;
+  if (auto raw = crypto::base64url_decode(*text)) {
+    std::string_view rest = *raw;
+    for (auto sep = rest.find(kCursorSeparator); sep != std::string_view::npos;
+         sep = rest.find(kCursorSeparator)) {
+      parts.emplace_back(rest.substr(0, sep));
+      rest.remove_prefix(sep + 1);
+    }
+    parts.emplace_back(rest);
+  }
+  if (parts.size() != 4 || parts[0] != kCursorVersion || !parse_timestamp(parts[2]) ||
+      parts[3].empty() || parts[3].size() > 128) {
+    q.add_error("cursor", "ist ungültig; bitte laden Sie die Liste neu");
+    return;
+  }
+  if (parts[1] != cursor_scope(f)) {
+    q.add_error("cursor", "gehört zu einer anderen Liste; bitte laden Sie die Liste neu");
+    return;
+  }
+  if (f.offset != 0)
+    q.add_error("offset", "ist zusammen mit \"cursor\" nicht möglich");
+  f.after_created_at = parts[2];
+  f.after_id = parts[3];
 }
 
 CallFilter call_filter(const Request& req, bool admin, QueryReader& q, int max_limit,
@@ -205,17 +256,29 @@ void CallsApi::add_routes(http::Router& r) {
 Response CallsApi::list(Request& req, bool admin) {
   QueryReader q(req);
   auto filter = call_filter(req, admin, q, 200, 50);
+  read_cursor(q, filter);
   q.require_valid();
+  const int limit = filter.limit;
+  // One row more than asked tells whether another page follows.
+  filter.limit = limit + 1;
   auto [calls, total] = pg::transact(db_, [&](pqxx::work& tx) {
-    return std::make_pair(CallHistory::list(tx, filter), CallHistory::count(tx, filter));
+    return std::make_pair(CallHistory::list(tx, filter),
+                          CallHistory::count(tx, filter, kTotalCap + 1));
   });
+  std::optional<std::string> next_cursor;
+  if (calls.size() > static_cast<std::size_t>(limit)) {
+    calls.resize(static_cast<std::size_t>(limit));
+    next_cursor = call_cursor(filter, calls.back());
+  }
   json::Writer w;
   w.begin_object().key("items").begin_array();
   for (const auto& c : calls)
     w.raw(call_summary_json(c, admin));
   w.end_array()
-      .field("total", total)
-      .field("limit", filter.limit)
+      .field("total", std::min(total, kTotalCap))
+      .field("total_exact", total <= kTotalCap)
+      .field("next_cursor", next_cursor)
+      .field("limit", limit)
       .field("offset", filter.offset)
       .end_object();
   return Response::json(200, w.str());

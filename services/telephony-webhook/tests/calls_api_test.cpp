@@ -87,6 +87,82 @@ TEST_F(CallsApiTest, ListNarrowsByStatusTestDateRangeAndCallerDigits) {
   EXPECT_EQ(json::parse(bad.body)["error"]["details"].Size(), 4u);
 }
 
+// Inserts a call of `owner` directly: the pagination tests need many, some at the same instant.
+void insert_call(pg::Pool& pool, const std::string& id, const std::string& owner,
+                 const std::string& created_at) {
+  pg::transact(pool, [&](pqxx::work& tx) {
+    tx.exec_params(
+        "INSERT INTO calls (id, vapi_call_id, agent_id, user_id, status, created_at) "
+        "VALUES ($1, 'v-' || $1, 'agent-1', $2, 'completed', $3::timestamptz)",
+        id, owner, created_at);
+  });
+}
+
+std::string cursor_error(const json::Document& doc) {
+  const auto& details = doc["error"]["details"];
+  return details.Size() == 1 ? details[0]["field"].GetString() : std::string();
+}
+
+TEST_F(CallsApiTest, CursorPagesShowEveryCallOnceWhileCallsArrive) {
+  // Three calls at one instant (ties go by id) among Anna's three older ones.
+  const std::string same = "2026-01-05T08:00:00.123456Z";
+  for (const auto* id : {"k-1", "k-2", "k-3"})
+    insert_call(*pool_, id, "owner-1", same);
+  insert_call(*pool_, "k-4", "owner-1", "2026-01-04T08:00:00.000001Z");
+  auto first = get_json("/api/calls?limit=2", kAnna);
+  EXPECT_EQ(first["total"].GetInt(), 7);
+  EXPECT_TRUE(first["total_exact"].GetBool());
+  EXPECT_EQ(vapi_ids(first), (std::vector<std::string>{"v-k-3", "v-k-2"}));
+
+  std::vector<std::string> seen = vapi_ids(first);
+  std::string cursor = first["next_cursor"].GetString();
+  int arrivals = 0;
+  for (int pages = 1; !cursor.empty(); ++pages) {
+    ASSERT_LT(pages, 20) << "the cursor does not advance";
+    // A newer call (the next first page shows it) and one older than every other, which this
+    // walk still reaches; another call at the tie instant with a smaller id lands behind the
+    // cursor, one with a larger id in front of it.
+    ++arrivals;
+    insert_call(*pool_, "n-" + std::to_string(arrivals), "owner-1", "2026-02-01T00:00:00Z");
+    insert_call(*pool_, "a-" + std::to_string(arrivals), "owner-1",
+                "2025-12-" + std::to_string(30 - arrivals) + "T00:00:00Z");
+    if (arrivals == 1) {
+      insert_call(*pool_, "k-0", "owner-1", same);
+      insert_call(*pool_, "k-9", "owner-1", same);
+    }
+    auto page = get_json("/api/calls?limit=2&cursor=" + cursor, kAnna);
+    for (const auto& id : vapi_ids(page))
+      seen.push_back(id);
+    cursor = page["next_cursor"].IsNull() ? "" : page["next_cursor"].GetString();
+  }
+  std::vector<std::string> expected{"v-k-3", "v-k-2", "v-k-1", "v-k-0",
+                                    "v-k-4", "va-3",  "va-2",  "va-1"};
+  for (int i = 1; i <= arrivals; ++i)
+    expected.push_back("v-a-" + std::to_string(i));
+  EXPECT_EQ(seen, expected);
+}
+
+TEST_F(CallsApiTest, ACursorOnlyWorksForTheListItCameFrom) {
+  auto anna = get_json("/api/calls?limit=1", kAnna);
+  const std::string cursor = anna["next_cursor"].GetString();
+  // Bernd cannot page through Anna's calls with her cursor, nor can an admin's cursor over
+  // every owner be replayed as an owner.
+  EXPECT_EQ(cursor_error(get_json("/api/calls?cursor=" + cursor, kBernd, 422)), "cursor");
+  auto all = get_json("/api/admin/calls?limit=1", kAdmin);
+  EXPECT_EQ(cursor_error(get_json(
+                "/api/calls?cursor=" + std::string(all["next_cursor"].GetString()), kAnna, 422)),
+            "cursor");
+  EXPECT_EQ(
+      cursor_error(get_json("/api/admin/calls?user_id=owner-2&cursor=" + cursor, kAdmin, 422)),
+      "cursor");
+  EXPECT_EQ(vapi_ids(get_json("/api/admin/calls?user_id=owner-1&cursor=" + cursor, kAdmin)),
+            (std::vector<std::string>{"va-2", "va-1"}));
+  // Not base64url, a well-encoded stranger, a bad time inside.
+  for (const std::string bad : {"kaputt!", "aGFsbG8", "YzEfb3duZXItMR9nZXN0ZXJuH3g"})
+    EXPECT_EQ(cursor_error(get_json("/api/calls?cursor=" + bad, kAnna, 422)), "cursor") << bad;
+  EXPECT_EQ(cursor_error(get_json("/api/calls?offset=1&cursor=" + cursor, kAnna, 422)), "offset");
+}
+
 TEST_F(CallsApiTest, DetailHasEverythingAndOnlyForTheOwner) {
   auto doc = get_json("/api/calls/" + id_of("va-1"), kAnna);
   const auto& c = doc["call"];

@@ -50,6 +50,33 @@ export function Pager({ total, limit, offset }) {
   </nav>`;
 }
 
+/** Cursors of the pages before the current one, so that "Zurück" returns to the page it came from. */
+const cursorTrail = /** @type {(string|null)[]} */ ([]);
+
+/**
+ * Pages of a keyset-paginated list: `cursor` and `at` (the position of the page's first row) live
+ * in the query string. Opened directly on a later page, "Zurück" goes to the first page.
+ * @param {{ total: number, totalExact: boolean, limit: number, shown: number, nextCursor: string|null, cursor: string|null, at: number }} p
+ */
+export function CursorPager({ total, totalExact, limit, shown, nextCursor, cursor, at }) {
+  if (!cursor && !nextCursor) return null;
+  const to = at + shown;
+  const of = totalExact ? number(total) : t('pager.total_more_than', { total: number(total) });
+  const previous = () => {
+    const back = cursorTrail.pop() ?? null;
+    setQuery({ cursor: back, at: back ? Math.max(0, at - limit) || null : null });
+  };
+  const next = () => {
+    cursorTrail.push(cursor);
+    setQuery({ cursor: nextCursor, at: to });
+  };
+  return html`<nav class="pager" aria-label=${t('pager.label')}>
+    <button class="secondary" disabled=${!cursor} onClick=${previous}>${t('pager.previous')}</button>
+    <span>${t('pager.range', { from: number(shown === 0 ? at : at + 1), to: number(to), total: of })}</span>
+    <button class="secondary" disabled=${!nextCursor} onClick=${next}>${t('pager.next')}</button>
+  </nav>`;
+}
+
 const STATUS_CLASS = /** @type {Record<string, string>} */ ({
   completed: 'ok', transferred: 'ok', in_progress: 'warn', ringing: 'warn', escalated: 'warn',
   voicemail: '', failed: 'danger', no_answer: 'danger', busy: 'danger',

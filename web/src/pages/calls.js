@@ -5,7 +5,7 @@ import { t } from '../lib/i18n.js';
 import { useApi } from '../lib/use-api.js';
 import { setQuery, location } from '../lib/router.js';
 import { useLiveEvents } from '../lib/events.js';
-import { Loading, ErrorBox, Empty, Pager, PageHead, Field, CALL_STATUS } from '../components/ui.js';
+import { Loading, ErrorBox, Empty, CursorPager, PageHead, Field, CALL_STATUS } from '../components/ui.js';
 import { CallsTable } from '../components/calls-table.js';
 
 const LIMIT = 20;
@@ -15,7 +15,8 @@ const FILTERS = ['status', 'caller', 'from', 'to', 'agent_id', 'user_id'];
 export default function Calls({ query }) {
   const admin = location.value.path.startsWith('/admin');
   const api = admin ? '/api/admin/calls' : '/api/calls';
-  const offset = Number(query.get('offset') ?? 0) || 0;
+  const cursor = query.get('cursor');
+  const at = Number(query.get('at') ?? 0) || 0;
   const limit = Math.min(200, Number(query.get('limit')) || LIMIT);
   const q = new URLSearchParams();
   for (const f of FILTERS) {
@@ -23,19 +24,19 @@ export default function Calls({ query }) {
     if (v && (admin || f !== 'user_id')) q.set(f, v);
   }
   const filters = q.toString();
-  const list = useApi(`${api}?${filters}${filters ? '&' : ''}limit=${limit}&offset=${offset}`);
+  const list = useApi(`${api}?${filters}${filters ? '&' : ''}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
   useLiveEvents(['call.'], () => {
-    if (offset === 0) list.reload();
+    if (!cursor) list.reload();
   });
   const [draft, setDraft] = useState(() => Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? ''])));
   const input = (/** @type {string} */ name) => ({ value: draft[name], onInput: (/** @type {any} */ e) => setDraft({ ...draft, [name]: e.currentTarget.value }) });
   const apply = (/** @type {Event} */ e) => {
     e.preventDefault();
-    setQuery({ ...draft, offset: null });
+    setQuery({ ...draft, cursor: null, at: null });
   };
   const reset = () => {
     setDraft(Object.fromEntries(FILTERS.map((f) => [f, ''])));
-    setQuery(Object.fromEntries([...FILTERS, 'offset'].map((f) => [f, null])));
+    setQuery(Object.fromEntries([...FILTERS, 'cursor', 'at'].map((f) => [f, null])));
   };
   const csv = `${api}/export.csv?${filters}${filters ? '&' : ''}delimiter=semicolon`;
 
@@ -62,6 +63,7 @@ export default function Calls({ query }) {
         : !list.data ? html`<${Loading} />`
         : list.data.items.length === 0 ? html`<${Empty} text=${filters ? t('calls.empty_filtered') : t('calls.empty')} />`
         : html`<${CallsTable} items=${list.data.items} base=${admin ? '/admin/calls' : '/calls'} agentLinks />
-            <${Pager} total=${list.data.total} limit=${limit} offset=${offset} />`}
+            <${CursorPager} total=${list.data.total} totalExact=${list.data.total_exact} limit=${limit} shown=${list.data.items.length}
+              nextCursor=${list.data.next_cursor} cursor=${cursor} at=${at} />`}
     </section>`;
 }
