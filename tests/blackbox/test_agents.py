@@ -79,7 +79,8 @@ def synced(browser, agent_id, timeout=45):
 
 
 def sandbox_number(e164):
-    status, numbers = vapi("GET", "/phone-number")
+    # Vapi lists the newest 100 by default; a number back from the pool can be older than that.
+    status, numbers = vapi("GET", "/phone-number?limit=1000")
     assert status == 200, numbers
     return next(n for n in numbers if n["number"] == e164)
 

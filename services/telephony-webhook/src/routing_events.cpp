@@ -100,7 +100,8 @@ void RoutingEvents::on_phone_number_assigned(const events::Event& event, pqxx::w
 void RoutingEvents::on_phone_number_released(const events::Event& event, pqxx::work& tx) {
   auto doc = json::parse(event.data);
   RoutingStore::release_number(tx, json::get_string(doc, "vapi_phone_number_id"),
-                               json::get_string(doc, "e164"), event_time(event));
+                               json::get_string(doc, "e164"), json::get_string(doc, "agent_id"),
+                               event_time(event));
 }
 
 void RoutingEvents::on_user_status_changed(const events::Event& event, pqxx::work& tx) {

@@ -70,12 +70,16 @@ ON CONFLICT (vapi_phone_number_id) DO UPDATE SET e164 = EXCLUDED.e164,
   agent_id = EXCLUDED.agent_id, user_id = EXCLUDED.user_id, changed_at = EXCLUDED.changed_at
 WHERE phone_numbers.changed_at <= EXCLUDED.changed_at)sql";
 
+// A release is about the agent it names: when the agent service moves a number, it publishes the
+// release of the old agent and the assignment of the new one in one transaction, with the same
+// time, on two topics that may be consumed in either order. The new agent's assignment stays.
 constexpr const char* kReleaseNumber = R"sql(
 INSERT INTO phone_numbers (vapi_phone_number_id, e164, agent_id, user_id, changed_at)
 VALUES ($1, $2, NULL, NULL, $3::timestamptz)
 ON CONFLICT (vapi_phone_number_id) DO UPDATE SET agent_id = NULL, user_id = NULL,
   changed_at = EXCLUDED.changed_at
-WHERE phone_numbers.changed_at <= EXCLUDED.changed_at)sql";
+WHERE phone_numbers.changed_at < EXCLUDED.changed_at
+   OR (phone_numbers.changed_at = EXCLUDED.changed_at AND phone_numbers.agent_id = $4))sql";
 
 // Numbers an agent no longer holds according to a newer agent event.
 constexpr const char* kReleaseOtherNumbers = R"sql(
@@ -189,8 +193,9 @@ void RoutingStore::assign_number(pqxx::work& tx, const std::string& vapi_phone_n
 }
 
 void RoutingStore::release_number(pqxx::work& tx, const std::string& vapi_phone_number_id,
-                                  const std::string& e164, const std::string& when) {
-  tx.exec_params(kReleaseNumber, vapi_phone_number_id, e164, when);
+                                  const std::string& e164, const std::string& agent_id,
+                                  const std::string& when) {
+  tx.exec_params(kReleaseNumber, vapi_phone_number_id, e164, when, agent_id);
 }
 
 void RoutingStore::set_owner_status(pqxx::work& tx, const std::string& user_id,

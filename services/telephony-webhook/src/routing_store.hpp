@@ -73,8 +73,11 @@ class RoutingStore {
   static void assign_number(pqxx::work& tx, const std::string& vapi_phone_number_id,
                             const std::string& e164, const std::string& agent_id,
                             const std::string& user_id, const std::string& when);
+  /// Frees the number from `agent_id`; a newer assignment, or one to another agent at the same
+  /// time, stays.
   static void release_number(pqxx::work& tx, const std::string& vapi_phone_number_id,
-                             const std::string& e164, const std::string& when);
+                             const std::string& e164, const std::string& agent_id,
+                             const std::string& when);
   static void set_owner_status(pqxx::work& tx, const std::string& user_id,
                                const std::string& status, const std::string& when);
   /// Marks the owner deleted (late events are refused) and erases their calls, escalations,

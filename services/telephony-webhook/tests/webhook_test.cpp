@@ -699,21 +699,27 @@ TEST_F(WebhookTest, RoutingCopyFollowsTheEvents) {
   seed(older, "agent.updated");
   EXPECT_EQ(text("SELECT status FROM agents WHERE agent_id = 'agent-1'"), "inactive");
 
+  // pn-1's assignment to or release from an agent, as the agent service publishes it.
+  auto number = [&](bool assigned, const std::string& agent, const std::string& time) {
+    auto data = R"({"phone_number_id":"p1","e164":"+493012345678","vapi_phone_number_id":"pn-1",)"
+                R"("agent_id":")" +
+                agent + R"(","user_id":"owner-1"})";
+    if (assigned)
+      apply(event("phone_number.assigned", data, time), &RoutingEvents::on_phone_number_assigned);
+    else
+      apply(event("phone_number.released", data, time), &RoutingEvents::on_phone_number_released);
+    return text("SELECT agent_id FROM phone_numbers WHERE vapi_phone_number_id = 'pn-1'");
+  };
   // The number moves to another agent.
-  apply(event("phone_number.assigned",
-              R"({"phone_number_id":"p1","e164":"+493012345678","vapi_phone_number_id":"pn-1",)"
-              R"("agent_id":"agent-2","user_id":"owner-1"})",
-              "2026-02-02T00:00:00.000Z"),
-        &RoutingEvents::on_phone_number_assigned);
-  EXPECT_EQ(text("SELECT agent_id FROM phone_numbers WHERE vapi_phone_number_id = 'pn-1'"),
-            "agent-2");
-  apply(event("phone_number.released",
-              R"({"phone_number_id":"p1","e164":"+493012345678","vapi_phone_number_id":"pn-1",)"
-              R"("agent_id":"agent-2","user_id":"owner-1"})",
-              "2026-02-03T00:00:00.000Z"),
-        &RoutingEvents::on_phone_number_released);
-  EXPECT_EQ(text("SELECT agent_id FROM phone_numbers WHERE vapi_phone_number_id = 'pn-1'"),
-            "<null>");
+  EXPECT_EQ(number(true, "agent-2", "2026-02-02T00:00:00.000Z"), "agent-2");
+  EXPECT_EQ(number(false, "agent-2", "2026-02-03T00:00:00.000Z"), "<null>");
+  // The agent service moves a number in one transaction: the old agent's release and the new
+  // agent's assignment carry the same time and come on two topics, here the assignment first.
+  EXPECT_EQ(number(true, "agent-4", "2026-02-03T12:00:00.000Z"), "agent-4");
+  EXPECT_EQ(number(false, "agent-2", "2026-02-03T12:00:00.000Z"), "agent-4");
+  // An older assignment arriving late changes nothing; a later release of the new agent frees it.
+  EXPECT_EQ(number(true, "agent-2", "2026-02-03T11:00:00.000Z"), "agent-4");
+  EXPECT_EQ(number(false, "agent-4", "2026-02-03T13:00:00.000Z"), "<null>");
 
   // A deleted agent stays deleted, whatever arrives late.
   apply(event("agent.deleted",
