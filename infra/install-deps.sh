@@ -13,7 +13,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev librdkafka-dev libpqxx-dev rapidjson-dev libssl-dev
   libspdlog-dev libgtest-dev libgmock-dev libargon2-dev libhowardhinnant-date-dev tzdata
   libphonenumber-dev zlib1g-dev postgresql postgresql-client kcat python3 python3-jsonschema python3-yaml procps
-  libcurl4-openssl-dev libkainjow-mustache-dev python3-aiosmtpd
+  libcurl4-openssl-dev libkainjow-mustache-dev python3-aiosmtpd wrk
   chromium chromium-driver
 )
 

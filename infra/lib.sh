@@ -79,7 +79,9 @@ db_url() {
   echo "postgresql://kx_$s:${!pw_var}@127.0.0.1:$PG_PORT/kametrix"
 }
 
-# start_process STATE NAME COMMAND...: runs in the background, logs to STATE/logs/NAME.log.
+# start_process STATE NAME COMMAND...: runs in the background, logs to STATE/logs/NAME.log. The
+# services write their JSON lines to that file themselves (LOG_FILE) and rotate it by size
+# (LOG_FILE_MAX_MB, LOG_FILE_KEEP); what they print before that (a bad setting) lands there too.
 start_process() {
   local state=$1 name=$2; shift 2
   mkdir -p "$state/logs" "$state/pids"
@@ -149,11 +151,11 @@ start_platform() {
     start_process "$state" sandbox "$BUILD/infra/sandbox/kx-sandbox"
   for s in "${SERVICES[@]}"; do
     local pv; pv=$(port_var "$s")
-    SERVICE_PORT=${!pv} DATABASE_URL=$(db_url "$s") \
+    SERVICE_PORT=${!pv} DATABASE_URL=$(db_url "$s") LOG_FILE="$state/logs/$s.log" \
       start_process "$state" "$s" "$BUILD/services/$s/kx-$s"
   done
   SERVICE_PORT=$GATEWAY_PORT ADMIN_PORT=$GATEWAY_ADMIN_PORT WEB_ROOT="$ROOT/web" \
-  OPENAPI_FILE="$ROOT/docs/openapi.yaml" \
+  OPENAPI_FILE="$ROOT/docs/openapi.yaml" LOG_FILE="$state/logs/gateway.log" \
     start_process "$state" gateway "$BUILD/services/gateway/kx-gateway"
 
   wait_ready sandbox "http://127.0.0.1:$SANDBOX_PORT/healthz" "$state"

@@ -145,8 +145,12 @@ struct Server::Impl {
 
   std::atomic<bool> draining{false};
   std::atomic<bool> started{false};
+  RequestLogSampler request_log;
 
-  Impl(ServerOptions o, Router r) : options(std::move(o)), router(std::move(r)) {}
+  Impl(ServerOptions o, Router r)
+      : options(std::move(o)),
+        router(std::move(r)),
+        request_log(options.log_sample_every, options.slow_request) {}
 
   void accept();
   void add_session(const std::shared_ptr<Session>& s);
@@ -338,13 +342,15 @@ class Session : public std::enable_shared_from_this<Session> {
         .histogram("kx_http_request_duration_seconds", "Time from request header to response.",
                    {{"route", route_}})
         .observe(elapsed);
-    log::info("request", {{"request_id", rid},
-                          {"method", method},
-                          {"path", path},
-                          {"status", status},
-                          {"duration_ms", elapsed * 1000.0},
-                          {"bytes", bytes},
-                          {"remote", remote_}});
+    if (server_.request_log.should_log(status, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                   std::chrono::duration<double>(elapsed))))
+      log::info("request", {{"request_id", rid},
+                            {"method", method},
+                            {"path", path},
+                            {"status", status},
+                            {"duration_ms", elapsed * 1000.0},
+                            {"bytes", bytes},
+                            {"remote", remote_}});
     in_flight_ = false;
     started_ = {};
     if (ec)
@@ -692,6 +698,14 @@ void Server::run_until_signal() {
   });
   start();
   wait();
+}
+
+bool RequestLogSampler::should_log(int status, std::chrono::nanoseconds elapsed) {
+  if (status >= 400 || elapsed >= slow_)
+    return true;
+  if (every_ == 0)
+    return false;
+  return seen_.fetch_add(1, std::memory_order_relaxed) % every_ == 0;
 }
 
 }  // namespace kx::http

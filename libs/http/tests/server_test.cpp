@@ -8,6 +8,7 @@
 #include <atomic>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -312,4 +313,34 @@ TEST(Client, RetriesIdempotentRequestsOn503) {
 }
 
 }  // namespace
+// Errors and slow requests always get their line; of the fast successes exactly one in N, also
+// when many workers answer at once.
+TEST(RequestLogSampler, LogsErrorsAndSlowRequestsAndOneInNOfTheRest) {
+  using std::chrono::milliseconds;
+  RequestLogSampler sampler(100, milliseconds(1000));
+  EXPECT_TRUE(sampler.should_log(500, milliseconds(1)));
+  EXPECT_TRUE(sampler.should_log(404, milliseconds(1)));
+  EXPECT_TRUE(sampler.should_log(200, milliseconds(1500)));
+  std::atomic<int> logged{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 4; ++t)
+    workers.emplace_back([&] {
+      for (int i = 0; i < 2500; ++i)
+        logged += sampler.should_log(200, milliseconds(3)) ? 1 : 0;
+    });
+  for (auto& w : workers)
+    w.join();
+  EXPECT_EQ(logged, 100);
+
+  RequestLogSampler all(1, milliseconds(1000)), none(0, milliseconds(1000));
+  int all_logged = 0, none_logged = 0;
+  for (int i = 0; i < 10; ++i) {
+    all_logged += all.should_log(204, milliseconds(1)) ? 1 : 0;
+    none_logged += none.should_log(204, milliseconds(1)) ? 1 : 0;
+  }
+  EXPECT_EQ(all_logged, 10);
+  EXPECT_EQ(none_logged, 0);
+  EXPECT_TRUE(none.should_log(503, milliseconds(1)));
+}
+
 }  // namespace kx::http

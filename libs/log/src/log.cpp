@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <regex>
+#include <stdexcept>
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -131,8 +133,16 @@ std::string format_fields(std::string_view msg, Fields fields) {
   return w.str();
 }
 
-void init(std::string service, std::string_view level) {
-  auto logger = spdlog::stdout_logger_mt("kx");
+void init(std::string service, std::string_view level, const Output& output) {
+  spdlog::drop("kx");
+  std::shared_ptr<spdlog::logger> logger;
+  try {
+    logger = output.file.empty()
+                 ? spdlog::stdout_logger_mt("kx")
+                 : spdlog::rotating_logger_mt("kx", output.file, output.max_bytes, output.keep);
+  } catch (const spdlog::spdlog_ex& e) {
+    throw std::runtime_error("cannot open the log file " + output.file + ": " + e.what());
+  }
   logger->set_formatter(std::make_unique<JsonFormatter>(std::move(service)));
   auto lvl = level == "warn" ? spdlog::level::warn : spdlog::level::from_str(std::string(level));
   logger->set_level(lvl == spdlog::level::off ? spdlog::level::info : lvl);

@@ -49,6 +49,14 @@ std::unique_ptr<pg::Pool> command_pool(const std::string& service, const std::st
 
 Runtime::Runtime(std::string name, Needs needs) : name_(std::move(name)), needs_(needs) {
   log_level_ = env_.one_of("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
+  log_output_.file = env_.optional("LOG_FILE", "");
+  log_output_.max_bytes =
+      static_cast<std::size_t>(env_.integer("LOG_FILE_MAX_MB", 100, 1, 100'000)) * 1024 * 1024;
+  log_output_.keep = static_cast<std::size_t>(env_.integer("LOG_FILE_KEEP", 3, 1, 100));
+  server_options_.log_sample_every =
+      static_cast<std::uint32_t>(env_.integer("LOG_REQUEST_SAMPLE_EVERY", 100, 0, 1'000'000));
+  server_options_.slow_request =
+      std::chrono::milliseconds(env_.integer("LOG_SLOW_REQUEST_MS", 1000, 1, 3'600'000));
   server_options_.service_name = name_;
   server_options_.host = env_.optional("SERVICE_HOST", "127.0.0.1");
   server_options_.port =
@@ -76,7 +84,12 @@ void Runtime::open(const std::vector<pg::Migration>& service_migrations) {
     std::fprintf(stderr, "%s: %s\n", name_.c_str(), e.what());
     std::exit(2);
   }
-  log::init(name_, log_level_);
+  try {
+    log::init(name_, log_level_, log_output_);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name_.c_str(), e.what());
+    std::exit(2);
+  }
   probe_ = std::make_unique<events::BrokerProbe>(kafka_.bootstrap);
   if (!needs_.database)
     return;

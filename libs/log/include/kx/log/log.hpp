@@ -5,6 +5,7 @@
 // signature) are replaced by "[redacted]", and free text is scrubbed of bearer tokens and
 // key=value secrets, so a careless call site cannot leak credentials. Thread-safe.
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -34,9 +35,20 @@ struct Field {
 
 using Fields = std::initializer_list<Field>;
 
-/// Installs the JSON logger for `service` writing to stdout. `level` is debug|info|warn|error.
-/// Call once at start, before other threads log.
-void init(std::string service, std::string_view level = "info");
+/// Where the lines go: stdout (for a supervisor, journald or a container runtime that keeps and
+/// rotates them), or a file the process rotates itself by size: `svc.log` becomes `svc.1.log`
+/// (`svc.1.log` becomes `svc.2.log`, ...) when the next line would make it larger than
+/// `max_bytes`, and at most `keep` old files remain: never more than (keep + 1) × max_bytes.
+struct Output {
+  std::string file;  ///< empty: stdout
+  std::size_t max_bytes = 100 * 1024 * 1024;
+  std::size_t keep = 3;
+};
+
+/// Installs the JSON logger for `service`. `level` is debug|info|warn|error. Call once at start,
+/// before other threads log; a second call replaces the logger (tests). Throws
+/// std::runtime_error when the file cannot be opened.
+void init(std::string service, std::string_view level = "info", const Output& output = {});
 
 void log(Level level, std::string_view msg, Fields fields = {});
 inline void debug(std::string_view msg, Fields f = {}) {

@@ -17,6 +17,7 @@
 #include "kx/events/events.hpp"
 #include "kx/http/router.hpp"
 #include "kx/http/server.hpp"
+#include "kx/log/log.hpp"
 #include "kx/pg/pg.hpp"
 #include "kx/service/periodic.hpp"
 
@@ -104,6 +105,7 @@ class Runtime {
   Needs needs_;
   config::Env env_;
   std::string log_level_;
+  log::Output log_output_;
   std::string database_url_;
   std::size_t pool_size_ = 8;
   events::KafkaOptions kafka_;
