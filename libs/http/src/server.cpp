@@ -342,8 +342,9 @@ class Session : public std::enable_shared_from_this<Session> {
         .histogram("kx_http_request_duration_seconds", "Time from request header to response.",
                    {{"route", route_}})
         .observe(elapsed);
-    if (server_.request_log.should_log(status, std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                   std::chrono::duration<double>(elapsed))))
+    const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(elapsed));
+    if (server_.request_log.should_log(status, took, rid))
       log::info("request", {{"request_id", rid},
                             {"method", method},
                             {"path", path},
@@ -700,12 +701,17 @@ void Server::run_until_signal() {
   wait();
 }
 
-bool RequestLogSampler::should_log(int status, std::chrono::nanoseconds elapsed) {
+bool RequestLogSampler::should_log(int status, std::chrono::nanoseconds elapsed,
+                                   std::string_view request_id) const {
   if (status >= 400 || elapsed >= slow_)
     return true;
-  if (every_ == 0)
-    return false;
-  return seen_.fetch_add(1, std::memory_order_relaxed) % every_ == 0;
+  if (every_ <= 1)
+    return every_ == 1;
+  // FNV-1a: the same choice in every service (and every build) for the same request id.
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : request_id)
+    h = (h ^ c) * 1099511628211ull;
+  return h % every_ == 0;
 }
 
 }  // namespace kx::http

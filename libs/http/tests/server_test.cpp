@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kx/crypto/crypto.hpp"
 #include "kx/http/client.hpp"
 #include "kx/json/json.hpp"
 
@@ -312,35 +313,35 @@ TEST(Client, RetriesIdempotentRequestsOn503) {
   server.wait();
 }
 
-}  // namespace
-// Errors and slow requests always get their line; of the fast successes exactly one in N, also
-// when many workers answer at once.
+// Errors and slow requests always get their line; of the fast successes about one in N, the
+// same ones in every service, since the choice follows the request id.
 TEST(RequestLogSampler, LogsErrorsAndSlowRequestsAndOneInNOfTheRest) {
   using std::chrono::milliseconds;
-  RequestLogSampler sampler(100, milliseconds(1000));
-  EXPECT_TRUE(sampler.should_log(500, milliseconds(1)));
-  EXPECT_TRUE(sampler.should_log(404, milliseconds(1)));
-  EXPECT_TRUE(sampler.should_log(200, milliseconds(1500)));
-  std::atomic<int> logged{0};
-  std::vector<std::thread> workers;
-  for (int t = 0; t < 4; ++t)
-    workers.emplace_back([&] {
-      for (int i = 0; i < 2500; ++i)
-        logged += sampler.should_log(200, milliseconds(3)) ? 1 : 0;
-    });
-  for (auto& w : workers)
-    w.join();
-  EXPECT_EQ(logged, 100);
+  const RequestLogSampler sampler(100, milliseconds(1000));
+  EXPECT_TRUE(sampler.should_log(500, milliseconds(1), "r-1"));
+  EXPECT_TRUE(sampler.should_log(404, milliseconds(1), "r-1"));
+  EXPECT_TRUE(sampler.should_log(200, milliseconds(1500), "r-1"));
+  const RequestLogSampler other_service(100, milliseconds(500));
+  int logged = 0;
+  for (int i = 0; i < 100'000; ++i) {
+    auto id = crypto::uuid_v4();
+    bool here = sampler.should_log(200, milliseconds(3), id);
+    EXPECT_EQ(here, other_service.should_log(204, milliseconds(3), id));
+    logged += here ? 1 : 0;
+  }
+  EXPECT_GT(logged, 800);
+  EXPECT_LT(logged, 1200);
 
-  RequestLogSampler all(1, milliseconds(1000)), none(0, milliseconds(1000));
+  const RequestLogSampler all(1, milliseconds(1000)), none(0, milliseconds(1000));
   int all_logged = 0, none_logged = 0;
   for (int i = 0; i < 10; ++i) {
-    all_logged += all.should_log(204, milliseconds(1)) ? 1 : 0;
-    none_logged += none.should_log(204, milliseconds(1)) ? 1 : 0;
+    all_logged += all.should_log(204, milliseconds(1), crypto::uuid_v4()) ? 1 : 0;
+    none_logged += none.should_log(204, milliseconds(1), crypto::uuid_v4()) ? 1 : 0;
   }
   EXPECT_EQ(all_logged, 10);
   EXPECT_EQ(none_logged, 0);
-  EXPECT_TRUE(none.should_log(503, milliseconds(1)));
+  EXPECT_TRUE(none.should_log(503, milliseconds(1), "r-2"));
 }
 
+}  // namespace
 }  // namespace kx::http

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "kx/http/identity.hpp"
 #include "kx/http/message.hpp"
@@ -48,25 +49,24 @@ struct ServerOptions {
   /// served on the local admin listener instead).
   bool public_edge = false;
   /// Request log lines: every answer with a status of 400 or more and every one slower than
-  /// `slow_request` is logged; of the others, one in `log_sample_every` (1: all, 0: none). The
-  /// metrics count every request either way. At 1,000 requests a second a line for each is
-  /// about 20 GB a day.
+  /// `slow_request` is logged; of the others, one in `log_sample_every` (1: all, 0: none), chosen
+  /// by the request id, so every service logs the same requests and a sampled one can be followed
+  /// through the hops. The metrics count every request either way. At 1,000 requests a second a
+  /// line for each is about 17 GB a day.
   std::uint32_t log_sample_every = 1;
   std::chrono::milliseconds slow_request{1000};
 };
 
-/// Decides whether an answered request gets a log line; thread-safe. `seen` counts the
-/// successful fast requests so that exactly one in `sample_every` of them is logged.
+/// Decides whether an answered request gets a log line (see ServerOptions::log_sample_every).
 class RequestLogSampler {
  public:
   RequestLogSampler(std::uint32_t sample_every, std::chrono::milliseconds slow)
       : every_(sample_every), slow_(slow) {}
-  bool should_log(int status, std::chrono::nanoseconds elapsed);
+  bool should_log(int status, std::chrono::nanoseconds elapsed, std::string_view request_id) const;
 
  private:
   std::uint32_t every_;
   std::chrono::milliseconds slow_;
-  std::atomic<std::uint64_t> seen_{0};
 };
 
 /// Thread-safe: start/stop/wait may be called from any thread.

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Every benchmark of issue 15 in one run: (re)starts the local platform in .run (or, with
+# KX_BENCH_PORT_OFFSET=N, a private one on ports +N in .run-bench), measures and ends with one
+# Markdown table (scenario, target, the original's figure, measured, met). Not a test: numbers
+# depend on the machine; docs/performance.md keeps the latest table.
+#   tests/bench/run_all.sh [SECONDS]        # seconds per load scenario, default 10
+# Scenarios: start time; memory at rest, under load and after it; GET /api/calls at 200, 10,000
+# and 100,000 calls per owner (wrk, 32 connections); tool calls and end-of-call reports (32
+# clients, every report stored and charged once afterwards); the charging burst and paced lag.
+set -euo pipefail
+. "$(dirname "$0")/../../infra/lib.sh"
+SECONDS_PER=${1:-10}
+OFFSET=${KX_BENCH_PORT_OFFSET:-0}
+if [ "$OFFSET" = 0 ]; then STATE="$ROOT/.run"; else STATE="$ROOT/.run-bench"; fi
+RESULTS=$(mktemp)
+SAMPLER=
+trap '[ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null; rm -f "$RESULTS" "$RESULTS".*' EXIT
+
+command -v wrk >/dev/null || "$ROOT/infra/install-deps.sh"
+# shellcheck disable=SC2046
+build $(runtime_targets) kx-http-bench kx-vapi-bench kx-billing-bench >/dev/null
+load_config "$OFFSET"
+G="http://127.0.0.1:$GATEWAY_PORT"
+export GATEWAY_URL=$G KX_STATE_DIR=$STATE
+
+# result SCENARIO TARGET ORIGINAL MEASURED MET(yes|no|-)
+result() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
+
+# --- start time ----------------------------------------------------------------------------
+log "restarting the platform in ${STATE#"$ROOT"/}"
+stop_platform "$STATE" 2>/dev/null || true
+started=$(date +%s%N)
+start_platform "$STATE"
+start_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+result "start: PostgreSQL, broker, sandbox and the six services until all are ready" "-" "-" \
+  "$(awk -v ms="$start_ms" 'BEGIN { printf "%.1f s", ms / 1000 }')" "-"
+
+# --- memory -------------------------------------------------------------------------------
+SIX=(gateway auth agent telephony-webhook billing integrations)
+rss_mib() {  # resident memory of the six services together, MiB
+  local kib=0 pid v
+  for s in "${SIX[@]}"; do
+    pid=$(cat "$STATE/pids/$s.pid")
+    v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+    kib=$((kib + ${v:-0}))
+  done
+  awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+per_service() {
+  local out="" pid v
+  for s in "${SIX[@]}"; do
+    pid=$(cat "$STATE/pids/$s.pid")
+    v=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo "?")
+    out+="$s $v, "
+  done
+  echo "${out%, }"
+}
+sleep 10
+rest=$(rss_mib)
+result "memory of the six services at rest (after start; $(per_service) MiB)" "≤ 60 MiB" \
+  "one Node process, less than ours before" "$rest MiB" "$(awk -v m="$rest" 'BEGIN { print (m <= 60) ? "yes" : "no" }')"
+echo 0 >"$RESULTS.peak"
+( while sleep 0.5; do
+    m=$(rss_mib)
+    awk -v m="$m" -v p="$(cat "$RESULTS.peak")" 'BEGIN { exit !(m > p) }' && echo "$m" >"$RESULTS.peak"
+  done ) &
+SAMPLER=$!
+
+# --- the history page ---------------------------------------------------------------------
+jar="$RESULTS.jar"
+email="bench-$(date +%s%N)@salon-beispiel.de"
+curl -fs -c "$jar" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$email\",\"password\":\"Sonnenblume-7-Fenster\",\"name\":\"Bench\"}" \
+  "$G/api/auth/register" >/dev/null
+session=$(awk '$6=="kx_session" { print $7 }' "$jar")
+owner=$(curl -fs -b "kx_session=$session" "$G/api/auth/me" |
+  python3 -c 'import json, sys; d = json.load(sys.stdin); print(d.get("user", d)["id"])')
+db="$(sed 's|/postgres$|/kametrix|' "$STATE/postgres.uri")"
+have=0
+# wrk_run LABEL URL: 32 connections on 2 threads; prints "req/s p50 p99 non2xx".
+wrk_run() {
+  wrk -t2 -c32 -d"${SECONDS_PER}s" --latency -H "Cookie: kx_session=$session" "$1" |
+    awk '/Requests\/sec:/ { rps = $2 } /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
+         /Non-2xx/ { bad = $NF } END { printf "%.0f %s %s %d\n", rps, p50, p99, bad }'
+}
+for n in 200 10000 100000; do
+  # Calls as telephony-webhook stores them: the newest first, a few a day back in time.
+  psql -qX "$db" -v ON_ERROR_STOP=1 -c "
+    INSERT INTO telephony_webhook.calls (id, vapi_call_id, agent_id, user_id, call_type,
+      caller_number, status, ended_reason, created_at, started_at, ended_at, duration_seconds,
+      summary, completed_published, report_received_at)
+    SELECT 'bench-' || '$owner' || '-' || i, 'bench-vapi-' || '$owner' || '-' || i, 'bench-agent',
+      '$owner', 'inboundPhoneCall', '+4915112345' || lpad((i % 1000)::text, 3, '0'),
+      CASE WHEN i % 10 = 0 THEN 'transferred' ELSE 'completed' END, 'customer-ended-call',
+      now() - i * interval '7 minutes', now() - i * interval '7 minutes',
+      now() - i * interval '7 minutes' + interval '95 seconds', 95,
+      'Der Anrufer möchte einen Termin für einen Haarschnitt.', true, now()
+    FROM generate_series($((have + 1)), $n) AS i;
+    ANALYZE telephony_webhook.calls;" >/dev/null
+  have=$n
+  read -r rps p50 p99 bad < <(wrk_run "$G/api/calls")
+  original="-"
+  [ "$n" = 10000 ] && original="585–594 req/s at 6,500 calls"
+  [ "$n" = 100000 ] && original="150–179 req/s at 33,000 calls"
+  met=$(awk -v r="$rps" -v b="$bad" 'BEGIN { print (r >= 2000 && b == 0) ? "yes" : "no" }')
+  result "GET /api/calls, $(printf "%'d" "$n") calls per owner, 32 connections (p50 $p50, p99 $p99, non-2xx $bad)" \
+    "≥ 2,000 req/s, flat" "$original" "$rps req/s" "$met"
+done
+
+# --- tool calls ---------------------------------------------------------------------------
+# A fresh owner with Google connected and an agent (tests/bench/tool_bench.py), then signed
+# tool-calls messages, a new call id each, through gateway → telephony-webhook → integrations →
+# the sandbox's Google Calendar (freeBusy).
+admin_uri=$(cat "$STATE/postgres.uri")
+export SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" KX_TEST_STATE_DIR=$STATE KX_TEST_ROOT=$ROOT
+export KX_TEST_PG_URI="${admin_uri%/postgres}/kametrix"
+export GOOGLE_REDIRECT_URI=${GOOGLE_REDIRECT_URI:-$G/api/integrations/google/callback}
+target=$(python3 "$ROOT/tests/bench/tool_bench.py" setup)
+tfield() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$target" "$1"; }
+# vapi_bench SCENARIO THREADS [ARGS...]: prints "req/s p50 p99 errors requests".
+vapi_bench() {
+  local scenario=$1 threads=$2; shift 2
+  "$BUILD/tests/kx-vapi-bench" --url "$G/webhooks/vapi" --secret "$VAPI_WEBHOOK_SECRET" \
+    --assistant "$(tfield assistant_id)" --phone-number-id "$(tfield phone_number_id)" \
+    --e164 "$(tfield e164)" --scenario "$scenario" --threads "$threads" "$@" |
+    python3 -c 'import json, sys
+r = json.loads(sys.stdin.read().strip().splitlines()[-1])
+print(round(r["throughput_rps"]), round(r["p50_ms"], 1), round(r["p99_ms"], 1), r["errors"], r["requests"])'
+}
+tool_args=(--tool check_availability --arguments '{"date":"morgen"}')
+vapi_bench tool-calls 2 --seconds 2 "${tool_args[@]}" >/dev/null  # connections, token refresh
+read -r rps p50 p99 errors _ < <(vapi_bench tool-calls 32 --seconds "$SECONDS_PER" "${tool_args[@]}")
+result "tool call check_availability through Google Calendar, 32 clients (p50 $p50 ms, p99 $p99 ms, errors $errors)" \
+  "≥ 1,500 req/s" "≈ 130 req/s" "$rps req/s" \
+  "$(awk -v r="$rps" -v e="$errors" 'BEGIN { print (r >= 1500 && e == 0) ? "yes" : "no" }')"
+
+# --- end-of-call reports ------------------------------------------------------------------
+# Each report a new call of the same owner: stored, published as call.completed, charged by
+# billing. Afterwards every answered report must be exactly one call and one charge.
+owner2=$(psql -qAtX "$KX_TEST_PG_URI" -c "SELECT user_id FROM telephony_webhook.agents
+  WHERE vapi_assistant_id = '$(tfield assistant_id)'")
+calls_before=$(psql -qAtX "$KX_TEST_PG_URI" -c "SELECT count(*) FROM telephony_webhook.calls WHERE user_id = '$owner2'")
+read -r rps p50 p99 errors requests < <(vapi_bench end-of-call-report 32 --seconds "$SECONDS_PER")
+answered=$((requests - errors))
+check() {  # stored calls, charge decisions, ledger entries of them, balance = ledger sum
+  psql -qAtX "$KX_TEST_PG_URI" -c "SELECT
+    (SELECT count(*) FROM telephony_webhook.calls WHERE user_id = '$owner2') - $calls_before,
+    (SELECT count(*) FROM billing.call_charges WHERE user_id = '$owner2'),
+    (SELECT count(*) FROM billing.call_charges c JOIN billing.ledger_entries e ON e.id = c.entry_id
+      WHERE c.user_id = '$owner2'),
+    (SELECT count(*) FROM billing.call_charges WHERE user_id = '$owner2' AND entry_id IS NOT NULL),
+    (SELECT (SELECT balance_cents FROM billing.accounts WHERE user_id = '$owner2') =
+            (SELECT coalesce(sum(amount_cents), 0) FROM billing.ledger_entries WHERE user_id = '$owner2'))"
+}
+for _ in $(seq 1 120); do
+  IFS='|' read -r stored decided entries with_entry balanced < <(check)
+  [ "$stored" -ge "$answered" ] && [ "$decided" -ge "$stored" ] && break
+  sleep 1
+done
+# call_charges has one row per call id (its primary key) and each ledger entry a unique
+# reference, so a call charged twice would show as more decisions than calls.
+ok=$(( stored == answered && decided == stored && entries == with_entry ))
+[ "$balanced" = t ] || ok=0
+result "end-of-call-report, a new call each, 32 clients (p50 $p50 ms, p99 $p99 ms; $answered answered, $stored stored, $decided charged, balance = ledger: $balanced)" \
+  "≥ 1,500 req/s, all stored and charged once" "≈ 130 req/s" "$rps req/s" \
+  "$(awk -v r="$rps" -v ok="$ok" -v e="$errors" 'BEGIN { print (r >= 1500 && ok && e == 0) ? "yes" : "no" }')"
+
+kill "$SAMPLER" 2>/dev/null || true
+SAMPLER=
+peak=$(cat "$RESULTS.peak")
+result "memory of the six services under load (peak during the scenarios above)" "≤ 150 MiB" "-" \
+  "$peak MiB" "$(awk -v m="$peak" 'BEGIN { print (m <= 150) ? "yes" : "no" }')"
+sleep 15
+after=$(rss_mib)
+result "memory of the six services 15 s after the load ($(per_service) MiB)" "back near rest" "-" \
+  "$after MiB" "-"
+
+# --- the table ----------------------------------------------------------------------------
+echo
+echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $SECONDS_PER s per load scenario:"
+echo
+echo "| scenario | target | original | measured | met |"
+echo "|---|---|---|---|---|"
+awk -F'\t' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }' "$RESULTS"
