@@ -28,22 +28,58 @@ WHERE ($1::text IS NULL OR c.user_id = $1)
 constexpr const char* kAfterCursor = R"sql(
   AND ($10::timestamptz IS NULL OR (c.created_at, c.id) < ($10::timestamptz, $11::text)))sql";
 
-const std::string kListCalls = std::string(R"sql(
-SELECT c.id, c.vapi_call_id, c.user_id, c.agent_id, coalesce(a.name, ''), c.status,
+const std::string kListColumns = std::string(R"sql(
+       c.id, c.vapi_call_id, c.user_id, c.agent_id, coalesce(a.name, ''), c.status,
        c.ended_reason, c.caller_number, )sql") +
-                               ts("c.created_at") + ", " + ts("c.started_at") + ", " +
-                               ts("c.ended_at") + R"sql(,
+                                 ts("c.created_at") + ", " + ts("c.started_at") + ", " +
+                                 ts("c.ended_at") + R"sql(,
        c.duration_seconds, c.test, c.appointment_booked, c.transferred,
        EXISTS (SELECT 1 FROM escalations e WHERE e.call_id = c.id),
        c.recording_url IS NOT NULL OR c.stereo_recording_url IS NOT NULL, c.summary,
        to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 FROM calls c LEFT JOIN agents a ON a.agent_id = c.agent_id)sql" +
-                               kCallWhere + kAfterCursor + R"sql(
+                                 kCallWhere + kAfterCursor + R"sql(
 ORDER BY c.created_at DESC, c.id DESC LIMIT $8 OFFSET $9)sql";
 
-// $8 the cap.
+const std::string kListCalls = "SELECT" + kListColumns;
+
+// The number of matching calls, counted up to the cap ($8 here).
 const std::string kCountCalls =
     std::string("SELECT count(*) FROM (SELECT 1 FROM calls c") + kCallWhere + " LIMIT $8) capped";
+
+// A page and the capped total in one round trip: the uncorrelated subquery runs once (an
+// InitPlan), its value repeated in every row. $12 the cap.
+const std::string kPageCalls = std::string("SELECT (SELECT count(*) FROM (SELECT 1 FROM calls c") +
+                               kCallWhere + " LIMIT $12) capped)," + kListColumns;
+
+std::optional<std::string> opt(const pqxx::field& f) {
+  return f.get<std::string>();
+}
+
+CallSummary summary_from(const pqxx::row& r, int first) {
+  CallSummary c;
+  auto at = [&](int i) { return r[first + i]; };
+  c.id = at(0).as<std::string>();
+  c.vapi_call_id = at(1).as<std::string>();
+  c.user_id = at(2).as<std::string>();
+  c.agent_id = at(3).as<std::string>();
+  c.agent_name = at(4).as<std::string>();
+  c.status = at(5).as<std::string>();
+  c.ended_reason = opt(at(6));
+  c.caller_number = opt(at(7));
+  c.created_at = at(8).as<std::string>();
+  c.started_at = opt(at(9));
+  c.ended_at = opt(at(10));
+  c.duration_seconds = at(11).get<std::int64_t>();
+  c.test = at(12).as<bool>();
+  c.appointment_booked = at(13).as<bool>();
+  c.transferred = at(14).as<bool>();
+  c.escalated = at(15).as<bool>();
+  c.has_recording = at(16).as<bool>();
+  c.summary = opt(at(17));
+  c.created_at_us = at(18).as<std::string>();
+  return c;
+}
 
 const std::string kCallDetail = std::string(R"sql(
 SELECT json_build_object(
@@ -160,47 +196,30 @@ std::vector<std::pair<std::string, std::int64_t>> grouped(pqxx::work& tx, const 
   return out;
 }
 
-std::optional<std::string> opt(const pqxx::field& f) {
-  return f.get<std::string>();
-}
-
 }  // namespace
 
 std::vector<CallSummary> CallHistory::list(pqxx::work& tx, const CallFilter& f) {
   std::vector<CallSummary> out;
   for (const auto& r :
        tx.exec_params(kListCalls, f.owner, f.status, f.agent_id, f.caller_digits, f.from, f.to,
-                      f.test, f.limit, f.offset, f.after_created_at, f.after_id)) {
-    CallSummary c;
-    c.id = r[0].as<std::string>();
-    c.vapi_call_id = r[1].as<std::string>();
-    c.user_id = r[2].as<std::string>();
-    c.agent_id = r[3].as<std::string>();
-    c.agent_name = r[4].as<std::string>();
-    c.status = r[5].as<std::string>();
-    c.ended_reason = opt(r[6]);
-    c.caller_number = opt(r[7]);
-    c.created_at = r[8].as<std::string>();
-    c.started_at = opt(r[9]);
-    c.ended_at = opt(r[10]);
-    c.duration_seconds = r[11].get<std::int64_t>();
-    c.test = r[12].as<bool>();
-    c.appointment_booked = r[13].as<bool>();
-    c.transferred = r[14].as<bool>();
-    c.escalated = r[15].as<bool>();
-    c.has_recording = r[16].as<bool>();
-    c.summary = opt(r[17]);
-    c.created_at_us = r[18].as<std::string>();
-    out.push_back(std::move(c));
-  }
+                      f.test, f.limit, f.offset, f.after_created_at, f.after_id))
+    out.push_back(summary_from(r, 0));
   return out;
 }
 
-std::int64_t CallHistory::count(pqxx::work& tx, const CallFilter& f, std::int64_t cap) {
-  return tx
-      .exec_params1(kCountCalls, f.owner, f.status, f.agent_id, f.caller_digits, f.from, f.to,
-                    f.test, cap)[0]
-      .as<std::int64_t>();
+CallPage CallHistory::page(pqxx::work& tx, const CallFilter& f, std::int64_t cap) {
+  CallPage page;
+  auto rows = tx.exec_params(kPageCalls, f.owner, f.status, f.agent_id, f.caller_digits, f.from,
+                             f.to, f.test, f.limit, f.offset, f.after_created_at, f.after_id, cap);
+  for (const auto& r : rows)
+    page.calls.push_back(summary_from(r, 1));
+  if (!rows.empty())
+    page.total = rows[0][0].as<std::int64_t>();
+  else if (f.offset > 0 || f.after_id)  // past the last page: the total is still asked for
+    page.total = tx.exec_params1(kCountCalls, f.owner, f.status, f.agent_id, f.caller_digits,
+                                 f.from, f.to, f.test, cap)[0]
+                     .as<std::int64_t>();
+  return page;
 }
 
 std::optional<std::string> CallHistory::detail_json(pqxx::work& tx,

@@ -81,13 +81,19 @@ struct EscalationStats {
 };
 
 /// Stateless; every method works inside the caller's transaction.
+struct CallPage {
+  std::vector<CallSummary> calls;
+  std::int64_t total = 0;
+};
+
 class CallHistory {
  public:
   /// Newest first, ties by id descending; served by the (user_id, created_at, id) index.
   static std::vector<CallSummary> list(pqxx::work& tx, const CallFilter& f);
-  /// The number of matching calls, counted up to `cap`: the index scan stops there, so a long
-  /// history costs no more than a short one. Ignores the keyset position and the offset.
-  static std::int64_t count(pqxx::work& tx, const CallFilter& f, std::int64_t cap);
+  /// A page as `list` reads it and the number of matching calls, counted up to `cap` (the index
+  /// scan stops there, so a long history costs no more than a short one; the keyset position and
+  /// the offset do not change it), in one round trip.
+  static CallPage page(pqxx::work& tx, const CallFilter& f, std::int64_t cap);
   /// The call as a JSON object with transcript, analysis, recording, escalations and tool
   /// calls; nullopt when it does not exist or is not the owner's.
   static std::optional<std::string> detail_json(pqxx::work& tx,

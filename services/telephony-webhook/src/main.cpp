@@ -32,8 +32,13 @@ int main() {
       static_cast<int>(env.integer("CALL_RETENTION_DAYS", 90, 1, 3'650));
   maintenance_settings.report_wait = env.millis("CALL_REPORT_WAIT_MS", milliseconds(600'000));
   maintenance_settings.interval = env.millis("MAINTENANCE_INTERVAL_MS", milliseconds(60'000));
+  // A tool call holds its worker while integrations asks Google (up to TOOL_TIMEOUT_MS). Those
+  // workers come on top of HTTP_WORKER_THREADS, so assistant-request and the reports always
+  // find free workers however many callers are waiting on a calendar.
   webhook_settings.max_concurrent_tools =
-      std::max(1, static_cast<int>(rt.server_options().worker_threads) / 2);
+      static_cast<int>(env.integer("TOOL_MAX_CONCURRENT", 32, 1, 1'000));
+  rt.server_options().worker_threads +=
+      static_cast<std::size_t>(webhook_settings.max_concurrent_tools);
   rt.open(kx::service::to_migrations(kx_service_migration_files()));
   if (webhook_settings.secret.empty())
     kx::log::warn("VAPI_WEBHOOK_SECRET is not set: every Vapi webhook is refused with 401");

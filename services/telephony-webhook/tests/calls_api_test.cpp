@@ -66,6 +66,10 @@ TEST_F(CallsApiTest, ListIsTheOwnersNewestFirst) {
   auto page = get_json("/api/calls?limit=1&offset=1", kAnna);
   EXPECT_EQ(page["total"].GetInt(), 3);
   EXPECT_EQ(vapi_ids(page), (std::vector<std::string>{"va-2"}));
+  // Past the last page there are no items, but the total is still the owner's.
+  auto past = get_json("/api/calls?limit=2&offset=5", kAnna);
+  EXPECT_EQ(past["items"].Size(), 0u);
+  EXPECT_EQ(past["total"].GetInt(), 3);
 }
 
 TEST_F(CallsApiTest, ListNarrowsByStatusTestDateRangeAndCallerDigits) {
