@@ -45,8 +45,8 @@ Pool::~Pool() = default;
 
 std::unique_ptr<pqxx::connection> Pool::open_dedicated() const {
   auto conn = std::make_unique<pqxx::connection>(options_.uri);
-  // Session variables libpqxx sets again when it reconnects a broken connection by itself (it
-  // does when a transaction begins), so a reconnected session still sees its own schema.
+  // Session variables, which libpqxx sets again when it resets a lost connection by itself (a
+  // statement it could not even send), so such a session still sees its own schema.
   conn->set_variable("search_path", conn->quote_name(options_.schema));
   conn->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
   conn->set_variable("application_name", conn->quote(options_.application_name));

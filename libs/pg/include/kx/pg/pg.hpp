@@ -132,9 +132,9 @@ class Statement {
 
 /// Runs `statement` in `tx`, preparing it first on this connection when needed. libpqxx keeps
 /// the per-connection registry: a connection the pool replaces starts empty, and one that
-/// libpqxx reconnects prepares again on first use. Errors surface as from exec_params (the same
-/// pqxx::sql_error subclasses); a statement that fails to prepare aborts the transaction like
-/// one that fails to run.
+/// libpqxx resets after losing it prepares again on first use. Errors surface as from exec_params
+/// (the same pqxx::sql_error subclasses); a statement that fails to prepare aborts the transaction
+/// like one that fails to run.
 template <typename... Args>
 pqxx::result exec_prepared(pqxx::transaction_base& tx, const Statement& statement, Args&&... args) {
   tx.conn().prepare(statement.name(), statement.sql());
