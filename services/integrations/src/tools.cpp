@@ -24,6 +24,7 @@ using http::Error;
 
 constexpr std::array<const char*, 7> kDayKeys = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 constexpr std::size_t kMaxNameLength = 100;
+constexpr std::size_t kMaxWordsLength = 200;
 
 // Every tool call runs these three (prepared: one plan suits every value).
 const pg::Statement kToolStart(
@@ -38,7 +39,6 @@ const pg::Statement kStoredAnswer(
 const pg::Statement kStoreAnswer(
     "INSERT INTO tool_results (idempotency_key, user_id, tool, answer) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING");
-constexpr std::size_t kMaxWordsLength = 200;
 
 // outcome: answered (a sentence, booking or not), repeat (a stored answer), google_failed
 // (503: telephony-webhook apologises), rejected (unusable arguments).
