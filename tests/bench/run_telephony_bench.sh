@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks Vapi's server messages through the gateway of the running local platform
 # (infra/up.sh): assistant-request (the 7.5 s deadline path) and end-of-call-report (a new call,
-# its transcript and two outbox events each). Prints one JSON line per scenario. Not a test:
-# numbers depend on the machine; docs/performance.md records them.
+# its transcript and two outbox events each). Prints one JSON line per scenario, then checks
+# that every report answered 2xx was stored and charged (calls stored = call.completed
+# published = calls charged = 2xx answers, the owner's balance = the sum of their ledger) and
+# exits 1 when not. Not a test: numbers depend on the machine; docs/performance.md records them.
 #   tests/bench/run_telephony_bench.sh [SECONDS] [THREADS]
-# Seeds an agent into telephony-webhook's routing copy the way the agent service will (events).
+# The owner signs up through the gateway with enough credit for every call
+# (credited_owner.sh); the agent is seeded into telephony-webhook's routing copy the way the
+# agent service publishes it (events). Another platform: GATEWAY_URL and KX_STATE_DIR.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH="$ROOT/build/tests/kx-vapi-bench"
@@ -18,9 +22,12 @@ set -a
 . "$ROOT/infra/dev/dev.env"
 set +a
 bootstrap=$(cat "$STATE/kafka.bootstrap")
+admin_uri=$(cat "$STATE/postgres.uri")
+sql() { psql -X -qtA "${admin_uri%/postgres}/kametrix" -c "$1"; }
 
 suffix=$(date +%s%N)
-owner="bench-owner-$suffix" agent="bench-agent-$suffix" assistant="bench-asst-$suffix"
+owner=$(GATEWAY_URL=$G KX_STATE_DIR=$STATE "$ROOT/tests/bench/credited_owner.sh")
+agent="bench-agent-$suffix" assistant="bench-asst-$suffix"
 number_id="bench-pn-$suffix" e164="+4930${suffix: -9}"
 now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
 produce() {  # topic subject json
@@ -51,4 +58,28 @@ echo "# assistant-request (signature check, one indexed read, the answer)"
 echo "# assistant-request, one client (latency without queueing)"
 "$BENCH" "${common[@]}" --scenario assistant-request --threads 1
 echo "# end-of-call-report, a new call each time (one transaction: call, transcript, 2 events)"
-"$BENCH" "${common[@]}" --scenario end-of-call-report --threads "$THREADS"
+out=$("$BENCH" "${common[@]}" --scenario end-of-call-report --threads "$THREADS" || true)
+echo "$out"
+
+# Every report answered 2xx is a stored call whose call.completed billing charged.
+answered=$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d['requests'] - d['errors'])" "$out")
+read -r stored completed < <(sql "SELECT count(*), count(*) FILTER (WHERE completed_published)
+  FROM telephony_webhook.calls WHERE agent_id = '$agent'" | tr '|' ' ')
+started=$SECONDS
+while :; do
+  read -r decided charged < <(sql "SELECT count(*), count(*) FILTER (WHERE outcome = 'charged')
+    FROM billing.call_charges WHERE agent_id = '$agent'" | tr '|' ' ')
+  [ "$decided" -ge "$completed" ] || [ $((SECONDS - started)) -ge 600 ] && break
+  sleep 1
+done
+read -r entries balanced < <(sql "SELECT count(*) FILTER (WHERE kind IN ('call_usage', 'grace_usage')),
+  (SELECT balance_cents FROM billing.accounts WHERE user_id = '$owner') = sum(amount_cents)
+  FROM billing.ledger_entries WHERE user_id = '$owner'" | tr '|' ' ')
+ok=false
+[ "$answered" = "$stored" ] && [ "$stored" = "$completed" ] && [ "$completed" = "$charged" ] &&
+  [ "$charged" = "$entries" ] && [ "$balanced" = t ] && ok=true
+echo "{\"check\": \"end-of-call reports stored and charged\", \"answered_2xx\": $answered, \
+\"calls_stored\": $stored, \"completed_published\": $completed, \"calls_charged\": $charged, \
+\"ledger_call_entries\": $entries, \"balance_equals_ledger\": $([ "$balanced" = t ] && echo true || echo false), \
+\"charged_within_s\": $((SECONDS - started)), \"ok\": $ok}"
+$ok

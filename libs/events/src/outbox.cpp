@@ -8,11 +8,14 @@ std::vector<std::pair<std::string, std::string>> kx_events_migration_files();
 namespace kx::events {
 namespace {
 
-constexpr const char* kInsertOutbox = R"sql(
-INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time, data)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8))sql";
-// Wakes the relay at commit time instead of waiting for its next poll.
-constexpr const char* kNotifyOutbox = "SELECT pg_notify('kx_outbox_' || current_schema(), '')";
+// The notification wakes the relay at commit time instead of at its next poll; PostgreSQL
+// delivers identical notifications of one transaction once, so a row costs one round trip.
+const pg::Statement kInsertOutbox(R"sql(
+WITH added AS (
+  INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time, data)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq
+)
+SELECT pg_notify('kx_outbox_' || current_schema(), '') FROM added)sql");
 constexpr const char* kForgetPublished =
     "DELETE FROM outbox WHERE published_at IS NOT NULL AND (event_key = $1 OR strpos(data, $1) > "
     "0)";
@@ -35,8 +38,7 @@ std::string Outbox::add(pqxx::work& tx, const std::string& type, const std::stri
   const std::string ce_type = type + "." + version;
   schemas_.validate(ce_type, data);
   std::string id = crypto::uuid_v7();
-  tx.exec_params(kInsertOutbox, id, type, key, ce_type, source_, subject, utc_now(), data);
-  tx.exec(kNotifyOutbox);
+  pg::exec_prepared(tx, kInsertOutbox, id, type, key, ce_type, source_, subject, utc_now(), data);
   return id;
 }
 

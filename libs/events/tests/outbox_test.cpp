@@ -147,6 +147,33 @@ TEST_F(OutboxTest, PublishesInOrderPerKeyWithEnvelope) {
   EXPECT_EQ(ids.size(), 60u);
 }
 
+// The relay's listener: each add notifies, and PostgreSQL delivers one per transaction at commit.
+TEST_F(OutboxTest, AddingWakesTheRelayOnceAtCommit) {
+  struct Listener final : pqxx::notification_receiver {
+    using pqxx::notification_receiver::notification_receiver;
+    void operator()(const std::string&, int) override { ++received; }
+    int received = 0;
+  };
+  auto conn = pool_->open_dedicated();
+  Listener listener(*conn, "kx_outbox_" + schema_.name());
+  Outbox outbox(Schemas::embedded(), "test");
+  {
+    auto lease = pool_->acquire();
+    pqxx::work tx(*lease);
+    outbox.add(tx, "user.registered", "u1", "u1", registered("u1", 1));
+    outbox.add(tx, "user.registered", "u2", "u2", registered("u2", 1));
+    EXPECT_EQ(conn->await_notification(0, 200'000), 0);  // nothing before the commit
+    tx.commit();
+  }
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (listener.received == 0 && std::chrono::steady_clock::now() < deadline)
+    conn->await_notification(0, 100'000);
+  conn->await_notification(0, 200'000);
+  EXPECT_EQ(listener.received, 1);
+  OutboxRelay relay(*pool_, kafka());
+  EXPECT_EQ(relay.pending(), 2);
+}
+
 TEST_F(OutboxTest, SurvivesBrokerOutage) {
   add_events({"a", "b"}, 10);
   broker_.down();

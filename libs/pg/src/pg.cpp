@@ -1,6 +1,8 @@
 #include "kx/pg/pg.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 
 #include "kx/crypto/crypto.hpp"
 #include "kx/log/log.hpp"
@@ -21,6 +23,14 @@ constexpr const char* kInsertApplied =
 
 }  // namespace
 
+Statement::Statement(std::string sql) : sql_(std::move(sql)) {
+  // Unique per text in practice; libpqxx refuses a second text under a name it already holds,
+  // so a collision would fail loudly rather than run the wrong statement.
+  char name[24];
+  std::snprintf(name, sizeof name, "kx_%016zx", std::hash<std::string>{}(sql_));
+  name_ = name;
+}
+
 Pool::Lease::Lease(Pool& pool, std::unique_ptr<pqxx::connection> conn)
     : pool_(&pool), conn_(std::move(conn)) {}
 
@@ -35,11 +45,12 @@ Pool::~Pool() = default;
 
 std::unique_ptr<pqxx::connection> Pool::open_dedicated() const {
   auto conn = std::make_unique<pqxx::connection>(options_.uri);
-  pqxx::nontransaction tx(*conn);
-  tx.exec("SET search_path TO " + tx.quote_name(options_.schema));
-  tx.exec("SET statement_timeout = " + std::to_string(options_.statement_timeout.count()));
-  tx.exec("SET application_name = " + tx.quote(options_.application_name));
-  tx.exec("SET TIME ZONE 'UTC'");
+  // Session variables, which libpqxx sets again when it resets a lost connection by itself (a
+  // statement it could not even send), so such a session still sees its own schema.
+  conn->set_variable("search_path", conn->quote_name(options_.schema));
+  conn->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
+  conn->set_variable("application_name", conn->quote(options_.application_name));
+  conn->set_variable("TimeZone", "'UTC'");
   return conn;
 }
 

@@ -1,7 +1,10 @@
 #include "kx/pg/pg.hpp"
 
 #include <atomic>
+#include <cstdint>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -45,6 +48,115 @@ TEST(Pool, UnreachableDatabaseIsReportedNotThrownByPing) {
   std::string reason;
   EXPECT_FALSE(pool.ping(reason));
   EXPECT_EQ(reason.find("nobody"), std::string::npos);
+}
+
+const Statement kInsertItem("INSERT INTO items (id, label) VALUES ($1, $2)");
+const Statement kItemLabel("SELECT label FROM items WHERE id = $1");
+
+void create_items(Pool& pool) {
+  transact(pool, [](pqxx::work& tx) {
+    tx.exec("CREATE TABLE items (id int PRIMARY KEY, label text NOT NULL)");
+  });
+}
+
+std::string label_of(pqxx::work& tx, int id) {
+  return exec_prepared(tx, kItemLabel, id).at(0)[0].as<std::string>();
+}
+
+// How many statements this session holds under the name of `s`, and how often they ran.
+std::pair<int, std::int64_t> prepared_here(pqxx::work& tx, const Statement& s) {
+  auto r = tx.exec_params1(
+      "SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0) "
+      "FROM pg_prepared_statements WHERE name = $1",
+      s.name());
+  return {r[0].as<int>(), r[1].as<std::int64_t>()};
+}
+
+void terminate_backend(int pid) {
+  pqxx::connection admin(testing::test_uri());
+  pqxx::nontransaction tx(admin);
+  tx.exec_params("SELECT pg_terminate_backend($1, 5000)", pid);
+}
+
+TEST(Prepared, PreparesOncePerConnectionAndRunsByName) {
+  testing::ScratchSchema schema;
+  Pool pool(schema.pool_options(1));
+  create_items(pool);
+  for (int id = 1; id <= 3; ++id)
+    transact(pool, [&](pqxx::work& tx) { exec_prepared(tx, kInsertItem, id, "item"); });
+  transact(pool, [](pqxx::work& tx) {
+    exec_prepared(tx, kInsertItem, 4, std::optional<std::string>("four"));
+    EXPECT_EQ(label_of(tx, 4), "four");
+    EXPECT_EQ(prepared_here(tx, kInsertItem), std::make_pair(1, std::int64_t{4}));
+    EXPECT_EQ(prepared_here(tx, kItemLabel), std::make_pair(1, std::int64_t{1}));
+  });
+  EXPECT_EQ(Statement(kItemLabel.sql()).name(), kItemLabel.name());
+  EXPECT_NE(kInsertItem.name(), kItemLabel.name());
+}
+
+TEST(Prepared, ErrorsSurfaceLikeExecParams) {
+  testing::ScratchSchema schema;
+  Pool pool(schema.pool_options(1));
+  create_items(pool);
+  transact(pool, [](pqxx::work& tx) { exec_prepared(tx, kInsertItem, 1, "one"); });
+  EXPECT_THROW(transact(pool, [](pqxx::work& tx) { exec_prepared(tx, kInsertItem, 1, "again"); }),
+               pqxx::unique_violation);
+  const Statement misspelled("SELEKT label FROM items");
+  EXPECT_THROW(transact(pool,
+                        [&](pqxx::work& tx) {
+                          exec_prepared(tx, kInsertItem, 2, "two");
+                          exec_prepared(tx, misspelled);
+                        }),
+               pqxx::syntax_error);
+  // Both failed transactions rolled back, and the connection goes on serving.
+  transact(pool, [](pqxx::work& tx) {
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM items")[0].as<int>(), 1);
+    EXPECT_EQ(label_of(tx, 1), "one");
+  });
+}
+
+TEST(Prepared, PoolReplacesAKilledConnectionAndPreparesAgain) {
+  testing::ScratchSchema schema;
+  Pool pool(schema.pool_options(1));
+  create_items(pool);
+  auto pid = transact(pool, [](pqxx::work& tx) {
+    exec_prepared(tx, kInsertItem, 1, "one");
+    return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+  });
+  terminate_backend(pid);
+  // The first transaction finds the dead session, and the pool drops it.
+  EXPECT_THROW(transact(pool, [](pqxx::work& tx) { tx.exec("SELECT 1"); }),
+               pqxx::broken_connection);
+  transact(pool, [&](pqxx::work& tx) {
+    EXPECT_NE(tx.exec1("SELECT pg_backend_pid()")[0].as<int>(), pid);
+    EXPECT_EQ(label_of(tx, 1), "one");
+    EXPECT_EQ(prepared_here(tx, kItemLabel), std::make_pair(1, std::int64_t{1}));
+  });
+}
+
+TEST(Prepared, AReconnectedConnectionKeepsItsSchemaAndPreparesAgain) {
+  testing::ScratchSchema schema;
+  Pool pool(schema.pool_options(1));
+  create_items(pool);
+  auto conn = pool.open_dedicated();
+  int pid = 0;
+  {
+    pqxx::work tx(*conn);
+    exec_prepared(tx, kInsertItem, 1, "one");
+    pid = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+    tx.commit();
+  }
+  // What libpqxx does when it resets a connection it lost: a new session on the same object.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  conn->deactivate();
+  conn->activate();
+#pragma GCC diagnostic pop
+  pqxx::work tx(*conn);
+  EXPECT_NE(tx.exec1("SELECT pg_backend_pid()")[0].as<int>(), pid);
+  EXPECT_EQ(tx.exec1("SELECT current_schema()")[0].as<std::string>(), schema.name());
+  EXPECT_EQ(label_of(tx, 1), "one");
+  EXPECT_EQ(prepared_here(tx, kItemLabel), std::make_pair(1, std::int64_t{1}));
 }
 
 TEST(Migrate, AppliesOnceInOrderUnderConcurrency) {

@@ -8,6 +8,7 @@
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "kx/metrics/metrics.hpp"
+#include "kx/pg/pg.hpp"
 #include "kx/text/fold.hpp"
 #include "kx/time/business_hours.hpp"
 #include "kx/time/format.hpp"
@@ -24,6 +25,20 @@ using http::Error;
 constexpr std::array<const char*, 7> kDayKeys = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 constexpr std::size_t kMaxNameLength = 100;
 constexpr std::size_t kMaxWordsLength = 200;
+
+// Every tool call runs these three (prepared: one plan suits every value).
+const pg::Statement kToolStart(
+    "SELECT a.timezone, a.opening_hours::text, c.status, c.calendar_id, "
+    "coalesce(s.appointment_minutes, 30), "
+    "CASE WHEN c.access_expires_at > now() + interval '1 minute' THEN c.access_token END "
+    "FROM agents a LEFT JOIN google_connections c ON c.user_id = a.user_id "
+    "LEFT JOIN owner_settings s ON s.user_id = a.user_id "
+    "WHERE a.agent_id = $1 AND a.user_id = $2 AND NOT a.deleted");
+const pg::Statement kStoredAnswer(
+    "SELECT answer FROM tool_results WHERE idempotency_key = $1 AND user_id = $2");
+const pg::Statement kStoreAnswer(
+    "INSERT INTO tool_results (idempotency_key, user_id, tool, answer) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING");
 
 // outcome: answered (a sentence, booking or not), repeat (a stored answer), google_failed
 // (503: telephony-webhook apologises), rejected (unusable arguments).
@@ -317,14 +332,7 @@ ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
   // Everything a tool call starts from in one statement: the agent, the owner's connection
   // (with the stored access token while it lives another minute) and the appointment length.
   auto agent = pg::transact(db_, [&](pqxx::work& tx) {
-    return tx.exec_params(
-        "SELECT a.timezone, a.opening_hours::text, c.status, c.calendar_id, "
-        "coalesce(s.appointment_minutes, 30), "
-        "CASE WHEN c.access_expires_at > now() + interval '1 minute' THEN c.access_token END "
-        "FROM agents a LEFT JOIN google_connections c ON c.user_id = a.user_id "
-        "LEFT JOIN owner_settings s ON s.user_id = a.user_id "
-        "WHERE a.agent_id = $1 AND a.user_id = $2 AND NOT a.deleted",
-        call.agent_id, call.user_id);
+    return pg::exec_prepared(tx, kToolStart, call.agent_id, call.user_id);
   });
   if (agent.empty())
     throw Error::unavailable("Der Agent ist hier noch nicht bekannt.");
@@ -889,9 +897,7 @@ http::Response Tools::execute(http::Request& req) {
 
   // A repeated tool call gets the answer the first one got, and nothing runs twice.
   auto stored = pg::transact(db_, [&](pqxx::work& tx) {
-    return tx.exec_params(
-        "SELECT answer FROM tool_results WHERE idempotency_key = $1 AND user_id = $2",
-        call.idempotency_key, call.user_id);
+    return pg::exec_prepared(tx, kStoredAnswer, call.idempotency_key, call.user_id);
   });
   if (!stored.empty()) {
     tool_calls(call.tool, "repeat").inc();
@@ -920,10 +926,7 @@ http::Response Tools::execute(http::Request& req) {
   w.end_object();
   auto body = w.str();
   pg::transact(db_, [&](pqxx::work& tx) {
-    tx.exec_params(
-        "INSERT INTO tool_results (idempotency_key, user_id, tool, answer) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        call.idempotency_key, call.user_id, call.tool, body);
+    pg::exec_prepared(tx, kStoreAnswer, call.idempotency_key, call.user_id, call.tool, body);
   });
   tool_calls(call.tool, "answered").inc();
   tool_seconds().observe(

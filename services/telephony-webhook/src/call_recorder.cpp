@@ -129,9 +129,8 @@ bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const Age
   auto call = lock(tx, m, route);
   if (call.report_received)
     return false;
-  bool escalated = Calls::has_escalation(tx, call.id);
-  bool booked = Calls::appointment_booked(tx, call.vapi_call_id);
-  auto done = with_report(call, m, escalated, booked, Clock::now());
+  auto flags = Calls::outcome_flags(tx, call);
+  auto done = with_report(call, m, flags.escalated, flags.appointment_booked, Clock::now());
   publish_started(tx, done);
   bool first = !done.completed_published;
   if (first) {
@@ -141,9 +140,10 @@ bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const Age
         .counter("kx_calls_completed_total", "Calls completed (call.completed published)")
         .inc();
   }
-  Calls::save(tx, done);
-  Calls::save_content(tx, done.id, content_of(m));
-  Calls::settle_escalations(tx, done.id, done.transferred);
+  Calls::save_report(tx, done, content_of(m));
+  // Escalations are added only under this call's row lock, so none appeared since the flags.
+  if (flags.escalated)
+    Calls::settle_escalations(tx, done.id, done.transferred);
   return first;
 }
 
@@ -156,9 +156,8 @@ std::size_t CallRecorder::finish_overdue(std::chrono::milliseconds wait, Clock::
       auto call = Calls::lock(tx, vapi_call_id);
       if (!call || call->completed_published)
         return false;
-      bool escalated = Calls::has_escalation(tx, call->id);
-      bool booked = Calls::appointment_booked(tx, call->vapi_call_id);
-      auto done = with_report(*call, VapiMessage{}, escalated, booked, now);
+      auto flags = Calls::outcome_flags(tx, *call);
+      auto done = with_report(*call, VapiMessage{}, flags.escalated, flags.appointment_booked, now);
       done.report_received = false;  // a late report still brings its content
       publish_started(tx, done);
       outbox_.add(tx, "call.completed", done.user_id, done.id, call_completed_event(done));

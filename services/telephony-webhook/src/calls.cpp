@@ -2,44 +2,66 @@
 
 #include "kx/crypto/crypto.hpp"
 #include "kx/json/json.hpp"
+#include "kx/pg/pg.hpp"
 
 namespace kx::telephony {
 namespace {
 
-constexpr const char* kInsertCall = R"sql(
-INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
-                   created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz)
-ON CONFLICT (vapi_call_id) DO NOTHING)sql";
+// The statements of the webhook's hot paths are prepared: one plan suits every value.
+constexpr const char* kCallColumns = R"sql(
+  id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
+  coalesce(ended_reason, ''),
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+  to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+  to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+  duration_seconds, appointment_booked, transferred, started_published, completed_published,
+  report_received_at IS NOT NULL, summary, forwarding_outcome)sql";
 
-constexpr const char* kLockCall = R"sql(
-SELECT id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
-       coalesce(ended_reason, ''),
-       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-       to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-       to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-       duration_seconds, appointment_booked, transferred, started_published, completed_published,
-       report_received_at IS NOT NULL, summary, forwarding_outcome
-FROM calls WHERE vapi_call_id = $1 FOR UPDATE)sql";
+const pg::Statement kLockCall(std::string("SELECT ") + kCallColumns +
+                              " FROM calls WHERE vapi_call_id = $1 FOR UPDATE");
 
-constexpr const char* kSaveCall = R"sql(
-UPDATE calls SET status = $2, ended_reason = nullif($3, ''), started_at = $4::timestamptz,
+// One round trip for both cases: the new row, or the existing one locked. Neither part sees
+// the other's row (one snapshot), so a row another transaction committed after this statement
+// began comes back from neither; the caller then locks it with kLockCall.
+const pg::Statement kCreateOrLockCall(std::string(R"sql(
+WITH created AS (
+  INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
+                     created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz)
+  ON CONFLICT (vapi_call_id) DO NOTHING
+  RETURNING )sql") + kCallColumns + R"sql(
+), existing AS (
+  SELECT )sql" + kCallColumns + R"sql( FROM calls WHERE vapi_call_id = $2 FOR UPDATE
+)
+SELECT * FROM created UNION ALL SELECT * FROM existing)sql");
+
+constexpr const char* kSaveColumns = R"sql(
+  status = $2, ended_reason = nullif($3, ''), started_at = $4::timestamptz,
   ended_at = $5::timestamptz, duration_seconds = $6, appointment_booked = $7, transferred = $8,
   started_published = $9, completed_published = $10, caller_number = $11, call_type = $12,
   test = $13, summary = $14,
   report_received_at = CASE WHEN $15 THEN coalesce(report_received_at, now()) END,
   forwarding_outcome = $16,
-  updated_at = now()
-WHERE id = $1)sql";
+  updated_at = now())sql";
 
-// Content that arrives after the retention job ran for this call is not stored again.
-constexpr const char* kSaveContent = R"sql(
-UPDATE calls SET messages = $2::jsonb, analysis = $3::jsonb, recording_url = $4,
-  stereo_recording_url = $5, provider_cost_usd_micros = coalesce($6, provider_cost_usd_micros)
-WHERE id = $1 AND content_purged_at IS NULL)sql";
+const pg::Statement kSaveCall(std::string("UPDATE calls SET ") + kSaveColumns + " WHERE id = $1");
 
-constexpr const char* kHasEscalation =
-    "SELECT EXISTS (SELECT 1 FROM escalations WHERE call_id = $1)";
+// The report's content in the same row version as its status. Content that arrives after the
+// retention job ran for this call is not stored again.
+const pg::Statement kSaveReport(std::string("UPDATE calls SET ") + kSaveColumns + R"sql(,
+  messages = CASE WHEN content_purged_at IS NULL THEN $17::jsonb ELSE messages END,
+  analysis = CASE WHEN content_purged_at IS NULL THEN $18::jsonb ELSE analysis END,
+  recording_url = CASE WHEN content_purged_at IS NULL THEN $19 ELSE recording_url END,
+  stereo_recording_url = CASE WHEN content_purged_at IS NULL THEN $20
+                         ELSE stereo_recording_url END,
+  provider_cost_usd_micros = CASE WHEN content_purged_at IS NULL
+                             THEN coalesce($21, provider_cost_usd_micros)
+                             ELSE provider_cost_usd_micros END
+WHERE id = $1)sql");
+
+const pg::Statement kOutcomeFlags(R"sql(
+SELECT EXISTS (SELECT 1 FROM escalations WHERE call_id = $1),
+       EXISTS (SELECT 1 FROM tool_calls WHERE vapi_call_id = $2 AND appointment_booked))sql");
 
 constexpr const char* kAddEscalation = R"sql(
 INSERT INTO escalations (id, call_id, user_id, agent_id, source_key, reason, kind, destination,
@@ -52,21 +74,18 @@ constexpr const char* kSettleEscalations = R"sql(
 UPDATE escalations SET outcome = CASE WHEN $2 THEN 'transferred' ELSE 'not_connected' END
 WHERE call_id = $1 AND outcome = 'pending')sql";
 
-constexpr const char* kToolCall = R"sql(
+const pg::Statement kToolCall(R"sql(
 SELECT name, outcome, coalesce(result, ''), appointment_booked, latency_ms
-FROM tool_calls WHERE vapi_call_id = $1 AND tool_call_id = $2)sql";
+FROM tool_calls WHERE vapi_call_id = $1 AND tool_call_id = $2)sql");
 
-constexpr const char* kRecordToolCall = R"sql(
+const pg::Statement kRecordToolCall(R"sql(
 INSERT INTO tool_calls (vapi_call_id, tool_call_id, name, outcome, result, appointment_booked,
                         latency_ms)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (vapi_call_id, tool_call_id) DO UPDATE SET outcome = EXCLUDED.outcome,
   result = EXCLUDED.result, appointment_booked = EXCLUDED.appointment_booked,
   latency_ms = EXCLUDED.latency_ms
-WHERE tool_calls.outcome NOT IN ('ok', 'local'))sql";
-
-constexpr const char* kAppointmentBooked =
-    "SELECT EXISTS (SELECT 1 FROM tool_calls WHERE vapi_call_id = $1 AND appointment_booked)";
+WHERE tool_calls.outcome NOT IN ('ok', 'local'))sql");
 
 constexpr const char* kOverdue = R"sql(
 SELECT vapi_call_id FROM calls
@@ -130,36 +149,43 @@ std::string started_of(const CallRecord& c) {
 }  // namespace
 
 CallRecord Calls::lock_or_create(pqxx::work& tx, const CallRecord& fresh) {
-  tx.exec_params(kInsertCall, fresh.id.empty() ? crypto::uuid_v7() : fresh.id, fresh.vapi_call_id,
-                 fresh.agent_id, fresh.user_id, fresh.call_type, fresh.test, fresh.caller_number,
-                 std::string(to_string(fresh.status)), json::utc_timestamp(fresh.created_at));
-  auto res = tx.exec_params(kLockCall, fresh.vapi_call_id);
+  auto res = pg::exec_prepared(
+      tx, kCreateOrLockCall, fresh.id.empty() ? crypto::uuid_v7() : fresh.id, fresh.vapi_call_id,
+      fresh.agent_id, fresh.user_id, fresh.call_type, fresh.test, fresh.caller_number,
+      std::string(to_string(fresh.status)), json::utc_timestamp(fresh.created_at));
+  if (res.empty())
+    res = pg::exec_prepared(tx, kLockCall, fresh.vapi_call_id);
   if (res.empty())
     throw std::logic_error("call row vanished inside its transaction");
   return call_from(res[0]);
 }
 
 std::optional<CallRecord> Calls::lock(pqxx::work& tx, const std::string& vapi_call_id) {
-  auto res = tx.exec_params(kLockCall, vapi_call_id);
+  auto res = pg::exec_prepared(tx, kLockCall, vapi_call_id);
   if (res.empty())
     return std::nullopt;
   return call_from(res[0]);
 }
 
 void Calls::save(pqxx::work& tx, const CallRecord& c) {
-  tx.exec_params(kSaveCall, c.id, std::string(to_string(c.status)), c.ended_reason,
-                 ts(c.started_at), ts(c.ended_at), c.duration_seconds, c.appointment_booked,
-                 c.transferred, c.started_published, c.completed_published, c.caller_number,
-                 c.call_type, c.test, c.summary, c.report_received, c.forwarding_outcome);
+  pg::exec_prepared(tx, kSaveCall, c.id, std::string(to_string(c.status)), c.ended_reason,
+                    ts(c.started_at), ts(c.ended_at), c.duration_seconds, c.appointment_booked,
+                    c.transferred, c.started_published, c.completed_published, c.caller_number,
+                    c.call_type, c.test, c.summary, c.report_received, c.forwarding_outcome);
 }
 
-void Calls::save_content(pqxx::work& tx, const std::string& call_id, const CallContent& content) {
-  tx.exec_params(kSaveContent, call_id, content.messages_json, content.analysis_json,
-                 content.recording_url, content.stereo_recording_url, content.cost_usd_micros);
+void Calls::save_report(pqxx::work& tx, const CallRecord& c, const CallContent& content) {
+  pg::exec_prepared(tx, kSaveReport, c.id, std::string(to_string(c.status)), c.ended_reason,
+                    ts(c.started_at), ts(c.ended_at), c.duration_seconds, c.appointment_booked,
+                    c.transferred, c.started_published, c.completed_published, c.caller_number,
+                    c.call_type, c.test, c.summary, c.report_received, c.forwarding_outcome,
+                    content.messages_json, content.analysis_json, content.recording_url,
+                    content.stereo_recording_url, content.cost_usd_micros);
 }
 
-bool Calls::has_escalation(pqxx::work& tx, const std::string& call_id) {
-  return tx.exec_params1(kHasEscalation, call_id)[0].as<bool>();
+OutcomeFlags Calls::outcome_flags(pqxx::work& tx, const CallRecord& c) {
+  auto r = pg::exec_prepared(tx, kOutcomeFlags, c.id, c.vapi_call_id).at(0);
+  return {r[0].as<bool>(), r[1].as<bool>()};
 }
 
 std::optional<std::string> Calls::add_escalation(pqxx::work& tx, const NewEscalation& e) {
@@ -178,7 +204,7 @@ void Calls::settle_escalations(pqxx::work& tx, const std::string& call_id, bool 
 
 std::optional<ToolCallRecord> Calls::tool_call(pqxx::work& tx, const std::string& vapi_call_id,
                                                const std::string& tool_call_id) {
-  auto res = tx.exec_params(kToolCall, vapi_call_id, tool_call_id);
+  auto res = pg::exec_prepared(tx, kToolCall, vapi_call_id, tool_call_id);
   if (res.empty())
     return std::nullopt;
   const auto& r = res[0];
@@ -188,12 +214,8 @@ std::optional<ToolCallRecord> Calls::tool_call(pqxx::work& tx, const std::string
 }
 
 void Calls::record_tool_call(pqxx::work& tx, const ToolCallRecord& t) {
-  tx.exec_params(kRecordToolCall, t.vapi_call_id, t.tool_call_id, t.name, t.outcome, t.result,
-                 t.appointment_booked, t.latency_ms);
-}
-
-bool Calls::appointment_booked(pqxx::work& tx, const std::string& vapi_call_id) {
-  return tx.exec_params1(kAppointmentBooked, vapi_call_id)[0].as<bool>();
+  pg::exec_prepared(tx, kRecordToolCall, t.vapi_call_id, t.tool_call_id, t.name, t.outcome,
+                    t.result, t.appointment_booked, t.latency_ms);
 }
 
 std::vector<std::string> Calls::overdue(pqxx::work& tx, Clock::time_point ended_before, int limit) {

@@ -71,6 +71,11 @@ struct ToolCallRecord {
   std::int64_t latency_ms = 0;
 };
 
+struct OutcomeFlags {
+  bool escalated = false;           ///< an escalation was recorded for the call
+  bool appointment_booked = false;  ///< one of its tool calls booked an appointment
+};
+
 /// Stateless; every method works inside the caller's transaction.
 class Calls {
  public:
@@ -81,9 +86,12 @@ class Calls {
   static std::optional<CallRecord> lock(pqxx::work& tx, const std::string& vapi_call_id);
   /// Writes status, times, flags and the summary.
   static void save(pqxx::work& tx, const CallRecord& call);
-  static void save_content(pqxx::work& tx, const std::string& call_id, const CallContent& content);
+  /// save() and the report's content in one statement; the content is dropped when the
+  /// retention job already purged the call's content.
+  static void save_report(pqxx::work& tx, const CallRecord& call, const CallContent& content);
 
-  static bool has_escalation(pqxx::work& tx, const std::string& call_id);
+  /// What the call's escalations and tool calls add to its outcome.
+  static OutcomeFlags outcome_flags(pqxx::work& tx, const CallRecord& call);
   /// The id of the new escalation, or nullopt when its source_key was recorded before.
   static std::optional<std::string> add_escalation(pqxx::work& tx, const NewEscalation& e);
   /// Marks pending escalations of a finished call as transferred, not connected or message.
@@ -93,7 +101,6 @@ class Calls {
                                                  const std::string& tool_call_id);
   /// Stores a tool call's answer; a successful answer is never replaced by a later failure.
   static void record_tool_call(pqxx::work& tx, const ToolCallRecord& record);
-  static bool appointment_booked(pqxx::work& tx, const std::string& vapi_call_id);
 
   /// Vapi call ids of calls that ended before `ended_before` and never got their report.
   static std::vector<std::string> overdue(pqxx::work& tx, Clock::time_point ended_before,

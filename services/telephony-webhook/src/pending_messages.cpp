@@ -4,11 +4,16 @@
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "kx/metrics/metrics.hpp"
+#include "kx/pg/pg.hpp"
 #include "routing_store.hpp"
 
 namespace kx::telephony {
 namespace {
 
+// Messages share the lock, so concurrent messages about one assistant do not queue behind one
+// another (the call row's lock orders those about the same call); a routing event takes it
+// alone.
+const pg::Statement kShareRoute("SELECT pg_advisory_xact_lock_shared(hashtext('kx_route:' || $1))");
 constexpr const char* kLockRoute = "SELECT pg_advisory_xact_lock(hashtext('kx_route:' || $1))";
 
 constexpr const char* kDefer = R"sql(
@@ -46,9 +51,9 @@ metrics::Counter& counter(const char* outcome) {
 
 void PendingMessages::lock_route(pqxx::work& tx, const VapiCall& call) {
   if (!call.assistant_id.empty())
-    tx.exec_params(kLockRoute, "a:" + call.assistant_id);
+    pg::exec_prepared(tx, kShareRoute, "a:" + call.assistant_id);
   else
-    tx.exec_params(kLockRoute, "n:" + call.phone_number_id);
+    pg::exec_prepared(tx, kShareRoute, "n:" + call.phone_number_id);
 }
 
 void PendingMessages::lock_route(pqxx::work& tx, const PendingFilter& f) {

@@ -31,9 +31,10 @@ class PendingMessages {
 
   /// Serialises, per assistant (or per number for messages naming none), a message's route
   /// lookup with the arrival of that assistant's routing events, so neither can miss the other.
-  /// Call before RoutingStore::for_call when the message may be deferred.
+  /// Messages hold the lock shared, so they do not wait for each other. Call before
+  /// RoutingStore::for_call when the message may be deferred.
   static void lock_route(pqxx::work& tx, const VapiCall& call);
-  /// The same lock for a routing event about `filter`'s assistant and number.
+  /// The same lock, held exclusively, for a routing event about `filter`'s assistant and number.
   static void lock_route(pqxx::work& tx, const PendingFilter& filter);
 
   /// Keeps the message (its raw, verified body) until its agent is known. A repeat is a no-op.

@@ -1,5 +1,6 @@
 #include "routing_store.hpp"
 
+#include "kx/pg/pg.hpp"
 #include "owner_data.hpp"
 
 namespace kx::telephony {
@@ -11,23 +12,23 @@ constexpr const char* kRouteColumns = R"sql(
   a.business_days, a.business_start, a.business_end, a.voicemail, a.max_clarifications,
   coalesce(o.status, 'active'))sql";
 
-const std::string kRouteByAssistant = std::string("SELECT ") + kRouteColumns + R"sql(
+const pg::Statement kRouteByAssistant(std::string("SELECT ") + kRouteColumns + R"sql(
 FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id
 WHERE a.vapi_assistant_id = $1
-ORDER BY a.deleted_at IS NULL DESC, a.changed_at DESC LIMIT 1)sql";
+ORDER BY a.deleted_at IS NULL DESC, a.changed_at DESC LIMIT 1)sql");
 
-const std::string kRouteByPhoneNumberId = std::string("SELECT ") + kRouteColumns + R"sql(
+const pg::Statement kRouteByPhoneNumberId(std::string("SELECT ") + kRouteColumns + R"sql(
 FROM phone_numbers p JOIN agents a ON a.agent_id = p.agent_id
 LEFT JOIN owners o ON o.user_id = a.user_id
-WHERE p.vapi_phone_number_id = $1)sql";
+WHERE p.vapi_phone_number_id = $1)sql");
 
-const std::string kRouteByE164 = std::string("SELECT ") + kRouteColumns + R"sql(
+const pg::Statement kRouteByE164(std::string("SELECT ") + kRouteColumns + R"sql(
 FROM phone_numbers p JOIN agents a ON a.agent_id = p.agent_id
 LEFT JOIN owners o ON o.user_id = a.user_id
-WHERE p.e164 = $1 ORDER BY p.changed_at DESC LIMIT 1)sql";
+WHERE p.e164 = $1 ORDER BY p.changed_at DESC LIMIT 1)sql");
 
-const std::string kRouteByAgent = std::string("SELECT ") + kRouteColumns + R"sql(
-FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id WHERE a.agent_id = $1)sql";
+const pg::Statement kRouteByAgent(std::string("SELECT ") + kRouteColumns + R"sql(
+FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id WHERE a.agent_id = $1)sql");
 
 // An agent of a deleted owner is not copied; an older event never overwrites a newer one, and
 // nothing revives a deleted agent.
@@ -140,23 +141,23 @@ std::optional<AgentRoute> RoutingStore::by_assistant(pqxx::work& tx,
                                                      const std::string& assistant_id) {
   if (assistant_id.empty())
     return std::nullopt;
-  return first_route(tx.exec_params(kRouteByAssistant, assistant_id));
+  return first_route(pg::exec_prepared(tx, kRouteByAssistant, assistant_id));
 }
 
 std::optional<AgentRoute> RoutingStore::by_phone_number(pqxx::work& tx,
                                                         const std::string& vapi_phone_number_id,
                                                         const std::string& e164) {
   if (!vapi_phone_number_id.empty()) {
-    if (auto r = first_route(tx.exec_params(kRouteByPhoneNumberId, vapi_phone_number_id)))
+    if (auto r = first_route(pg::exec_prepared(tx, kRouteByPhoneNumberId, vapi_phone_number_id)))
       return r;
   }
   if (!e164.empty())
-    return first_route(tx.exec_params(kRouteByE164, e164));
+    return first_route(pg::exec_prepared(tx, kRouteByE164, e164));
   return std::nullopt;
 }
 
 std::optional<AgentRoute> RoutingStore::by_agent(pqxx::work& tx, const std::string& agent_id) {
-  return first_route(tx.exec_params(kRouteByAgent, agent_id));
+  return first_route(pg::exec_prepared(tx, kRouteByAgent, agent_id));
 }
 
 std::optional<AgentRoute> RoutingStore::for_call(pqxx::work& tx, const VapiCall& call) {

@@ -1,6 +1,7 @@
 #include "vapi_webhook.hpp"
 
 #include <array>
+#include <map>
 
 #include "kx/crypto/crypto.hpp"
 #include "kx/http/error.hpp"
@@ -143,10 +144,23 @@ Response VapiWebhook::record_call_message(const VapiMessage& m, const std::strin
 
 Response VapiWebhook::tool_calls(const VapiMessage& m, const std::string& request_id) {
   auto deadline = std::chrono::steady_clock::now() + settings_.tool_budget;
-  auto route = m.call.id.empty() ? std::nullopt : route_of_call(m);
+  // The route, the call and the answers stored for a retry: one transaction.
+  std::optional<AgentRoute> route;
   std::optional<CallRecord> call;
-  if (route) {
-    call = pg::transact(db_, [&](pqxx::work& tx) { return CallRecorder::lock(tx, m, *route); });
+  std::map<std::string, ToolCallRecord> stored;
+  if (!m.call.id.empty()) {
+    pg::transact(db_, [&](pqxx::work& tx) {
+      route = RoutingStore::for_call(tx, m.call);
+      call.reset();
+      stored.clear();
+      if (!route)
+        return;
+      call = CallRecorder::lock(tx, m, *route);
+      for (const auto& tc : m.tool_calls) {
+        if (auto answer = Calls::tool_call(tx, call->vapi_call_id, tc.id))
+          stored.insert_or_assign(tc.id, std::move(*answer));
+      }
+    });
   }
   std::string language = route ? route->language : "de";
   std::vector<ToolResult> results;
@@ -158,10 +172,9 @@ Response VapiWebhook::tool_calls(const VapiMessage& m, const std::string& reques
       results.push_back(std::move(out));
       continue;
     }
-    auto stored = pg::transact(
-        db_, [&](pqxx::work& tx) { return Calls::tool_call(tx, call->vapi_call_id, tc.id); });
-    if (stored && (stored->outcome == "ok" || stored->outcome == "local")) {
-      out.result = stored->result;  // a retried tool call is not run twice
+    if (auto it = stored.find(tc.id);
+        it != stored.end() && (it->second.outcome == "ok" || it->second.outcome == "local")) {
+      out.result = it->second.result;  // a retried tool call is not run twice
       results.push_back(std::move(out));
       continue;
     }
@@ -196,6 +209,7 @@ Response VapiWebhook::tool_calls(const VapiMessage& m, const std::string& reques
     record.result = out.result;
     tool_counter(record.outcome).inc();
     pg::transact(db_, [&](pqxx::work& tx) { Calls::record_tool_call(tx, record); });
+    stored.insert_or_assign(tc.id, std::move(record));  // the same id twice in one message
     results.push_back(std::move(out));
   }
   return Response::json(200, tool_results_reply(results));

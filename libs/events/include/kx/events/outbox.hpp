@@ -22,8 +22,9 @@ std::vector<pg::Migration> migrations();
 class Outbox {
  public:
   Outbox(const Schemas& schemas, std::string source);
-  /// Validates `data` against `<type>.<version>` and stores the event; returns its id. Throws
-  /// SchemaError (a programming error: the transaction should fail).
+  /// Validates `data` against `<type>.<version>` and stores the event; returns its id. One
+  /// round trip, which also wakes the relay when the transaction commits. Throws SchemaError (a
+  /// programming error: the transaction should fail).
   std::string add(pqxx::work& tx, const std::string& type, const std::string& key,
                   const std::string& subject, const std::string& data,
                   const std::string& version = "v1") const;

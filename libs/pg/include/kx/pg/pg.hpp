@@ -1,6 +1,7 @@
 #pragma once
 // PostgreSQL access over libpqxx: a bounded connection pool bound to one service schema, a
-// transaction helper, and the migration runner. Blocking; call from worker threads.
+// transaction helper, prepared statements, and the migration runner. Blocking; call from worker
+// threads.
 
 #include <chrono>
 #include <condition_variable>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -105,6 +107,38 @@ auto transact(Pool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::work&>())) 
       throw;
     }
   }
+}
+
+/// A SQL statement that each connection prepares the first time it runs it and afterwards
+/// executes by name, so PostgreSQL parses and plans it once per connection instead of on every
+/// execution. Define it once, as a constant next to the code that runs it; its name is derived
+/// from the SQL, so two constants with the same text share one prepared statement.
+///
+/// Prepare a statement only when one plan suits every parameter value. After five executions
+/// PostgreSQL may switch a prepared statement to a generic plan that ignores the values, so
+/// statements with optional filters (`$1 IS NULL OR col = $1`, `($2 = '' OR col = $2)`), LIKE
+/// patterns from parameters, or ranges whose selectivity varies by orders of magnitude would be
+/// planned once for all values (typically a sequential scan): run those with exec_params.
+class Statement {
+ public:
+  explicit Statement(std::string sql);
+  const std::string& name() const { return name_; }
+  const std::string& sql() const { return sql_; }
+
+ private:
+  std::string sql_;
+  std::string name_;
+};
+
+/// Runs `statement` in `tx`, preparing it first on this connection when needed. libpqxx keeps
+/// the per-connection registry: a connection the pool replaces starts empty, and one that
+/// libpqxx resets after losing it prepares again on first use. Errors surface as from exec_params
+/// (the same pqxx::sql_error subclasses); a statement that fails to prepare aborts the transaction
+/// like one that fails to run.
+template <typename... Args>
+pqxx::result exec_prepared(pqxx::transaction_base& tx, const Statement& statement, Args&&... args) {
+  tx.conn().prepare(statement.name(), statement.sql());
+  return tx.exec_prepared(statement.name(), std::forward<Args>(args)...);
 }
 
 /// One versioned SQL file. `name` sorts the files and is recorded once applied.

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Signs up an owner through the gateway of a running platform and credits their account with
+# an admin adjustment, so a benchmark's calls are all charged instead of stopping at the grace
+# limit. Prints the owner's user id. Used by the benchmarks under tests/bench/.
+#   tests/bench/credited_owner.sh [CENTS]
+# Needs GATEWAY_URL and KX_STATE_DIR (where postgres.uri is) of that platform.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CENTS=${1:-10000000}
+G=${GATEWAY_URL:-http://127.0.0.1:8080}
+STATE=${KX_STATE_DIR:-$ROOT/.run}
+DB_PASSWORD_AUTH=${DB_PASSWORD_AUTH:-$(. "$ROOT/infra/dev/dev.env"; echo "$DB_PASSWORD_AUTH")}
+admin_uri=$(cat "$STATE/postgres.uri")
+pg_port=${admin_uri##*:}
+pg_port=${pg_port%%/*}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+json_field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# A browser-like client: the CSRF cookie first, then the token on every change.
+client() {  # client JAR METHOD PATH [BODY]
+  local jar=$1 method=$2 path=$3 body=${4:-}
+  local csrf; csrf=$(awk '$6=="kx_csrf"{print $7}' "$jar" 2>/dev/null || true)
+  curl -fsS -b "$jar" -c "$jar" -X "$method" -H 'Content-Type: application/json' \
+    ${csrf:+-H "X-CSRF-Token: $csrf"} ${body:+-d "$body"} "$G$path"
+}
+
+owner="$tmp/owner" admin="$tmp/admin"
+stamp=$(date +%s%N)
+client "$owner" GET / >/dev/null
+user_id=$(client "$owner" POST /api/auth/register \
+  "{\"email\":\"bench-owner-$stamp@salon-beispiel.de\",\"password\":\"Sonnenblume-7-Fenster\",\"name\":\"Bench\"}" |
+  json_field 'd["user"]["id"]')
+password=$(DATABASE_URL="postgresql://kx_auth:$DB_PASSWORD_AUTH@127.0.0.1:$pg_port/kametrix" \
+  "$ROOT/build/services/auth/kx-auth" create-admin --email "bench-admin-$stamp@salon-beispiel.de" |
+  tail -n 1 | sed 's/.*: //')
+client "$admin" GET / >/dev/null
+client "$admin" POST /api/auth/login \
+  "{\"email\":\"bench-admin-$stamp@salon-beispiel.de\",\"password\":\"$password\"}" >/dev/null
+for _ in $(seq 1 150); do
+  [ "$(client "$owner" GET /api/credits | json_field 'd["account_open"]')" = True ] && break
+  sleep 0.2
+done
+client "$admin" POST /api/admin/credits/adjust \
+  "{\"user_id\":\"$user_id\",\"cents\":$CENTS,\"reason\":\"Benchmark\",\"request_key\":\"bench-$user_id\"}" >/dev/null
+echo "$user_id"
