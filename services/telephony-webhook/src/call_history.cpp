@@ -1,6 +1,7 @@
 #include "call_history.hpp"
 
 #include "kx/json/json.hpp"
+#include "kx/pg/pg.hpp"
 
 namespace kx::telephony {
 namespace {
@@ -11,23 +12,6 @@ std::string ts(std::string_view column) {
          " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 }
 
-// $1 owner, $2 status, $3 agent, $4 caller digits, $5 from, $6 to, $7 test.
-constexpr const char* kCallWhere = R"sql(
-WHERE ($1::text IS NULL OR c.user_id = $1)
-  AND ($2::text IS NULL OR c.status = $2)
-  AND ($3::text IS NULL OR c.agent_id = $3)
-  AND ($4::text IS NULL OR regexp_replace(coalesce(c.caller_number, ''), '[^0-9]', '', 'g')
-                           LIKE '%' || $4 || '%')
-  AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
-  AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
-  AND ($7::boolean IS NULL OR c.test = $7))sql";
-
-// $10 created_at, $11 id of the last call of the previous page. Statements are sent unnamed, so
-// the plan is made for the actual values and the IS NULL branch folds away, leaving a row
-// comparison that the (user_id, created_at DESC, id DESC) index serves as its scan start.
-constexpr const char* kAfterCursor = R"sql(
-  AND ($10::timestamptz IS NULL OR (c.created_at, c.id) < ($10::timestamptz, $11::text)))sql";
-
 const std::string kListColumns = std::string(R"sql(
        c.id, c.vapi_call_id, c.user_id, c.agent_id, coalesce(a.name, ''), c.status,
        c.ended_reason, c.caller_number, )sql") +
@@ -37,20 +21,83 @@ const std::string kListColumns = std::string(R"sql(
        EXISTS (SELECT 1 FROM escalations e WHERE e.call_id = c.id),
        c.recording_url IS NOT NULL OR c.stereo_recording_url IS NOT NULL, c.summary,
        to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-FROM calls c LEFT JOIN agents a ON a.agent_id = c.agent_id)sql" +
-                                 kCallWhere + kAfterCursor + R"sql(
-ORDER BY c.created_at DESC, c.id DESC LIMIT $8 OFFSET $9)sql";
+FROM calls c LEFT JOIN agents a ON a.agent_id = c.agent_id)sql";
 
-const std::string kListCalls = "SELECT" + kListColumns;
+// The call list is the page owners open most, so its statements are prepared: PostgreSQL parses
+// and plans each once per connection. A prepared statement soon runs with a generic plan, made
+// without the values, so an optional filter written as `$n IS NULL OR ...` would leave the
+// planner nothing to fold (a sequential scan). Instead each combination of the filters a request
+// uses is its own statement with only those conditions; a handful of combinations cover nearly
+// every request, and each one's plan fits all its values (the owner and the keyset position
+// start a scan of the (user_id, created_at DESC, id DESC) index).
+class CallQuery {
+ public:
+  explicit CallQuery(const CallFilter& f) {
+    if (f.owner)
+      filter_ += " AND c.user_id = " + param(*f.owner, "text");
+    if (f.status)
+      filter_ += " AND c.status = " + param(*f.status, "text");
+    if (f.agent_id)
+      filter_ += " AND c.agent_id = " + param(*f.agent_id, "text");
+    if (f.caller_digits)
+      filter_ +=
+          " AND regexp_replace(coalesce(c.caller_number, ''), '[^0-9]', '', 'g') LIKE '%' || " +
+          param(*f.caller_digits, "text") + " || '%'";
+    if (f.from)
+      filter_ += " AND c.created_at >= " + param(*f.from, "timestamptz");
+    if (f.to)
+      filter_ += " AND c.created_at < " + param(*f.to, "timestamptz");
+    if (f.test)
+      filter_ += " AND c.test = " + param(*f.test ? "true" : "false", "boolean");
+    filter_values_ = values_;
+    // The page: after the keyset position, then limit and offset.
+    page_ = filter_;
+    if (f.after_created_at && f.after_id)
+      page_ += " AND (c.created_at, c.id) < (" + param(*f.after_created_at, "timestamptz") + ", " +
+               param(*f.after_id, "text") + ")";
+    page_ += " ORDER BY c.created_at DESC, c.id DESC LIMIT " +
+             param(std::to_string(f.limit), "bigint") + " OFFSET " +
+             param(std::to_string(f.offset), "bigint");
+  }
 
-// The number of matching calls, counted up to the cap ($8 here).
-const std::string kCountCalls =
-    std::string("SELECT count(*) FROM (SELECT 1 FROM calls c") + kCallWhere + " LIMIT $8) capped";
+  pqxx::result list(pqxx::work& tx) const {
+    return run(tx, "SELECT" + kListColumns + " WHERE true" + page_, values_);
+  }
+  /// The list with the number of matching calls, counted up to `cap`, in front of every row:
+  /// the uncorrelated subquery runs once (an InitPlan). The count ignores the keyset position
+  /// and the offset.
+  pqxx::result page(pqxx::work& tx, std::int64_t cap) const {
+    auto values = values_;
+    values.push_back(std::to_string(cap));
+    return run(
+        tx, "SELECT (" + capped_count(values.size()) + ")," + kListColumns + " WHERE true" + page_,
+        values);
+  }
+  std::int64_t count(pqxx::work& tx, std::int64_t cap) const {
+    auto values = filter_values_;
+    values.push_back(std::to_string(cap));
+    return run(tx, capped_count(values.size()), values)[0][0].as<std::int64_t>();
+  }
 
-// A page and the capped total in one round trip: the uncorrelated subquery runs once (an
-// InitPlan), its value repeated in every row. $12 the cap.
-const std::string kPageCalls = std::string("SELECT (SELECT count(*) FROM (SELECT 1 FROM calls c") +
-                               kCallWhere + " LIMIT $12) capped)," + kListColumns;
+ private:
+  std::string param(std::string value, const char* type) {
+    values_.push_back(std::move(value));
+    return "$" + std::to_string(values_.size()) + "::" + type;
+  }
+  std::string capped_count(std::size_t cap_param) const {
+    return "SELECT count(*) FROM (SELECT 1 FROM calls c WHERE true" + filter_ + " LIMIT $" +
+           std::to_string(cap_param) + "::bigint) capped";
+  }
+  static pqxx::result run(pqxx::work& tx, const std::string& sql,
+                          const std::vector<std::string>& values) {
+    return pg::exec_prepared(tx, pg::Statement(sql), pqxx::prepare::make_dynamic_params(values));
+  }
+
+  std::string filter_;               ///< " AND ..." for each filter used
+  std::string page_;                 ///< the filter, the keyset position, order, limit and offset
+  std::vector<std::string> values_;  ///< for page_
+  std::vector<std::string> filter_values_;  ///< for filter_ alone
+};
 
 std::optional<std::string> opt(const pqxx::field& f) {
   return f.get<std::string>();
@@ -200,25 +247,21 @@ std::vector<std::pair<std::string, std::int64_t>> grouped(pqxx::work& tx, const 
 
 std::vector<CallSummary> CallHistory::list(pqxx::work& tx, const CallFilter& f) {
   std::vector<CallSummary> out;
-  for (const auto& r :
-       tx.exec_params(kListCalls, f.owner, f.status, f.agent_id, f.caller_digits, f.from, f.to,
-                      f.test, f.limit, f.offset, f.after_created_at, f.after_id))
+  for (const auto& r : CallQuery(f).list(tx))
     out.push_back(summary_from(r, 0));
   return out;
 }
 
 CallPage CallHistory::page(pqxx::work& tx, const CallFilter& f, std::int64_t cap) {
+  const CallQuery query(f);
   CallPage page;
-  auto rows = tx.exec_params(kPageCalls, f.owner, f.status, f.agent_id, f.caller_digits, f.from,
-                             f.to, f.test, f.limit, f.offset, f.after_created_at, f.after_id, cap);
+  auto rows = query.page(tx, cap);
   for (const auto& r : rows)
     page.calls.push_back(summary_from(r, 1));
   if (!rows.empty())
     page.total = rows[0][0].as<std::int64_t>();
   else if (f.offset > 0 || f.after_id)  // past the last page: the total is still asked for
-    page.total = tx.exec_params1(kCountCalls, f.owner, f.status, f.agent_id, f.caller_digits,
-                                 f.from, f.to, f.test, cap)[0]
-                     .as<std::int64_t>();
+    page.total = query.count(tx, cap);
   return page;
 }
 
