@@ -18,6 +18,7 @@ admin_uri=$(cat "$STATE/postgres.uri")
 db_uri="${admin_uri%/postgres}/kametrix"
 
 {
+  echo "SET client_min_messages = warning;"
   echo "DROP SCHEMA IF EXISTS bench_billing CASCADE; CREATE SCHEMA bench_billing;"
   echo "SET search_path = bench_billing;"
   cat "$ROOT"/libs/events/migrations/*.sql "$ROOT"/services/billing/migrations/*.sql

@@ -2,6 +2,7 @@
 // Consuming events: the consumer runner with an idempotent inbox and a dead-letter topic.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -75,11 +76,12 @@ using PlainHandler = std::function<void(const Event&)>;
 /// N handlers (of the same or different types) run at the same time in different transactions;
 /// the events of one partition (one key) still run one after the other in offset order, never
 /// two batches of one partition at once. Such handlers must be thread-safe and must serialise
-/// shared rows in the database (row locks), not in memory. Register handlers (on, on_plain)
-/// before start(). start() and stop() are
-/// called by the owner from one thread; stop() blocks until the handler that is running has
-/// returned (every worker's) and the consumer has left its group. The counters may be read from any
-/// thread.
+/// shared rows in the database (row locks), not in memory; two batches that lock the same rows
+/// in opposite order deadlock, which PostgreSQL breaks and pg::transact retries (then the batch
+/// goes one by one). Before partitions are revoked, their batches in progress finish and commit.
+/// Register handlers (on, on_plain) before start(). start() and stop() are called by the owner
+/// from one thread; stop() blocks until the running handlers (of every worker) have returned and
+/// the consumer has left its group. The counters may be read from any thread.
 class ConsumerRunner {
  public:
   /// `pool` may be null when only plain handlers are registered.
