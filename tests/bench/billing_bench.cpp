@@ -1,9 +1,11 @@
 // kx-billing-bench: drives billing through Kafka the way telephony-webhook does and measures it.
-// It publishes call.completed events (CloudEvents headers, schema-valid data) for one owner and,
-// unless told not to, follows credits.deducted from that moment on, matching each deduction to its
-// call: the result is charges per second and the lag from a call's publication to its deduction.
+// It publishes call.completed events (CloudEvents headers, schema-valid data) for one or more
+// owners (call i belongs to owner i mod M) and, unless told not to, follows credits.deducted from
+// that moment on, matching each deduction to its call: the result is charges per second, the lag
+// from a call's publication to its deduction, and the calls charged more than once or never.
 //
-//   kx-billing-bench --bootstrap HOST:PORT --user USER_ID [--calls 1000] [--seconds 95]
+//   kx-billing-bench --bootstrap HOST:PORT --user USER_ID[,USER_ID...] [--calls 1000] [--seconds
+//   95]
 //                    [--copies 1] [--spread] [--rate 0] [--prefix bench] [--timeout 120]
 //                    [--no-wait]
 //
@@ -35,7 +37,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string bootstrap;
-  std::string user;
+  std::vector<std::string> users;
   std::string prefix = "bench";
   int calls = 1000;
   int seconds = 95;
@@ -47,10 +49,11 @@ struct Options {
 };
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: kx-billing-bench --bootstrap HOST:PORT --user USER_ID [--calls N] "
-               "[--seconds S] [--copies C] [--spread] [--rate R] [--prefix P] [--timeout S] "
-               "[--no-wait]\n");
+  std::fprintf(
+      stderr,
+      "usage: kx-billing-bench --bootstrap HOST:PORT --user USER_ID[,USER_ID...] [--calls N] "
+      "[--seconds S] [--copies C] [--spread] [--rate R] [--prefix P] [--timeout S] "
+      "[--no-wait]\n");
   return 2;
 }
 
@@ -62,14 +65,14 @@ rd_kafka_conf_t* conf_for(const std::string& bootstrap) {
   return conf;
 }
 
-std::string call_data(const Options& o, const std::string& call_id) {
+std::string call_data(const Options& o, const std::string& call_id, const std::string& user) {
   auto now = kx::events::utc_now();
   kx::json::Writer w;
   w.begin_object()
       .field("call_id", call_id)
       .field("vapi_call_id", "vapi-" + call_id)
       .field("agent_id", "bench-agent")
-      .field("user_id", o.user)
+      .field("user_id", user)
       .field("status", "completed")
       .field("ended_reason", "customer-ended-call")
       .field("started_at", now)
@@ -116,9 +119,14 @@ int main(int argc, char** argv) {
     std::string v = argv[++i];
     if (flag == "--bootstrap")
       o.bootstrap = v;
-    else if (flag == "--user")
-      o.user = v;
-    else if (flag == "--prefix")
+    else if (flag == "--user") {
+      for (std::size_t from = 0; from <= v.size();) {
+        auto comma = std::min(v.find(',', from), v.size());
+        if (comma > from)
+          o.users.push_back(v.substr(from, comma - from));
+        from = comma + 1;
+      }
+    } else if (flag == "--prefix")
       o.prefix = v;
     else if (flag == "--calls")
       o.calls = std::stoi(v);
@@ -133,7 +141,7 @@ int main(int argc, char** argv) {
     else
       return usage();
   }
-  if (o.bootstrap.empty() || o.user.empty() || o.calls < 1 || o.copies < 1 || o.seconds < 0)
+  if (o.bootstrap.empty() || o.users.empty() || o.calls < 1 || o.copies < 1 || o.seconds < 0)
     return usage();
 
   char err[512];
@@ -181,6 +189,7 @@ int main(int argc, char** argv) {
   std::set<std::string> expected_calls;
   for (int i = 0; i < o.calls; ++i)
     expected_calls.insert(o.prefix + "-" + std::to_string(i));
+  const std::set<std::string> owners(o.users.begin(), o.users.end());
   std::thread follow;
   if (follower) {
     follow = std::thread([&] {
@@ -192,7 +201,7 @@ int main(int argc, char** argv) {
           continue;
         auto at = Clock::now();
         if (!m->err && m->key &&
-            std::string(static_cast<const char*>(m->key), m->key_len) == o.user) {
+            owners.count(std::string(static_cast<const char*>(m->key), m->key_len))) {
           auto doc = kx::json::parse(std::string(static_cast<const char*>(m->payload), m->len));
           auto call_id = kx::json::get_string(doc, "call_id");
           if (expected_calls.count(call_id)) {
@@ -227,6 +236,7 @@ int main(int argc, char** argv) {
   long sent = 0;
   for (int i = 0; i < o.calls; ++i) {
     std::string call_id = o.prefix + "-" + std::to_string(i);
+    const std::string& user = o.users[static_cast<std::size_t>(i) % o.users.size()];
     for (int c = 0; c < o.copies; ++c) {
       if (o.rate > 0) {
         auto due = start + std::chrono::duration_cast<Clock::duration>(
@@ -240,8 +250,8 @@ int main(int argc, char** argv) {
       e.source = "kx-billing-bench";
       e.subject = call_id;
       e.time = kx::events::utc_now();
-      e.key = o.user;
-      e.data = call_data(o, call_id);
+      e.key = user;
+      e.data = call_data(o, call_id, user);
       auto* hdrs = rd_kafka_headers_new(8);
       for (const auto& [k, v] : kx::events::to_headers(e))
         rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
@@ -275,6 +285,7 @@ int main(int argc, char** argv) {
   kx::json::Writer out;
   out.begin_object()
       .field("calls", static_cast<std::int64_t>(o.calls))
+      .field("owners", static_cast<std::int64_t>(owners.size()))
       .field("events", static_cast<std::int64_t>(sent))
       .field("copies", static_cast<std::int64_t>(o.copies))
       .field("spread", o.spread)
@@ -313,6 +324,8 @@ int main(int argc, char** argv) {
   double drain_s = std::chrono::duration<double>(last - start).count();
   out.field("deducted", static_cast<std::int64_t>(lag_ms.size()))
       .field("charged_more_than_once", static_cast<std::int64_t>(repeated))
+      .field("never_charged",
+             static_cast<std::int64_t>(o.calls) - static_cast<std::int64_t>(lag_ms.size()))
       .field("drain_s", drain_s)
       .field("charges_per_s", drain_s > 0 ? static_cast<double>(lag_ms.size()) / drain_s : 0.0)
       .key("lag_ms")

@@ -2,7 +2,10 @@
 #include "kafka_internal.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -20,6 +23,29 @@ using detail::make_producer;
 constexpr const char* kInsertInbox = R"sql(
 INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3)
 ON CONFLICT (consumer, event_id) DO NOTHING)sql";
+// A batch's inbox rows in one statement; answers the ids that were new.
+constexpr const char* kInsertInboxBatch = R"sql(
+INSERT INTO inbox (consumer, event_id, topic)
+SELECT $1, e.id, e.topic FROM unnest($2::text[], $3::text[]) AS e (id, topic)
+ON CONFLICT (consumer, event_id) DO NOTHING
+RETURNING event_id)sql";
+
+// A text[] literal with every element quoted, so that ids from the wire cannot change its shape.
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1)
+      out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
 
 // Fills `list` with the group's committed offsets, asked from the group coordinator with the
 // admin API: unlike rd_kafka_committed() it does not wait while this member's group rebalances
@@ -64,6 +90,21 @@ void group_offsets(rd_kafka_t* rk, const std::string& group, rd_kafka_topic_part
 }  // namespace
 
 struct ConsumerRunner::Impl {
+  // A polled message, decoded.
+  struct Incoming {
+    rd_kafka_message_t* msg = nullptr;
+    std::vector<std::pair<std::string, std::string>> headers;
+    Event event;
+    std::string invalid;  // why the envelope or the schema was refused; empty when valid
+  };
+  // Messages of one partition polled but not yet handled.
+  struct PartitionQueue {
+    std::deque<rd_kafka_message_t*> pending;
+    bool busy = false;  // a batch of this partition is being handled
+  };
+  using PartitionKey = std::pair<std::string, std::int32_t>;
+  using Partitions = std::map<PartitionKey, PartitionQueue>;
+
   pg::Pool* pool;
   const Schemas& schemas;
   KafkaOptions kafka;
@@ -72,13 +113,25 @@ struct ConsumerRunner::Impl {
   std::map<std::string, PlainHandler> plain_handlers;
   rd_kafka_t* consumer = nullptr;
   rd_kafka_t* dlq = nullptr;
+  std::mutex dlq_mutex;
   std::thread thread;
+  std::vector<std::thread> workers;
   std::atomic<bool> running{false};
   std::atomic<bool> assigned{false};
   std::atomic<std::int64_t> handled{0}, duplicates{0}, dead{0};
 
+  // Between the polling thread and the workers.
+  std::mutex mutex;
+  std::condition_variable changed;  // work, room, an idle partition, or stopping
+  Partitions partitions;
+  std::size_t buffered = 0;
+  PartitionKey cursor;  // partitions take turns: the search for work starts after this one
+
   Impl(pg::Pool* p, const Schemas& s, KafkaOptions k, ConsumerOptions o)
-      : pool(p), schemas(s), kafka(std::move(k)), options(std::move(o)) {}
+      : pool(p), schemas(s), kafka(std::move(k)), options(std::move(o)) {
+    options.max_batch = std::max<std::size_t>(1, options.max_batch);
+    options.parallel_partitions = std::max<std::size_t>(1, options.parallel_partitions);
+  }
 
   std::set<std::string> topics() const {
     std::set<std::string> out;
@@ -89,12 +142,23 @@ struct ConsumerRunner::Impl {
     return out;
   }
 
+  // Alone, the runner polls one batch and handles it. Workers get a few batches each in
+  // advance, so that partitions further back in librdkafka's queue get their turn too.
+  std::size_t buffer_limit() const {
+    return options.parallel_partitions > 1 ? options.max_batch * options.parallel_partitions * 4
+                                           : options.max_batch;
+  }
+
   // Tests and operators wait on these instead of on time.
   static void count(const std::string& topic, const char* outcome) {
     metrics::Registry::global()
         .counter("kx_events_consumed_total", "Events consumed, by topic and outcome.",
                  {{"topic", topic}, {"outcome", outcome}})
         .inc();
+  }
+
+  static bool database_away(const std::exception& e) {
+    return pg::is_connection_error(e) || dynamic_cast<const pg::PoolTimeout*>(&e) != nullptr;
   }
 
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -104,8 +168,25 @@ struct ConsumerRunner::Impl {
       rd_kafka_assign(rk, parts);
       self->assigned = true;
     } else {
+      self->drop_buffered();
       rd_kafka_assign(rk, nullptr);
     }
+  }
+
+  // Before partitions go to another member: the batches in progress finish and commit, the
+  // messages not started are dropped uncommitted, so the partition's next owner gets them.
+  void drop_buffered() {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [this] {
+      return std::none_of(partitions.begin(), partitions.end(),
+                          [](const auto& p) { return p.second.busy; });
+    });
+    for (auto& [key, queue] : partitions) {
+      for (auto* msg : queue.pending)
+        rd_kafka_message_destroy(msg);
+    }
+    partitions.clear();
+    buffered = 0;
   }
 
   void sleep_for(std::chrono::milliseconds d) {
@@ -119,6 +200,7 @@ struct ConsumerRunner::Impl {
   bool dead_letter(const rd_kafka_message_t* msg,
                    const std::vector<std::pair<std::string, std::string>>& headers,
                    const std::string& error, int attempts) {
+    std::lock_guard lock(dlq_mutex);
     if (!dlq)
       dlq = make_producer(kafka, nullptr);
     std::string topic = std::string(rd_kafka_topic_name(msg->rkt)) + ".dlq";
@@ -166,31 +248,47 @@ struct ConsumerRunner::Impl {
     return false;
   }
 
-  // Returns true when the offset may be committed.
-  bool process(const rd_kafka_message_t* msg) {
-    std::vector<std::pair<std::string, std::string>> headers;
+  Incoming decode(rd_kafka_message_t* msg) const {
+    Incoming in;
+    in.msg = msg;
     rd_kafka_headers_t* hdrs = nullptr;
     if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
       const char* name;
       const void* value;
       size_t size;
       for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == 0; ++i) {
-        headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : "");
+        in.headers.emplace_back(name,
+                                value ? std::string(static_cast<const char*>(value), size) : "");
       }
     }
     std::string key = msg->key ? std::string(static_cast<const char*>(msg->key), msg->key_len) : "";
     std::string value =
         msg->payload ? std::string(static_cast<const char*>(msg->payload), msg->len) : "";
-    Event event;
     try {
-      event = from_headers(headers, key, value);
-      schemas.validate(event.ce_type(), event.data);
+      in.event = from_headers(in.headers, key, value);
+      schemas.validate(in.event.ce_type(), in.event.data);
     } catch (const std::exception& e) {
-      bool done = dead_letter_until_done(msg, headers, std::string("rejected: ") + e.what(), 0);
+      in.invalid = e.what();
+      if (in.invalid.empty())
+        in.invalid = "invalid event";
+    }
+    return in;
+  }
+
+  bool transactional(const Incoming& in) const {
+    return in.invalid.empty() && tx_handlers.count(in.event.type) > 0;
+  }
+
+  // One event on its own; returns true when the offset may be committed.
+  bool process(const Incoming& in) {
+    const auto* msg = in.msg;
+    if (!in.invalid.empty()) {
+      bool done = dead_letter_until_done(msg, in.headers, "rejected: " + in.invalid, 0);
       if (done)
         count(rd_kafka_topic_name(msg->rkt), "rejected");
       return done;
     }
+    const Event& event = in.event;
     auto tx_it = tx_handlers.find(event.type);
     auto plain_it = plain_handlers.find(event.type);
     if (tx_it == tx_handlers.end() && plain_it == plain_handlers.end()) {
@@ -220,7 +318,7 @@ struct ConsumerRunner::Impl {
         }
         return true;
       } catch (const std::exception& e) {
-        if (pg::is_connection_error(e) || dynamic_cast<const pg::PoolTimeout*>(&e)) {
+        if (database_away(e)) {
           // The database is away: wait it out rather than dead-letter good events.
           log::warn("database unavailable while consuming; retrying", {{"type", event.type}});
           attempt = 0;
@@ -232,7 +330,7 @@ struct ConsumerRunner::Impl {
                                            {"attempt", attempt},
                                            {"error", e.what()}});
         if (attempt >= options.max_attempts) {
-          bool done = dead_letter_until_done(msg, headers, e.what(), attempt);
+          bool done = dead_letter_until_done(msg, in.headers, e.what(), attempt);
           if (done)
             count(event.type, "dead_lettered");
           return done;
@@ -244,11 +342,157 @@ struct ConsumerRunner::Impl {
     return false;
   }
 
-  void loop() {
+  // Inside the batch's transaction: one inbox statement for all, then the handlers of the new
+  // events in offset order. Returns for each event whether it was new.
+  std::vector<bool> handle_together(const std::vector<const Incoming*>& batch, pqxx::work& tx) {
+    std::vector<std::string> ids, types;
+    for (const auto* in : batch) {
+      ids.push_back(in->event.id);
+      types.push_back(in->event.type);
+    }
+    std::set<std::string> fresh;
+    for (const auto& row :
+         tx.exec_params(kInsertInboxBatch, options.group, text_array(ids), text_array(types)))
+      fresh.insert(row[0].as<std::string>());
+    std::vector<bool> handled_now;
+    for (const auto* in : batch) {
+      // The first copy of an id takes the new inbox row; a later copy in the same batch is a
+      // duplicate, as it would be in the next batch.
+      bool first = fresh.erase(in->event.id) > 0;
+      if (first)
+        tx_handlers.at(in->event.type)(in->event, tx);
+      handled_now.push_back(first);
+    }
+    return handled_now;
+  }
+
+  // One partition's messages in offset order; true when the last offset may be committed.
+  bool process_batch(const std::vector<rd_kafka_message_t*>& msgs) {
+    std::vector<Incoming> all;
+    all.reserve(msgs.size());
+    for (auto* msg : msgs)
+      all.push_back(decode(msg));
+    // Plain handlers have no transaction to share; a partition holds one topic, so a mixed
+    // batch does not occur in practice.
+    bool shareable = all.size() > 1 && std::all_of(all.begin(), all.end(), [this](const auto& in) {
+                       return !in.invalid.empty() || transactional(in) ||
+                              plain_handlers.count(in.event.type) == 0;
+                     });
+    if (!shareable) {
+      for (const auto& in : all) {
+        if (!process(in))
+          return false;
+      }
+      return true;
+    }
+    std::vector<const Incoming*> batch;
+    for (const auto& in : all) {
+      if (transactional(in))
+        batch.push_back(&in);
+      else if (!process(in))  // rejected or ignored: no database work
+        return false;
+    }
+    if (batch.empty())
+      return true;
     while (running) {
-      rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer, 200);
-      if (!msg)
+      try {
+        auto fresh =
+            pg::transact(*pool, [&](pqxx::work& tx) { return handle_together(batch, tx); });
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          fresh[i] ? ++handled : ++duplicates;
+          count(batch[i]->event.type, fresh[i] ? "handled" : "duplicate");
+        }
+        return true;
+      } catch (const std::exception& e) {
+        if (database_away(e)) {
+          log::warn("database unavailable while consuming; retrying",
+                    {{"type", batch.front()->event.type}, {"events", batch.size()}});
+          sleep_for(std::chrono::seconds(1));
+          continue;
+        }
+        // Nothing of the batch is left in the database: each event gets its own transaction,
+        // retries and, if it keeps failing, the dead-letter topic, without holding up the rest.
+        log::warn(
+            "event batch failed; handling its events one by one",
+            {{"type", batch.front()->event.type}, {"events", batch.size()}, {"error", e.what()}});
+        break;
+      }
+    }
+    for (const auto* in : batch) {
+      if (!process(*in))
+        return false;
+    }
+    return true;
+  }
+
+  // The next partition with messages and no batch in progress, after the cursor. Mutex held.
+  Partitions::iterator next_ready() {
+    auto ready = [](const auto& p) { return !p.second.busy && !p.second.pending.empty(); };
+    auto it = std::find_if(partitions.upper_bound(cursor), partitions.end(), ready);
+    return it != partitions.end() ? it : std::find_if(partitions.begin(), partitions.end(), ready);
+  }
+
+  // Up to max_batch messages of the partition, which is busy until release(). Mutex held.
+  std::vector<rd_kafka_message_t*> take(Partitions::iterator it) {
+    cursor = it->first;
+    it->second.busy = true;
+    auto& pending = it->second.pending;
+    auto n = std::min(pending.size(), options.max_batch);
+    std::vector<rd_kafka_message_t*> batch(pending.begin(), pending.begin() + n);
+    pending.erase(pending.begin(), pending.begin() + n);
+    buffered -= n;
+    return batch;
+  }
+
+  // Handles a batch taken with take(), commits its offset and frees the partition.
+  void work(const PartitionKey& key, const std::vector<rd_kafka_message_t*>& batch) {
+    // Only after the database commit: a crash before this line redelivers the batch, and the
+    // inbox turns the redelivery into a no-op.
+    if (process_batch(batch))
+      rd_kafka_commit_message(consumer, batch.back(), 1);
+    for (auto* msg : batch)
+      rd_kafka_message_destroy(msg);
+    {
+      std::lock_guard lock(mutex);
+      if (auto it = partitions.find(key); it != partitions.end())
+        it->second.busy = false;
+    }
+    changed.notify_all();
+  }
+
+  void worker() {
+    std::unique_lock lock(mutex);
+    while (running) {
+      auto it = next_ready();
+      if (it == partitions.end()) {
+        changed.wait(lock);
         continue;
+      }
+      auto key = it->first;
+      auto batch = take(it);
+      lock.unlock();
+      changed.notify_all();  // room for the polling thread
+      work(key, batch);
+      lock.lock();
+    }
+  }
+
+  // Moves polled messages into their partitions' queues, up to the buffer limit: waits up to
+  // 200 ms for the first, then takes what librdkafka has already fetched.
+  void fill() {
+    const auto limit = buffer_limit();
+    std::size_t room = 0;
+    {
+      std::unique_lock lock(mutex);
+      changed.wait_for(lock, std::chrono::milliseconds(100),
+                       [&] { return buffered < limit || !running; });
+      room = limit > buffered ? limit - buffered : 0;
+    }
+    bool polled = false;
+    for (int timeout = 200; room > 0 && running; timeout = 0) {
+      rd_kafka_message_t* msg = rd_kafka_consumer_poll(consumer, timeout);
+      if (!msg)
+        break;
       if (msg->err) {
         if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
           log::warn("kafka consumer error", {{"error", rd_kafka_message_errstr(msg)}});
@@ -257,12 +501,29 @@ struct ConsumerRunner::Impl {
         continue;
       }
       assigned = true;
-      bool commit = process(msg);
-      // Only after the database commit: a crash before this line redelivers the event, and
-      // the inbox turns the redelivery into a no-op.
-      if (commit)
-        rd_kafka_commit_message(consumer, msg, 1);
-      rd_kafka_message_destroy(msg);
+      std::lock_guard lock(mutex);
+      partitions[{rd_kafka_topic_name(msg->rkt), msg->partition}].pending.push_back(msg);
+      ++buffered;
+      --room;
+      polled = true;
+    }
+    if (polled)
+      changed.notify_all();
+  }
+
+  void loop() {
+    while (running) {
+      fill();
+      if (!workers.empty())
+        continue;
+      std::unique_lock lock(mutex);
+      for (auto it = next_ready(); running && it != partitions.end(); it = next_ready()) {
+        auto key = it->first;
+        auto batch = take(it);
+        lock.unlock();
+        work(key, batch);
+        lock.lock();
+      }
     }
   }
 };
@@ -307,7 +568,8 @@ void ConsumerRunner::start() {
                  {"session.timeout.ms", std::to_string(impl_->kafka.session_timeout.count())},
                  {"heartbeat.interval.ms",
                   std::to_string(std::max<long>(500, impl_->kafka.session_timeout.count() / 5))},
-                 {"topic.metadata.refresh.interval.ms", "10000"}});
+                 {"topic.metadata.refresh.interval.ms", "10000"},
+                 {"fetch.wait.max.ms", std::to_string(impl_->options.fetch_wait.count())}});
   rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
   rd_kafka_conf_set_opaque(conf, impl_.get());
   rd_kafka_conf_set_rebalance_cb(conf, &Impl::on_rebalance);
@@ -327,14 +589,27 @@ void ConsumerRunner::start() {
   rd_kafka_topic_partition_list_destroy(list);
   if (sub)
     throw std::runtime_error("cannot subscribe: " + errstr_of(sub));
+  if (impl_->options.parallel_partitions > 1) {
+    for (std::size_t i = 0; i < impl_->options.parallel_partitions; ++i)
+      impl_->workers.emplace_back([this] { impl_->worker(); });
+  }
   impl_->thread = std::thread([this] { impl_->loop(); });
 }
 
 void ConsumerRunner::stop() {
-  if (!impl_->running.exchange(false))
-    return;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (!impl_->running.exchange(false))
+      return;
+  }
+  impl_->changed.notify_all();
   if (impl_->thread.joinable())
     impl_->thread.join();
+  for (auto& worker : impl_->workers)
+    worker.join();
+  impl_->workers.clear();
+  // librdkafka's handle waits for every message it handed out to be destroyed.
+  impl_->drop_buffered();
   if (impl_->consumer) {
     rd_kafka_consumer_close(impl_->consumer);
     rd_kafka_destroy(impl_->consumer);

@@ -69,6 +69,14 @@ Runtime::Runtime(std::string name, Needs needs) : name_(std::move(name)), needs_
   kafka_.bootstrap = env_.required("KAFKA_BOOTSTRAP");
   kafka_.session_timeout =
       std::chrono::milliseconds(env_.integer("KAFKA_SESSION_TIMEOUT_MS", 10'000, 1'000, 3'600'000));
+  consumer_options_.group = name_;
+  consumer_options_.max_batch = static_cast<std::size_t>(env_.integer(
+      "EVENTS_MAX_BATCH", static_cast<std::int64_t>(needs_.events_max_batch), 1, 10'000));
+  consumer_options_.parallel_partitions = static_cast<std::size_t>(
+      env_.integer("EVENTS_PARALLEL_PARTITIONS",
+                   static_cast<std::int64_t>(needs_.events_parallel_partitions), 1, 64));
+  consumer_options_.fetch_wait =
+      std::chrono::milliseconds(env_.integer("EVENTS_FETCH_WAIT_MS", 500, 1, 10'000));
   if (needs_.database) {
     database_url_ = env_.secret("DATABASE_URL", 10);
     pool_size_ = static_cast<std::size_t>(env_.integer("DATABASE_POOL_SIZE", 16, 1, 200));
@@ -132,8 +140,8 @@ pg::Pool& Runtime::db() {
 
 void Runtime::consume(const std::string& type, events::TxHandler handler) {
   if (!consumer_) {
-    consumer_ = std::make_unique<events::ConsumerRunner>(pool_.get(), schemas(), kafka_,
-                                                         events::ConsumerOptions{.group = name_});
+    consumer_ =
+        std::make_unique<events::ConsumerRunner>(pool_.get(), schemas(), kafka_, consumer_options_);
   }
   consumer_->on(type, std::move(handler));
 }
@@ -144,7 +152,8 @@ void Runtime::consume_plain(const std::string& type, events::PlainHandler handle
     plain_consumer_ = std::make_unique<events::ConsumerRunner>(
         nullptr, schemas(), kafka_,
         events::ConsumerOptions{.group = group.empty() ? name_ + "-plain" : group,
-                                .start_at_latest = true});
+                                .start_at_latest = true,
+                                .fetch_wait = consumer_options_.fetch_wait});
   }
   plain_consumer_->on_plain(type, std::move(handler));
 }

@@ -2,6 +2,7 @@
 // Consuming events: the consumer runner with an idempotent inbox and a dead-letter topic.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,6 +23,16 @@ struct ConsumerOptions {
   /// A new group starts at the end of the topics instead of the beginning (for consumers that
   /// only react to what happens from now on, like cache invalidation).
   bool start_at_latest = false;
+  /// Events per inbox transaction: up to this many messages of one partition are handled in one
+  /// transaction (one inbox statement for all of them). 1 handles each event on its own.
+  std::size_t max_batch = 1;
+  /// Partitions worked on at the same time, each by one worker thread. Above 1, handlers of
+  /// this runner run concurrently (see ConsumerRunner).
+  std::size_t parallel_partitions = 1;
+  /// How long the broker may hold a fetch while waiting for data (librdkafka's
+  /// fetch.wait.max.ms). librdkafka's mock broker holds every fetch this long, so on the dev
+  /// broker it is added to the latency of an event that arrives meanwhile.
+  std::chrono::milliseconds fetch_wait{500};
 };
 
 /// How far a consumer group is behind on one topic, from the broker's point of view.
@@ -45,15 +56,32 @@ using PlainHandler = std::function<void(const Event&)>;
 /// failing sends the event to `<topic>.dlq` with the error after max_attempts; a database outage
 /// is waited out instead, so events are never dead-lettered because PostgreSQL was down.
 ///
+/// With max_batch > 1, the messages of one partition polled together (up to max_batch) share
+/// one transaction: their inbox rows in one statement, then the handlers of the new ones in
+/// offset order, then one commit and the partition's offset. Duplicates inside the batch are
+/// skipped like redeliveries. When a handler throws, the whole batch is rolled back and handled
+/// again one event at a time as above (that batch attempt does not count towards
+/// max_attempts), so one bad event is retried and dead-lettered alone and never blocks the
+/// others. A handler must therefore not rely on running once per event outside its
+/// transaction (log lines may repeat); inside the transaction it runs exactly once.
+///
 /// Every message's outcome is counted in `kx_events_consumed_total{topic,outcome}` with outcome
 /// `handled`, `duplicate` (already in the inbox), `dead_lettered` (handler kept failing),
 /// `rejected` (envelope or schema invalid, dead-lettered) or `ignored` (no handler).
 ///
-/// Threading: handlers run on the runner's own thread, one at a time, in the order of each
-/// partition; a handler therefore never runs concurrently with itself or with another handler of
-/// the same runner. Register handlers (on, on_plain) before start(). start() and stop() are
-/// called by the owner from one thread; stop() blocks until the handler that is running has
-/// returned and the consumer has left its group. The counters may be read from any thread.
+/// Threading: with parallel_partitions = 1 (the default), handlers run on the runner's own
+/// thread, one at a time, in the order of each partition; a handler therefore never runs
+/// concurrently with itself or with another handler of the same runner. With
+/// parallel_partitions = N > 1, N worker threads take batches of different partitions, so up to
+/// N handlers (of the same or different types) run at the same time in different transactions;
+/// the events of one partition (one key) still run one after the other in offset order, never
+/// two batches of one partition at once. Such handlers must be thread-safe and must serialise
+/// shared rows in the database (row locks), not in memory; two batches that lock the same rows
+/// in opposite order deadlock, which PostgreSQL breaks and pg::transact retries (then the batch
+/// goes one by one). Before partitions are revoked, their batches in progress finish and commit.
+/// Register handlers (on, on_plain) before start(). start() and stop() are called by the owner
+/// from one thread; stop() blocks until the running handlers (of every worker) have returned and
+/// the consumer has left its group. The counters may be read from any thread.
 class ConsumerRunner {
  public:
   /// `pool` may be null when only plain handlers are registered.

@@ -25,6 +25,11 @@ namespace kx::service {
 
 struct Needs {
   bool database = true;
+  /// Defaults of EVENTS_MAX_BATCH and EVENTS_PARALLEL_PARTITIONS for the service's
+  /// transactional consumer (see events::ConsumerOptions). Above 1 parallel partition the
+  /// service's handlers run concurrently and must be thread-safe.
+  std::size_t events_max_batch = 1;
+  std::size_t events_parallel_partitions = 1;
 };
 
 /// Converts embedded (name, sql) pairs into migrations.
@@ -43,7 +48,8 @@ class Runtime {
  public:
   /// Reads the common settings of service `name` (checked later by open()).
   ///   SERVICE_HOST, SERVICE_PORT, DATABASE_URL, DATABASE_POOL_SIZE, KAFKA_BOOTSTRAP,
-  ///   KAFKA_SESSION_TIMEOUT_MS, INTERNAL_SECRET, LOG_LEVEL, HTTP_WORKER_THREADS, ADMIN_PORT.
+  ///   KAFKA_SESSION_TIMEOUT_MS, INTERNAL_SECRET, LOG_LEVEL, HTTP_WORKER_THREADS, ADMIN_PORT,
+  ///   EVENTS_MAX_BATCH, EVENTS_PARALLEL_PARTITIONS, EVENTS_FETCH_WAIT_MS.
   /// With ADMIN_PORT, /metrics, the detailed /readyz and /internal/system (without signature)
   /// are served on ADMIN_HOST (127.0.0.1):ADMIN_PORT, and the service port serves /readyz as
   /// {"status"} only and no /metrics (http::ServerOptions::public_edge).
@@ -109,6 +115,7 @@ class Runtime {
   std::string database_url_;
   std::size_t pool_size_ = 8;
   events::KafkaOptions kafka_;
+  events::ConsumerOptions consumer_options_;
   http::ServerOptions server_options_;
   http::Router router_;
   std::uint16_t admin_port_ = 0;
