@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Signs up an owner through the gateway of a running platform and credits their account with
-# an admin adjustment, so a benchmark's calls are all charged instead of stopping at the grace
-# limit. Prints the owner's user id. Used by the benchmarks under tests/bench/.
-#   tests/bench/credited_owner.sh [CENTS]
+# Signs up owners through the gateway of a running platform and credits their accounts with an
+# admin adjustment, so a benchmark's calls are all charged instead of stopping at the grace
+# limit. Prints each owner's user id on its own line. Used by the benchmarks under tests/bench/.
+#   tests/bench/credited_owner.sh [CENTS] [COUNT]
 # Needs GATEWAY_URL and KX_STATE_DIR (where postgres.uri is) of that platform.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CENTS=${1:-10000000}
+COUNT=${2:-1}
 G=${GATEWAY_URL:-http://127.0.0.1:8080}
 STATE=${KX_STATE_DIR:-$ROOT/.run}
 DB_PASSWORD_AUTH=${DB_PASSWORD_AUTH:-$(. "$ROOT/infra/dev/dev.env"; echo "$DB_PASSWORD_AUTH")}
@@ -25,22 +26,35 @@ client() {  # client JAR METHOD PATH [BODY]
     ${csrf:+-H "X-CSRF-Token: $csrf"} ${body:+-d "$body"} "$G$path"
 }
 
-owner="$tmp/owner" admin="$tmp/admin"
+admin="$tmp/admin"
 stamp=$(date +%s%N)
-client "$owner" GET / >/dev/null
-user_id=$(client "$owner" POST /api/auth/register \
-  "{\"email\":\"bench-owner-$stamp@salon-beispiel.de\",\"password\":\"Sonnenblume-7-Fenster\",\"name\":\"Bench\"}" |
-  json_field 'd["user"]["id"]')
 password=$(DATABASE_URL="postgresql://kx_auth:$DB_PASSWORD_AUTH@127.0.0.1:$pg_port/kametrix" \
   "$ROOT/build/services/auth/kx-auth" create-admin --email "bench-admin-$stamp@salon-beispiel.de" |
   tail -n 1 | sed 's/.*: //')
 client "$admin" GET / >/dev/null
 client "$admin" POST /api/auth/login \
   "{\"email\":\"bench-admin-$stamp@salon-beispiel.de\",\"password\":\"$password\"}" >/dev/null
-for _ in $(seq 1 150); do
-  [ "$(client "$owner" GET /api/credits | json_field 'd["account_open"]')" = True ] && break
-  sleep 0.2
-done
-client "$admin" POST /api/admin/credits/adjust \
-  "{\"user_id\":\"$user_id\",\"cents\":$CENTS,\"reason\":\"Benchmark\",\"request_key\":\"bench-$user_id\"}" >/dev/null
-echo "$user_id"
+
+# Owners sign up four at a time (each sign-up hashes a password).
+sign_up() {  # sign_up N: prints the new owner's id
+  local jar="$tmp/owner-$1"
+  client "$jar" GET / >/dev/null
+  client "$jar" POST /api/auth/register \
+    "{\"email\":\"bench-owner-$stamp-$1@salon-beispiel.de\",\"password\":\"Sonnenblume-7-Fenster\",\"name\":\"Bench $1\"}" |
+    json_field 'd["user"]["id"]'
+}
+export -f sign_up client json_field
+export tmp G stamp
+seq 1 "$COUNT" | xargs -P 4 -I{} bash -c 'sign_up {}' >"$tmp/owners"
+[ "$(wc -l <"$tmp/owners")" -eq "$COUNT" ] || { echo "sign-up failed" >&2; exit 1; }
+
+# Credit once billing has opened the account (it learns of the sign-up from user.registered).
+while read -r user_id; do
+  for _ in $(seq 1 150); do
+    client "$admin" POST /api/admin/credits/adjust \
+      "{\"user_id\":\"$user_id\",\"cents\":$CENTS,\"reason\":\"Benchmark\",\"request_key\":\"bench-$user_id\"}" \
+      >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+done <"$tmp/owners"
+cat "$tmp/owners"

@@ -6,7 +6,8 @@
 #   tests/bench/run_all.sh [SECONDS]        # seconds per load scenario, default 10
 # Scenarios: start time; memory at rest, under load and after it; GET /api/calls at 200, 10,000
 # and 100,000 calls per owner (wrk, 32 connections); tool calls and end-of-call reports (32
-# clients, every report stored and charged once afterwards); the charging burst and paced lag.
+# clients, every report stored and charged once afterwards); pgbench for billing's charge
+# transaction, the charging burst (20,000 calls over 200 owners) and the paced lag.
 set -euo pipefail
 . "$(dirname "$0")/../../infra/lib.sh"
 SECONDS_PER=${1:-10}
@@ -69,6 +70,25 @@ echo 0 >"$RESULTS.peak"
     awk -v m="$m" -v p="$(cat "$RESULTS.peak")" 'BEGIN { exit !(m > p) }' && echo "$m" >"$RESULTS.peak"
   done ) &
 SAMPLER=$!
+
+# --- charging ---------------------------------------------------------------------------
+# First, while the dev broker is fresh: it drops a partition's oldest messages once it holds a few
+# MB, which a 20,000-event backlog after the other scenarios could reach.
+# What PostgreSQL itself reaches for billing's charge transaction (pgbench, 8 clients, the same
+# statements sent the same way), then a burst of 20,000 calls over 200 owners through one billing
+# process, then 200 calls/s for 15 s (the lag from call.completed to credits.deducted).
+pgb=$("$ROOT/tests/bench/pgbench/run_pgbench.sh" 8 "$SECONDS_PER" 200 | awk '/^tps = / { printf "%.0f", $3 }')
+billing=$("$ROOT/tests/bench/run_billing_bench.sh" 20000 200 15 200 | grep '^{')
+burst=$(sed -n 1p <<<"$billing")
+paced=$(sed -n 2p <<<"$billing")
+bfield() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))" "$1" "$2"; }
+cps=$(bfield "$burst" 'round(d["charges_per_s"])')
+share=$(awk -v c="$cps" -v p="$pgb" 'BEGIN { printf "%.0f", 100 * c / p }')
+result "charging burst: 20,000 calls over 200 owners, one billing process ($(bfield "$burst" 'd["charged_more_than_once"]') charged twice, $(bfield "$burst" 'd["never_charged"]') never; pgbench for the same transaction: $pgb tps)" \
+  "≥ 80 % of pgbench" "-" "$cps charges/s ($share %)" "$(awk -v s="$share" 'BEGIN { print (s >= 80) ? "yes" : "no" }')"
+result "charging paced: 200 calls/s for 15 s, lag call.completed → credits.deducted ($(bfield "$paced" 'd["charged_more_than_once"]') charged twice, $(bfield "$paced" 'd["never_charged"]') never)" \
+  "keeps up" "-" "p50 $(bfield "$paced" 'round(d["lag_ms"]["p50"])') ms, p99 $(bfield "$paced" 'round(d["lag_ms"]["p99"])') ms" \
+  "$(bfield "$paced" '"yes" if d["never_charged"] == 0 and d["charged_more_than_once"] == 0 else "no"')"
 
 # --- the history page ---------------------------------------------------------------------
 jar="$RESULTS.jar"
