@@ -77,8 +77,10 @@ SAMPLER=$!
 # What PostgreSQL itself reaches for billing's charge transaction (pgbench, 8 clients, the same
 # statements sent the same way), then a burst of 20,000 calls over 200 owners through one billing
 # process, then 200 calls/s for 15 s (the lag from call.completed to credits.deducted).
-pgb=$("$ROOT/tests/bench/pgbench/run_pgbench.sh" 8 "$SECONDS_PER" 200 | awk '/^tps = / { printf "%.0f", $3 }')
-billing=$("$ROOT/tests/bench/run_billing_bench.sh" 20000 200 15 200 | grep '^{')
+pgb=$("$ROOT/tests/bench/pgbench/run_pgbench.sh" 8 "$SECONDS_PER" 200 2>/dev/null |
+  awk '/^tps = / { printf "%.0f", $3 }')
+# kx-billing-bench exits 1 when a call was not charged exactly once; the table says so instead.
+billing=$("$ROOT/tests/bench/run_billing_bench.sh" 20000 200 15 200 | grep '^{' || true)
 burst=$(sed -n 1p <<<"$billing")
 paced=$(sed -n 2p <<<"$billing")
 bfield() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))" "$1" "$2"; }

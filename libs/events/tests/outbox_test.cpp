@@ -13,6 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::EventsTest;
 using testing::MockBroker;
+using testing::registered;
 
 class OutboxTest : public EventsTest {};
 

@@ -60,20 +60,20 @@ class CallQuery {
              param(std::to_string(f.offset), "bigint");
   }
 
-  pqxx::result list(pqxx::work& tx) const {
+  pqxx::result list(pqxx::transaction_base& tx) const {
     return run(tx, "SELECT" + kListColumns + " WHERE true" + page_, values_);
   }
   /// The list with the number of matching calls, counted up to `cap`, in front of every row:
   /// the uncorrelated subquery runs once (an InitPlan). The count ignores the keyset position
   /// and the offset.
-  pqxx::result page(pqxx::work& tx, std::int64_t cap) const {
+  pqxx::result page(pqxx::transaction_base& tx, std::int64_t cap) const {
     auto values = values_;
     values.push_back(std::to_string(cap));
     return run(
         tx, "SELECT (" + capped_count(values.size()) + ")," + kListColumns + " WHERE true" + page_,
         values);
   }
-  std::int64_t count(pqxx::work& tx, std::int64_t cap) const {
+  std::int64_t count(pqxx::transaction_base& tx, std::int64_t cap) const {
     auto values = filter_values_;
     values.push_back(std::to_string(cap));
     return run(tx, capped_count(values.size()), values)[0][0].as<std::int64_t>();
@@ -88,7 +88,7 @@ class CallQuery {
     return "SELECT count(*) FROM (SELECT 1 FROM calls c WHERE true" + filter_ + " LIMIT $" +
            std::to_string(cap_param) + "::bigint) capped";
   }
-  static pqxx::result run(pqxx::work& tx, const std::string& sql,
+  static pqxx::result run(pqxx::transaction_base& tx, const std::string& sql,
                           const std::vector<std::string>& values) {
     return pg::exec_prepared(tx, pg::Statement(sql), pqxx::prepare::make_dynamic_params(values));
   }
@@ -252,7 +252,7 @@ std::vector<CallSummary> CallHistory::list(pqxx::work& tx, const CallFilter& f) 
   return out;
 }
 
-CallPage CallHistory::page(pqxx::work& tx, const CallFilter& f, std::int64_t cap) {
+CallPage CallHistory::page(pqxx::transaction_base& tx, const CallFilter& f, std::int64_t cap) {
   const CallQuery query(f);
   CallPage page;
   auto rows = query.page(tx, cap);

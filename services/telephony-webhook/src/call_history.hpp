@@ -93,7 +93,7 @@ class CallHistory {
   /// A page as `list` reads it and the number of matching calls, counted up to `cap` (the index
   /// scan stops there, so a long history costs no more than a short one; the keyset position and
   /// the offset do not change it), in one round trip.
-  static CallPage page(pqxx::work& tx, const CallFilter& f, std::int64_t cap);
+  static CallPage page(pqxx::transaction_base& tx, const CallFilter& f, std::int64_t cap);
   /// The call as a JSON object with transcript, analysis, recording, escalations and tool
   /// calls; nullopt when it does not exist or is not the owner's.
   static std::optional<std::string> detail_json(pqxx::work& tx,

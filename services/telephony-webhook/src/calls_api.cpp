@@ -261,8 +261,10 @@ Response CallsApi::list(Request& req, bool admin) {
   const int limit = filter.limit;
   // One row more than asked tells whether another page follows.
   filter.limit = limit + 1;
-  auto [calls, total] = pg::transact(
-      db_, [&](pqxx::work& tx) { return CallHistory::page(tx, filter, kTotalCap + 1); });
+  // One statement (a second only past the last page): no transaction around it.
+  auto [calls, total] = pg::read(db_, [&](pqxx::transaction_base& tx) {
+    return CallHistory::page(tx, filter, kTotalCap + 1);
+  });
   std::optional<std::string> next_cursor;
   if (calls.size() > static_cast<std::size_t>(limit)) {
     calls.resize(static_cast<std::size_t>(limit));

@@ -109,6 +109,22 @@ auto transact(Pool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::work&>())) 
   }
 }
 
+/// Runs `fn(pqxx::transaction_base&)` without an explicit transaction: each statement commits on
+/// its own. For a read of one statement this saves the BEGIN and COMMIT round trips; use
+/// transact() whenever two statements must see the same snapshot or anything is written.
+template <typename Fn>
+auto read(Pool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::transaction_base&>())) {
+  auto lease = pool.acquire();
+  try {
+    pqxx::nontransaction tx(*lease);
+    return fn(tx);
+  } catch (const std::exception& e) {
+    if (is_connection_error(e))
+      lease.discard();
+    throw;
+  }
+}
+
 /// A SQL statement that each connection prepares the first time it runs it and afterwards
 /// executes by name, so PostgreSQL parses and plans it once per connection instead of on every
 /// execution. Define it once, as a constant next to the code that runs it; its name is derived
