@@ -1,10 +1,12 @@
 """Accounts through the gateway: e-mail verification, password reset from the mail link, change
 password, throttling by client address, suspension, sessions of other owners, export, deletion."""
 import json
+import os
+import threading
 import time
 import unittest
 
-from kxplatform import (PASSWORD, Browser, assert_error, eventually, link_token, new_email, psql,
+from kxplatform import (PASSWORD, STATE, Browser, assert_error, eventually, link_token, new_email, psql,
                         signed_up)
 from test_agents import create_agent
 from test_billing import admin
@@ -105,6 +107,44 @@ class ThrottlingTest(unittest.TestCase):
         self.assertLess(time.monotonic() - start, 5)
         logged_in(other_email)
         logged_in(other_email, source_ip="127.0.0.3")
+
+
+def auth_rss_mib():
+    """auth's resident memory, read from /proc through the platform's pid file."""
+    with open(os.path.join(STATE, "pids", "auth.pid")) as f:
+        pid = int(f.read().strip())
+    with open(f"/proc/{pid}/status") as f:
+        kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return kib / 1024
+
+
+class LoginBurstTest(unittest.TestCase):
+    def test_fifty_logins_at_once_all_succeed_and_auths_memory_returns_to_rest(self):
+        # Each Argon2id verify holds 19 MiB. Unbounded, 50 at once held about 950 MiB and kept
+        # 60 MiB afterwards; auth runs one per core and gives the blocks back.
+        _, email, _ = signed_up("burst")
+        logged_in(email)
+        rest = auth_rss_mib()
+        statuses, peak = [], [rest]
+
+        def login(i):
+            b = Browser(f"127.0.1.{i + 1}")  # the gateway's per-address limit is not the subject
+            b.get("/")
+            statuses.append(b.post("/api/auth/login", {"email": email, "password": PASSWORD}).status)
+
+        threads = [threading.Thread(target=login, args=(i,)) for i in range(50)]
+        for t in threads:
+            t.start()
+        while any(t.is_alive() for t in threads):
+            peak.append(auth_rss_mib())
+            time.sleep(0.05)
+        for t in threads:
+            t.join(timeout=120)
+        self.assertEqual(statuses, [200] * 50)
+        self.assertLess(max(peak) - rest, 150, f"peak {max(peak):.0f} MiB, at rest {rest:.0f} MiB")
+        # Back near rest once auth has trimmed what the burst freed (every 30 s); other tests
+        # running meanwhile may hash a password or two (19 MiB each).
+        eventually(lambda: auth_rss_mib() - rest < 45, timeout=70, interval=1)
 
 
 class StatusTest(unittest.TestCase):
