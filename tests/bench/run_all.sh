@@ -16,6 +16,7 @@ if [ "$OFFSET" = 0 ]; then STATE="$ROOT/.run"; else STATE="$ROOT/.run-bench"; fi
 RESULTS=$(mktemp)
 SAMPLER=
 trap '[ -n "$SAMPLER" ] && kill "$SAMPLER" 2>/dev/null; rm -f "$RESULTS" "$RESULTS".*' EXIT
+trap 'log "run_all.sh stopped at line $LINENO: $BASH_COMMAND"' ERR
 
 command -v wrk >/dev/null || "$ROOT/infra/install-deps.sh"
 # shellcheck disable=SC2046
