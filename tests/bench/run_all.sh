@@ -34,6 +34,9 @@ stop_platform "$STATE" 2>/dev/null || true
 started=$(date +%s%N)
 start_platform "$STATE"
 start_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+# The platform's database, for seeding and checks (tool_bench.py reads it as KX_TEST_PG_URI).
+db="$(sed 's|/postgres$|/kametrix|' "$STATE/postgres.uri")"
+export KX_TEST_PG_URI=$db
 result "start: PostgreSQL, broker, sandbox and the six services until all are ready" "-" "-" \
   "$(awk -v ms="$start_ms" 'BEGIN { printf "%.1f s", ms / 1000 }')" "-"
 
@@ -102,7 +105,6 @@ curl -fs -c "$jar" -H 'Content-Type: application/json' \
 session=$(awk '$6=="kx_session" { print $7 }' "$jar")
 owner=$(curl -fs -b "kx_session=$session" "$G/api/auth/me" |
   python3 -c 'import json, sys; d = json.load(sys.stdin); print(d.get("user", d)["id"])')
-db="$(sed 's|/postgres$|/kametrix|' "$STATE/postgres.uri")"
 have=0
 # wrk_run LABEL URL: 32 connections on 2 threads; prints "req/s p50 p99 non2xx".
 wrk_run() {
@@ -140,9 +142,7 @@ done
 # A fresh owner with Google connected and an agent (tests/bench/tool_bench.py), then signed
 # tool-calls messages, a new call id each, through gateway → telephony-webhook → integrations →
 # the sandbox's Google Calendar (freeBusy).
-admin_uri=$(cat "$STATE/postgres.uri")
 export SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT" KX_TEST_STATE_DIR=$STATE KX_TEST_ROOT=$ROOT
-export KX_TEST_PG_URI="${admin_uri%/postgres}/kametrix"
 export GOOGLE_REDIRECT_URI=${GOOGLE_REDIRECT_URI:-$G/api/integrations/google/callback}
 target=$(python3 "$ROOT/tests/bench/tool_bench.py" setup)
 tfield() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$target" "$1"; }
@@ -166,13 +166,13 @@ result "tool call check_availability through Google Calendar, 32 clients (p50 $p
 # --- end-of-call reports ------------------------------------------------------------------
 # Each report a new call of the same owner: stored, published as call.completed, charged by
 # billing. Afterwards every answered report must be exactly one call and one charge.
-owner2=$(psql -qAtX "$KX_TEST_PG_URI" -c "SELECT user_id FROM telephony_webhook.agents
+owner2=$(psql -qAtX "$db" -c "SELECT user_id FROM telephony_webhook.agents
   WHERE vapi_assistant_id = '$(tfield assistant_id)'")
-calls_before=$(psql -qAtX "$KX_TEST_PG_URI" -c "SELECT count(*) FROM telephony_webhook.calls WHERE user_id = '$owner2'")
+calls_before=$(psql -qAtX "$db" -c "SELECT count(*) FROM telephony_webhook.calls WHERE user_id = '$owner2'")
 read -r rps p50 p99 errors requests < <(vapi_bench end-of-call-report 32 --seconds "$SECONDS_PER")
 answered=$((requests - errors))
 check() {  # stored calls, charge decisions, ledger entries of them, balance = ledger sum
-  psql -qAtX "$KX_TEST_PG_URI" -c "SELECT
+  psql -qAtX "$db" -c "SELECT
     (SELECT count(*) FROM telephony_webhook.calls WHERE user_id = '$owner2') - $calls_before,
     (SELECT count(*) FROM billing.call_charges WHERE user_id = '$owner2'),
     (SELECT count(*) FROM billing.call_charges c JOIN billing.ledger_entries e ON e.id = c.entry_id
