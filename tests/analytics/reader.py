@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS events (
   ce_id TEXT PRIMARY KEY, ce_type TEXT NOT NULL, ce_source TEXT NOT NULL, ce_subject TEXT NOT NULL,
   ce_time TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, "offset" INTEGER NOT NULL,
   key TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_by_key ON events (topic, key);
 CREATE TABLE IF NOT EXISTS duplicates (
   ce_id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, "offset" INTEGER NOT NULL,
   PRIMARY KEY (topic, partition, "offset"));
@@ -136,8 +137,7 @@ class Reader:
         self.consumer, self.schemas, self.db = consumer, schemas, db
         db.executescript(SCHEMA_SQL)
         self.summary = {"events": {}, "duplicates": {}, "rejected": {}, "dead_letters": {}}
-        self.partition_of_key = {}  # (topic, key) -> partition: one key, one partition
-        self.ends = {}  # TopicPartition key -> high watermark when assigned
+        self.ends = {}  # (topic, partition) -> high watermark when assigned
         self.next_offset = {}
 
     def count(self, kind, topic):
@@ -158,9 +158,10 @@ class Reader:
             else:
                 value = message.value()
                 _, problems = check(self.schemas, topic, key, headers, value)
-                seen = self.partition_of_key.setdefault((topic, key), partition)
-                if seen != partition:
-                    problems.append(f"key {key!r} in partitions {seen} and {partition}")
+                seen = self.db.execute("SELECT partition FROM events WHERE topic = ? AND key = ? LIMIT 1",
+                                       (topic, key)).fetchone()
+                if seen and seen[0] != partition:
+                    problems.append(f"key {key!r} in partitions {seen[0]} and {partition}")
                 if problems:
                     self.db.execute("INSERT OR IGNORE INTO rejected VALUES (?,?,?,?,?,?)",
                                     (topic, partition, offset, headers.get("ce_id"), key, "; ".join(problems)))
@@ -203,7 +204,11 @@ class Reader:
                     break
                 continue
             if message.error():
-                raise KafkaException(message.error())
+                # librdkafka retries lost connections itself; only a fatal error ends the reader.
+                if message.error().fatal():
+                    raise KafkaException(message.error())
+                print(f"kafka: {message.error()}", file=sys.stderr, flush=True)
+                continue
             self.handle(message)
             # The offset is committed only after the event's transaction.
             self.consumer.store_offsets(message)

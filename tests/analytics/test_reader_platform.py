@@ -75,6 +75,7 @@ class AnalyticsReaderTest(unittest.TestCase):
         checkout = b.post("/api/checkout", {"pack_id": "starter"})
         self.assertEqual(checkout.status, 201, checkout.body)
         self.assertEqual(sandbox_request("POST", checkout.json()["url"] + "/pay", data=b"")[0], 200)
+        eventually(lambda: b.get("/api/credits").json().get("account_open"), timeout=30)
         adjust(owner, 250, "Analyse-Test")
         # The call is charged before the account goes, so credits.deducted is certain.
         eventually(lambda: balance(b) < 1250, timeout=60)
