@@ -8,6 +8,7 @@ counts it as a duplicate and stores nothing new. Other tests' made-up events sha
 so only the rejected events of this test's owner fail it (the others are printed)."""
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -33,6 +34,7 @@ AFTER_DELETION = {"user.deleted", "session.revoked"}
 class AnalyticsReaderTest(unittest.TestCase):
     def setUp(self):
         tmp = tempfile.mkdtemp(prefix="kx-analytics-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
         self.db_path = os.path.join(tmp, "analytics.sqlite")
         self.group = f"analytics-test-{uuid.uuid4().hex[:8]}"
 
