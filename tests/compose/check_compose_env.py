@@ -205,7 +205,8 @@ def reads_in(src, path, start=0, end=None):
         head = enclosing_block_head(src, m.start())
         need = re.match(r"\s*if\s*\(\s*needs_\.(\w+)\s*\)\s*$", head)
         for n in names:
-            guarded = re.search(r"\bif\s*\(.*\"" + re.escape(n) + r"\"", before, re.S)
+            self_guard = r"\bif\s*\(.*\"" + re.escape(n) + r"\""
+            guarded = re.search(self_guard, before, re.S) or re.search(self_guard, head, re.S)
             found.append(Read(n, getter, required and not guarded, need.group(1) if need else None, where))
     return found
 

@@ -197,6 +197,9 @@ class DerivationTest(unittest.TestCase):
               auto& env = rt.env();
               if (!env.optional("SIM_URL", "").empty())
                 sim = env.url("SIM_URL");
+              if (!env.optional("TRACE_URL", "").empty()) {
+                trace = env.url("TRACE_URL");
+              }
             }
             """
         rc, out = self.check(main, {"KAFKA_BOOTSTRAP": "kafka:9092"})
