@@ -6,6 +6,8 @@
 # published = calls charged = 2xx answers, the owner's balance = the sum of their ledger) and
 # exits 1 when not. Not a test: numbers depend on the machine; docs/performance.md records them.
 #   tests/bench/run_telephony_bench.sh [SECONDS] [THREADS]
+# KX_BENCH_RATE=R sends the reports at R a second instead of as fast as possible, and
+# KX_BENCH_REPORTS_ONLY=1 skips the assistant-request scenarios (tests/bench/soak.sh uses both).
 # The owner signs up through the gateway with enough credit for every call
 # (credited_owner.sh); the agent is seeded into telephony-webhook's routing copy the way the
 # agent service publishes it (events). Another platform: GATEWAY_URL and KX_STATE_DIR.
@@ -53,12 +55,15 @@ done
 
 common=(--url "$G/webhooks/vapi" --secret "$VAPI_WEBHOOK_SECRET" --assistant "$assistant"
         --phone-number-id "$number_id" --e164 "$e164" --seconds "$SECONDS_PER")
-echo "# assistant-request (signature check, one indexed read, the answer)"
-"$BENCH" "${common[@]}" --scenario assistant-request --threads "$THREADS"
-echo "# assistant-request, one client (latency without queueing)"
-"$BENCH" "${common[@]}" --scenario assistant-request --threads 1
+if [ "${KX_BENCH_REPORTS_ONLY:-0}" != 1 ]; then
+  echo "# assistant-request (signature check, one indexed read, the answer)"
+  "$BENCH" "${common[@]}" --scenario assistant-request --threads "$THREADS"
+  echo "# assistant-request, one client (latency without queueing)"
+  "$BENCH" "${common[@]}" --scenario assistant-request --threads 1
+fi
 echo "# end-of-call-report, a new call each time (one transaction: call, transcript, 2 events)"
-out=$("$BENCH" "${common[@]}" --scenario end-of-call-report --threads "$THREADS" || true)
+out=$("$BENCH" "${common[@]}" --scenario end-of-call-report --threads "$THREADS" \
+        --rate "${KX_BENCH_RATE:-0}" || true)
 echo "$out"
 
 # Every report answered 2xx is a stored call whose call.completed billing charged.
