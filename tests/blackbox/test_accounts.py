@@ -1,13 +1,12 @@
 """Accounts through the gateway: e-mail verification, password reset from the mail link, change
 password, throttling by client address, suspension, sessions of other owners, export, deletion."""
 import json
-import os
 import threading
 import time
 import unittest
 
-from kxplatform import (PASSWORD, STATE, Browser, assert_error, eventually, link_token, new_email, psql,
-                        signed_up)
+from kxplatform import (PASSWORD, Browser, assert_error, eventually, link_token, new_email, psql,
+                        replica_pids, signed_up)
 from test_agents import create_agent
 from test_billing import admin
 
@@ -110,12 +109,13 @@ class ThrottlingTest(unittest.TestCase):
 
 
 def auth_rss_mib():
-    """auth's resident memory, read from /proc through the platform's pid file."""
-    with open(os.path.join(STATE, "pids", "auth.pid")) as f:
-        pid = int(f.read().strip())
-    with open(f"/proc/{pid}/status") as f:
-        kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-    return kib / 1024
+    """auth's resident memory (all its replicas together), read from /proc through the platform's
+    pid files."""
+    total = 0
+    for pid in replica_pids("auth").values():
+        with open(f"/proc/{pid}/status") as f:
+            total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return total / 1024
 
 
 class LoginBurstTest(unittest.TestCase):

@@ -1,10 +1,11 @@
-"""Replicas: the test platform runs billing three times and telephony-webhook twice (infra/test.sh,
-KX_SCALE). End-of-call reports of several owners go through the gateway, which spreads them over
-both telephony-webhook replicas; one billing replica is killed (SIGKILL) mid-burst, and the other
-two take over its partitions and charge every call exactly once. Then every replica of both
-services is restarted one after the other while a keep-alive client keeps reading and reporting:
-it sees no error, and every acknowledged report is stored and charged once. The test kills and
-restarts processes of the test platform, so ctest runs it on its own (RUN_SERIAL)."""
+"""Replicas: the test platform runs its services as replicas (infra/test.sh, KX_TEST_SCALE).
+End-of-call reports of several owners go through the gateway, which spreads them over both
+telephony-webhook replicas; one of the three billing replicas is killed (SIGKILL) mid-burst, and
+the other two take over its partitions and charge every call exactly once. Then every replica of
+every scaled service is restarted one after the other while keep-alive clients keep reading from
+each service and reporting calls: they see no error, and every acknowledged report is stored and
+charged once. The test kills and restarts processes of the test platform, so ctest runs it on
+its own (RUN_SERIAL)."""
 import concurrent.futures
 import hashlib
 import hmac
@@ -22,6 +23,10 @@ from test_billing import adjust
 from test_calls import SECRET, Agent, report
 
 CENTS = 1_000_000
+SERVICES = ("auth", "agent", "telephony-webhook", "billing", "integrations")
+# One read answered by each service, through the gateway.
+READS = ("/api/auth/me", "/api/agents", "/api/calls?limit=5", "/api/credits",
+         "/api/settings/notifications")
 
 
 def signed_report(agent):
@@ -147,6 +152,10 @@ class ReplicasTest(unittest.TestCase):
             restart()
 
     def test_2_a_rolling_restart_of_every_replica_loses_no_request(self):
+        # Every service that runs as replicas (a service started once cannot restart without a
+        # gap: that needs a second replica).
+        rolled = [s for s in SERVICES if len(replica_urls(s)) > 1]
+        print(f"\nrolling restart of {', '.join(rolled)}", flush=True)
         acknowledged = {a.owner: charges_of(a.owner) for a in self.agents}
         owner_browser = self.agents[0].browser
         stop_flag = threading.Event()
@@ -157,7 +166,7 @@ class ReplicasTest(unittest.TestCase):
             client = KeepAlive()
             cookie = "; ".join(f"{c.name}={c.value}" for c in owner_browser.jar)
             while not stop_flag.is_set():
-                for path in ("/api/credits", "/api/calls?limit=5"):
+                for path in READS:
                     try:
                         status, body = client.request("GET", path, headers={"Cookie": cookie})
                     except (OSError, http.client.HTTPException) as e:
@@ -195,7 +204,7 @@ class ReplicasTest(unittest.TestCase):
             t.start()
         try:
             time.sleep(1)
-            for service in ("telephony-webhook", "billing"):
+            for service in rolled:
                 for name, port, pid_file in replicas(service):
                     pid = replica_pids(service)[name]
                     stop(pid)  # SIGTERM: it drains, the gateway sends its requests elsewhere
