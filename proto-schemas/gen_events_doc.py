@@ -90,10 +90,10 @@ records at regular intervals and asks for whatever is missing to be published ag
      bits of md5(call_id)). billing computes the same over the calls it decided, whether charged
      or free, for open accounts. When everything agrees, a run consists of this single request.
   2. For the days that differ only, `GET /internal/reconciliation/call-completions?user_id&day`
-     lists the calls by id (paginated), each with its age and whether its event is still waiting
-     in the outbox. A call billing has not decided counts as *in flight* while its event waits in
-     the outbox or if it completed less than `RECONCILE_SETTLE_MS` ago (default 5 minutes). Any
-     other undecided call is *missing*.
+     lists the calls by id (paginated), each with the time since its event was last published
+     and whether the event is still waiting in the outbox. A call billing has not decided counts
+     as *in flight* while its event waits in the outbox or if the event was published less than
+     `RECONCILE_SETTLE_MS` ago (default 5 minutes). Any other undecided call is *missing*.
   3. `POST /internal/reconciliation/call-completions/republish` with the missing ids (at most 500
      per request) hands each call's original outbox row back to telephony-webhook's relay. If the
      row was already pruned (after 7 days), the event is written again from the call record under

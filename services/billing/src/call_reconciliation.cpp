@@ -1,11 +1,12 @@
 #include "call_reconciliation.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
+#include "kx/http/query.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "kx/metrics/metrics.hpp"
-#include "kx/http/query.hpp"
 #include "reconciliation_store.hpp"
 
 namespace kx::billing {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,7 @@ std::vector<DifferingDay> differing_days(const std::vector<OwnerDay>& completed,
 /// One completed call as the producer reports it.
 struct ProducerCall {
   std::string call_id;
-  std::chrono::milliseconds age{0};  ///< since call.completed went into the producer's outbox
+  std::chrono::milliseconds age{0};  ///< since its call.completed was last published
   bool pending = false;              ///< still in the producer's outbox
 };
 

@@ -1,5 +1,7 @@
 #include "reconciliation_store.hpp"
 
+#include <unordered_map>
+
 
 namespace kx::billing {
 namespace {
@@ -34,9 +36,9 @@ SELECT id, trigger, admin_id, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD
        window_from::text, window_to::text, days_checked, days_differing, missing, in_flight,
        republished, error, extract(epoch FROM finished_at)::float8
 FROM reconciliation_runs WHERE check_name = 'calls_charged' ORDER BY id DESC LIMIT $1)sql";
-constexpr const char* kDriftOfRun = R"sql(
-SELECT user_id, day::text, completed, charged, missing, republished
-FROM reconciliation_drift WHERE run_id = $1 ORDER BY day DESC, user_id)sql";
+constexpr const char* kDriftOfRuns = R"sql(
+SELECT run_id, user_id, day::text, completed, charged, missing, republished
+FROM reconciliation_drift WHERE run_id BETWEEN $1 AND $2 ORDER BY run_id, day DESC, user_id)sql";
 
 std::string join(const std::vector<std::string>& ids) {
   std::string out;
@@ -99,11 +101,18 @@ std::vector<ReconciliationRun> ReconciliationStore::recent(pqxx::transaction_bas
     run.finished_epoch = r[12].as<double>();
     out.push_back(std::move(run));
   }
-  if (!out.empty()) {
-    for (const auto& r : tx.exec_params(kDriftOfRun, out.front().id))
-      out.front().drift.push_back({r[0].as<std::string>(), r[1].as<std::string>(),
-                                   r[2].as<std::int64_t>(), r[3].as<std::int64_t>(),
-                                   r[4].as<std::int64_t>(), r[5].as<std::int64_t>()});
+  if (out.empty())
+    return out;
+  std::unordered_map<std::int64_t, ReconciliationRun*> by_id;
+  for (auto& run : out)
+    by_id[run.id] = &run;
+  for (const auto& r : tx.exec_params(kDriftOfRuns, out.back().id, out.front().id)) {
+    auto it = by_id.find(r[0].as<std::int64_t>());
+    if (it == by_id.end())
+      continue;
+    it->second->drift.push_back({r[1].as<std::string>(), r[2].as<std::string>(),
+                                 r[3].as<std::int64_t>(), r[4].as<std::int64_t>(),
+                                 r[5].as<std::int64_t>(), r[6].as<std::int64_t>()});
   }
   return out;
 }

@@ -24,7 +24,7 @@ class ReconciliationStore {
                                                  const std::vector<std::string>& call_ids);
   /// Stores the run and its drift rows; returns the run's id.
   static std::int64_t save(pqxx::work& tx, const ReconciliationRun& run);
-  /// The newest runs, newest first; drift rows only for the first.
+  /// The newest runs, newest first, each with its drift rows.
   static std::vector<ReconciliationRun> recent(pqxx::transaction_base& tx, int limit);
 };
 

@@ -1,6 +1,7 @@
 #include "telephony_completions.hpp"
 
 #include "kx/crypto/crypto.hpp"
+#include "kx/http/message.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 

@@ -40,7 +40,8 @@ ORDER BY user_id, day LIMIT $5)sql");
 // $1 and $2 are both the day asked for.
 const pg::Statement kCalls(R"sql(
 SELECT c.id,
-       (extract(epoch FROM now() - coalesce(c.completed_at, c.updated_at)) * 1000)::bigint,
+       (extract(epoch FROM now() - coalesce(o.published_at, c.completed_at, c.updated_at)) *
+        1000)::bigint,
        coalesce(o.published_at IS NULL, false)
 FROM calls c LEFT JOIN outbox o ON o.event_id = c.completed_event_id
 WHERE c.completed_published AND c.user_id = $3 AND )sql" + kCallEnd + kOnDays + R"sql(
@@ -236,7 +237,7 @@ Response CompletionRecordsApi::republish(Request& req) {
   auto result = pg::transact(
       db_, [&](pqxx::work& tx) { return CompletionRecords::republish(tx, outbox_, ids); });
   log::info("call.completed re-published for reconciliation",
-            {{"caller", req.identity.user_id},
+            {{"caller", req.identity.role},
              {"requeued", result.requeued},
              {"rebuilt", result.rebuilt},
              {"pending", result.pending},

@@ -27,7 +27,9 @@ struct CompletionDay {
 
 struct CompletedCall {
   std::string call_id;
-  std::int64_t age_ms = 0;  ///< since call.completed went into the outbox (database clock)
+  /// Since call.completed was last published (a re-publish starts it again), or went into the
+  /// outbox when its row is gone; database clock.
+  std::int64_t age_ms = 0;
   bool pending = false;     ///< its outbox row has not been published yet
 };
 
