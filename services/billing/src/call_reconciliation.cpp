@@ -22,7 +22,9 @@ class RunLock {
  public:
   explicit RunLock(pg::Pool::Lease& lease) : lease_(lease) {
     pqxx::nontransaction tx(*lease_);
-    held_ = tx.exec1("SELECT pg_try_advisory_lock(hashtext('kx_call_reconciliation:' || current_schema()))")[0]
+    held_ = tx.exec1(
+                  "SELECT pg_try_advisory_lock(hashtext('kx_call_reconciliation:' || "
+                  "current_schema()))")[0]
                 .as<bool>();
   }
   ~RunLock() {
@@ -116,17 +118,21 @@ std::optional<ReconciliationRun> CallReconciliation::run(
 
   auto& registry = metrics::Registry::global();
   const char* outcome = run.error ? "failed" : run.missing > 0 ? "drift" : "ok";
-  registry.counter("kx_reconciliation_runs_total", "Reconciliation runs by outcome",
-                   {{"check", kCheck}, {"outcome", outcome}})
+  registry
+      .counter("kx_reconciliation_runs_total", "Reconciliation runs by outcome",
+               {{"check", kCheck}, {"outcome", outcome}})
       .inc();
-  registry.counter("kx_reconciliation_republished_total",
-                   "Events the producer published again on a reconciliation's request",
-                   {{"check", kCheck}})
+  registry
+      .counter("kx_reconciliation_republished_total",
+               "Events the producer published again on a reconciliation's request",
+               {{"check", kCheck}})
       .inc(static_cast<double>(run.republished));
   set_gauges(run, std::chrono::duration<double>(Clock::now().time_since_epoch()).count());
   // Quiet when everything agreed: on the test platform a run comes every few seconds.
   bool notable = run.error || run.days_differing > 0;
-  log::log(run.missing > 0 ? log::Level::warn : notable ? log::Level::info : log::Level::debug,
+  log::log(run.missing > 0 ? log::Level::warn
+           : notable       ? log::Level::info
+                           : log::Level::debug,
            run.missing > 0 ? "reconciliation found calls completed but never charged"
                            : "reconciliation run",
            {{"run_id", run.id},

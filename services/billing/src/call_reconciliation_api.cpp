@@ -53,17 +53,16 @@ std::string reconciliation_run_json(const ReconciliationRun& run) {
 void CallReconciliationApi::add_routes(http::Router& r) {
   r.add("GET", "/api/admin/billing/reconciliation/calls", *this, &CallReconciliationApi::runs,
         {.max_body = 0, .access = Access::admin});
-  r.add("POST", "/api/admin/billing/reconciliation/calls", *this,
-        &CallReconciliationApi::run_now, {.max_body = 1024, .access = Access::admin});
+  r.add("POST", "/api/admin/billing/reconciliation/calls", *this, &CallReconciliationApi::run_now,
+        {.max_body = 1024, .access = Access::admin});
 }
 
 Response CallReconciliationApi::runs(Request& req) {
   http::QueryParams q(req);
   int limit = q.integer("limit", 10, 1, 100);
   q.require_valid();
-  auto runs = pg::read(db_, [&](pqxx::transaction_base& tx) {
-    return ReconciliationStore::recent(tx, limit);
-  });
+  auto runs = pg::read(
+      db_, [&](pqxx::transaction_base& tx) { return ReconciliationStore::recent(tx, limit); });
   const auto& s = reconciliation_.settings();
   json::Writer w;
   w.begin_object()
@@ -84,8 +83,9 @@ Response CallReconciliationApi::runs(Request& req) {
 Response CallReconciliationApi::run_now(Request& req) {
   auto run = reconciliation_.run("admin", req.identity.user_id);
   if (!run) {
-    throw http::Error::conflict("Ein Abgleich läuft gerade. Bitte versuchen Sie es gleich noch einmal.",
-                                "reconciliation_running");
+    throw http::Error::conflict(
+        "Ein Abgleich läuft gerade. Bitte versuchen Sie es gleich noch einmal.",
+        "reconciliation_running");
   }
   auto body = reconciliation_run_json(*run);
   pg::transact(db_, [&](pqxx::work& tx) {

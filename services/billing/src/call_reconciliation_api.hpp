@@ -1,7 +1,7 @@
 #pragma once
 // The admins' view of the cross-service reconciliation: GET /api/admin/billing/reconciliation/calls
-// (the latest runs, each with the owner-days on which it found calls completed but never charged) and
-// POST (reconcile now; audited as admin.action "billing.reconcile").
+// (the latest runs, each with the owner-days on which it found calls completed but never charged)
+// and POST (reconcile now; audited as admin.action "billing.reconcile").
 
 #include "call_reconciliation.hpp"
 #include "kx/events/outbox.hpp"

@@ -2,7 +2,6 @@
 
 #include <unordered_map>
 
-
 namespace kx::billing {
 namespace {
 
@@ -71,10 +70,9 @@ std::unordered_set<std::string> ReconciliationStore::decided(
 
 std::int64_t ReconciliationStore::save(pqxx::work& tx, const ReconciliationRun& run) {
   tx.exec(kPruneRuns);
-  auto id = tx.exec_params1(kInsertRun, run.trigger, run.admin_id,
-                            run.started_at, run.window_from, run.window_to,
-                            run.days_checked, run.days_differing, run.missing, run.in_flight,
-                            run.republished, run.error)[0]
+  auto id = tx.exec_params1(kInsertRun, run.trigger, run.admin_id, run.started_at, run.window_from,
+                            run.window_to, run.days_checked, run.days_differing, run.missing,
+                            run.in_flight, run.republished, run.error)[0]
                 .as<std::int64_t>();
   for (const auto& d : run.drift)
     tx.exec_params(kInsertDrift, id, d.user_id, d.day, d.completed, d.charged, d.missing,

@@ -42,13 +42,13 @@ class FakeProducer final : public CompletedCalls {
         ids += (ids.empty() ? "" : ",") + c.call_id;
       auto digest = pg::transact(db_, [&](pqxx::work& tx) {
         return tx
-            .exec_params1("SELECT sum(('x' || substr(md5(id), 1, 15))::bit(60)::bigint)::text "
-                          "FROM unnest(string_to_array($1, ',')) id",
-                          ids)[0]
+            .exec_params1(
+                "SELECT sum(('x' || substr(md5(id), 1, 15))::bit(60)::bigint)::text "
+                "FROM unnest(string_to_array($1, ',')) id",
+                ids)[0]
             .as<std::string>();
       });
-      page.days.push_back(
-          {key.first, key.second, static_cast<std::int64_t>(calls.size()), digest});
+      page.days.push_back({key.first, key.second, static_cast<std::int64_t>(calls.size()), digest});
     }
     return page;
   }
@@ -149,7 +149,8 @@ TEST_F(CallReconciliationTest, ACallNeverChargedIsRepublishedAndTheRunIsStored) 
   EXPECT_EQ(run->republished, 1);
   EXPECT_EQ(producer_.republished, std::vector<std::string>{"call-3"});
 
-  auto stored = pg::transact(*pool_, [](pqxx::work& tx) { return ReconciliationStore::recent(tx, 5); });
+  auto stored =
+      pg::transact(*pool_, [](pqxx::work& tx) { return ReconciliationStore::recent(tx, 5); });
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].id, run->id);
   EXPECT_EQ(stored[0].missing, 1);
@@ -196,7 +197,8 @@ TEST_F(CallReconciliationTest, AProducerThatDoesNotAnswerIsStoredAsAFailedRun) {
   auto run = reconciliation_.run("schedule", std::nullopt);
   ASSERT_TRUE(run);
   ASSERT_TRUE(run->error);
-  auto stored = pg::transact(*pool_, [](pqxx::work& tx) { return ReconciliationStore::recent(tx, 1); });
+  auto stored =
+      pg::transact(*pool_, [](pqxx::work& tx) { return ReconciliationStore::recent(tx, 1); });
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_TRUE(stored[0].error == run->error);
 }
@@ -204,8 +206,11 @@ TEST_F(CallReconciliationTest, AProducerThatDoesNotAnswerIsStoredAsAFailedRun) {
 TEST_F(CallReconciliationTest, OneRunAtATimeAcrossReplicas) {
   auto other = pool_->acquire();
   pqxx::nontransaction tx(*other);
-  ASSERT_TRUE(tx.exec1("SELECT pg_try_advisory_lock(hashtext('kx_call_reconciliation:' || current_schema()))")[0]
-                  .as<bool>());
+  ASSERT_TRUE(
+      tx.exec1(
+            "SELECT pg_try_advisory_lock(hashtext('kx_call_reconciliation:' || current_schema()))")
+          [0]
+              .as<bool>());
   EXPECT_FALSE(reconciliation_.run("admin", std::string("admin-1")));
   tx.exec("SELECT pg_advisory_unlock(hashtext('kx_call_reconciliation:' || current_schema()))");
   EXPECT_TRUE(reconciliation_.run("admin", std::string("admin-1")));

@@ -28,10 +28,12 @@ const std::string kOnDays = " >= $1::date::timestamp AT TIME ZONE 'UTC' AND " + 
 
 const pg::Statement kDays(R"sql(
 SELECT user_id, day::text, calls, digest FROM (
-  SELECT c.user_id, ()sql" + kCallEnd + R"sql( AT TIME ZONE 'UTC')::date AS day, count(*) AS calls,
+  SELECT c.user_id, ()sql" +
+                          kCallEnd + R"sql( AT TIME ZONE 'UTC')::date AS day, count(*) AS calls,
          sum(('x' || substr(md5(c.id), 1, 15))::bit(60)::bigint)::text AS digest
   FROM calls c
-  WHERE c.completed_published AND )sql" + kCallEnd + kOnDays + R"sql(
+  WHERE c.completed_published AND )sql" +
+                          kCallEnd + kOnDays + R"sql(
   GROUP BY 1, 2
 ) d
 WHERE (user_id, day) > ($3, $4::date)
@@ -44,7 +46,8 @@ SELECT c.id,
         1000)::bigint,
        coalesce(o.published_at IS NULL, false)
 FROM calls c LEFT JOIN outbox o ON o.event_id = c.completed_event_id
-WHERE c.completed_published AND c.user_id = $3 AND )sql" + kCallEnd + kOnDays + R"sql(
+WHERE c.completed_published AND c.user_id = $3 AND )sql" +
+                           kCallEnd + kOnDays + R"sql(
   AND c.id > $4
 ORDER BY c.id LIMIT $5)sql");
 
@@ -62,7 +65,8 @@ ORDER BY c.id FOR UPDATE OF c)sql";
 constexpr const char* kRequeue = R"sql(
 UPDATE outbox SET published_at = NULL, attempts = 0, last_error = NULL
 WHERE event_id = $1::uuid AND published_at IS NOT NULL)sql";
-constexpr const char* kAdoptEventId = "UPDATE outbox SET event_id = $2::uuid WHERE event_id = $1::uuid";
+constexpr const char* kAdoptEventId =
+    "UPDATE outbox SET event_id = $2::uuid WHERE event_id = $1::uuid";
 
 std::string join(const std::vector<std::string>& ids) {
   std::string out;
@@ -138,8 +142,8 @@ RepublishResult CompletionRecords::republish(pqxx::work& tx, const events::Outbo
 void CompletionRecordsApi::add_routes(http::Router& r) {
   const http::RouteOptions read{.max_body = 0, .access = Access::service};
   const http::RouteOptions write{.max_body = 64 * 1024, .access = Access::service};
-  r.add("GET", "/internal/reconciliation/call-completions/days", *this,
-        &CompletionRecordsApi::days, read);
+  r.add("GET", "/internal/reconciliation/call-completions/days", *this, &CompletionRecordsApi::days,
+        read);
   r.add("GET", "/internal/reconciliation/call-completions", *this, &CompletionRecordsApi::calls,
         read);
   r.add("POST", "/internal/reconciliation/call-completions/republish", *this,
@@ -236,12 +240,11 @@ Response CompletionRecordsApi::republish(Request& req) {
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   auto result = pg::transact(
       db_, [&](pqxx::work& tx) { return CompletionRecords::republish(tx, outbox_, ids); });
-  log::info("call.completed re-published for reconciliation",
-            {{"caller", req.identity.role},
-             {"requeued", result.requeued},
-             {"rebuilt", result.rebuilt},
-             {"pending", result.pending},
-             {"unknown", result.unknown}});
+  log::info("call.completed re-published for reconciliation", {{"caller", req.identity.role},
+                                                               {"requeued", result.requeued},
+                                                               {"rebuilt", result.rebuilt},
+                                                               {"pending", result.pending},
+                                                               {"unknown", result.unknown}});
   json::Writer w;
   w.begin_object()
       .field("requeued", result.requeued)

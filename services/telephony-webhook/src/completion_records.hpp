@@ -30,7 +30,7 @@ struct CompletedCall {
   /// Since call.completed was last published (a re-publish starts it again), or went into the
   /// outbox when its row is gone; database clock.
   std::int64_t age_ms = 0;
-  bool pending = false;     ///< its outbox row has not been published yet
+  bool pending = false;  ///< its outbox row has not been published yet
 };
 
 struct RepublishResult {
@@ -50,8 +50,8 @@ class CompletionRecords {
                                          const std::string& after_day, int limit);
   /// The owner's completed calls of `day`, ordered by call id, after `after_call_id`.
   static std::vector<CompletedCall> calls(pqxx::transaction_base& tx, const std::string& user_id,
-                                          const std::string& day,
-                                          const std::string& after_call_id, int limit);
+                                          const std::string& day, const std::string& after_call_id,
+                                          int limit);
   /// Puts the calls' call.completed into the outbox again with their original event ids.
   static RepublishResult republish(pqxx::work& tx, const events::Outbox& outbox,
                                    const std::vector<std::string>& call_ids);
