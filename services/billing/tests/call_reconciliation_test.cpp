@@ -8,6 +8,7 @@
 
 #include "billing_fixture.hpp"
 #include "call_reconciliation.hpp"
+#include "call_reconciliation_api.hpp"
 #include "kx/http/query.hpp"
 #include "reconciliation_store.hpp"
 
@@ -214,6 +215,44 @@ TEST_F(CallReconciliationTest, OneRunAtATimeAcrossReplicas) {
   EXPECT_FALSE(reconciliation_.run("admin", std::string("admin-1")));
   tx.exec("SELECT pg_advisory_unlock(hashtext('kx_call_reconciliation:' || current_schema()))");
   EXPECT_TRUE(reconciliation_.run("admin", std::string("admin-1")));
+}
+
+TEST_F(CallReconciliationTest, AdminsSeeTheRunsAndReconcileNowAudited) {
+  http::Router router;
+  CallReconciliationApi api(*pool_, reconciliation_, *outbox_);
+  api.add_routes(router);
+  http::ServerOptions options;
+  options.identity.emplace("test-internal-secret-0123456789abcdef");
+  const http::Identity admin{"admin-1", "admin"}, owner{"anna", "user"};
+  const std::string path = "/api/admin/billing/reconciliation/calls";
+
+  fund("anna", 1'000);
+  producer_.complete("anna", today(), "call-1");
+  EXPECT_EQ(testing::dispatch_as(router, options, "POST", path, {}, owner).status, 403);
+  auto res = testing::dispatch_as(router, options, "POST", path, {}, admin);
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto run = json::parse(res.body);
+  EXPECT_STREQ(run["trigger"].GetString(), "admin");
+  EXPECT_STREQ(run["admin_id"].GetString(), "admin-1");
+  EXPECT_EQ(run["missing"].GetInt64(), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE topic = 'admin.action' AND data LIKE "
+                   "'%billing.reconcile%'"),
+            1);
+
+  auto list = json::parse(testing::dispatch_as(router, options, "GET", path, {}, admin).body);
+  ASSERT_EQ(list["runs"].Size(), 1u);
+  EXPECT_EQ(list["settings"]["days"].GetInt(), 3);
+  ASSERT_EQ(list["runs"][0]["drift"].Size(), 1u);
+  EXPECT_STREQ(list["runs"][0]["drift"][0]["user_id"].GetString(), "anna");
+
+  // While another replica runs, an admin is told to try again.
+  auto other = pool_->acquire();
+  pqxx::nontransaction tx(*other);
+  tx.exec("SELECT pg_advisory_lock(hashtext('kx_call_reconciliation:' || current_schema()))");
+  res = testing::dispatch_as(router, options, "POST", path, {}, admin);
+  EXPECT_EQ(res.status, 409);
+  EXPECT_NE(res.body.find("reconciliation_running"), std::string::npos);
+  tx.exec("SELECT pg_advisory_unlock(hashtext('kx_call_reconciliation:' || current_schema()))");
 }
 
 }  // namespace
