@@ -111,7 +111,8 @@ records at regular intervals and asks for whatever is missing to be published ag
   repair), `kx_reconciliation_in_flight`, `kx_reconciliation_failed` (1 when telephony-webhook did
   not answer) and `kx_reconciliation_last_run_timestamp_seconds`. Per replica:
   `kx_reconciliation_runs_total{check,outcome}` (`ok`, `drift`, `failed`) and
-  `kx_reconciliation_republished_total`. A single run with missing calls is a repaired loss. If
+  `kx_reconciliation_republished_total`; telephony-webhook counts what it put into its outbox
+  again in `kx_outbox_republished_total{topic}`. A single run with missing calls is a repaired loss. If
   `kx_reconciliation_missing` stays above 0 over several runs, the repair is not taking effect:
   check billing's consumer lag and `call.completed.dlq`. Also alert on
   `kx_reconciliation_failed == 1` and on a last run older than three intervals.

@@ -8,6 +8,7 @@
 #include "kx/http/query.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
+#include "kx/metrics/metrics.hpp"
 
 namespace kx::telephony {
 namespace {
@@ -240,6 +241,11 @@ Response CompletionRecordsApi::republish(Request& req) {
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   auto result = pg::transact(
       db_, [&](pqxx::work& tx) { return CompletionRecords::republish(tx, outbox_, ids); });
+  metrics::Registry::global()
+      .counter("kx_outbox_republished_total",
+               "Events put into the outbox again on a consumer's reconciliation request",
+               {{"topic", "call.completed"}})
+      .inc(static_cast<double>(result.requeued + result.rebuilt));
   log::info("call.completed re-published for reconciliation", {{"caller", req.identity.role},
                                                                {"requeued", result.requeued},
                                                                {"rebuilt", result.rebuilt},
