@@ -124,6 +124,12 @@ records at regular intervals and asks for whatever is missing to be published ag
 - **Purchases vs. credits** do not cross a topic. Stripe's webhook, the checkout session and the
   ledger credit all live in billing and are written in one transaction, and the ledger
   reconciliation (`GET /api/admin/billing/reconciliation`, `kx-billing reconcile`) checks them.
+  What a purchase does cross is billing's `credits.*` events. `credits.exhausted` and
+  `credits.restored` pause and release an owner's agents in the agent service; the other
+  `credits.*` events only feed the owners' webhooks in integrations. These are not reconciled yet.
+  The same pattern would cover them: the agent service compares its owners' `credits_exhausted`
+  flags with billing's accounts and has billing publish each differing owner's latest state event
+  again.
 
 ## Versioning
 
