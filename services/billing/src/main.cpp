@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
       env.url("PUBLIC_ORIGIN", stripe.secret_key.empty() ? "http://127.0.0.1:8080" : "");
   // Cross-service reconciliation of calls with telephony-webhook (docs/events.md).
   ReconciliationSettings reconcile;
-  auto telephony_url = env.url("TELEPHONY_WEBHOOK_URL");
+  auto telephony_urls = env.urls("TELEPHONY_WEBHOOK_URL");  // its replicas
   reconcile.days = static_cast<int>(env.integer("RECONCILE_DAYS", 3, 1, 31));
   reconcile.settle = env.millis("RECONCILE_SETTLE_MS", reconcile.settle);
   reconcile.interval =
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   ReportsApi reports(rt.db(), rt.outbox());
   StripeWebhook webhook(rt.db(), ledger, webhook_secret);
   EventHandlers events(ledger);
-  TelephonyCompletions telephony({telephony_url}, rt.signer());
+  TelephonyCompletions telephony(telephony_urls, rt.signer());
   CallReconciliation reconciliation(rt.db(), telephony, reconcile);
   CallReconciliationApi reconciliation_api(rt.db(), reconciliation, rt.outbox());
   credits.add_routes(rt.router());

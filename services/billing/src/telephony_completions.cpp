@@ -32,40 +32,36 @@ const json::Value& array_of(const json::Document& doc, const char* name) {
 
 TelephonyCompletions::TelephonyCompletions(std::vector<std::string> base_urls,
                                            const http::IdentitySigner& signer)
-    : base_urls_(std::move(base_urls)),
-      signer_(signer),
-      client_(http::ClientOptions{.connect_timeout = std::chrono::milliseconds(2'000),
-                                  .request_timeout = std::chrono::milliseconds(30'000),
-                                  .max_retries = 0}) {}
+    : telephony_(
+          std::move(base_urls),
+          http::ReplicaOptions{
+              .client = http::ClientOptions{.connect_timeout = std::chrono::milliseconds(2'000),
+                                            .request_timeout = std::chrono::milliseconds(30'000),
+                                            .max_retries = 1}}),
+      signer_(signer) {}
 
 std::string TelephonyCompletions::send(const std::string& method, const std::string& target,
                                        const std::string& body) {
-  std::string last_error = "no telephony-webhook URL";
-  for (const auto& base : base_urls_) {
-    http::ClientRequest call;
-    call.method = method;
-    call.url = base + target;
-    call.body = body;
-    auto request_id = crypto::uuid_v7();
-    call.headers.set("X-Request-Id", request_id);
-    if (!body.empty())
-      call.headers.set("Content-Type", "application/json");
-    signer_.sign(call.headers, {"", "service:billing"}, method, target, request_id);
-    try {
-      auto res = client_.send(call);
-      if (res.status == 200)
-        return std::move(res.body);
-      last_error = "status " + std::to_string(res.status);
-      // Refusals (a bad signature, a bad request) are the same on every replica.
-      if (res.status < 500)
-        break;
-    } catch (const http::ClientError& e) {
-      last_error = e.what();
-    }
-    log::warn("telephony-webhook replica did not answer the reconciliation",
-              {{"request_id", request_id}, {"url", base}, {"error", last_error}});
+  http::ClientRequest call;
+  call.method = method;
+  call.url = target;
+  call.body = body;
+  auto request_id = crypto::uuid_v7();
+  call.headers.set("X-Request-Id", request_id);
+  call.headers.set("Idempotency-Key", request_id);
+  if (!body.empty())
+    call.headers.set("Content-Type", "application/json");
+  signer_.sign(call.headers, {"", "service:billing"}, method, target, request_id);
+  try {
+    auto res = telephony_.send(call);
+    if (res.status == 200)
+      return std::move(res.body);
+    log::warn("telephony-webhook refused a reconciliation request",
+              {{"request_id", request_id}, {"target", target}, {"status", res.status}});
+    throw ProducerUnavailable("status " + std::to_string(res.status));
+  } catch (const http::ClientError& e) {
+    throw ProducerUnavailable(e.what());
   }
-  throw ProducerUnavailable(last_error);
 }
 
 CompletedCalls::DaysPage TelephonyCompletions::days(const std::string& from, const std::string& to,

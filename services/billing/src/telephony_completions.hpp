@@ -1,18 +1,19 @@
 #pragma once
 // CompletedCalls over telephony-webhook's internal reconciliation API (signed service requests,
-// GET /internal/reconciliation/call-completions[/days], POST .../republish). Every request is
-// safe to repeat, so a replica that does not answer is skipped for the next one.
+// GET /internal/reconciliation/call-completions[/days], POST .../republish), spread over its
+// replicas. Every request is safe to repeat, the re-publish too (a call whose event waits is left
+// alone), so each is marked idempotent and another replica may answer it.
 
 #include <string>
 #include <vector>
 
 #include "call_reconciliation.hpp"
-#include "kx/http/client.hpp"
 #include "kx/http/identity.hpp"
+#include "kx/http/replicas.hpp"
 
 namespace kx::billing {
 
-/// Thread-safe (the client keeps connections per thread).
+/// Thread-safe.
 class TelephonyCompletions final : public CompletedCalls {
  public:
   /// `base_urls`: telephony-webhook's replicas (at least one).
@@ -25,12 +26,11 @@ class TelephonyCompletions final : public CompletedCalls {
   std::int64_t republish(const std::vector<std::string>& call_ids) override;
 
  private:
-  /// The body of a 200 answer from the first replica that gives one; throws ProducerUnavailable.
+  /// The body of a 200 answer; throws ProducerUnavailable.
   std::string send(const std::string& method, const std::string& target, const std::string& body);
 
-  std::vector<std::string> base_urls_;
+  http::Replicas telephony_;
   const http::IdentitySigner& signer_;
-  http::Client client_;
 };
 
 }  // namespace kx::billing
