@@ -42,6 +42,9 @@ class KeepAlive:
         res = self.conn.getresponse()
         return res.status, res.read()
 
+    def close(self):
+        self.conn.close()
+
 
 def calls_of(owner):
     return int(psql(f"SELECT count(*) FROM telephony_webhook.calls WHERE user_id = '{owner}'"))
@@ -110,6 +113,7 @@ class ReplicasTest(unittest.TestCase):
                     acknowledged[agent.owner] += 1
                 if i == per_owner // 3:
                     progress.set()
+            client.close()
 
         with concurrent.futures.ThreadPoolExecutor(len(self.agents)) as pool:
             futures = [pool.submit(burst, a) for a in self.agents]
@@ -158,11 +162,13 @@ class ReplicasTest(unittest.TestCase):
                         status, body = client.request("GET", path, headers={"Cookie": cookie})
                     except (OSError, http.client.HTTPException) as e:
                         errors.append(f"GET {path}: {e!r}")
+                        client.close()
                         client = KeepAlive()
                         continue
                     if status != 200:
                         errors.append(f"GET {path}: {status} {body[:200]!r}")
                     counts["reads"] += 1
+            client.close()
 
         def reporter(agent):
             client = KeepAlive()
@@ -172,6 +178,7 @@ class ReplicasTest(unittest.TestCase):
                     status, text = client.request("POST", "/webhooks/vapi", body, headers)
                 except (OSError, http.client.HTTPException) as e:
                     errors.append(f"report: {e!r}")
+                    client.close()
                     client = KeepAlive()
                     continue
                 if status == 200:
@@ -180,6 +187,7 @@ class ReplicasTest(unittest.TestCase):
                 else:
                     errors.append(f"report: {status} {text[:200]!r}")
                 time.sleep(0.02)
+            client.close()
 
         threads = [threading.Thread(target=reader)] + \
                   [threading.Thread(target=reporter, args=(a,)) for a in self.agents[:2]]
