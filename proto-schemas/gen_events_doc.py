@@ -73,6 +73,64 @@ The message value is the event's data as JSON (UTF-8); the envelope travels in h
 - After repeated failures the message goes to `<topic>.dlq` with the error, and the consumer moves
   on.
 
+## Reconciliation: nothing lost silently
+
+A broker can lose events it has already acknowledged: the dev broker always does when it is
+killed, and a real cluster can after an unclean failover. The producer's outbox has marked them
+published, so no retry will follow and no consumer will ever see them. The consumer whose
+bookings depend on a producer's events therefore compares its own records with the producer's
+records at regular intervals and asks for whatever is missing to be published again.
+
+- **Calls completed vs. calls charged** (`call.completed`, telephony-webhook to billing). billing
+  runs the check every `RECONCILE_INTERVAL_MS` (default 10 minutes; 3 s on the local platforms)
+  and when an admin asks (`POST /api/admin/billing/reconciliation/calls`). The window is the last
+  `RECONCILE_DAYS` UTC days (default 3), by the day of the `ended_at` the event carries.
+  1. telephony-webhook's `GET /internal/reconciliation/call-completions/days` returns, page by
+     page, the number of completed calls per owner and day with a digest (the sum of the first 60
+     bits of md5(call_id)). billing computes the same over the calls it decided, whether charged
+     or free, for open accounts. When everything agrees, a run consists of this single request.
+  2. For the days that differ only, `GET /internal/reconciliation/call-completions?user_id&day`
+     lists the calls by id (paginated), each with the time since its event was last published
+     and whether the event is still waiting in the outbox. A call billing has not decided counts
+     as *in flight* while its event waits in the outbox or if the event was published less than
+     `RECONCILE_SETTLE_MS` ago (default 5 minutes). Any other undecided call is *missing*.
+  3. `POST /internal/reconciliation/call-completions/republish` with the missing ids (at most 500
+     per request) hands each call's original outbox row back to telephony-webhook's relay. If the
+     row was already pruned (after 7 days), the event is written again from the call record under
+     its original id (`calls.completed_event_id`). Because the id is the same, every consumer's
+     inbox recognises the event: billing, which missed it, charges the call once, and
+     integrations, which already has it, skips it.
+
+  Only one run happens at a time across all replicas (PostgreSQL advisory lock
+  `kx_call_reconciliation:<schema>`). A replica's scheduled run is skipped when any replica has
+  run within half the interval. Each run is stored (`billing.reconciliation_runs`, plus one
+  `reconciliation_drift` row per owner-day with missing calls) and shown to admins on the start
+  page and in `GET /api/admin/billing/reconciliation/calls`.
+- **Metrics** (billing's `/metrics`). Every replica exports the same values, taken from the latest
+  stored run: `kx_reconciliation_missing{check="calls_charged"}` (missing calls found, before the
+  repair), `kx_reconciliation_in_flight`, `kx_reconciliation_failed` (1 when telephony-webhook did
+  not answer) and `kx_reconciliation_last_run_timestamp_seconds`. Per replica:
+  `kx_reconciliation_runs_total{check,outcome}` (`ok`, `drift`, `failed`) and
+  `kx_reconciliation_republished_total`; telephony-webhook counts what it put into its outbox
+  again in `kx_outbox_republished_total{topic}`. A single run with missing calls is a repaired loss. If
+  `kx_reconciliation_missing` stays above 0 over several runs, the repair is not taking effect:
+  check billing's consumer lag and `call.completed.dlq`. Also alert on
+  `kx_reconciliation_failed == 1` and on a last run older than three intervals.
+- **Why the consumer pulls, rather than the producer publishing daily counts.** A count published
+  as an event can be lost in the same way as the events it counts. The signed internal HTTP API
+  has no broker in its path. Only the consumer knows what it has acted on. And the repair needs
+  the producer's call ids, which the same API provides. Sending counts and digests first keeps a
+  run that finds nothing small, and the bounded window keeps every run away from full scans.
+- **Purchases vs. credits** do not cross a topic. Stripe's webhook, the checkout session and the
+  ledger credit all live in billing and are written in one transaction, and the ledger
+  reconciliation (`GET /api/admin/billing/reconciliation`, `kx-billing reconcile`) checks them.
+  What a purchase does cross is billing's `credits.*` events. `credits.exhausted` and
+  `credits.restored` pause and release an owner's agents in the agent service; the other
+  `credits.*` events only feed the owners' webhooks in integrations. These are not reconciled yet.
+  The same pattern would cover them: the agent service compares its owners' `credits_exhausted`
+  flags with billing's accounts and has billing publish each differing owner's latest state event
+  again.
+
 ## Versioning
 
 Within a version, schemas only gain optional fields. A breaking change is a new

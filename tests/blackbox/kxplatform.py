@@ -248,8 +248,14 @@ def alive(pid):
 
 
 def service_env(service, port):
-    """The environment a service of the test platform runs with, on another port if asked."""
+    """The environment a service of the test platform runs with, on another port if asked. The
+    broker's address comes from the platform's state folder: a test that restarted the dev broker
+    (it comes back on new ports) leaves the address there, not in this process's environment."""
     env = dict(os.environ)
+    bootstrap_file = os.path.join(STATE, "kafka.bootstrap")
+    if os.path.exists(bootstrap_file):
+        with open(bootstrap_file) as f:
+            env["KAFKA_BOOTSTRAP"] = f.read().strip()
     s = service.replace("-", "_")
     env["SERVICE_PORT"] = str(port)
     if service == "gateway":

@@ -22,6 +22,7 @@ void EventHandlers::on_call_completed(const events::Event& event, pqxx::work& tx
   call.status = json::get_string(doc, "status");
   call.duration_seconds = json::get_int(doc, "duration_seconds");
   call.test = json::get_bool(doc, "test");
+  call.ended_at = json::get_string(doc, "ended_at");
   auto result = ledger_.charge_call(tx, call);
   if (result.outcome == ChargeOutcome::duplicate) {
     log::info("call already charged", {{"call_id", call.call_id}, {"event_id", event.id}});

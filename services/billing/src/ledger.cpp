@@ -211,8 +211,9 @@ bool Ledger::close_account(pqxx::work& tx, const std::string& user_id) {
 ChargeResult Ledger::charge_call(pqxx::work& tx, const CallReport& call) {
   auto settings = CatalogStore::settings(tx).values;
   auto cost = call_cost(call.duration_seconds, settings);
-  CallCharge record{call.call_id, call.user_id,          call.agent_id,       call.status,
-                    call.test,    call.duration_seconds, cost.billed_minutes, cost.cents};
+  CallCharge record{call.call_id,        call.user_id, call.agent_id,
+                    call.status,         call.test,    call.duration_seconds,
+                    cost.billed_minutes, cost.cents,   call.ended_at};
   ChargeResult result;
   result.cost_cents = cost.cents;
   if (!LedgerStore::claim_call(tx, record))

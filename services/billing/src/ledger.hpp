@@ -26,6 +26,7 @@ struct CallReport {
   std::string status;
   std::int64_t duration_seconds = 0;
   bool test = false;
+  std::string ended_at;  ///< ISO-8601 (UTC); empty when unknown
 };
 
 enum class ChargeOutcome { charged, capped, free_zero_seconds, free_test_call, duplicate };

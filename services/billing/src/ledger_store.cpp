@@ -63,8 +63,8 @@ WHERE user_id = $1 AND ($2 = '' OR kind = ANY (string_to_array($2, ','))))sql";
 
 constexpr const char* kClaimCall = R"sql(
 INSERT INTO call_charges (call_id, user_id, agent_id, status, test, duration_seconds,
-                          billed_minutes, cost_cents, outcome)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')
+                          billed_minutes, cost_cents, outcome, call_ended_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', nullif($9, '')::timestamptz)
 ON CONFLICT (call_id) DO NOTHING)sql";
 constexpr const char* kDecideCall = R"sql(
 UPDATE call_charges SET charged_cents = $2, outcome = $3, entry_id = $4 WHERE call_id = $1)sql";
@@ -212,7 +212,7 @@ std::int64_t LedgerStore::count_entries(pqxx::work& tx, const std::string& user_
 
 bool LedgerStore::claim_call(pqxx::work& tx, const CallCharge& c) {
   return tx.exec_params(kClaimCall, c.call_id, c.user_id, c.agent_id, c.status, c.test,
-                        c.duration_seconds, c.billed_minutes, c.cost_cents)
+                        c.duration_seconds, c.billed_minutes, c.cost_cents, c.call_ended_at)
              .affected_rows() == 1;
 }
 

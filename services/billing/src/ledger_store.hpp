@@ -58,6 +58,7 @@ struct CallCharge {
   std::int64_t duration_seconds = 0;
   std::int64_t billed_minutes = 0;
   std::int64_t cost_cents = 0;
+  std::string call_ended_at;  ///< ISO-8601 from call.completed; the reconciliation's day
 };
 
 struct Adjustment {

@@ -2,7 +2,10 @@
 // credit packs bought through Stripe Checkout and booked from Stripe's signed webhooks, grace
 // and low-balance alerts, and the admins' settings, adjustments and statistics.
 #include <memory>
+#include <vector>
 
+#include "call_reconciliation.hpp"
+#include "call_reconciliation_api.hpp"
 #include "catalog_admin_api.hpp"
 #include "checkout.hpp"
 #include "credits_admin_api.hpp"
@@ -16,6 +19,7 @@
 #include "reports_api.hpp"
 #include "stripe_client.hpp"
 #include "stripe_webhook.hpp"
+#include "telephony_completions.hpp"
 
 std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
 
@@ -37,6 +41,13 @@ int main(int argc, char** argv) {
   // Stripe sends the browser back to the dashboard; without Stripe nothing needs the origin.
   auto public_origin =
       env.url("PUBLIC_ORIGIN", stripe.secret_key.empty() ? "http://127.0.0.1:8080" : "");
+  // Cross-service reconciliation of calls with telephony-webhook (docs/events.md).
+  ReconciliationSettings reconcile;
+  auto telephony_urls = env.urls("TELEPHONY_WEBHOOK_URL");  // its replicas
+  reconcile.days = static_cast<int>(env.integer("RECONCILE_DAYS", 3, 1, 31));
+  reconcile.settle = env.millis("RECONCILE_SETTLE_MS", reconcile.settle);
+  reconcile.interval =
+      std::chrono::milliseconds(env.integer("RECONCILE_INTERVAL_MS", 600'000, 1'000, 86'400'000));
   rt.open(kx::service::to_migrations(kx_service_migration_files()));
 
   std::shared_ptr<StripeClient> stripe_client;
@@ -50,15 +61,21 @@ int main(int argc, char** argv) {
   ReportsApi reports(rt.db(), rt.outbox());
   StripeWebhook webhook(rt.db(), ledger, webhook_secret);
   EventHandlers events(ledger);
+  TelephonyCompletions telephony(telephony_urls, rt.signer());
+  CallReconciliation reconciliation(rt.db(), telephony, reconcile);
+  CallReconciliationApi reconciliation_api(rt.db(), reconciliation, rt.outbox());
   credits.add_routes(rt.router());
   catalog.add_routes(rt.router());
   credits_admin.add_routes(rt.router());
   reports.add_routes(rt.router());
   webhook.add_routes(rt.router());
+  reconciliation_api.add_routes(rt.router());
   kx::service::add_owner_export(rt.router(), rt.db(), "billing", &owner_data);
 
   rt.consume("user.registered", events, &EventHandlers::on_user_registered);
   rt.consume("call.completed", events, &EventHandlers::on_call_completed);
   rt.consume("user.deleted", events, &EventHandlers::on_user_deleted);
+  rt.every("call-reconciliation", reconcile.interval,
+           [&reconciliation] { reconciliation.run_if_due(); });
   return rt.run();
 }

@@ -118,6 +118,13 @@ void CallRecorder::publish_started(pqxx::work& tx, CallRecord& call) const {
   }
 }
 
+void CallRecorder::publish_completed(pqxx::work& tx, CallRecord& call) const {
+  auto event_id =
+      outbox_.add(tx, "call.completed", call.user_id, call.id, call_completed_event(call));
+  Calls::mark_completed(tx, call.id, event_id);
+  call.completed_published = true;
+}
+
 void CallRecorder::record_status_update(pqxx::work& tx, const VapiMessage& m,
                                         const AgentRoute& route) {
   auto call = with_status_update(lock(tx, m, route), m, Clock::now());
@@ -134,8 +141,7 @@ bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const Age
   publish_started(tx, done);
   bool first = !done.completed_published;
   if (first) {
-    outbox_.add(tx, "call.completed", done.user_id, done.id, call_completed_event(done));
-    done.completed_published = true;
+    publish_completed(tx, done);
     metrics::Registry::global()
         .counter("kx_calls_completed_total", "Calls completed (call.completed published)")
         .inc();
@@ -160,8 +166,7 @@ std::size_t CallRecorder::finish_overdue(std::chrono::milliseconds wait, Clock::
       auto done = with_report(*call, VapiMessage{}, flags.escalated, flags.appointment_booked, now);
       done.report_received = false;  // a late report still brings its content
       publish_started(tx, done);
-      outbox_.add(tx, "call.completed", done.user_id, done.id, call_completed_event(done));
-      done.completed_published = true;
+      publish_completed(tx, done);
       Calls::save(tx, done);
       Calls::settle_escalations(tx, done.id, done.transferred);
       return true;

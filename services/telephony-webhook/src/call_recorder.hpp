@@ -44,6 +44,8 @@ class CallRecorder {
  private:
   /// Adds call.started to the outbox once the call is known to have started.
   void publish_started(pqxx::work& tx, CallRecord& call) const;
+  /// Adds call.completed to the outbox and remembers its event id.
+  void publish_completed(pqxx::work& tx, CallRecord& call) const;
 
   pg::Pool& db_;
   const events::Outbox& outbox_;

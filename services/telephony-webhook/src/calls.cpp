@@ -59,6 +59,9 @@ const pg::Statement kSaveReport(std::string("UPDATE calls SET ") + kSaveColumns 
                              ELSE provider_cost_usd_micros END
 WHERE id = $1)sql");
 
+const pg::Statement kMarkCompleted(
+    "UPDATE calls SET completed_at = now(), completed_event_id = $2::uuid WHERE id = $1");
+
 const pg::Statement kOutcomeFlags(R"sql(
 SELECT EXISTS (SELECT 1 FROM escalations WHERE call_id = $1),
        EXISTS (SELECT 1 FROM tool_calls WHERE vapi_call_id = $2 AND appointment_booked))sql");
@@ -165,6 +168,11 @@ std::optional<CallRecord> Calls::lock(pqxx::work& tx, const std::string& vapi_ca
   if (res.empty())
     return std::nullopt;
   return call_from(res[0]);
+}
+
+void Calls::mark_completed(pqxx::work& tx, const std::string& call_id,
+                           const std::string& event_id) {
+  pg::exec_prepared(tx, kMarkCompleted, call_id, event_id);
 }
 
 void Calls::save(pqxx::work& tx, const CallRecord& c) {

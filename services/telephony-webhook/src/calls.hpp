@@ -89,6 +89,9 @@ class Calls {
   /// save() and the report's content in one statement; the content is dropped when the
   /// retention job already purged the call's content.
   static void save_report(pqxx::work& tx, const CallRecord& call, const CallContent& content);
+  /// Remembers the outbox event that announced the call's completion (for a later re-publish).
+  static void mark_completed(pqxx::work& tx, const std::string& call_id,
+                             const std::string& event_id);
 
   /// What the call's escalations and tool calls add to its outcome.
   static OutcomeFlags outcome_flags(pqxx::work& tx, const CallRecord& call);

@@ -4,6 +4,7 @@
 
 #include "call_maintenance.hpp"
 #include "calls_api.hpp"
+#include "completion_records.hpp"
 #include "kx/log/log.hpp"
 #include "kx/service/owner_export.hpp"
 #include "kx/service/runtime.hpp"
@@ -51,6 +52,8 @@ int main() {
   webhook.add_routes(rt.router());
   CallsApi api(rt.db(), rt.outbox());
   api.add_routes(rt.router());
+  CompletionRecordsApi completions(rt.db(), rt.outbox());
+  completions.add_routes(rt.router());
   kx::service::add_owner_export(rt.router(), rt.db(), "telephony-webhook", &owner_data);
 
   CallRecorder recorder(rt.db(), rt.outbox());
