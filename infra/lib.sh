@@ -225,6 +225,11 @@ start_services() {
   local state=$1; shift
   local names=("$@") name process port
   [ ${#names[@]} -gt 0 ] || names=("${SERVICES[@]}" gateway)
+  # The dev broker listens on new ports after a restart: always its current address.
+  if [ -s "$state/kafka.bootstrap" ]; then
+    KAFKA_BOOTSTRAP=$(cat "$state/kafka.bootstrap")
+    export KAFKA_BOOTSTRAP
+  fi
   for name in "${names[@]}"; do
     for process in $(replicas "$name"); do
       port=$(replica_port "$name" "$process")
