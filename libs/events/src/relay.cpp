@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -54,6 +55,7 @@ struct OutboxRelay::Impl {
   std::unique_ptr<OutboxListener> listener;
   std::thread thread;
   std::atomic<bool> running{false};
+  std::atomic<bool> stopping{false};  ///< stop() was called while a pass may be waiting on acks
   std::mutex mutex;
   std::condition_variable wake;
   std::chrono::steady_clock::time_point last_prune{};
@@ -146,7 +148,7 @@ struct OutboxRelay::Impl {
         results[i] = err;
       }
     }
-    rd_kafka_flush(producer, static_cast<int>(kafka.message_timeout.count() + 5'000));
+    await_acknowledgements();
     // Mark what the broker acknowledged, except rows whose key also has an unacknowledged
     // row: those are sent again with it, in seq order, so a key's order is never broken.
     std::set<std::string> failed_keys;
@@ -179,6 +181,27 @@ struct OutboxRelay::Impl {
                 {{"count", failed.size()}, {"error", last_error}});
     }
     return done.size();
+  }
+
+  // Waits for the broker's answers to what was just produced, in short slices, so that a stop
+  // does not wait out the whole message timeout while the broker is away: once stopping, at most
+  // a few seconds more, then what is still queued is purged. Its rows stay unpublished and go out
+  // after the restart; a purged message the broker did receive arrives twice, which the
+  // consumers' inboxes skip.
+  void await_acknowledgements() {
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + kafka.message_timeout + std::chrono::seconds(5);
+    std::optional<clock::time_point> give_up;
+    while (rd_kafka_flush(producer, 100) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      auto now = clock::now();
+      if (stopping && !give_up)
+        give_up = now + std::chrono::seconds(3);
+      if (now >= deadline || (give_up && now >= *give_up)) {
+        rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_flush(producer, 1'000);  // serves the purged messages' delivery reports
+        return;
+      }
+    }
   }
 
   std::size_t prune() {
@@ -252,6 +275,7 @@ void OutboxRelay::start() {
 void OutboxRelay::stop() {
   if (!impl_->running.exchange(false))
     return;
+  impl_->stopping = true;
   impl_->wake.notify_all();
   if (impl_->thread.joinable())
     impl_->thread.join();
