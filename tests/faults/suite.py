@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "blackbox"))
 
@@ -77,15 +78,17 @@ def dead_letters(owner_ids):
     """The dead letters on the broker now: (topic, key, kx_error) of the suite's owners, and how
     many belong to others (other tests' deliberately broken events)."""
     bootstrap = open(os.path.join(STATE, "kafka.bootstrap")).read().strip()
-    mine, others = [], 0
-    for name in sorted(os.listdir(os.path.join(ROOT, "proto-schemas/events"))):
-        if not name.endswith(".json"):
-            continue
-        topic = name.rsplit(".v", 1)[0] + ".dlq"
+    topics = [name.rsplit(".v", 1)[0] + ".dlq"
+              for name in sorted(os.listdir(os.path.join(ROOT, "proto-schemas/events"))) if name.endswith(".json")]
+
+    def read(topic):
         out = subprocess.run(["kcat", "-C", "-b", bootstrap, "-t", topic, "-o", "beginning", "-e", "-J", "-q"],
                              capture_output=True, text=True, timeout=60)
-        for line in out.stdout.splitlines():
-            msg = json.loads(line)
+        return [(topic, json.loads(line)) for line in out.stdout.splitlines()]
+
+    mine, others = [], 0
+    with ThreadPoolExecutor(len(topics)) as pool:
+        for topic, msg in (m for found in pool.map(read, topics) for m in found):
             headers = dict(zip(msg.get("headers", [])[0::2], msg.get("headers", [])[1::2]))
             if msg.get("key") in owner_ids:
                 mine.append((topic, msg.get("key"), headers.get("kx_error", "")))
@@ -154,11 +157,13 @@ class Faults:
         self.dead_before = dead_letters(owner_ids)
         ids = quoted(owner_ids)
         paused = list(faults.processes("billing").values())
+        note(f"billing paused at {self.burst.progress():.0%} of the deliveries")
         for pid in paused:
             os.kill(pid, signal.SIGSTOP)
         try:
             time.sleep(LAG_SECONDS)
             faults.kill_broker()
+            note(f"broker killed at {self.burst.progress():.0%} of the deliveries")
         finally:
             for pid in paused:
                 os.kill(pid, signal.SIGCONT)
@@ -187,7 +192,7 @@ def setup(report, size):
 
 def run_burst(report, owners, rng):
     deliveries = traffic.build_deliveries(owners, rng)
-    rate = max(5.0, len(deliveries) / 30)
+    rate = max(5.0, len(deliveries) / 45)
     burst = traffic.Burst(deliveries, rate)
     note(f"burst: {len(deliveries)} deliveries at up to {rate:.0f}/s")
     sender = threading.Thread(target=burst.run)
@@ -206,6 +211,10 @@ def run_burst(report, owners, rng):
 
     statuses = collections.Counter(code for d in deliveries for _, code in d.statuses)
     note(f"answers: {dict(statuses)}")
+    timeline = collections.Counter(int((t - started) // 5) for d in deliveries for t, code in d.statuses if code == 200)
+    note("acknowledged per 5 s: " + " ".join(str(timeline[i]) for i in range(max(timeline, default=0) + 1)))
+    for what, progress, t0, t1 in f.log:
+        note(f"{what}: {t0 - started:.0f}–{t1 - started:.0f} s")
     lost = [d for d in deliveries if not d.acknowledged]
     report.check("every delivery was acknowledged in the end (retrying 502/503/504 and broken connections)",
                  not lost, listed(f"{d.kind}:{d.statuses[-1][1]}" for d in lost))
@@ -329,7 +338,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=100, help="calls (purchases: a eighth of it)")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--settle-timeout", type=float, default=240,
+    parser.add_argument("--settle-timeout", type=float, default=120,
                         help="seconds to wait for every call to be charged after the burst")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
