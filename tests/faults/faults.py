@@ -6,7 +6,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 import urllib.error
 import urllib.request
 
@@ -80,7 +79,9 @@ def kill_broker():
 
 def start_broker_with_services():
     """Stops the services, starts the dev broker and starts them again (tests/faults/broker.sh);
-    the new bootstrap address goes into this process's environment for what it starts later."""
+    the new bootstrap address goes into this process's environment for what it starts later.
+    Returns how many seconds the services took to stop (SIGTERM; infra/lib.sh kills what is
+    still running after 20 s)."""
     out = subprocess.run([os.path.join(HERE, "broker.sh")], capture_output=True, text=True, timeout=300)
     if out.returncode != 0:
         raise AssertionError(f"broker.sh failed: {out.stderr[-2000:]}")
@@ -88,3 +89,4 @@ def start_broker_with_services():
         bootstrap = f.read().strip()
     os.environ["KAFKA_BOOTSTRAP"] = bootstrap
     os.environ["KX_TEST_KAFKA_BOOTSTRAP"] = bootstrap
+    return int(re.search(r"stopped_seconds=(\d+)", out.stdout).group(1))

@@ -172,7 +172,9 @@ class Faults:
                             "(SELECT 1 FROM billing.call_charges cc WHERE cc.call_id = c.id)"))
         note(f"{stranded} calls published but not charged when the broker died")
         time.sleep(3)  # the services run on without a broker for a moment
-        faults.start_broker_with_services()
+        stopping = faults.start_broker_with_services()
+        self.report.check("every service stops on SIGTERM within 20 s while the broker is gone (none is SIGKILLed)",
+                          stopping < 20, f"the services took {stopping} s to stop")
         self.report.check("after the broker and the services restarted every process is ready", faults.all_ready())
 
 
