@@ -14,6 +14,7 @@ PACKAGES=(
   libspdlog-dev libgtest-dev libgmock-dev libargon2-dev libhowardhinnant-date-dev tzdata
   libphonenumber-dev zlib1g-dev postgresql postgresql-client kcat python3 python3-jsonschema python3-yaml procps
   libcurl4-openssl-dev libkainjow-mustache-dev python3-aiosmtpd wrk
+  python3-confluent-kafka docker-compose
   chromium chromium-driver
 )
 

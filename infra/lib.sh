@@ -48,10 +48,12 @@ load_config() {
   export ALLOWED_ORIGINS="http://127.0.0.1:$GATEWAY_PORT,http://localhost:$GATEWAY_PORT"
   # Where everything is, for every process: the services, the public gateway (the sandbox posts
   # provider webhooks there) and the sandbox's stand-ins for the providers.
+  # A service's URL lists all its replicas (KX_SCALE); its callers spread requests over them.
   export GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
-  export AUTH_URL="http://127.0.0.1:$AUTH_PORT" AGENT_URL="http://127.0.0.1:$AGENT_PORT"
-  export TELEPHONY_WEBHOOK_URL="http://127.0.0.1:$TELEPHONY_WEBHOOK_PORT"
-  export BILLING_URL="http://127.0.0.1:$BILLING_PORT" INTEGRATIONS_URL="http://127.0.0.1:$INTEGRATIONS_PORT"
+  local s
+  for s in "${SERVICES[@]}"; do
+    export "$(url_var "$s")=$(replica_urls "$s")"
+  done
   export SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
   # The dashboard links the sandbox's view of every mail the local SMTP server received.
   export DEV_MAIL_URL="$SANDBOX_URL/mail"
@@ -73,6 +75,70 @@ load_config() {
 }
 
 port_var() { local s=${1//-/_}; echo "${s^^}_PORT"; }
+url_var() { local s=${1//-/_}; echo "${s^^}_URL"; }
+
+# Replicas: KX_SCALE="billing=3,telephony-webhook=2" (infra/up.sh --scale sets it). Replica i
+# (from 1) of a service whose port is P listens on P + 100*(i-1); a service started once keeps
+# its plain name (pids/billing.pid, logs/billing.log), replicas are billing-1 ... billing-N.
+scale_of() {
+  local name=$1 entry n=1 entries=()
+  IFS=, read -ra entries <<< "${KX_SCALE:-}"
+  for entry in "${entries[@]}"; do
+    [ "${entry%%=*}" = "$name" ] && n=${entry#*=}
+  done
+  echo "$n"
+}
+
+# check_scale: every entry names a service and a count from 1 to 9 (the port scheme's room).
+check_scale() {
+  local entry name n entries=()
+  IFS=, read -ra entries <<< "${KX_SCALE:-}"
+  for entry in "${entries[@]}"; do
+    name=${entry%%=*} n=${entry#*=}
+    case " gateway ${SERVICES[*]} " in
+      *" $name "*) ;;
+      *) log "--scale: unknown service '$name' (one of: gateway ${SERVICES[*]})"; return 1 ;;
+    esac
+    if ! [[ $n =~ ^[1-9]$ ]] || [ "$entry" = "$name" ]; then
+      log "--scale: '$entry' needs a count from 1 to 9, e.g. $name=2"; return 1
+    fi
+  done
+}
+
+# replicas NAME: the process names of a service's replicas, one per line.
+replicas() {
+  local name=$1 n i
+  n=$(scale_of "$name")
+  if [ "$n" -eq 1 ]; then echo "$name"; return; fi
+  for ((i = 1; i <= n; i++)); do echo "$name-$i"; done
+}
+
+# replica_port NAME PROCESS: the port of one replica (PROCESS as printed by replicas).
+replica_port() {
+  local name=$1 process=$2 pv i=1
+  pv=$(port_var "$name")
+  [ "$process" != "$name" ] && i=${process##*-}
+  echo $(( ${!pv} + 100 * (i - 1) ))
+}
+
+replica_urls() {
+  local name=$1 process urls=()
+  for process in $(replicas "$name"); do
+    urls+=("http://127.0.0.1:$(replica_port "$name" "$process")")
+  done
+  local IFS=,
+  echo "${urls[*]}"
+}
+
+# service_pid_files STATE NAME: the pid files of a service's running processes, one per line
+# (whatever scale they were started with).
+service_pid_files() {
+  local state=$1 name=$2 f
+  for f in "$state/pids/$name.pid" "$state/pids/$name"-[0-9].pid; do
+    [ -f "$f" ] && echo "$f"
+  done
+  return 0
+}
 db_url() {
   local s=${1//-/_} pw_var="DB_PASSWORD_${1//-/_}"
   pw_var=${pw_var^^}
@@ -149,37 +215,68 @@ start_platform() {
   start_mail_server "$state"
   SERVICE_PORT=$SANDBOX_PORT SANDBOX_MAIL_DIR="$state/mail" \
     start_process "$state" sandbox "$BUILD/infra/sandbox/kx-sandbox"
-  for s in "${SERVICES[@]}"; do
-    local pv; pv=$(port_var "$s")
-    SERVICE_PORT=${!pv} DATABASE_URL=$(db_url "$s") LOG_FILE="$state/logs/$s.log" \
-      start_process "$state" "$s" "$BUILD/services/$s/kx-$s"
-  done
-  SERVICE_PORT=$GATEWAY_PORT ADMIN_PORT=$GATEWAY_ADMIN_PORT WEB_ROOT="$ROOT/web" \
-  OPENAPI_FILE="$ROOT/docs/openapi.yaml" LOG_FILE="$state/logs/gateway.log" \
-    start_process "$state" gateway "$BUILD/services/gateway/kx-gateway"
-
   wait_ready sandbox "http://127.0.0.1:$SANDBOX_PORT/healthz" "$state"
-  for s in "${SERVICES[@]}"; do
-    local pv; pv=$(port_var "$s")
-    wait_ready "$s" "http://127.0.0.1:${!pv}/readyz" "$state"
+  start_services "$state"
+}
+
+# start_services STATE [NAME...]: the services (default: all and the gateway) with their
+# replicas, started at once and waited for until every one is ready.
+start_services() {
+  local state=$1; shift
+  local names=("$@") name process port
+  [ ${#names[@]} -gt 0 ] || names=("${SERVICES[@]}" gateway)
+  for name in "${names[@]}"; do
+    for process in $(replicas "$name"); do
+      port=$(replica_port "$name" "$process")
+      if [ "$name" = gateway ]; then
+        SERVICE_PORT=$port ADMIN_PORT=$((GATEWAY_ADMIN_PORT + port - GATEWAY_PORT)) \
+        WEB_ROOT="$ROOT/web" OPENAPI_FILE="$ROOT/docs/openapi.yaml" \
+        LOG_FILE="$state/logs/$process.log" \
+          start_process "$state" "$process" "$BUILD/services/gateway/kx-gateway"
+      else
+        SERVICE_PORT=$port DATABASE_URL=$(db_url "$name") LOG_FILE="$state/logs/$process.log" \
+          start_process "$state" "$process" "$BUILD/services/$name/kx-$name"
+      fi
+    done
   done
-  wait_ready gateway "http://127.0.0.1:$GATEWAY_PORT/readyz" "$state"
+  for name in "${names[@]}"; do
+    for process in $(replicas "$name"); do
+      port=$(replica_port "$name" "$process")
+      wait_ready "$process" "http://127.0.0.1:$port/readyz" "$state"
+    done
+  done
+}
+
+# stop_services STATE [NAME...]: SIGTERM (they drain), SIGKILL after 20 s; default: the gateway
+# and all services.
+stop_services() {
+  local state=$1; shift
+  local names=("$@") name f pid n files=()
+  [ ${#names[@]} -gt 0 ] || names=(gateway "${SERVICES[@]}")
+  for name in "${names[@]}"; do
+    while read -r f; do files+=("$f"); done < <(service_pid_files "$state" "$name")
+  done
+  for f in "${files[@]}"; do kill -TERM "$(cat "$f")" 2>/dev/null || true; done
+  for f in "${files[@]}"; do
+    pid=$(cat "$f") n=0
+    while kill -0 "$pid" 2>/dev/null && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$f"
+  done
 }
 
 # stop_platform STATE: services first (they drain), then broker and database.
 stop_platform() {
   local state=$1
   [ -d "$state/pids" ] || { "$ROOT/infra/postgres/pg.sh" down "$state"; return 0; }
+  stop_services "$state"
   # The mail server after the services, so the mails they send while draining still arrive.
-  local order=(gateway "${SERVICES[@]}" sandbox mail broker)
-  for name in "${order[@]}"; do
-    local f="$state/pids/$name.pid"
-    [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true
-  done
-  for name in "${order[@]}"; do
-    local f="$state/pids/$name.pid"
+  local name f pid n
+  for name in sandbox mail broker; do
+    f="$state/pids/$name.pid"
     [ -f "$f" ] || continue
-    local pid; pid=$(cat "$f") n=0
+    pid=$(cat "$f") n=0
+    kill -TERM "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$f"

@@ -7,6 +7,10 @@ set -euo pipefail
 build
 # KX_TEST_PORT_OFFSET moves the test platform's ports (default 10000 above dev.env's), so two
 # checkouts on one machine can run their tests at the same time.
+# The test platform runs billing and telephony-webhook as replicas, so every black-box test also
+# shows that nothing depends on one replica's memory (KX_TEST_SCALE overrides, "" for none).
+export KX_SCALE=${KX_TEST_SCALE-billing=3,telephony-webhook=2}
+check_scale
 load_config "${KX_TEST_PORT_OFFSET:-10000}"
 STATE="$ROOT/.run/test"
 stop_platform "$STATE" >/dev/null 2>&1 || true

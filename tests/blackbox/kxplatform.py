@@ -166,21 +166,59 @@ def eventually(fn, timeout=20.0, interval=0.2):
     raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
+def replica_urls(service):
+    """The base URLs of a service's replicas on the test platform (its *_URL list, see
+    infra/lib.sh: one for a service started once, N for N replicas)."""
+    value = os.environ[service.upper().replace("-", "_") + "_URL"]
+    return [u.strip().rstrip("/") for u in value.split(",") if u.strip()]
+
+
 def service_url(service):
-    """The base URL of a service of the test platform (its port from the environment)."""
-    port = os.environ[service.upper().replace("-", "_") + "_PORT"]
-    return f"http://127.0.0.1:{port}"
+    """The base URL of a service of the test platform (its first replica)."""
+    return replica_urls(service)[0]
+
+
+def replicas(service):
+    """A service's processes as (name, port, pid file): ("billing", port, ".../billing.pid") when
+    it runs once, ("billing-1", ...), ("billing-2", ...) ... when it runs as replicas."""
+    urls = replica_urls(service)
+    names = [service] if len(urls) == 1 else [f"{service}-{i + 1}" for i in range(len(urls))]
+    return [(name, int(url.rsplit(":", 1)[1]), os.path.join(STATE, "pids", f"{name}.pid"))
+            for name, url in zip(names, urls)]
+
+
+def replica_pids(service):
+    """The pids of a service's running processes, by process name."""
+    out = {}
+    for name, _, pid_file in replicas(service):
+        with open(pid_file) as f:
+            out[name] = int(f.read().strip())
+    return out
+
+
+def metrics(url):
+    """A process's Prometheus text from /metrics as {(name, frozenset(labels)): value}."""
+    with urllib.request.urlopen(url + "/metrics", timeout=5) as res:
+        text = res.read().decode()
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        series, value = line.rsplit(" ", 1)
+        name, _, rest = series.partition("{")
+        labels = frozenset(re.findall(r'(\w+)="([^"]*)"', rest))
+        out[(name, labels)] = float(value)
+    return out
 
 
 def consumed(service, topic):
-    """How many events of `topic` the service's consumers have finished with (handled, skipped as
-    duplicates, dead-lettered, rejected or ignored), from its /metrics."""
-    with urllib.request.urlopen(service_url(service) + "/metrics", timeout=5) as res:
-        text = res.read().decode()
+    """How many events of `topic` the service's consumers (all replicas) have finished with
+    (handled, skipped as duplicates, dead-lettered, rejected or ignored), from their /metrics."""
     total = 0.0
-    for line in text.splitlines():
-        if line.startswith("kx_events_consumed_total{") and f'topic="{topic}"' in line:
-            total += float(line.rsplit(" ", 1)[1])
+    for url in replica_urls(service):
+        for (name, labels), value in metrics(url).items():
+            if name == "kx_events_consumed_total" and ("topic", topic) in labels:
+                total += value
     return int(total)
 
 
@@ -246,20 +284,25 @@ def start_service(service, port, log_name, extra_env=None):
     return pid
 
 
-def kill_platform_service(service):
-    """SIGKILLs the platform's own process of `service`; returns a function that starts it again
-    (recorded in the platform's pid file, so stopping the platform stops the new one)."""
-    pid_file = os.path.join(STATE, "pids", f"{service}.pid")
-    with open(pid_file) as f:
-        killed = int(f.read().strip())
-    os.kill(killed, signal.SIGKILL)
-    eventually(lambda: not alive(killed), timeout=10, interval=0.01)
+def kill_platform_service(service, replica=None):
+    """SIGKILLs the platform's processes of `service` (all its replicas, or the one named like
+    "billing-2"); returns a function that starts them again on their ports (recorded in their pid
+    files, so stopping the platform stops the new ones) and returns the new pid (of the last)."""
+    killed = [(name, port, pid_file) for name, port, pid_file in replicas(service)
+              if replica in (None, name)]
+    assert killed, f"{service} has no replica {replica!r}"
+    for _, _, pid_file in killed:
+        with open(pid_file) as f:
+            pid = int(f.read().strip())
+        os.kill(pid, signal.SIGKILL)
+        eventually(lambda: not alive(pid), timeout=10, interval=0.01)
 
     def restart():
-        port = int(os.environ[service.upper().replace("-", "_") + "_PORT"])
-        pid = start_service(service, port, f"{service}.log")
-        with open(pid_file, "w") as f:
-            f.write(str(pid))
+        pid = None
+        for name, port, pid_file in killed:
+            pid = start_service(service, port, f"{name}.log")
+            with open(pid_file, "w") as f:
+                f.write(str(pid))
         return pid
 
     return restart

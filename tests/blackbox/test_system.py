@@ -3,12 +3,13 @@ service's own numbers, a killed service shown as not ready, no metrics or readin
 the public port, and the per-address limit of the anonymous endpoints."""
 import json
 import os
+import re
 import unittest
 import urllib.error
 import urllib.request
 
-from kxplatform import GATEWAY, Browser, assert_error, eventually, kill_platform_service, signed_up, \
-    start_service, stop
+from kxplatform import GATEWAY, Browser, assert_error, eventually, kill_platform_service, replica_urls, \
+    signed_up, start_service, stop
 from test_billing import admin
 
 SERVICES = ["gateway", "auth", "agent", "telephony-webhook", "billing", "integrations"]
@@ -35,7 +36,13 @@ class SystemHealthTest(unittest.TestCase):
         doc = system()
         self.assertTrue(doc["checked_at"].endswith("Z"))
         services = {s["name"]: s for s in doc["services"]}
-        self.assertEqual([s["name"] for s in doc["services"]], SERVICES)
+        # A scaled service shows each replica, named like its process (billing-1, billing-2, ...).
+        self.assertEqual(list(dict.fromkeys(re.sub(r"-\d+$", "", s["name"]) for s in doc["services"])),
+                         SERVICES)
+        for service in SERVICES[1:]:
+            count = len(replica_urls(service))
+            names = [service] if count == 1 else [f"{service}-{i + 1}" for i in range(count)]
+            self.assertEqual([n for n in services if re.sub(r"-\d+$", "", n) == service], names)
         for name, s in services.items():
             self.assertTrue(s["ready"], s)
             self.assertIsNone(s["reason"], name)
@@ -77,7 +84,9 @@ class SystemHealthTest(unittest.TestCase):
             self.assertFalse(s["ready"])
             self.assertTrue(s["reason"].startswith("no answer"), s)
             self.assertIsNone(s["requests"])
-            self.assertTrue({x["name"]: x for x in doc["services"]}["billing"]["ready"])
+            for x in doc["services"]:
+                if x["name"].startswith("billing"):
+                    self.assertTrue(x["ready"], x)
         finally:
             restart()
         eventually(lambda: {x["name"]: x for x in system()["services"]}["integrations"]["ready"], timeout=60)

@@ -1529,8 +1529,10 @@ test('admin: the system health page shows every service, the database and the br
   await admin.getByRole('link', { name: de['nav.admin_system'] }).click();
   await admin.waitForURL('**/admin/system');
   await settled(admin);
+  // A scaled service shows each replica as SERVICE-i (the test platform runs billing and
+  // telephony-webhook as replicas).
   for (const name of ['auth', 'agent', 'telephony-webhook', 'billing', 'integrations']) {
-    await admin.locator(`[data-service="${name}"]`).waitFor();
+    await admin.locator(`[data-service="${name}"], [data-service^="${name}-"]`).first().waitFor();
   }
   await admin.locator('[data-dependency="dep-database"]').waitFor();
   await admin.locator('[data-dependency="dep-broker"]').waitFor();

@@ -150,6 +150,35 @@ std::string Env::url(const std::string& name, std::string fallback) {
   return u;
 }
 
+std::vector<std::string> Env::urls(const std::string& name) {
+  auto v = get(name);
+  if (!v) {
+    problem(name + " is required (one URL, or several separated by commas)");
+    return {};
+  }
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= v->size()) {
+    auto end = std::min(v->find(',', start), v->size());
+    std::string u = v->substr(start, end - start);
+    start = end + 1;
+    u.erase(0, u.find_first_not_of(" \t"));
+    u.erase(u.find_last_not_of(" \t") + 1);
+    if (u.empty())
+      continue;
+    if (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
+      problem(name + " must list http:// or https:// URLs (got \"" + u + "\")");
+      continue;
+    }
+    while (!u.empty() && u.back() == '/')
+      u.pop_back();
+    out.push_back(u);
+  }
+  if (out.empty())
+    problem(name + " is required (one URL, or several separated by commas)");
+  return out;
+}
+
 void Env::check() const {
   if (problems_.empty())
     return;

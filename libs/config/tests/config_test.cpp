@@ -56,6 +56,21 @@ TEST(Env, ReportsEveryProblemInOneMessage) {
   }
 }
 
+TEST(Env, ReadsAListOfReplicaUrls) {
+  auto env = env_of({{"ONE", "http://a:1/"},
+                     {"MANY", " http://a:1, https://b:2/ ,,"},
+                     {"BAD", "http://a:1,ftp://b"},
+                     {"EMPTY_ITEMS", " , "}});
+  EXPECT_EQ(env.urls("ONE"), std::vector<std::string>{"http://a:1"});
+  EXPECT_EQ(env.urls("MANY"), (std::vector<std::string>{"http://a:1", "https://b:2"}));
+  EXPECT_NO_THROW(env.check());
+  EXPECT_EQ(env.urls("BAD"), std::vector<std::string>{"http://a:1"});
+  EXPECT_TRUE(env.urls("EMPTY_ITEMS").empty());
+  EXPECT_TRUE(env.urls("MISSING").empty());
+  ASSERT_EQ(env.problems().size(), 3u);
+  EXPECT_NE(env.problems()[0].find("ftp://b"), std::string::npos);
+}
+
 TEST(Env, EmptyCountsAsUnsetAndRangesAreChecked) {
   auto env = env_of({{"A", ""}, {"N", "70000"}});
   EXPECT_EQ(env.optional("A", "fb"), "fb");

@@ -674,9 +674,16 @@ std::vector<TopicLag> ConsumerRunner::lag(std::chrono::milliseconds timeout) con
       throw std::runtime_error(std::string("no offset for ") + topic);
     return p->offset;
   };
+  std::set<std::pair<std::string, std::int32_t>> mine;
+  rd_kafka_topic_partition_list_t* assignment = nullptr;
+  if (!rd_kafka_assignment(rk, &assignment) && assignment) {
+    for (int i = 0; i < assignment->cnt; ++i)
+      mine.emplace(assignment->elems[i].topic, assignment->elems[i].partition);
+    rd_kafka_topic_partition_list_destroy(assignment);
+  }
   std::map<std::string, TopicLag> by_topic;
   for (const auto& t : topics)
-    by_topic[t] = TopicLag{impl_->options.group, t, 0, 0};
+    by_topic[t] = TopicLag{impl_->options.group, t, 0, {}, 0};
   for (int i = 0; i < ends->cnt; ++i) {
     const auto& e = ends->elems[i];
     std::string name = e.topic;
@@ -690,11 +697,16 @@ std::vector<TopicLag> ConsumerRunner::lag(std::chrono::milliseconds timeout) con
     auto done = offset_in(committed.get(), e.topic, e.partition);
     if (done < 0)
       done = impl_->options.start_at_latest ? end : start;
-    by_topic[name].lag += std::max<std::int64_t>(0, end - done);
+    auto behind = std::max<std::int64_t>(0, end - done);
+    by_topic[name].lag += behind;
+    by_topic[name].partitions.push_back({e.partition, behind, mine.count({name, e.partition}) > 0});
   }
   std::vector<TopicLag> out;
-  for (auto& [topic, l] : by_topic)
+  for (auto& [topic, l] : by_topic) {
+    std::sort(l.partitions.begin(), l.partitions.end(),
+              [](const auto& a, const auto& b) { return a.partition < b.partition; });
     out.push_back(std::move(l));
+  }
   return out;
 }
 

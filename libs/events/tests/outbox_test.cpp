@@ -158,6 +158,14 @@ TEST_F(OutboxTest, LagIsWhatTheGroupHasNotCommittedAndDeadLettersWhatTheDlqHolds
   EXPECT_EQ(lag[0].group, "test-lag");
   EXPECT_EQ(lag[0].topic, "user.registered");
   EXPECT_EQ(lag[0].lag, 6);
+  // Per partition: the six are spread by key over the topic's partitions, all of them ours.
+  std::int64_t sum = 0;
+  for (const auto& p : lag[0].partitions) {
+    sum += p.lag;
+    EXPECT_TRUE(p.assigned) << p.partition;
+  }
+  EXPECT_EQ(sum, 6);
+  EXPECT_FALSE(lag[0].partitions.empty());
   release = true;
   EXPECT_TRUE(wait_for([&] { return consumer.lag(5s)[0].lag == 0; }));
   consumer.stop();

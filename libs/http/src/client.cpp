@@ -100,14 +100,14 @@ beast::error_code run_op(net::io_context& ioc, Start&& start) {
   return result;
 }
 
+std::atomic<std::uint64_t> next_client_id{1};
+
+}  // namespace
+
 bool is_idempotent(const ClientRequest& r) {
   return r.method == "GET" || r.method == "HEAD" || r.method == "PUT" || r.method == "DELETE" ||
          r.method == "OPTIONS" || r.headers.has("Idempotency-Key");
 }
-
-std::atomic<std::uint64_t> next_client_id{1};
-
-}  // namespace
 
 struct Client::Impl {
   ClientOptions options;

@@ -135,6 +135,9 @@ struct Server::Impl {
   std::condition_variable stopped_cv;
   bool stopped = false;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  /// Open connections per client address (only counted with max_connections_per_address).
+  std::unordered_map<std::string, std::size_t> per_address;
+  std::unordered_map<Session*, std::string> session_address;
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
   tcp::acceptor acceptor{ioc};
@@ -153,7 +156,8 @@ struct Server::Impl {
         request_log(options.log_sample_every, options.slow_request) {}
 
   void accept();
-  void add_session(const std::shared_ptr<Session>& s);
+  /// False (and nothing recorded) when the address already has its maximum of connections.
+  bool add_session(const std::shared_ptr<Session>& s, const std::string& address);
   void remove_session(Session* s);
   void begin_drain();
   void finish();
@@ -524,18 +528,38 @@ void Server::Impl::accept() {
         return;
       log::warn("accept failed", {{"error", ec.message()}});
     } else if (!draining) {
+      beast::error_code peer_ec;
+      auto peer = socket.remote_endpoint(peer_ec);
+      std::string address = peer_ec ? std::string() : peer.address().to_string();
       auto session = std::make_shared<Session>(std::move(socket), *this);
-      add_session(session);
-      session->start();
+      if (add_session(session, address)) {
+        session->start();
+      } else {
+        // Over the cap: closed at once, before a byte is read, so idle or slow connections from
+        // one address cannot use up the server's sockets and memory.
+        static auto& refused = metrics::Registry::global().counter(
+            "kx_http_connections_refused_total",
+            "Connections closed at once because their address had too many open");
+        refused.inc();
+        session->close();
+      }
     }
     if (!draining)
       accept();
   });
 }
 
-void Server::Impl::add_session(const std::shared_ptr<Session>& s) {
+bool Server::Impl::add_session(const std::shared_ptr<Session>& s, const std::string& address) {
   std::lock_guard lock(mutex);
+  if (const auto cap = options.max_connections_per_address; cap > 0 && !address.empty()) {
+    auto& open = per_address[address];
+    if (open >= cap)
+      return false;
+    ++open;
+    session_address[s.get()] = address;
+  }
   sessions[s.get()] = s;
+  return true;
 }
 
 void Server::Impl::remove_session(Session* s) {
@@ -543,6 +567,12 @@ void Server::Impl::remove_session(Session* s) {
   {
     std::lock_guard lock(mutex);
     sessions.erase(s);
+    if (auto it = session_address.find(s); it != session_address.end()) {
+      if (auto open = per_address.find(it->second);
+          open != per_address.end() && --open->second == 0)
+        per_address.erase(open);
+      session_address.erase(it);
+    }
     last = sessions.empty() && draining;
   }
   if (last)

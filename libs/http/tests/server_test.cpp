@@ -187,6 +187,42 @@ TEST(PublicEdgeServer, ServesNoMetricsAndNoReadinessReasons) {
   server.wait();
 }
 
+TEST(ConnectionCap, AnAddressOverItsMaximumIsClosedAtOnceAndTheRestStillServed) {
+  Router router;
+  router.add("GET", "/x", [](Request&) { return Response::text(200, "x"); },
+             {.access = Access::open});
+  ServerOptions o;
+  o.max_connections_per_address = 3;
+  o.idle_timeout = std::chrono::milliseconds(5'000);
+  Server server(o, router);
+  auto port = server.start();
+  // Three idle connections hold the address's budget.
+  std::vector<int> idle;
+  for (int i = 0; i < 3; ++i)
+    idle.push_back(connect_to(port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // accepted and counted
+  int over = connect_to(port);
+  const char get[] = "GET /x HTTP/1.1\r\nHost: x\r\n\r\n";
+  (void)::send(over, get, sizeof get - 1, MSG_NOSIGNAL);
+  char buf[256];
+  EXPECT_LE(::recv(over, buf, sizeof buf, 0), 0);  // closed without an answer
+  ::close(over);
+  // An idle one still gets served, and a freed slot can be used again.
+  ASSERT_EQ(::send(idle[0], get, sizeof get - 1, MSG_NOSIGNAL),
+            static_cast<ssize_t>(sizeof get - 1));
+  auto n = ::recv(idle[0], buf, sizeof buf, 0);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)).rfind("HTTP/1.1 200", 0), 0u);
+  ::close(idle[1]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the server saw the close
+  Client client{ClientOptions{.max_retries = 0}};
+  EXPECT_EQ(client.get("http://127.0.0.1:" + std::to_string(port) + "/x").status, 200);
+  for (int fd : {idle[0], idle[2]})
+    ::close(fd);
+  server.stop();
+  server.wait();
+}
+
 TEST_F(ServerTest, RefusesOversizedBodyBeforeReadingIt) {
   ClientRequest r;
   r.method = "POST";

@@ -12,6 +12,7 @@
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "kx/metrics/exposition.hpp"
+#include "kx/metrics/metrics.hpp"
 #include "kx/service/system_report.hpp"
 
 namespace kx::service {
@@ -83,6 +84,8 @@ Runtime::Runtime(std::string name, Needs needs) : name_(std::move(name)), needs_
                    static_cast<std::int64_t>(needs_.events_parallel_partitions), 1, 64));
   consumer_options_.fetch_wait =
       std::chrono::milliseconds(env_.integer("EVENTS_FETCH_WAIT_MS", 500, 1, 10'000));
+  lag_metrics_interval_ =
+      std::chrono::milliseconds(env_.integer("LAG_METRICS_INTERVAL_MS", 5'000, 100, 3'600'000));
   if (needs_.database) {
     database_url_ = env_.secret("DATABASE_URL", 10);
     pool_size_ = static_cast<std::size_t>(env_.integer("DATABASE_POOL_SIZE", 16, 1, 200));
@@ -169,9 +172,61 @@ void Runtime::every(std::string name, std::chrono::milliseconds interval,
   jobs_.add(std::move(name), interval, std::move(job));
 }
 
+// The consumers' lag per partition, the dead letters per topic and the outbox backlog as
+// gauges, so a Prometheus scrape sees them without asking the broker itself. Every replica of a
+// service reports its group's lag for every partition (take the max over replicas) and marks the
+// partitions it consumes itself with kx_consumer_assigned.
+void Runtime::update_backlog_metrics() {
+  auto& registry = metrics::Registry::global();
+  for (auto* runner : {consumer_.get(), plain_consumer_.get()}) {
+    if (!runner)
+      continue;
+    std::vector<events::TopicLag> lags;
+    try {
+      lags = runner->lag(std::chrono::milliseconds(2'000));
+    } catch (const std::exception& e) {
+      log::debug("lag metrics: broker not answering", {{"error", e.what()}});
+      continue;
+    }
+    for (const auto& l : lags) {
+      for (const auto& p : l.partitions) {
+        metrics::Labels labels{
+            {"group", l.group}, {"topic", l.topic}, {"partition", std::to_string(p.partition)}};
+        registry
+            .gauge("kx_consumer_lag",
+                   "Messages after the consumer group's committed offset, per partition", labels)
+            .set(static_cast<double>(p.lag));
+        registry
+            .gauge("kx_consumer_assigned",
+                   "1 when this process consumes the partition, 0 when another group member does",
+                   labels)
+            .set(p.assigned ? 1.0 : 0.0);
+      }
+      registry
+          .gauge("kx_dead_letters", "Messages retained in the topic's dead-letter topic (.dlq)",
+                 {{"topic", l.topic + ".dlq"}})
+          .set(static_cast<double>(l.dead_letters));
+    }
+  }
+  if (pool_) {
+    try {
+      auto backlog = pg::transact(*pool_, [](pqxx::work& tx) {
+        return tx.exec1("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0]
+            .as<std::int64_t>();
+      });
+      registry.gauge("kx_outbox_backlog", "Outbox rows not yet published to the broker")
+          .set(static_cast<double>(backlog));
+    } catch (const std::exception& e) {
+      log::debug("backlog metrics: database not answering", {{"error", e.what()}});
+    }
+  }
+}
+
 int Runtime::run() {
   // What a burst of requests allocated goes back to the system once the burst is over.
   jobs_.add("memory-trim", std::chrono::seconds(30), [] { malloc_trim(0); });
+  if (consumer_ || plain_consumer_ || pool_)
+    jobs_.add("backlog-metrics", lag_metrics_interval_, [this] { update_backlog_metrics(); });
   // Readiness is asked often by orchestrators; the broker answer is cached for a second.
   auto cache_mutex = std::make_shared<std::mutex>();
   auto last_check = std::make_shared<std::chrono::steady_clock::time_point>();

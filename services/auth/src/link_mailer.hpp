@@ -7,6 +7,7 @@
 
 #include "kx/http/client.hpp"
 #include "kx/http/identity.hpp"
+#include "kx/http/replicas.hpp"
 
 namespace kx::auth {
 
@@ -30,18 +31,20 @@ class LinkMailer {
 /// Through integrations, signed as service:auth. Blocks for the HTTP call (at most ~5 s).
 class IntegrationsMailer final : public LinkMailer {
  public:
-  IntegrationsMailer(std::string integrations_url, const http::IdentitySigner& signer);
+  /// `integrations_urls`: its replicas' base URLs.
+  IntegrationsMailer(std::vector<std::string> integrations_urls,
+                     const http::IdentitySigner& signer);
   void send(const LinkMail& mail, const std::string& request_id) const override;
 
  private:
-  std::string url_;
   const http::IdentitySigner& signer_;
-  mutable http::Client client_;
+  mutable http::Replicas integrations_;
 };
 
-/// Makes a signed internal GET/POST request of auth to another service.
+/// Makes a signed internal GET/POST request of auth to another service (for http::Replicas: the
+/// URL is the target alone).
 http::ClientRequest signed_service_request(const http::IdentitySigner& signer, std::string method,
-                                           const std::string& base_url, const std::string& target,
+                                           const std::string& target,
                                            const std::string& request_id);
 
 }  // namespace kx::auth

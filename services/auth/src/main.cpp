@@ -32,17 +32,18 @@ int main(int argc, char** argv) {
   t.requests_ip.limit = static_cast<int>(env.integer("THROTTLE_REQUESTS_PER_IP", 30, 1, 1'000'000));
   t.mails_account.limit = static_cast<int>(env.integer("THROTTLE_MAILS_PER_ACCOUNT", 5, 1, 1'000));
   auto prune_interval = env.millis("SESSION_PRUNE_INTERVAL_MS", std::chrono::hours(1));
-  auto integrations_url = env.url("INTEGRATIONS_URL");
-  std::map<std::string, std::string> export_sources = {
-      {"agent", env.url("AGENT_URL")},
-      {"telephony-webhook", env.url("TELEPHONY_WEBHOOK_URL")},
-      {"billing", env.url("BILLING_URL")},
-      {"integrations", integrations_url}};
+  // Each a comma-separated list of the service's replicas.
+  auto integrations_urls = env.urls("INTEGRATIONS_URL");
+  std::map<std::string, std::vector<std::string>> export_sources = {
+      {"agent", env.urls("AGENT_URL")},
+      {"telephony-webhook", env.urls("TELEPHONY_WEBHOOK_URL")},
+      {"billing", env.urls("BILLING_URL")},
+      {"integrations", integrations_urls}};
   rt.open(kx::service::to_migrations(kx_service_migration_files()));
   // Profiles name time zones; a host without the tz database must not start.
   kx::time::load_database();
 
-  kx::auth::IntegrationsMailer mailer(integrations_url, rt.signer());
+  kx::auth::IntegrationsMailer mailer(integrations_urls, rt.signer());
   kx::auth::ServiceExports exports(export_sources, rt.signer());
   kx::auth::AuthApi api(rt.db(), rt.outbox(), settings, &mailer);
   api.add_routes(rt.router());

@@ -7,11 +7,15 @@
 
 namespace kx::auth {
 
-ServiceExports::ServiceExports(std::map<std::string, std::string> services,
+ServiceExports::ServiceExports(const std::map<std::string, std::vector<std::string>>& services,
                                const http::IdentitySigner& signer)
-    : services_(std::move(services)),
-      signer_(signer),
-      client_(http::ClientOptions{.request_timeout = std::chrono::milliseconds(20'000)}) {}
+    : signer_(signer) {
+  for (const auto& [name, urls] : services) {
+    services_[name] = std::make_unique<http::Replicas>(
+        urls,
+        http::ReplicaOptions{.client = {.request_timeout = std::chrono::milliseconds(20'000)}});
+  }
+}
 
 std::string ServiceExports::collect(const std::string& user_id,
                                     const std::string& request_id) const {
@@ -20,11 +24,11 @@ std::string ServiceExports::collect(const std::string& user_id,
       "es in einigen Minuten erneut.");
   json::Writer w;
   w.begin_object();
-  for (const auto& [name, base] : services_) {
+  for (const auto& [name, replicas] : services_) {
     auto target = "/internal/users/" + http::percent_encode(user_id) + "/export";
     http::Response res;
     try {
-      res = client_.send(signed_service_request(signer_, "GET", base, target, request_id));
+      res = replicas->send(signed_service_request(signer_, "GET", target, request_id));
     } catch (const http::ClientError& e) {
       log::error("export part failed",
                  {{"service", name}, {"request_id", request_id}, {"error", e.what()}});

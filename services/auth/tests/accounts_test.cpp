@@ -83,11 +83,11 @@ class FakeServices {
     server_->stop();
     server_->wait();
   }
-  std::map<std::string, std::string> urls() const {
-    return {{"agent", base_ + "/agent"},
-            {"telephony-webhook", base_ + "/telephony-webhook"},
-            {"billing", base_ + "/billing"},
-            {"integrations", base_ + "/integrations"}};
+  std::map<std::string, std::vector<std::string>> urls() const {
+    return {{"agent", {base_ + "/agent"}},
+            {"telephony-webhook", {base_ + "/telephony-webhook"}},
+            {"billing", {base_ + "/billing"}},
+            {"integrations", {base_ + "/integrations"}}};
   }
   std::string failing;
 

@@ -103,14 +103,17 @@ Gateway::Gateway(GatewaySettings settings, const http::IdentitySigner& signer)
       cache_(settings_.session_cache_ttl),
       keys_(settings_.session_cache_ttl),
       key_limits_(RateLimitSettings::per_minute(settings_.api_key_rate_per_minute)),
-      upstreams_(http::ClientOptions{.connect_timeout = std::chrono::milliseconds(1'000),
-                                     .request_timeout = settings_.upstream_timeout,
-                                     .max_retries = 1}),
       files_(settings_.web_root),
       events_(settings_.events),
       public_rate_(settings_.public_rate),
       system_(settings_.service_urls, signer, settings_.system_timeout,
               settings_.own_system_report) {
+  for (const auto& [service, urls] : settings_.service_urls) {
+    upstreams_[service] = std::make_unique<http::Replicas>(
+        urls, http::ReplicaOptions{.client = {.connect_timeout = std::chrono::milliseconds(1'000),
+                                              .request_timeout = settings_.upstream_timeout,
+                                              .max_retries = 1}});
+  }
   std::ifstream in(std::filesystem::path(settings_.web_root) / "index.html", std::ios::binary);
   std::stringstream html;
   html << in.rdbuf();
@@ -254,14 +257,14 @@ Response Gateway::legal(Request& req) {
 Response Gateway::ask_auth(const Request& req, const std::string& path, const std::string& body) {
   http::ClientRequest call;
   call.method = "POST";
-  call.url = settings_.service_urls.at("auth") + path;
+  call.url = path;
   call.body = body;
   call.headers.set("Content-Type", "application/json");
   call.headers.set("X-Request-Id", req.request_id);
   signer_.sign(call.headers, {"", "service:gateway"}, "POST", path, req.request_id);
   Response res;
   try {
-    res = upstreams_.send(call);
+    res = upstreams_.at("auth")->send(std::move(call));
   } catch (const http::ClientError& e) {
     log::error("auth lookup failed",
                {{"request_id", req.request_id}, {"path", path}, {"error", e.what()}});
@@ -389,7 +392,7 @@ Response Gateway::proxy(Request& req, const Upstream& up) {
 
   http::ClientRequest call;
   call.method = req.method;
-  call.url = settings_.service_urls.at(up.service) + req.target;
+  call.url = req.target;
   for (const auto& [name, value] : req.headers.all()) {
     if (is_hop_by_hop(name))
       continue;
@@ -413,7 +416,7 @@ Response Gateway::proxy(Request& req, const Upstream& up) {
 
   Response upstream;
   try {
-    upstream = upstreams_.send(call);
+    upstream = upstreams_.at(up.service)->send(std::move(call));
   } catch (const http::ClientError& e) {
     log::error("upstream failed",
                {{"request_id", req.request_id}, {"service", up.service}, {"error", e.what()}});

@@ -16,6 +16,7 @@
 #include "event_stream.hpp"
 #include "kx/http/client.hpp"
 #include "kx/http/identity.hpp"
+#include "kx/http/replicas.hpp"
 #include "kx/http/router.hpp"
 #include "rate_limit.hpp"
 #include "session_cache.hpp"
@@ -46,7 +47,8 @@ struct LegalInfo {
 };
 
 struct GatewaySettings {
-  std::map<std::string, std::string> service_urls;  ///< service name -> base URL
+  /// service name -> its replicas' base URLs
+  std::map<std::string, std::vector<std::string>> service_urls;
   EdgeSettings edge;
   std::string web_root;  ///< folder with index.html, src/, styles/, i18n/, vendor/
   LegalInfo legal;
@@ -118,7 +120,8 @@ class Gateway {
   ApiKeyCache keys_;
   RateLimiter key_limits_;
   std::string openapi_;
-  http::Client upstreams_;
+  /// service name -> its replicas
+  std::map<std::string, std::unique_ptr<http::Replicas>> upstreams_;
   StaticFiles files_;
   EventHub events_;
   RateLimiter public_rate_;

@@ -28,11 +28,12 @@ int main() {
   kx::service::Runtime rt("gateway", {.database = false});
   auto& env = rt.env();
   kx::gateway::GatewaySettings settings;
-  settings.service_urls = {{"auth", env.url("AUTH_URL")},
-                           {"agent", env.url("AGENT_URL")},
-                           {"telephony-webhook", env.url("TELEPHONY_WEBHOOK_URL")},
-                           {"billing", env.url("BILLING_URL")},
-                           {"integrations", env.url("INTEGRATIONS_URL")}};
+  // Each a comma-separated list of the service's replicas.
+  settings.service_urls = {{"auth", env.urls("AUTH_URL")},
+                           {"agent", env.urls("AGENT_URL")},
+                           {"telephony-webhook", env.urls("TELEPHONY_WEBHOOK_URL")},
+                           {"billing", env.urls("BILLING_URL")},
+                           {"integrations", env.urls("INTEGRATIONS_URL")}};
   settings.edge.allowed_origins = split_list(env.required("ALLOWED_ORIGINS"));
   settings.edge.secure_cookies = env.flag("COOKIE_SECURE", true);
   settings.web_root = env.optional("WEB_ROOT", "web");
@@ -69,6 +70,9 @@ int main() {
   settings.own_system_report = [&rt] { return rt.system_report(); };
   // The internet reaches this port: metrics and readiness details only on ADMIN_PORT.
   rt.server_options().public_edge = true;
+  // Thousands of idle or slow connections from one address must not take the edge down.
+  rt.server_options().max_connections_per_address = static_cast<std::size_t>(
+      env.integer("GATEWAY_MAX_CONNECTIONS_PER_ADDRESS", 256, 0, 1'000'000));
   rt.open();
 
   kx::gateway::Gateway gateway(settings, rt.signer());

@@ -94,7 +94,7 @@ std::string compose_system(const std::string& checked_at,
   return w.str();
 }
 
-SystemHealth::SystemHealth(std::map<std::string, std::string> service_urls,
+SystemHealth::SystemHealth(std::map<std::string, std::vector<std::string>> service_urls,
                            const http::IdentitySigner& signer, std::chrono::milliseconds timeout,
                            std::function<std::string()> own_report)
     : service_urls_(std::move(service_urls)),
@@ -126,10 +126,15 @@ ServiceReport SystemHealth::ask(const std::string& name, const std::string& url,
 }
 
 std::string SystemHealth::report(const std::string& request_id) {
-  std::map<std::string, std::future<ServiceReport>> pending;
-  for (const auto& [name, url] : service_urls_) {
-    pending[name] = std::async(
-        std::launch::async, [this, name, url, &request_id] { return ask(name, url, request_id); });
+  // service -> its replicas' answers, in replica order
+  std::map<std::string, std::vector<std::future<ServiceReport>>> pending;
+  for (const auto& [service, urls] : service_urls_) {
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+      auto name = urls.size() == 1 ? service : service + "-" + std::to_string(i + 1);
+      pending[service].push_back(std::async(
+          std::launch::async,
+          [this, name, url = urls[i], &request_id] { return ask(name, url, request_id); }));
+    }
   }
   ServiceReport own{"gateway", std::nullopt, {}};
   try {
@@ -138,17 +143,21 @@ std::string SystemHealth::report(const std::string& request_id) {
     own.error = e.what();
   }
   std::vector<ServiceReport> reports;
+  auto collect = [&reports](std::vector<std::future<ServiceReport>>& answers) {
+    for (auto& f : answers) {
+      if (f.valid())
+        reports.push_back(f.get());
+    }
+  };
   for (const char* name : kOrder) {
     if (std::string(name) == "gateway")
       reports.push_back(std::move(own));
     else if (auto it = pending.find(name); it != pending.end())
-      reports.push_back(it->second.get());
+      collect(it->second);
   }
   // A service outside the known order still shows up.
-  for (auto& [name, f] : pending) {
-    if (f.valid())
-      reports.push_back(f.get());
-  }
+  for (auto& [name, answers] : pending)
+    collect(answers);
   return compose_system(events::utc_now(), reports);
 }
 

@@ -34,15 +34,19 @@ std::string compose_system(const std::string& checked_at,
 class SystemHealth {
  public:
   /// `own_report` is the gateway's own document (Runtime::system_report).
-  SystemHealth(std::map<std::string, std::string> service_urls, const http::IdentitySigner& signer,
-               std::chrono::milliseconds timeout, std::function<std::string()> own_report);
+  /// `service_urls`: service name -> its replicas' base URLs. A replica of a scaled service is
+  /// reported as "billing-2" (as its process, pid and log file are named), a single one as
+  /// "billing".
+  SystemHealth(std::map<std::string, std::vector<std::string>> service_urls,
+               const http::IdentitySigner& signer, std::chrono::milliseconds timeout,
+               std::function<std::string()> own_report);
   /// Asks everyone at once; blocks up to about the timeout.
   std::string report(const std::string& request_id);
 
  private:
   ServiceReport ask(const std::string& name, const std::string& url, const std::string& request_id);
 
-  std::map<std::string, std::string> service_urls_;
+  std::map<std::string, std::vector<std::string>> service_urls_;
   const http::IdentitySigner& signer_;
   std::chrono::milliseconds timeout_;
   std::function<std::string()> own_report_;

@@ -132,7 +132,7 @@ TEST(EventHub, HeartbeatReachesEveryStream) {
 TEST(EventStreamRoute, NeedsASignedInUser) {
   http::IdentitySigner signer(std::string(32, 's'));
   GatewaySettings settings;
-  settings.service_urls["auth"] = "http://127.0.0.1:9";
+  settings.service_urls["auth"] = {"http://127.0.0.1:9"};
   Gateway gateway(settings, signer);
   http::Request req;
   req.method = "GET";

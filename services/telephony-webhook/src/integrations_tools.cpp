@@ -52,11 +52,12 @@ std::string tool_request_body(const ToolRequest& r) {
   return w.str();
 }
 
-IntegrationsTools::IntegrationsTools(std::string base_url, const http::IdentitySigner& signer)
-    : base_url_(std::move(base_url)),
-      signer_(signer),
-      client_(http::ClientOptions{.connect_timeout = std::chrono::milliseconds(1'000),
-                                  .max_retries = 0}) {}
+IntegrationsTools::IntegrationsTools(std::vector<std::string> urls,
+                                     const http::IdentitySigner& signer)
+    : signer_(signer),
+      integrations_(
+          std::move(urls),
+          {.client = {.connect_timeout = std::chrono::milliseconds(1'000), .max_retries = 0}}) {}
 
 ToolAnswer IntegrationsTools::execute(const ToolRequest& r, std::chrono::milliseconds budget) {
   ToolAnswer answer;
@@ -67,7 +68,7 @@ ToolAnswer IntegrationsTools::execute(const ToolRequest& r, std::chrono::millise
 
   http::ClientRequest call;
   call.method = "POST";
-  call.url = base_url_ + kToolPath;
+  call.url = kToolPath;
   call.body = tool_request_body(r);
   call.timeout = budget;
   call.headers.set("Content-Type", "application/json");
@@ -82,7 +83,7 @@ ToolAnswer IntegrationsTools::execute(const ToolRequest& r, std::chrono::millise
         .count();
   };
   try {
-    auto res = client_.send(call);
+    auto res = integrations_.send(std::move(call));
     answer.latency_ms = elapsed();
     if (res.status == 200) {
       auto doc = json::parse(res.body);

@@ -10,6 +10,7 @@
 
 #include "kx/http/client.hpp"
 #include "kx/http/identity.hpp"
+#include "kx/http/replicas.hpp"
 #include "vapi_message.hpp"
 
 namespace kx::telephony {
@@ -39,16 +40,16 @@ std::string tool_request_body(const ToolRequest& request);
 /// Thread-safe; blocks for at most the given budget plus the connect timeout.
 class IntegrationsTools {
  public:
-  IntegrationsTools(std::string base_url, const http::IdentitySigner& signer);
+  /// `urls`: integrations' replicas.
+  IntegrationsTools(std::vector<std::string> urls, const http::IdentitySigner& signer);
 
   /// Never throws for integrations' failures: they become an apology with outcome timeout or
   /// unavailable.
   ToolAnswer execute(const ToolRequest& request, std::chrono::milliseconds budget);
 
  private:
-  std::string base_url_;
   const http::IdentitySigner& signer_;
-  http::Client client_;
+  http::Replicas integrations_;
 };
 
 }  // namespace kx::telephony

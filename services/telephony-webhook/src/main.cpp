@@ -25,7 +25,7 @@ int main() {
   webhook_settings.signature_tolerance =
       std::chrono::seconds(env.integer("VAPI_SIGNATURE_TOLERANCE_S", 300, 0, 86'400));
   webhook_settings.tool_budget = milliseconds(env.integer("TOOL_TIMEOUT_MS", 5'000, 100, 20'000));
-  auto integrations_url = env.url("INTEGRATIONS_URL");
+  auto integrations_urls = env.urls("INTEGRATIONS_URL");  // its replicas
   auto vapi_api_base = env.url("VAPI_API_BASE", "https://api.vapi.ai");
   MaintenanceSettings maintenance_settings;
   maintenance_settings.retention_days =
@@ -44,7 +44,7 @@ int main() {
     kx::log::warn("VAPI_WEBHOOK_SECRET is not set: every Vapi webhook is refused with 401");
 
   kx::time::load_database();  // without a tz database the service stops here, not on a call
-  IntegrationsTools tools(integrations_url, rt.signer());
+  IntegrationsTools tools(integrations_urls, rt.signer());
   // Live call control URLs are Vapi's (https); the local sandbox serves plain HTTP.
   CallControl control(vapi_api_base.rfind("http://", 0) == 0 ? vapi_api_base : std::string());
   VapiWebhook webhook(rt.db(), rt.outbox(), webhook_settings, tools, control);

@@ -154,7 +154,7 @@ class ServiceTest : public ::testing::Test {
     pending_ = std::make_unique<PendingMessages>(*recorder_);
     routing_ = std::make_unique<RoutingEvents>(*pending_);
     signer_.emplace(kInternalSecret);
-    tools_ = std::make_unique<IntegrationsTools>(fake_.url(), *signer_);
+    tools_ = std::make_unique<IntegrationsTools>(std::vector<std::string>{fake_.url()}, *signer_);
     control_ = std::make_unique<CallControl>(fake_.url());
     WebhookSettings settings;
     settings.secret = kVapiSecret;

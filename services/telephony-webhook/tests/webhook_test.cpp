@@ -472,7 +472,7 @@ TEST_F(WebhookTest, SlowOrFailingIntegrationsStillGetTheCallerAGermanAnswerInTim
   EXPECT_EQ(text("SELECT outcome FROM tool_calls WHERE tool_call_id = 't-y'"), "unavailable");
 
   // Integrations not running at all.
-  IntegrationsTools down("http://127.0.0.1:1", *signer_);
+  IntegrationsTools down({"http://127.0.0.1:1"}, *signer_);
   WebhookSettings settings;
   settings.secret = kVapiSecret;
   VapiWebhook webhook(*pool_, *outbox_, settings, down, *control_);

@@ -46,6 +46,8 @@ class Env {
                      const std::vector<std::string>& allowed);
   /// An http:// or https:// base URL without a trailing slash.
   std::string url(const std::string& name, std::string fallback = {});
+  /// A comma-separated list of such URLs (a service's replicas), at least one.
+  std::vector<std::string> urls(const std::string& name);
 
   /// Records a problem a service found in a value it read (e.g. a key list that does not parse),
   /// so check() reports it with all the others. The text must not contain the secret.

@@ -35,11 +35,20 @@ struct ConsumerOptions {
   std::chrono::milliseconds fetch_wait{500};
 };
 
+/// How far a consumer group is behind on one partition.
+struct PartitionLag {
+  std::int32_t partition = 0;
+  std::int64_t lag = 0;   ///< messages after the group's committed offset
+  bool assigned = false;  ///< this process consumes the partition (the group's other members
+                          ///< have the rest)
+};
+
 /// How far a consumer group is behind on one topic, from the broker's point of view.
 struct TopicLag {
   std::string group;
   std::string topic;
   std::int64_t lag = 0;  ///< messages after the group's committed offsets, over all partitions
+  std::vector<PartitionLag> partitions;  ///< every partition of the topic, by number
   /// Messages retained in `<topic>.dlq` (from every group that consumes the topic; the
   /// kx_consumer header of each names the group).
   std::int64_t dead_letters = 0;

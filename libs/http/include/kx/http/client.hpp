@@ -52,6 +52,10 @@ class ClientError : public std::runtime_error {
   Kind kind_;
 };
 
+/// GET, HEAD, PUT, DELETE, OPTIONS, or a request with an Idempotency-Key header: sending it twice
+/// has the effect of sending it once, so it may be retried after a failure.
+bool is_idempotent(const ClientRequest& request);
+
 /// Thread-safe: each calling thread uses its own connections.
 class Client {
  public:

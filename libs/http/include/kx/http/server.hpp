@@ -37,6 +37,9 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{15'000};
   std::chrono::milliseconds drain_timeout{10'000};
   std::size_t header_limit = 16 * 1024;
+  /// Open connections one client address may hold (0: no limit); a connection over it is closed
+  /// as soon as it is accepted.
+  std::size_t max_connections_per_address = 0;
   std::size_t unmatched_body_limit = 64 * 1024;  ///< for 404/405 answers, which read the body
   /// Verifies the gateway's identity headers; required when routes need more than Access::open.
   std::optional<IdentitySigner> identity;

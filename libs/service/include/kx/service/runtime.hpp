@@ -127,6 +127,8 @@ class Runtime {
   std::unique_ptr<events::ConsumerRunner> plain_consumer_;
   std::string plain_group_;
   PeriodicJobs jobs_;
+  std::chrono::milliseconds lag_metrics_interval_{5'000};
+  void update_backlog_metrics();
 };
 
 }  // namespace kx::service
