@@ -18,20 +18,7 @@ fi
 "$ROOT/infra/install-deps.sh"
 # shellcheck disable=SC2046
 build $(runtime_targets) >/dev/null
-export KX_SCALE=${KX_TEST_SCALE-billing=3,telephony-webhook=2}
-check_scale
-load_config "${KX_TEST_PORT_OFFSET:-10000}"
 STATE="$ROOT/.run/faults"
-stop_platform "$STATE" >/dev/null 2>&1 || true
-if [ -e "$STATE/pg" ]; then rm -rf "$(readlink -f "$STATE/pg")"; fi
-rm -rf "$STATE"
 trap 'stop_platform "$STATE" >/dev/null 2>&1 || true' EXIT
-start_platform "$STATE"
-
-admin_uri=$(cat "$STATE/postgres.uri")
-export KX_TEST_PG_URI="${admin_uri%/postgres}/kametrix"
-export KX_TEST_KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP
-export KX_TEST_GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
-export KX_TEST_STATE_DIR=$STATE
-export KX_TEST_ROOT=$ROOT
+start_test_platform "$STATE"
 /usr/bin/python3 "$HERE/suite.py" "$@"

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "blackbox"))
 
-from kxplatform import ROOT, STATE, Browser, eventually, psql  # noqa: E402
+from kxplatform import ROOT, STATE, Browser, eventually, metrics, psql, replica_pids  # noqa: E402
 import abuse  # noqa: E402
 import faults  # noqa: E402
 import traffic  # noqa: E402
@@ -118,20 +118,20 @@ class Faults:
         self.log.append((what, progress, started, time.time()))
 
     def kill(self, service):
-        name = sorted(faults.processes(service))[0]
-        killed, pid = faults.kill(service, name)
-        self.report.check(f"{name} killed with SIGKILL mid-burst is serving again", faults.ready(faults.port_of(service, name)),
+        name, port, killed, pid = faults.kill(service)
+        self.report.check(f"{name} killed with SIGKILL mid-burst is serving again", faults.ready(port),
                           f"pid {killed} killed, {pid} started")
 
     def postgres_outage(self):
-        before = {(s, p): pid for s, p, pid in faults.every_process()}
+        before = {name: pid for name, _, pid in faults.every_process()}
         faults.postgres("down")
         down_at = time.time()
         answers = []
         while time.time() - down_at < OUTAGE_SECONDS:
             answers.append(self.browser.get("/api/credits").status)
             time.sleep(1)
-        readiness = {p: faults.ready(faults.port_of(s, p)) for s, p, _ in faults.every_process() if s != "gateway"}
+        readiness = {name: faults.ready(port) for name, port, _ in faults.every_process()
+                     if not name.startswith("gateway")}
         faults.postgres("up")
         up_at = time.time()
         self.outage = (down_at + 2, up_at)
@@ -144,11 +144,11 @@ class Faults:
             recovered = time.time() - up_at
         except AssertionError:
             recovered = None
-        after = {(s, p): pid for s, p, pid in faults.every_process()}
+        after = {name: pid for name, _, pid in faults.every_process()}
         self.report.check("after PostgreSQL is back every process is ready again without a restart",
                           recovered is not None and after == before,
                           f"ready {recovered and round(recovered, 1)} s after the start; "
-                          f"restarted: {listed(k[1] for k in before if after.get(k) != before[k])}")
+                          f"restarted: {listed(k for k in before if after.get(k) != before[k])}")
 
     def broker_restart(self, owner_ids):
         """Billing falls behind (its processes paused) while calls keep coming, so the broker
@@ -156,7 +156,7 @@ class Faults:
         notice and repair by itself."""
         self.dead_before = dead_letters(owner_ids)
         ids = quoted(owner_ids)
-        paused = list(faults.processes("billing").values())
+        paused = list(replica_pids("billing").values())
         note(f"billing paused at {self.burst.progress():.0%} of the deliveries")
         for pid in paused:
             os.kill(pid, signal.SIGSTOP)
@@ -184,7 +184,7 @@ def setup(report, size):
     report.check("the suite's Stripe signatures are what Stripe's library accepts",
                  traffic.signature_matches_stripe_library())
     report.check("every process of the platform is ready", faults.all_ready(),
-                 listed(f"{p}:{pid}" for _, p, pid in faults.every_process()))
+                 listed(f"{name}:{pid}" for name, _, pid in faults.every_process()))
     started = time.time()
     owners = traffic.create_owners(owners_count, calls, purchases)
     note(f"{owners_count} owners with an agent and {purchases} checkout sessions ready in "
@@ -247,6 +247,33 @@ def converge(owners, timeout):
         return time.time() - started
     except AssertionError:
         return None
+
+
+def consumer_lag():
+    """kx_consumer_lag of every service process: {(process, topic, partition): lag}."""
+    out = {}
+    for name, port, _ in faults.every_process():
+        if name.startswith("gateway"):
+            continue
+        for (metric, labels), value in metrics(f"http://127.0.0.1:{port}").items():
+            if metric == "kx_consumer_lag":
+                label = dict(labels)
+                out[(name, label.get("topic"), label.get("partition"))] = value
+    return out
+
+
+def lag_checks(report):
+    try:
+        eventually(lambda: not any(consumer_lag().values()), timeout=60, interval=1)
+    except AssertionError:
+        pass
+    lag = consumer_lag()
+    services = {name.rsplit("-", 1)[0] if name[-1].isdigit() else name for name, _, _ in lag}
+    report.check("every service exports kx_consumer_lag", services >= set(faults.SERVICES),
+                 f"missing: {listed(set(faults.SERVICES) - services)}")
+    behind = {k: v for k, v in lag.items() if v}
+    report.check("every consumer has caught up (kx_consumer_lag 0 on every partition)", lag and not behind,
+                 listed(f"{p} {t}[{n}]: {v:.0f}" for (p, t, n), v in behind.items()))
 
 
 def end_checks(report, owners, per_minute, rounding, dead_before):
@@ -356,6 +383,7 @@ def main():
         report.check("every stored call is charged and every outbox empty after the burst", took is not None,
                      f"within {round(took, 1)} s" if took is not None else f"not within {args.settle_timeout:.0f} s")
         end_checks(report, owners, per_minute, rounding, getattr(f, "dead_before", ([], 0)))
+        lag_checks(report)
         abuse_checks(report, owners, idle_total=max(2000, 4 * args.size))
     except Exception as e:
         report.crashed("the suite", e)
