@@ -146,7 +146,7 @@ def _open(source, count):
 def idle_connections(total, serve):
     """`total` idle connections from several addresses (each under the per-address cap) while
     `serve()` answers real requests; returns the check and the idle connections' fate."""
-    per_address = min(200, CAP - 10)
+    per_address = min(200, CAP - 10) if CAP > 10 else 200
     addresses = [f"127.0.1.{i + 10}" for i in range((total + per_address - 1) // per_address)]
     held = []
     for i, ip in enumerate(addresses):
@@ -182,6 +182,8 @@ def idle_connections(total, serve):
 def connection_cap(serve_from):
     """CAP connections from one address stay open, the ones beyond are closed at once, and the
     address is served again as soon as it holds fewer."""
+    if CAP <= 0:
+        return False, "GATEWAY_MAX_CONNECTIONS_PER_ADDRESS=0: the gateway has no cap"
     ip = "127.0.2.77"
     held = _open(ip, CAP)
     extra = _open(ip, 20)
