@@ -22,9 +22,12 @@ struct LoadResult {
 };
 
 /// Runs `one(thread, n)` (n counts from 1 per thread) back to back on `threads` threads for
-/// `seconds`; a call that returns false or throws counts as an error.
+/// `seconds`; a call that returns false or throws counts as an error. With `rate` > 0 the threads
+/// together start at most that many calls a second, each on a fixed schedule (a soak test at a
+/// given load instead of the most the system takes).
 inline LoadResult run_closed_loop(int threads, int seconds,
-                                  const std::function<bool(int thread, long n)>& one) {
+                                  const std::function<bool(int thread, long n)>& one,
+                                  double rate = 0) {
   std::atomic<bool> stop{false};
   std::atomic<long> errors{0};
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(threads));
@@ -33,7 +36,17 @@ inline LoadResult run_closed_loop(int threads, int seconds,
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       auto& mine = latencies[static_cast<std::size_t>(t)];
+      const auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(rate > 0 ? threads / rate : 0));
+      // Spread the threads' schedules over one interval, so they do not fire together.
+      auto next = start + interval * t / threads;
       for (long n = 1; !stop; ++n) {
+        if (rate > 0) {
+          std::this_thread::sleep_until(next);
+          next += interval;
+          if (stop)
+            break;
+        }
         auto t0 = std::chrono::steady_clock::now();
         bool ok = false;
         try {

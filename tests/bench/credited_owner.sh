@@ -48,13 +48,19 @@ export tmp G stamp
 seq 1 "$COUNT" | xargs -P 4 -I{} bash -c 'sign_up {}' >"$tmp/owners"
 [ "$(wc -l <"$tmp/owners")" -eq "$COUNT" ] || { echo "sign-up failed" >&2; exit 1; }
 
-# Credit once billing has opened the account (it learns of the sign-up from user.registered).
+# Credit once billing has opened the account (it learns of the sign-up from user.registered), in
+# adjustments of at most 100,000 € each (billing's limit for one adjustment).
 while read -r user_id; do
-  for _ in $(seq 1 150); do
-    client "$admin" POST /api/admin/credits/adjust \
-      "{\"user_id\":\"$user_id\",\"cents\":$CENTS,\"reason\":\"Benchmark\",\"request_key\":\"bench-$user_id\"}" \
-      >/dev/null 2>&1 && break
-    sleep 0.2
+  left=$CENTS part=0
+  while [ "$left" -gt 0 ]; do
+    cents=$(( left < 10000000 ? left : 10000000 ))
+    for _ in $(seq 1 150); do
+      client "$admin" POST /api/admin/credits/adjust \
+        "{\"user_id\":\"$user_id\",\"cents\":$cents,\"reason\":\"Benchmark\",\"request_key\":\"bench-$user_id-$part\"}" \
+        >/dev/null 2>&1 && break
+      sleep 0.2
+    done
+    left=$((left - cents)) part=$((part + 1))
   done
 done <"$tmp/owners"
 cat "$tmp/owners"

@@ -10,6 +10,7 @@
 # transaction, the charging burst (20,000 calls over 200 owners) and the paced lag.
 set -euo pipefail
 . "$(dirname "$0")/../../infra/lib.sh"
+. "$(dirname "$0")/memory.sh"
 # The figures are for one process per service, as docs/performance.md describes.
 unset KX_SCALE
 SECONDS_PER=${1:-10}
@@ -43,29 +44,6 @@ result "start: PostgreSQL, broker, sandbox and the six services until all are re
   "$(awk -v ms="$start_ms" 'BEGIN { printf "%.1f s", ms / 1000 }')" "-"
 
 # --- memory -------------------------------------------------------------------------------
-SIX=(gateway auth agent telephony-webhook billing integrations)
-# The six services' memory together: the sum of their proportional set sizes (PSS), which
-# counts a page shared by several of them (the C++ runtime, Boost, librdkafka, libpq, OpenSSL)
-# once, split among them. Their resident sizes (RSS) would count those libraries six times.
-pss_mib() {
-  local kib=0 pid v
-  for s in "${SIX[@]}"; do
-    pid=$(cat "$STATE/pids/$s.pid")
-    v=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
-    kib=$((kib + ${v:-0}))
-  done
-  awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }'
-}
-per_service() {  # "gateway 8/21, auth ..." : PSS/RSS in MiB
-  local out="" pid v
-  for s in "${SIX[@]}"; do
-    pid=$(cat "$STATE/pids/$s.pid")
-    v=$(awk '/^Pss:/ { p = $2 } /^Rss:/ { r = $2 } END { printf "%.0f/%.0f", p / 1024, r / 1024 }' \
-      "/proc/$pid/smaps_rollup" 2>/dev/null || echo "?")
-    out+="$s $v, "
-  done
-  echo "${out%, }"
-}
 sleep 10
 rest=$(pss_mib)
 result "memory of the six services at rest, PSS (after start; PSS/RSS: $(per_service) MiB)" "≤ 60 MiB" \

@@ -6,6 +6,9 @@
 # published = calls charged = 2xx answers, the owner's balance = the sum of their ledger) and
 # exits 1 when not. Not a test: numbers depend on the machine; docs/performance.md records them.
 #   tests/bench/run_telephony_bench.sh [SECONDS] [THREADS]
+# KX_BENCH_RATE=R sends the reports at R a second instead of as fast as possible, and
+# KX_BENCH_REPORTS_ONLY=1 skips the assistant-request scenarios (tests/bench/soak.sh uses both);
+# KX_BENCH_CREDIT_CENTS is the owner's credit (default 10,000,000: about 166,000 reports).
 # The owner signs up through the gateway with enough credit for every call
 # (credited_owner.sh); the agent is seeded into telephony-webhook's routing copy the way the
 # agent service publishes it (events). Another platform: GATEWAY_URL and KX_STATE_DIR.
@@ -26,7 +29,8 @@ admin_uri=$(cat "$STATE/postgres.uri")
 sql() { psql -X -qtA "${admin_uri%/postgres}/kametrix" -c "$1"; }
 
 suffix=$(date +%s%N)
-owner=$(GATEWAY_URL=$G KX_STATE_DIR=$STATE "$ROOT/tests/bench/credited_owner.sh")
+owner=$(GATEWAY_URL=$G KX_STATE_DIR=$STATE "$ROOT/tests/bench/credited_owner.sh" \
+  "${KX_BENCH_CREDIT_CENTS:-10000000}")
 agent="bench-agent-$suffix" assistant="bench-asst-$suffix"
 number_id="bench-pn-$suffix" e164="+4930${suffix: -9}"
 now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
@@ -53,12 +57,15 @@ done
 
 common=(--url "$G/webhooks/vapi" --secret "$VAPI_WEBHOOK_SECRET" --assistant "$assistant"
         --phone-number-id "$number_id" --e164 "$e164" --seconds "$SECONDS_PER")
-echo "# assistant-request (signature check, one indexed read, the answer)"
-"$BENCH" "${common[@]}" --scenario assistant-request --threads "$THREADS"
-echo "# assistant-request, one client (latency without queueing)"
-"$BENCH" "${common[@]}" --scenario assistant-request --threads 1
+if [ "${KX_BENCH_REPORTS_ONLY:-0}" != 1 ]; then
+  echo "# assistant-request (signature check, one indexed read, the answer)"
+  "$BENCH" "${common[@]}" --scenario assistant-request --threads "$THREADS"
+  echo "# assistant-request, one client (latency without queueing)"
+  "$BENCH" "${common[@]}" --scenario assistant-request --threads 1
+fi
 echo "# end-of-call-report, a new call each time (one transaction: call, transcript, 2 events)"
-out=$("$BENCH" "${common[@]}" --scenario end-of-call-report --threads "$THREADS" || true)
+out=$("$BENCH" "${common[@]}" --scenario end-of-call-report --threads "$THREADS" \
+        --rate "${KX_BENCH_RATE:-0}" || true)
 echo "$out"
 
 # Every report answered 2xx is a stored call whose call.completed billing charged.

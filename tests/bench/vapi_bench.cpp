@@ -4,7 +4,9 @@
 // duplicate check or the stored tool answer).
 //   kx-vapi-bench --url URL --secret S --scenario assistant-request|end-of-call-report|tool-calls
 //                 --assistant ID --phone-number-id ID --e164 NUMBER [--threads 4] [--seconds 10]
+//                 [--rate R]
 //                 [--tool check_availability] [--arguments '{"date":"morgen"}']
+// --rate R starts at most R requests a second in total (a soak test at a given load).
 // A tool call counts as an error unless its result is a sentence other than telephony's apology.
 #include <cstdio>
 #include <string>
@@ -17,11 +19,12 @@
 namespace {
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: kx-vapi-bench --url URL --secret S --scenario "
-               "assistant-request|end-of-call-report|tool-calls --assistant ID "
-               "--phone-number-id ID --e164 NUMBER [--threads N] [--seconds S] [--tool NAME] "
-               "[--arguments JSON]\n");
+  std::fprintf(
+      stderr,
+      "usage: kx-vapi-bench --url URL --secret S --scenario "
+      "assistant-request|end-of-call-report|tool-calls --assistant ID "
+      "--phone-number-id ID --e164 NUMBER [--threads N] [--seconds S] [--rate R] [--tool NAME] "
+      "[--arguments JSON]\n");
   return 2;
 }
 
@@ -92,6 +95,7 @@ int main(int argc, char** argv) {
   std::string url, secret, scenario, assistant, number_id, e164;
   std::string tool = "check_availability", arguments = R"({"date":"morgen"})";
   int threads = 4, seconds = 10;
+  double rate = 0;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (i + 1 >= argc)
@@ -113,6 +117,8 @@ int main(int argc, char** argv) {
       threads = std::stoi(value);
     else if (flag == "--seconds")
       seconds = std::stoi(value);
+    else if (flag == "--rate")
+      rate = std::stod(value);
     else if (flag == "--tool")
       tool = value;
     else if (flag == "--arguments")
@@ -120,7 +126,7 @@ int main(int argc, char** argv) {
     else
       return usage();
   }
-  if (url.empty() || secret.empty() || threads < 1 || seconds < 1 ||
+  if (url.empty() || secret.empty() || threads < 1 || seconds < 1 || rate < 0 ||
       (scenario != "assistant-request" && scenario != "end-of-call-report" &&
        scenario != "tool-calls"))
     return usage();
@@ -132,31 +138,34 @@ int main(int argc, char** argv) {
   }
 
   kx::http::Client client({.max_retries = 0});
-  auto result = kx::bench::run_closed_loop(threads, seconds, [&](int t, long n) {
-    kx::http::ClientRequest req;
-    req.method = "POST";
-    req.url = url;
-    auto call_id = "bench-" + std::to_string(t) + "-" + std::to_string(n) + "-" +
-                   kx::crypto::uuid_v4().substr(0, 8);
-    if (scenario == "assistant-request")
-      req.body = assistant_request(number_id, e164);
-    else if (scenario == "tool-calls")
-      req.body = tool_calls(call_id, assistant, number_id, tool, arguments);
-    else
-      req.body = report(call_id, assistant);
-    req.headers.set("Content-Type", "application/json");
-    req.headers.set("X-Vapi-Signature", kx::crypto::hmac_sha256_hex(secret, req.body));
-    auto res = client.send(req);
-    if (res.status != 200)
-      return false;
-    if (scenario == "assistant-request")
-      return res.body.find("\"assistantId\"") != std::string::npos;
-    // telephony-webhook's apology names the calendar; a real answer says times ("14:30 Uhr").
-    if (scenario == "tool-calls")
-      return res.body.find("Uhr") != std::string::npos &&
-             res.body.find("Kalender") == std::string::npos;
-    return true;
-  });
+  auto result = kx::bench::run_closed_loop(
+      threads, seconds,
+      [&](int t, long n) {
+        kx::http::ClientRequest req;
+        req.method = "POST";
+        req.url = url;
+        auto call_id = "bench-" + std::to_string(t) + "-" + std::to_string(n) + "-" +
+                       kx::crypto::uuid_v4().substr(0, 8);
+        if (scenario == "assistant-request")
+          req.body = assistant_request(number_id, e164);
+        else if (scenario == "tool-calls")
+          req.body = tool_calls(call_id, assistant, number_id, tool, arguments);
+        else
+          req.body = report(call_id, assistant);
+        req.headers.set("Content-Type", "application/json");
+        req.headers.set("X-Vapi-Signature", kx::crypto::hmac_sha256_hex(secret, req.body));
+        auto res = client.send(req);
+        if (res.status != 200)
+          return false;
+        if (scenario == "assistant-request")
+          return res.body.find("\"assistantId\"") != std::string::npos;
+        // telephony-webhook's apology names the calendar; a real answer says times ("14:30 Uhr").
+        if (scenario == "tool-calls")
+          return res.body.find("Uhr") != std::string::npos &&
+                 res.body.find("Kalender") == std::string::npos;
+        return true;
+      },
+      rate);
   kx::json::Writer w;
   w.begin_object().field("scenario", scenario == "tool-calls" ? "tool-calls:" + tool : scenario);
   w.field("threads", threads);
