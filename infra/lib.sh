@@ -270,6 +270,29 @@ stop_services() {
   done
 }
 
+# start_test_platform STATE: a test platform with a clean database in STATE, and the KX_TEST_*
+# variables the black-box tests read (infra/test.sh, tests/faults/run.sh). KX_TEST_PORT_OFFSET
+# moves its ports (default 10000 above dev.env's), so two checkouts on one machine can run their
+# tests at the same time. It runs billing and telephony-webhook as replicas, so every black-box
+# test also shows that nothing depends on one replica's memory (KX_TEST_SCALE overrides, "" for
+# none).
+start_test_platform() {
+  local state=$1 admin_uri
+  export KX_SCALE=${KX_TEST_SCALE-billing=3,telephony-webhook=2}
+  check_scale
+  load_config "${KX_TEST_PORT_OFFSET:-10000}"
+  stop_platform "$state" >/dev/null 2>&1 || true
+  if [ -e "$state/pg" ]; then rm -rf "$(readlink -f "$state/pg")"; fi
+  rm -rf "$state"
+  start_platform "$state"
+  admin_uri=$(cat "$state/postgres.uri")
+  export KX_TEST_PG_URI="${admin_uri%/postgres}/kametrix"
+  export KX_TEST_KAFKA_BOOTSTRAP=$KAFKA_BOOTSTRAP
+  export KX_TEST_GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
+  export KX_TEST_STATE_DIR=$state
+  export KX_TEST_ROOT=$ROOT
+}
+
 # stop_platform STATE: services first (they drain), then broker and database.
 stop_platform() {
   local state=$1

@@ -258,6 +258,9 @@ def service_env(service, port):
             env["KAFKA_BOOTSTRAP"] = f.read().strip()
     s = service.replace("-", "_")
     env["SERVICE_PORT"] = str(port)
+    # The broker's address as it is now: the fault suite restarts the dev broker on new ports.
+    with open(os.path.join(STATE, "kafka.bootstrap")) as f:
+        env["KAFKA_BOOTSTRAP"] = f.read().strip()
     if service == "gateway":
         env["ADMIN_PORT"] = os.environ.get("GATEWAY_ADMIN_PORT", "0")
         env["WEB_ROOT"] = os.path.join(ROOT, "web")
