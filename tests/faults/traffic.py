@@ -57,8 +57,10 @@ class Call:
 
     def messages(self):
         end = report(self.vapi_id, self.owner.agent.assistant_id)
-        end["startedAt"] = "2026-01-01T08:00:00.000Z"
-        end["endedAt"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(1767254400 + self.seconds))
+        # As Vapi sends them: the call ended just now (the reconciliation compares recent days).
+        ended = int(time.time())
+        end["startedAt"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(ended - self.seconds))
+        end["endedAt"] = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(ended))
         return [("vapi", status(self.vapi_id, self.owner.agent.assistant_id, "in-progress"), None),
                 ("vapi", end, self)]
 
