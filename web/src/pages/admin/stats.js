@@ -8,6 +8,16 @@ import { useApi } from '../../lib/use-api.js';
 import { Loading, ErrorBox, PageHead } from '../../components/ui.js';
 import { DayChart } from '../../components/chart.js';
 
+/**
+ * "alle 30 Sekunden" / "alle 10 Minuten": how often the calls are compared.
+ * @param {number} ms
+ */
+function every(ms) {
+  return ms < 60000
+    ? t('admin.calls_recon.every_seconds', { count: number(Math.max(1, Math.round(ms / 1000))) })
+    : t('admin.calls_recon.every_minutes', { count: number(Math.round(ms / 60000)) });
+}
+
 function Reconciliation() {
   const r = useApi('/api/admin/billing/reconciliation');
   if (r.error) return html`<${ErrorBox} error=${r.error} onRetry=${r.reload} />`;
@@ -66,7 +76,7 @@ function CallReconciliation() {
         <td data-label=${t('admin.calls_recon.missing')} class="num">${number(x.missing)}</td>
         <td data-label=${t('admin.calls_recon.republished')} class="num">${number(x.republished)}</td>
       </tr>`)}</tbody></table></div>` : null}
-    <p class="muted">${t('admin.calls_recon.explain', { days: number(d.settings.days), minutes: number(Math.round(d.settings.interval_ms / 60000)) })}</p>`;
+    <p class="muted">${t('admin.calls_recon.explain', { days: number(d.settings.days), every: every(d.settings.interval_ms) })}</p>`;
 }
 
 export default function AdminStats() {
