@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "kx/pg/list.hpp"
+
 namespace kx::billing {
 namespace {
 
@@ -39,13 +41,6 @@ constexpr const char* kDriftOfRuns = R"sql(
 SELECT run_id, user_id, day::text, completed, charged, missing, republished
 FROM reconciliation_drift WHERE run_id BETWEEN $1 AND $2 ORDER BY run_id, day DESC, user_id)sql";
 
-std::string join(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids)
-    out += (out.empty() ? "" : ",") + id;
-  return out;
-}
-
 }  // namespace
 
 std::vector<OwnerDay> ReconciliationStore::charged_days(pqxx::transaction_base& tx,
@@ -63,7 +58,7 @@ std::unordered_set<std::string> ReconciliationStore::decided(
   std::unordered_set<std::string> out;
   if (call_ids.empty())
     return out;
-  for (const auto& r : tx.exec_params(kDecided, join(call_ids)))
+  for (const auto& r : tx.exec_params(kDecided, pg::comma_list(call_ids)))
     out.insert(r[0].as<std::string>());
   return out;
 }

@@ -9,6 +9,7 @@
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "kx/metrics/metrics.hpp"
+#include "kx/pg/list.hpp"
 
 namespace kx::telephony {
 namespace {
@@ -69,13 +70,6 @@ WHERE event_id = $1::uuid AND published_at IS NOT NULL)sql";
 constexpr const char* kAdoptEventId =
     "UPDATE outbox SET event_id = $2::uuid WHERE event_id = $1::uuid";
 
-std::string join(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids)
-    out += (out.empty() ? "" : ",") + id;
-  return out;
-}
-
 }  // namespace
 
 std::vector<CompletionDay> CompletionRecords::days(pqxx::transaction_base& tx,
@@ -107,7 +101,7 @@ std::vector<CompletedCall> CompletionRecords::calls(pqxx::transaction_base& tx,
 RepublishResult CompletionRecords::republish(pqxx::work& tx, const events::Outbox& outbox,
                                              const std::vector<std::string>& call_ids) {
   RepublishResult result;
-  auto targets = tx.exec_params(kRepublishTargets, join(call_ids));
+  auto targets = tx.exec_params(kRepublishTargets, pg::comma_list(call_ids));
   result.unknown = static_cast<std::int64_t>(call_ids.size() - targets.size());
   for (const auto& t : targets) {
     auto event_id = t[2].as<std::string>();
