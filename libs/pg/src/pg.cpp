@@ -51,6 +51,7 @@ std::unique_ptr<pqxx::connection> Pool::open_dedicated() const {
   conn->set_variable("statement_timeout", std::to_string(options_.statement_timeout.count()));
   conn->set_variable("application_name", conn->quote(options_.application_name));
   conn->set_variable("TimeZone", "'UTC'");
+  conn->set_variable("DateStyle", "'ISO, MDY'");  // the format timestamp.hpp reads
   return conn;
 }
 

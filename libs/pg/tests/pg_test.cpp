@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "kx/pg/testing.hpp"
+#include "kx/pg/timestamp.hpp"
 
 // libpqxx 6.4 keeps the PGresult of a query whose session the server killed (about 2 KiB, allocated
 // by libpq on libpqxx's behalf); PoolReplacesAKilledConnection… provokes exactly that. Not ours to
@@ -164,6 +165,34 @@ TEST(Prepared, AReconnectedConnectionKeepsItsSchemaAndPreparesAgain) {
   EXPECT_EQ(tx.exec1("SELECT current_schema()")[0].as<std::string>(), schema.name());
   EXPECT_EQ(label_of(tx, 1), "one");
   EXPECT_EQ(prepared_here(tx, kItemLabel), std::make_pair(1, std::int64_t{1}));
+}
+
+TEST(Timestamp, FormatsLikeToCharForEveryFraction) {
+  testing::ScratchSchema schema;
+  Pool pool(schema.pool_options());
+  auto rows = read(pool, [](pqxx::transaction_base& tx) {
+    return tx.exec(R"sql(
+      SELECT t, to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+      FROM unnest(ARRAY['2026-11-30 08:42:34+00', '2026-11-30 08:42:34.5+00',
+                        '2026-01-02 03:04:05.000001+00', '2026-12-31 23:59:59.999999+00',
+                        '1999-02-28 10:00:00.1234+01', '2026-06-01 00:00:00.1-07']::timestamptz[]) t)sql");
+  });
+  ASSERT_EQ(rows.size(), 6U);
+  for (const auto& r : rows) {
+    EXPECT_EQ(iso_utc(r[0].as<std::string>()), r[1].as<std::string>()) << r[0].c_str();
+    EXPECT_EQ(iso_utc(r[0].as<std::string>(), 6), r[2].as<std::string>()) << r[0].c_str();
+  }
+}
+
+TEST(Timestamp, RefusesWhatIsNotAUtcTimestamp) {
+  EXPECT_EQ(iso_utc("2026-11-30 08:42:34+00", 0), "2026-11-30T08:42:34Z");
+  EXPECT_EQ(iso_utc_nullable(std::nullopt), std::nullopt);
+  EXPECT_EQ(iso_utc_nullable("2026-11-30 08:42:34+00"), "2026-11-30T08:42:34.000Z");
+  for (const char* bad :
+       {"", "infinity", "2026-11-30 08:42:34+01", "2026-11-30 08:42:34", "2026-11-30T08:42:34Z",
+        "2026-11-30 08:42:34.+00", "2026-11-30 08:42:34.12a+00", "12026-11-30 08:42:34+00"})
+    EXPECT_THROW(iso_utc(bad), std::invalid_argument) << bad;
 }
 
 TEST(Migrate, AppliesOnceInOrderUnderConcurrency) {
