@@ -8,14 +8,40 @@ std::vector<std::pair<std::string, std::string>> kx_events_migration_files();
 namespace kx::events {
 namespace {
 
-// The notification wakes the relay at commit time instead of at its next poll; PostgreSQL
-// delivers identical notifications of one transaction once, so a row costs one round trip.
-const pg::Statement kInsertOutbox(R"sql(
-WITH added AS (
-  INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time, data)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq
-)
-SELECT pg_notify('kx_outbox_' || current_schema(), '') FROM added)sql");
+constexpr std::size_t kColumns = 8;
+
+// The rows and the notification that wakes the relay at commit time instead of at its next
+// poll, in one round trip. PostgreSQL delivers identical notifications of one transaction once;
+// the statement sends one however many rows it adds. The rows' sequence numbers follow the
+// VALUES order, so the relay publishes them in the order given.
+std::string insert_sql(std::size_t rows) {
+  std::string sql =
+      "WITH added AS (\n  INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, "
+      "ce_subject, ce_time, data)\n  VALUES ";
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (std::size_t c = 1; c <= kColumns; ++c)
+      sql += (c == 1 ? "$" : ", $") + std::to_string(r * kColumns + c);
+    sql += ")";
+  }
+  return sql +
+         " RETURNING seq\n)\nSELECT pg_notify('kx_outbox_' || current_schema(), '') FROM (SELECT "
+         "FROM added "
+         "LIMIT 1) one";
+}
+
+// Prepared per number of rows: events come one or two per transaction, rarely more.
+constexpr std::size_t kPreparedUpTo = 4;
+const std::vector<pg::Statement>& insert_statements() {
+  static const std::vector<pg::Statement> statements = [] {
+    std::vector<pg::Statement> out;
+    for (std::size_t n = 1; n <= kPreparedUpTo; ++n)
+      out.emplace_back(insert_sql(n));
+    return out;
+  }();
+  return statements;
+}
+
 constexpr const char* kForgetPublished =
     "DELETE FROM outbox WHERE published_at IS NOT NULL AND (event_key = $1 OR strpos(data, $1) > "
     "0)";
@@ -35,11 +61,29 @@ Outbox::Outbox(const Schemas& schemas, std::string source)
 std::string Outbox::add(pqxx::work& tx, const std::string& type, const std::string& key,
                         const std::string& subject, const std::string& data,
                         const std::string& version) const {
-  const std::string ce_type = type + "." + version;
-  schemas_.validate(ce_type, data);
-  std::string id = crypto::uuid_v7();
-  pg::exec_prepared(tx, kInsertOutbox, id, type, key, ce_type, source_, subject, utc_now(), data);
-  return id;
+  return add(tx, {NewEvent{type, key, subject, data, version}}).front();
+}
+
+std::vector<std::string> Outbox::add(pqxx::work& tx, const std::vector<NewEvent>& events) const {
+  std::vector<std::string> ids;
+  if (events.empty())
+    return ids;
+  std::vector<std::string> values;
+  values.reserve(events.size() * kColumns);
+  const auto now = utc_now();
+  for (const auto& e : events) {
+    std::string ce_type = e.type + "." + e.version;
+    schemas_.validate(ce_type, e.data);
+    ids.push_back(crypto::uuid_v7());
+    values.insert(values.end(),
+                  {ids.back(), e.type, e.key, ce_type, source_, e.subject, now, e.data});
+  }
+  const auto params = pqxx::prepare::make_dynamic_params(values);
+  if (events.size() <= kPreparedUpTo)
+    pg::exec_prepared(tx, insert_statements()[events.size() - 1], params);
+  else
+    tx.exec_params(insert_sql(events.size()), params);
+  return ids;
 }
 
 std::size_t forget_published(pqxx::work& tx, const std::string& user_id) {

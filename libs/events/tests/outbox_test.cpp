@@ -58,6 +58,38 @@ TEST_F(OutboxTest, AddingWakesTheRelayOnceAtCommit) {
   EXPECT_EQ(relay.pending(), 2);
 }
 
+// Several events of one transaction go in one statement, in the order given, for any number of
+// them (prepared up to four, sent unnamed beyond); one invalid event stores none of them.
+TEST_F(OutboxTest, AddingSeveralAtOnceKeepsTheirOrderAndIsAllOrNothing) {
+  Outbox outbox(Schemas::embedded(), "test");
+  std::vector<std::string> ids;
+  for (int n : {1, 2, 4, 6}) {
+    std::vector<NewEvent> events;
+    for (int i = 0; i < n; ++i)
+      events.push_back({"user.registered", "batch", "batch", registered("batch", n * 10 + i)});
+    auto lease = pool_->acquire();
+    pqxx::work tx(*lease);
+    auto added = outbox.add(tx, events);
+    ASSERT_EQ(added.size(), static_cast<std::size_t>(n));
+    ids.insert(ids.end(), added.begin(), added.end());
+    tx.commit();
+  }
+  {
+    auto lease = pool_->acquire();
+    pqxx::work tx(*lease);
+    std::vector<NewEvent> events{{"user.registered", "batch", "batch", registered("batch", 99)},
+                                 {"user.registered", "batch", "batch", R"({"not":"valid"})"}};
+    EXPECT_THROW(outbox.add(tx, events), SchemaError);
+  }
+  OutboxRelay relay(*pool_, kafka());
+  EXPECT_EQ(relay.publish_pending(), 13u);
+  auto msgs = broker_.read_all("user.registered", 13);
+  ASSERT_EQ(msgs.size(), 13u);
+  for (std::size_t i = 0; i < msgs.size(); ++i)
+    EXPECT_EQ(msgs[i].ce_id, ids[i]) << i;
+  expect_in_order_per_key(msgs);
+}
+
 TEST_F(OutboxTest, SurvivesBrokerOutage) {
   add_events({"a", "b"}, 10);
   broker_.down();

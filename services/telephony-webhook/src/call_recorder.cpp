@@ -111,24 +111,30 @@ CallRecord CallRecorder::lock(pqxx::work& tx, const VapiMessage& m, const AgentR
   return Calls::lock_or_create(tx, new_call(m, route, Clock::now()));
 }
 
-void CallRecorder::publish_started(pqxx::work& tx, CallRecord& call) const {
-  if (call.started_at && !call.started_published) {
-    outbox_.add(tx, "call.started", call.user_id, call.id, call_started_event(call));
-    call.started_published = true;
+void CallRecorder::publish(pqxx::work& tx, CallRecord& call, bool completed) const {
+  std::vector<events::NewEvent> out;
+  const bool started = call.started_at && !call.started_published;
+  if (started)
+    out.push_back({"call.started", call.user_id, call.id, call_started_event(call)});
+  if (completed)
+    out.push_back({"call.completed", call.user_id, call.id, call_completed_event(call)});
+  if (out.empty())
+    return;
+  auto ids = outbox_.add(tx, out);
+  call.started_published = call.started_published || started;
+  if (completed) {
+    call.completed_event_id = ids.back();
+    call.completed_published = true;  // both saved with the call's row
+    metrics::Registry::global()
+        .counter("kx_calls_completed_total", "Calls completed (call.completed published)")
+        .inc();
   }
-}
-
-void CallRecorder::publish_completed(pqxx::work& tx, CallRecord& call) const {
-  auto event_id =
-      outbox_.add(tx, "call.completed", call.user_id, call.id, call_completed_event(call));
-  Calls::mark_completed(tx, call.id, event_id);
-  call.completed_published = true;
 }
 
 void CallRecorder::record_status_update(pqxx::work& tx, const VapiMessage& m,
                                         const AgentRoute& route) {
   auto call = with_status_update(lock(tx, m, route), m, Clock::now());
-  publish_started(tx, call);
+  publish(tx, call, false);
   Calls::save(tx, call);
 }
 
@@ -138,14 +144,8 @@ bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const Age
     return false;
   auto flags = Calls::outcome_flags(tx, call);
   auto done = with_report(call, m, flags.escalated, flags.appointment_booked, Clock::now());
-  publish_started(tx, done);
   bool first = !done.completed_published;
-  if (first) {
-    publish_completed(tx, done);
-    metrics::Registry::global()
-        .counter("kx_calls_completed_total", "Calls completed (call.completed published)")
-        .inc();
-  }
+  publish(tx, done, first);
   Calls::save_report(tx, done, content_of(m));
   // Escalations are added only under this call's row lock, so none appeared since the flags.
   if (flags.escalated)
@@ -165,8 +165,7 @@ std::size_t CallRecorder::finish_overdue(std::chrono::milliseconds wait, Clock::
       auto flags = Calls::outcome_flags(tx, *call);
       auto done = with_report(*call, VapiMessage{}, flags.escalated, flags.appointment_booked, now);
       done.report_received = false;  // a late report still brings its content
-      publish_started(tx, done);
-      publish_completed(tx, done);
+      publish(tx, done, true);
       Calls::save(tx, done);
       Calls::settle_escalations(tx, done.id, done.transferred);
       return true;

@@ -42,10 +42,10 @@ class CallRecorder {
   static CallRecord lock(pqxx::work& tx, const VapiMessage& message, const AgentRoute& route);
 
  private:
-  /// Adds call.started to the outbox once the call is known to have started.
-  void publish_started(pqxx::work& tx, CallRecord& call) const;
-  /// Adds call.completed to the outbox and remembers its event id.
-  void publish_completed(pqxx::work& tx, CallRecord& call) const;
+  /// Adds call.started to the outbox once the call is known to have started (if not yet
+  /// announced) and, when `completed`, call.completed with its id remembered in the record: one
+  /// round trip. The record then says both are published; saving it stores that.
+  void publish(pqxx::work& tx, CallRecord& call, bool completed) const;
 
   pg::Pool& db_;
   const events::Outbox& outbox_;

@@ -42,6 +42,8 @@ constexpr const char* kSaveColumns = R"sql(
   test = $13, summary = $14,
   report_received_at = CASE WHEN $15 THEN coalesce(report_received_at, now()) END,
   forwarding_outcome = $16,
+  completed_event_id = coalesce($17::uuid, completed_event_id),
+  completed_at = CASE WHEN $17::uuid IS NULL THEN completed_at ELSE now() END,
   updated_at = now())sql";
 
 const pg::Statement kSaveCall(std::string("UPDATE calls SET ") + kSaveColumns + " WHERE id = $1");
@@ -49,13 +51,13 @@ const pg::Statement kSaveCall(std::string("UPDATE calls SET ") + kSaveColumns + 
 // The report's content in the same row version as its status. Content that arrives after the
 // retention job ran for this call is not stored again.
 const pg::Statement kSaveReport(std::string("UPDATE calls SET ") + kSaveColumns + R"sql(,
-  messages = CASE WHEN content_purged_at IS NULL THEN $17::jsonb ELSE messages END,
-  analysis = CASE WHEN content_purged_at IS NULL THEN $18::jsonb ELSE analysis END,
-  recording_url = CASE WHEN content_purged_at IS NULL THEN $19 ELSE recording_url END,
-  stereo_recording_url = CASE WHEN content_purged_at IS NULL THEN $20
+  messages = CASE WHEN content_purged_at IS NULL THEN $18::jsonb ELSE messages END,
+  analysis = CASE WHEN content_purged_at IS NULL THEN $19::jsonb ELSE analysis END,
+  recording_url = CASE WHEN content_purged_at IS NULL THEN $20 ELSE recording_url END,
+  stereo_recording_url = CASE WHEN content_purged_at IS NULL THEN $21
                          ELSE stereo_recording_url END,
   provider_cost_usd_micros = CASE WHEN content_purged_at IS NULL
-                             THEN coalesce($21, provider_cost_usd_micros)
+                             THEN coalesce($22, provider_cost_usd_micros)
                              ELSE provider_cost_usd_micros END
 WHERE id = $1)sql");
 
@@ -179,7 +181,8 @@ void Calls::save(pqxx::work& tx, const CallRecord& c) {
   pg::exec_prepared(tx, kSaveCall, c.id, std::string(to_string(c.status)), c.ended_reason,
                     ts(c.started_at), ts(c.ended_at), c.duration_seconds, c.appointment_booked,
                     c.transferred, c.started_published, c.completed_published, c.caller_number,
-                    c.call_type, c.test, c.summary, c.report_received, c.forwarding_outcome);
+                    c.call_type, c.test, c.summary, c.report_received, c.forwarding_outcome,
+                    c.completed_event_id);
 }
 
 void Calls::save_report(pqxx::work& tx, const CallRecord& c, const CallContent& content) {
@@ -187,8 +190,8 @@ void Calls::save_report(pqxx::work& tx, const CallRecord& c, const CallContent& 
                     ts(c.started_at), ts(c.ended_at), c.duration_seconds, c.appointment_booked,
                     c.transferred, c.started_published, c.completed_published, c.caller_number,
                     c.call_type, c.test, c.summary, c.report_received, c.forwarding_outcome,
-                    content.messages_json, content.analysis_json, content.recording_url,
-                    content.stereo_recording_url, content.cost_usd_micros);
+                    c.completed_event_id, content.messages_json, content.analysis_json,
+                    content.recording_url, content.stereo_recording_url, content.cost_usd_micros);
 }
 
 OutcomeFlags Calls::outcome_flags(pqxx::work& tx, const CallRecord& c) {

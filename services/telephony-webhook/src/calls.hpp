@@ -38,6 +38,9 @@ struct CallRecord {
   std::optional<std::string> summary;
   /// busy, no_answer or failed: the assistant answered and could not hand the caller over.
   std::optional<std::string> forwarding_outcome;
+  /// The id of the call.completed event added in this transaction: save() and save_report()
+  /// record it (with the time) in the same statement as the state. Not read back.
+  std::optional<std::string> completed_event_id;
 };
 
 /// What an end-of-call report adds beyond the state.

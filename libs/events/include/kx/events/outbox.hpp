@@ -17,6 +17,15 @@ namespace kx::events {
 /// The migrations every service with an outbox or inbox applies (outbox and inbox tables).
 std::vector<pg::Migration> migrations();
 
+/// One event for Outbox::add.
+struct NewEvent {
+  std::string type;  ///< the topic, e.g. "call.completed"
+  std::string key;   ///< the partition key (the owner's id)
+  std::string subject;
+  std::string data;  ///< the JSON payload
+  std::string version = "v1";
+};
+
 /// Writes events into the outbox inside the caller's transaction. Thread-safe (stateless after
 /// construction); the transaction belongs to the caller's thread.
 class Outbox {
@@ -28,6 +37,9 @@ class Outbox {
   std::string add(pqxx::work& tx, const std::string& type, const std::string& key,
                   const std::string& subject, const std::string& data,
                   const std::string& version = "v1") const;
+  /// Several events in one round trip, in this order (the relay publishes them so); returns
+  /// their ids in the same order. Nothing is stored when one fails validation.
+  std::vector<std::string> add(pqxx::work& tx, const std::vector<NewEvent>& events) const;
 
  private:
   const Schemas& schemas_;
