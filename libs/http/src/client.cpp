@@ -11,6 +11,9 @@
 
 #include <atomic>
 #include <charconv>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -109,18 +112,40 @@ bool is_idempotent(const ClientRequest& r) {
          r.method == "OPTIONS" || r.headers.has("Idempotency-Key");
 }
 
+namespace {
+
+// The TLS settings of clients with these options, made when the first https connection needs
+// them and shared by every such client of the process: the system's CA bundle parses into
+// about 2.4 MiB, which each client used to hold from its start, although most only ever speak
+// plain HTTP to the other services.
+std::shared_ptr<ssl::context> tls_context(const ClientOptions& options) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, bool>, std::shared_ptr<ssl::context>> contexts;
+  std::lock_guard lock(mutex);
+  auto& tls = contexts[{options.ca_file, options.verify_tls}];
+  if (!tls) {
+    tls = std::make_shared<ssl::context>(ssl::context::tls_client);
+    tls->set_default_verify_paths();
+    if (!options.ca_file.empty())
+      tls->load_verify_file(options.ca_file);
+    tls->set_verify_mode(options.verify_tls ? ssl::verify_peer : ssl::verify_none);
+    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  }
+  return tls;
+}
+
+}  // namespace
+
 struct Client::Impl {
   ClientOptions options;
-  ssl::context tls{ssl::context::tls_client};
+  std::once_flag tls_once;
+  std::shared_ptr<ssl::context> tls;  ///< set by the first TLS connection (tls_once)
   std::string pool_prefix = std::to_string(next_client_id++) + "|";
 
   explicit Impl(ClientOptions o) : options(std::move(o)) {
-    tls.set_default_verify_paths();
-    if (!options.ca_file.empty())
-      tls.load_verify_file(options.ca_file);
-    tls.set_verify_mode(options.verify_tls ? ssl::verify_peer : ssl::verify_none);
-    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (!options.ca_file.empty())  // a configured bundle that cannot be read fails at start
+      std::call_once(tls_once, [&] { tls = tls_context(options); });
   }
 
   std::unique_ptr<Connection> connect(ThreadState& ts, const Url& url) {
@@ -146,7 +171,8 @@ struct Client::Impl {
     }
     auto conn = std::make_unique<Connection>();
     if (url.tls) {
-      conn->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ts.ioc, tls);
+      std::call_once(tls_once, [&] { tls = tls_context(options); });
+      conn->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ts.ioc, *tls);
     } else {
       conn->plain = std::make_unique<beast::tcp_stream>(ts.ioc);
     }

@@ -1,6 +1,11 @@
 // The client's connect-to address: the connection goes to the given IP while the request keeps
 // the URL's host, so a caller can connect to exactly the address it checked.
+// And its TLS settings, made when the first https connection needs them.
 #include "kx/http/client.hpp"
+
+#include <atomic>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -62,6 +67,40 @@ TEST_F(ClientConnectAddressTest, ConnectionsToDifferentAddressesAreNotShared) {
   // ::1 may or may not be reachable here; if it answers, it is the server's own v6 socket,
   // which this test server does not have: the request must fail rather than reuse.
   EXPECT_THROW(client_.send(other), ClientError);
+}
+
+}  // namespace
+}  // namespace kx::http
+
+namespace kx::http {
+namespace {
+
+// TLS settings are made at the first https connection (the CA bundle is megabytes) and shared:
+// concurrent first connections of two clients all get a TLS attempt, here refused by a server
+// that speaks plain HTTP, as a TLS error.
+TEST_F(ClientConnectAddressTest, TheFirstHttpsConnectionsMakeTheTlsSettingsOnce) {
+  Client other{ClientOptions{.max_retries = 0}};
+  std::atomic<int> tls_errors = 0;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        (i % 2 ? other : client_).send({.url = "https://127.0.0.1:" + port_ + "/host"});
+      } catch (const ClientError& e) {
+        if (e.kind() == ClientError::Kind::tls)
+          ++tls_errors;
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  EXPECT_EQ(tls_errors, 8);
+  // Plain HTTP still works beside it.
+  EXPECT_EQ(client_.send({.url = "http://127.0.0.1:" + port_ + "/host"}).status, 200);
+}
+
+TEST(Client, AConfiguredCaBundleThatCannotBeReadFailsAtStart) {
+  EXPECT_ANY_THROW(Client(ClientOptions{.ca_file = "/nonexistent/ca.pem"}));
 }
 
 }  // namespace
