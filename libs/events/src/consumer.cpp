@@ -20,15 +20,16 @@ using detail::kafka_log_cb;
 using detail::make_conf;
 using detail::make_producer;
 
-constexpr const char* kInsertInbox = R"sql(
+// Once per event or batch: prepared.
+const pg::Statement kInsertInbox(R"sql(
 INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3)
-ON CONFLICT (consumer, event_id) DO NOTHING)sql";
+ON CONFLICT (consumer, event_id) DO NOTHING)sql");
 // A batch's inbox rows in one statement; answers the ids that were new.
-constexpr const char* kInsertInboxBatch = R"sql(
+const pg::Statement kInsertInboxBatch(R"sql(
 INSERT INTO inbox (consumer, event_id, topic)
 SELECT $1, e.id, e.topic FROM unnest($2::text[], $3::text[]) AS e (id, topic)
 ON CONFLICT (consumer, event_id) DO NOTHING
-RETURNING event_id)sql";
+RETURNING event_id)sql");
 
 // A text[] literal with every element quoted, so that ids from the wire cannot change its shape.
 std::string text_array(const std::vector<std::string>& items) {
@@ -303,7 +304,7 @@ struct ConsumerRunner::Impl {
       try {
         if (tx_it != tx_handlers.end()) {
           bool fresh = pg::transact(*pool, [&](pqxx::work& tx) {
-            auto r = tx.exec_params(kInsertInbox, options.group, event.id, event.type);
+            auto r = pg::exec_prepared(tx, kInsertInbox, options.group, event.id, event.type);
             if (r.affected_rows() == 0)
               return false;  // already processed
             tx_it->second(event, tx);
@@ -351,8 +352,8 @@ struct ConsumerRunner::Impl {
       types.push_back(in->event.type);
     }
     std::set<std::string> fresh;
-    for (const auto& row :
-         tx.exec_params(kInsertInboxBatch, options.group, text_array(ids), text_array(types)))
+    for (const auto& row : pg::exec_prepared(tx, kInsertInboxBatch, options.group, text_array(ids),
+                                             text_array(types)))
       fresh.insert(row[0].as<std::string>());
     std::vector<bool> handled_now;
     for (const auto* in : batch) {

@@ -17,11 +17,17 @@ using detail::errstr_of;
 using detail::make_headers;
 using detail::make_producer;
 
-constexpr const char* kSelectPending = R"sql(
+// The relay's statements run for every batch, so they are prepared. The batch size is written
+// into the text: with `LIMIT $1` PostgreSQL would cost the generic plan for an unknown share of
+// the rows and plan each execution anew.
+std::string select_pending_sql(std::size_t batch_size) {
+  return R"sql(
 SELECT seq, event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time, data
-FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1)sql";
-constexpr const char* kMarkPublished =
-    "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])";
+FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT )sql" +
+         std::to_string(batch_size);
+}
+const pg::Statement kMarkPublished(
+    "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])");
 constexpr const char* kMarkFailed =
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])";
 constexpr const char* kCountPending = "SELECT count(*) FROM outbox WHERE published_at IS NULL";
@@ -64,7 +70,13 @@ struct OutboxRelay::Impl {
   metrics::Counter& failures = metrics::Registry::global().counter(
       "kx_outbox_publish_failures_total", "Outbox events the broker did not acknowledge.");
 
-  Impl(pg::Pool& p, KafkaOptions k, RelayOptions o) : pool(p), kafka(std::move(k)), options(o) {}
+  pg::Statement select_pending;
+
+  Impl(pg::Pool& p, KafkaOptions k, RelayOptions o)
+      : pool(p),
+        kafka(std::move(k)),
+        options(o),
+        select_pending(select_pending_sql(options.batch_size)) {}
 
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
     // _private carries the per-message result slot set at produce time.
@@ -116,7 +128,7 @@ struct OutboxRelay::Impl {
       return 0;
     std::vector<Row> rows;
     pg::transact(pool, [&](pqxx::work& tx) {
-      for (const auto& r : tx.exec_params(kSelectPending, static_cast<int>(options.batch_size))) {
+      for (const auto& r : pg::exec_prepared(tx, select_pending)) {
         Row row;
         row.seq = r[0].as<std::int64_t>();
         row.event.id = r[1].as<std::string>();
@@ -170,7 +182,7 @@ struct OutboxRelay::Impl {
     }
     pg::transact(pool, [&](pqxx::work& tx) {
       if (!done.empty())
-        tx.exec_params(kMarkPublished, pg_array(done));
+        pg::exec_prepared(tx, kMarkPublished, pg_array(done));
       if (!failed.empty())
         tx.exec_params(kMarkFailed, pg_array(failed), last_error);
     });

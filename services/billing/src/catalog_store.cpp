@@ -1,5 +1,7 @@
 #include "catalog_store.hpp"
 
+#include "kx/pg/pg.hpp"
+
 namespace kx::billing {
 namespace {
 
@@ -7,7 +9,8 @@ constexpr const char* kSettingsColumns = R"sql(
 price_per_minute_cents, rounding, grace_limit_cents, low_balance_threshold_cents,
 signup_bonus_cents, charge_test_calls,
 to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), COALESCE(updated_by, ''))sql";
-const std::string kSettings = std::string("SELECT ") + kSettingsColumns + " FROM settings";
+// Read for every charge: prepared.
+const pg::Statement kSettings(std::string("SELECT ") + kSettingsColumns + " FROM settings");
 const std::string kSaveSettings = std::string(R"sql(
 UPDATE settings SET price_per_minute_cents = $1, rounding = $2, grace_limit_cents = $3,
                     low_balance_threshold_cents = $4, signup_bonus_cents = $5,
@@ -48,7 +51,7 @@ Pack pack_from(const pqxx::row& r) {
 }  // namespace
 
 StoredSettings CatalogStore::settings(pqxx::work& tx) {
-  return settings_from(tx.exec1(kSettings));
+  return settings_from(pg::exec_prepared(tx, kSettings).at(0));
 }
 
 StoredSettings CatalogStore::save_settings(pqxx::work& tx, const BillingSettings& s,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kx/pg/pg.hpp"
+
 namespace kx::billing {
 namespace {
 
@@ -20,13 +22,16 @@ RETURNING (xmax = 0))sql";
 constexpr const char* kAccountColumns =
     "user_id, balance_cents, last_entry_seq, low_warned, exhausted, COALESCE(email, ''), name, "
     "locale, stripe_customer_id, closed_at IS NOT NULL, " KX_UTC("opened_at");
-const std::string kFindAccount =
+// The statements of every charge are prepared (planned once per connection): each looks up one
+// row by its key, so one plan suits every value.
+const std::string kFindAccountSql =
     std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE user_id = $1";
-const std::string kLockAccount = kFindAccount + " FOR UPDATE";
-constexpr const char* kSaveBalance = R"sql(
+const pg::Statement kFindAccount(kFindAccountSql);
+const pg::Statement kLockAccount(kFindAccountSql + " FOR UPDATE");
+const pg::Statement kSaveBalance(R"sql(
 UPDATE accounts SET balance_cents = $2, last_entry_seq = $3, low_warned = $4, exhausted = $5,
                     updated_at = now()
-WHERE user_id = $1)sql";
+WHERE user_id = $1)sql");
 // A closed account is a tombstone: a user.registered arriving after user.deleted (another
 // topic) must not open it again with the owner's address.
 constexpr const char* kCloseAccount = R"sql(
@@ -45,12 +50,12 @@ WHERE user_id = $1 AND stripe_customer_id IS NULL
 constexpr const char* kEntryColumns =
     "id, user_id, seq, kind, amount_cents, balance_after_cents, reference, description, " KX_UTC(
         "created_at");
-const std::string kInsertEntry = std::string(R"sql(
+const pg::Statement kInsertEntry(std::string(R"sql(
 INSERT INTO ledger_entries (id, user_id, seq, kind, amount_cents, balance_after_cents, reference,
                             description)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (reference) DO NOTHING
-RETURNING )sql") + kEntryColumns;
+RETURNING )sql") + kEntryColumns);
 const std::string kEntryById =
     std::string("SELECT ") + kEntryColumns + " FROM ledger_entries WHERE id = $1";
 const std::string kListEntries = std::string("SELECT ") + kEntryColumns + R"sql(
@@ -61,13 +66,13 @@ constexpr const char* kCountEntries = R"sql(
 SELECT count(*) FROM ledger_entries
 WHERE user_id = $1 AND ($2 = '' OR kind = ANY (string_to_array($2, ','))))sql";
 
-constexpr const char* kClaimCall = R"sql(
+const pg::Statement kClaimCall(R"sql(
 INSERT INTO call_charges (call_id, user_id, agent_id, status, test, duration_seconds,
                           billed_minutes, cost_cents, outcome, call_ended_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', nullif($9, '')::timestamptz)
-ON CONFLICT (call_id) DO NOTHING)sql";
-constexpr const char* kDecideCall = R"sql(
-UPDATE call_charges SET charged_cents = $2, outcome = $3, entry_id = $4 WHERE call_id = $1)sql";
+ON CONFLICT (call_id) DO NOTHING)sql");
+const pg::Statement kDecideCall(R"sql(
+UPDATE call_charges SET charged_cents = $2, outcome = $3, entry_id = $4 WHERE call_id = $1)sql");
 
 constexpr const char* kFindAdjustment = R"sql(
 SELECT request_key, user_id, cents, reason, admin_id, entry_id FROM adjustments
@@ -155,16 +160,16 @@ bool LedgerStore::open_account(pqxx::work& tx, const std::string& user_id,
 }
 
 std::optional<Account> LedgerStore::find_account(pqxx::work& tx, const std::string& user_id) {
-  return first_account(tx.exec_params(kFindAccount, user_id));
+  return first_account(pg::exec_prepared(tx, kFindAccount, user_id));
 }
 
 std::optional<Account> LedgerStore::lock_account(pqxx::work& tx, const std::string& user_id) {
-  return first_account(tx.exec_params(kLockAccount, user_id));
+  return first_account(pg::exec_prepared(tx, kLockAccount, user_id));
 }
 
 void LedgerStore::save_balance(pqxx::work& tx, const Account& a) {
-  tx.exec_params(kSaveBalance, a.user_id, a.balance_cents, a.last_entry_seq, a.flags.low_warned,
-                 a.flags.exhausted);
+  pg::exec_prepared(tx, kSaveBalance, a.user_id, a.balance_cents, a.last_entry_seq,
+                    a.flags.low_warned, a.flags.exhausted);
 }
 
 bool LedgerStore::close_account(pqxx::work& tx, const std::string& user_id) {
@@ -182,8 +187,8 @@ void LedgerStore::adopt_stripe_customer(pqxx::work& tx, const std::string& user_
 }
 
 std::optional<Entry> LedgerStore::insert_entry(pqxx::work& tx, const Entry& e) {
-  auto res = tx.exec_params(kInsertEntry, e.id, e.user_id, e.seq, e.kind, e.amount_cents,
-                            e.balance_after_cents, e.reference, e.description);
+  auto res = pg::exec_prepared(tx, kInsertEntry, e.id, e.user_id, e.seq, e.kind, e.amount_cents,
+                               e.balance_after_cents, e.reference, e.description);
   if (res.empty())
     return std::nullopt;
   return entry_from(res[0]);
@@ -211,15 +216,15 @@ std::int64_t LedgerStore::count_entries(pqxx::work& tx, const std::string& user_
 }
 
 bool LedgerStore::claim_call(pqxx::work& tx, const CallCharge& c) {
-  return tx.exec_params(kClaimCall, c.call_id, c.user_id, c.agent_id, c.status, c.test,
-                        c.duration_seconds, c.billed_minutes, c.cost_cents, c.call_ended_at)
+  return pg::exec_prepared(tx, kClaimCall, c.call_id, c.user_id, c.agent_id, c.status, c.test,
+                           c.duration_seconds, c.billed_minutes, c.cost_cents, c.call_ended_at)
              .affected_rows() == 1;
 }
 
 void LedgerStore::decide_call(pqxx::work& tx, const std::string& call_id,
                               std::int64_t charged_cents, const std::string& outcome,
                               const std::optional<std::string>& entry_id) {
-  tx.exec_params(kDecideCall, call_id, charged_cents, outcome, entry_id);
+  pg::exec_prepared(tx, kDecideCall, call_id, charged_cents, outcome, entry_id);
 }
 
 std::optional<Adjustment> LedgerStore::find_adjustment(pqxx::work& tx,

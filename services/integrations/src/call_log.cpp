@@ -6,11 +6,21 @@
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "kx/metrics/metrics.hpp"
+#include "kx/pg/pg.hpp"
 #include "kx/text/csv.hpp"
 #include "kx/time/format.hpp"
 
 namespace kx::integrations {
 namespace {
+
+// Run for every completed call and every written row: prepared (key lookups, one plan suits all).
+const pg::Statement kHasGoogle("SELECT 1 FROM google_connections WHERE user_id = $1");
+const pg::Statement kAgentNameAndZone("SELECT name, timezone FROM agents WHERE agent_id = $1");
+const pg::Statement kAddSheetRow(
+    "INSERT INTO sheet_rows (call_id, user_id, cells) VALUES ($1, $2, $3::jsonb) "
+    "ON CONFLICT (call_id) DO NOTHING");
+const pg::Statement kSheetRowDone(
+    "UPDATE sheet_rows SET state = 'done', done_at = now(), last_error = NULL WHERE call_id = $1");
 
 constexpr const char* kTab = "Anrufe";
 constexpr const char* kCallIdColumn = "I";
@@ -85,10 +95,9 @@ void CallLog::on_call_completed(const events::Event& event, pqxx::work& tx) {
   if (json::get_bool(doc, "test"))
     return;
   auto user_id = json::get_string(doc, "user_id");
-  if (tx.exec_params("SELECT 1 FROM google_connections WHERE user_id = $1", user_id).empty())
+  if (pg::exec_prepared(tx, kHasGoogle, user_id).empty())
     return;
-  auto agent = tx.exec_params("SELECT name, timezone FROM agents WHERE agent_id = $1",
-                              json::get_string(doc, "agent_id"));
+  auto agent = pg::exec_prepared(tx, kAgentNameAndZone, json::get_string(doc, "agent_id"));
   auto zone = time::Zone::find(agent.empty() ? "Europe/Berlin" : agent[0][1].as<std::string>())
                   .value_or(time::Zone::utc());
   auto started = tx.exec_params("SELECT extract(epoch from $1::timestamptz)::bigint",
@@ -116,10 +125,7 @@ void CallLog::on_call_completed(const events::Event& event, pqxx::work& tx) {
   for (const auto& c : cells)
     w.value(c);
   w.end_array();
-  tx.exec_params(
-      "INSERT INTO sheet_rows (call_id, user_id, cells) VALUES ($1, $2, $3::jsonb) "
-      "ON CONFLICT (call_id) DO NOTHING",
-      json::get_string(doc, "call_id"), user_id, w.str());
+  pg::exec_prepared(tx, kAddSheetRow, json::get_string(doc, "call_id"), user_id, w.str());
 }
 
 int CallLog::run_once() {
@@ -170,10 +176,7 @@ int CallLog::run_once() {
     pg::transact(db_, [&](pqxx::work& tx) {
       for (const auto& id : ids) {
         if (state == "done")
-          tx.exec_params(
-              "UPDATE sheet_rows SET state = 'done', done_at = now(), last_error = NULL "
-              "WHERE call_id = $1",
-              id);
+          pg::exec_prepared(tx, kSheetRowDone, id);
         else {
           auto r = tx.exec_params(
               "UPDATE sheet_rows SET state = CASE WHEN attempts >= $3 THEN 'failed' "

@@ -39,13 +39,18 @@ std::chrono::seconds retry_delay(int attempts, const MailSettings& s) {
 }
 
 bool opted_in(pqxx::work& tx, const std::string& user_id, const char* column) {
-  auto r = tx.exec_params(
-      std::string("SELECT ") + column + " FROM mail_preferences WHERE user_id = $1", user_id);
+  // Asked for every completed call: prepared, one statement per column (a handful).
+  auto r = pg::exec_prepared(
+      tx,
+      pg::Statement(std::string("SELECT ") + column + " FROM mail_preferences WHERE user_id = $1"),
+      user_id);
   return !r.empty() && r[0][0].as<bool>();
 }
 
 std::string agent_name(pqxx::work& tx, const std::string& agent_id, std::string* zone) {
-  auto r = tx.exec_params("SELECT name, timezone FROM agents WHERE agent_id = $1", agent_id);
+  static const pg::Statement kAgentNameAndZone(
+      "SELECT name, timezone FROM agents WHERE agent_id = $1");
+  auto r = pg::exec_prepared(tx, kAgentNameAndZone, agent_id);
   if (r.empty())
     return "—";
   if (zone)

@@ -53,10 +53,11 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 void WebhookFanOut::on_event(const events::Event& event, pqxx::work& tx) {
   auto doc = json::parse(event.data);
   auto user_id = json::get_string(doc, "user_id", event.key);
-  auto endpoints = tx.exec_params(
+  // For every event of every owner: prepared.
+  static const pg::Statement kEndpointsFor(
       "SELECT id::text FROM webhook_endpoints WHERE user_id = $1 AND enabled "
-      "AND $2 = ANY(event_types)",
-      user_id, event.type);
+      "AND $2 = ANY(event_types)");
+  auto endpoints = pg::exec_prepared(tx, kEndpointsFor, user_id, event.type);
   if (endpoints.empty())
     return;
   auto now = iso_time(settings_.clock());
