@@ -33,11 +33,11 @@ UPDATE accounts SET balance_cents = :balance_after, last_entry_seq = :next_seq, 
 WHERE user_id = 'pgb-owner-' || :owner::text;
 UPDATE call_charges SET charged_cents = 30, outcome = 'charged', entry_id = 'pgb-l-' || :n::text
 WHERE call_id = 'pgb-c-' || :n::text;
-INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time, data)
+WITH added AS (INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time, data)
 VALUES (gen_random_uuid(), 'credits.deducted', 'pgb-owner-' || :owner::text, 'credits.deducted.v1',
         'billing', 'pgb-owner-' || :owner::text, '2026-11-30T03' || chr(58) || '00' || chr(58) || '00.000Z',
         '{"user_id"' || chr(58) || '"pgb-owner-' || :owner::text || '","transaction_id"' || chr(58) || '"pgb-l-' || :n::text ||
         '","call_id"' || chr(58) || '"pgb-c-' || :n::text || '","billed_minutes"' || chr(58) || '2,"cents"' || chr(58) || '30,"balance_cents"' || chr(58) ||
-        :balance_after::text || '}');
-SELECT pg_notify('kx_outbox_' || current_schema(), '');
+        :balance_after::text || '}') RETURNING seq)
+SELECT pg_notify('kx_outbox_' || current_schema(), '') FROM (SELECT FROM added LIMIT 1) one;
 END;

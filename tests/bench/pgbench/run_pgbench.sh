@@ -3,8 +3,8 @@
 # Kafka or billing: the events and billing migrations are applied to a schema of their own
 # (bench_billing, dropped and made again on every run, so nothing reaches the real outbox), OWNERS
 # accounts are opened with enough credit, and pgbench runs the script with CLIENTS connections.
-# Statements go unnamed over the extended protocol (-M extended), as libpqxx's exec_params sends
-# them; PGBENCH_MODE=prepared measures named prepared statements instead.
+# Statements go as named prepared statements (-M prepared), as billing sends them (pg::Statement);
+# PGBENCH_MODE=extended measures unnamed ones, parsed and planned on every execution.
 #   tests/bench/pgbench/run_pgbench.sh [CLIENTS] [SECONDS] [OWNERS]
 # The database: KX_STATE_DIR's postgres.uri (default .run, infra/up.sh's platform).
 set -euo pipefail
@@ -28,6 +28,6 @@ db_uri="${admin_uri%/postgres}/kametrix"
         ANALYZE;"
 } | psql -X -q -v ON_ERROR_STOP=1 "$db_uri" >/dev/null
 
-PGOPTIONS="-c search_path=bench_billing" pgbench -n -M "${PGBENCH_MODE:-extended}" \
+PGOPTIONS="-c search_path=bench_billing" pgbench -n -M "${PGBENCH_MODE:-prepared}" \
   -c "$CLIENTS" -j "$(( CLIENTS < 2 ? CLIENTS : 2 ))" -T "$SECONDS_" -D owners="$OWNERS" \
   -f "$HERE/charge_call.sql" "$db_uri"
