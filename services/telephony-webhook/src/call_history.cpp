@@ -1,5 +1,8 @@
 #include "call_history.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "kx/json/json.hpp"
 #include "kx/pg/pg.hpp"
 #include "kx/pg/timestamp.hpp"
@@ -22,6 +25,10 @@ constexpr const char* kListColumns = R"sql(
        EXISTS (SELECT 1 FROM escalations e WHERE e.call_id = c.id),
        c.recording_url IS NOT NULL OR c.stereo_recording_url IS NOT NULL, c.summary
 FROM calls c LEFT JOIN agents a ON a.agent_id = c.agent_id)sql";
+
+// The page sizes the dashboard and the API's documentation use, each with the one row more that
+// tells whether another page follows.
+constexpr int kPlannedLimits[] = {6, 11, 21, 26, 51, 101, 201};
 
 // The call list is the page owners open most, so its statements are prepared: PostgreSQL parses
 // and plans each once per connection. A prepared statement soon runs with a generic plan, made
@@ -55,12 +62,18 @@ class CallQuery {
     if (f.after_created_at && f.after_id)
       page_ += " AND (c.created_at, c.id) < (" + param(*f.after_created_at, "timestamptz") + ", " +
                param(*f.after_id, "text") + ")";
-    // The limit is written into the statement and the offset only when there is one: with
-    // `LIMIT $n` the generic plan is costed for an unknown share of the owner's calls, looks
-    // far dearer than a custom plan for 50 rows, and PostgreSQL would plan every execution
-    // anew. With the numbers in the text the generic plan is the same index scan, so it is
-    // planned once. (The limit is bounded by the API, so there are few such statements.)
-    page_ += " ORDER BY c.created_at DESC, c.id DESC LIMIT " + std::to_string(f.limit);
+    // The usual page sizes are written into the statement, and the offset only when there is
+    // one: with `LIMIT $n` the generic plan is costed for an unknown share of the owner's calls,
+    // looks far dearer than a custom plan for 51 rows, and PostgreSQL would plan every
+    // execution anew. With the number in the text the generic plan is the same index scan and
+    // is kept. Only a few numbers are written so (every distinct text is a statement each
+    // connection keeps); any other limit, such as an export's, stays a parameter.
+    page_ += " ORDER BY c.created_at DESC, c.id DESC LIMIT ";
+    if (std::find(std::begin(kPlannedLimits), std::end(kPlannedLimits), f.limit) !=
+        std::end(kPlannedLimits))
+      page_ += std::to_string(f.limit);
+    else
+      page_ += param(std::to_string(f.limit), "bigint");
     if (f.offset != 0)
       page_ += " OFFSET " + param(std::to_string(f.offset), "bigint");
   }

@@ -225,6 +225,28 @@ TEST_F(CallsApiTest, AdminSeesEveryOwnerAndCanFilterByOwner) {
   EXPECT_EQ(get_json("/api/calls", kAdmin)["total"].GetInt(), 0);
 }
 
+// The usual page sizes are written into the statement, any other limit is a parameter: either
+// way the answer holds exactly the rows asked for.
+TEST_F(CallsApiTest, UsualAndUnusualLimitsGiveExactlyThatManyRows) {
+  auto usual = get_json("/api/admin/calls?limit=5", kAdmin);  // LIMIT 6 in the text, 4 calls
+  EXPECT_EQ(usual["items"].Size(), 4u);
+  EXPECT_TRUE(usual["next_cursor"].IsNull());
+  auto first = get_json("/api/admin/calls?limit=2", kAdmin);  // LIMIT $n: 3 rows of 4 calls
+  ASSERT_EQ(first["items"].Size(), 2u);
+  ASSERT_TRUE(first["next_cursor"].IsString());
+  auto rest = get_json(
+      std::string("/api/admin/calls?limit=2&cursor=") + first["next_cursor"].GetString(), kAdmin);
+  EXPECT_EQ(rest["items"].Size(), 2u);
+  EXPECT_TRUE(rest["next_cursor"].IsNull());
+  auto csv = call("GET", "/api/admin/calls/export.csv?limit=3", {}, kAdmin);
+  ASSERT_EQ(csv.status, 200);
+  std::size_t lines = 0;
+  for (std::size_t p = csv.body.find("\r\n"); p != std::string::npos;
+       p = csv.body.find("\r\n", p + 2))
+    ++lines;
+  EXPECT_EQ(lines, 4u);  // header + 3 of the 4 calls
+}
+
 TEST_F(CallsApiTest, CsvExportHoldsOnlyTheOwnersCallsWithBomAndSemicolons) {
   auto res = call("GET", "/api/calls/export.csv?delimiter=semicolon", {}, kAnna);
   ASSERT_EQ(res.status, 200);
