@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <stdexcept>
 
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
@@ -9,6 +10,7 @@
 #include "kx/pg/pg.hpp"
 #include "kx/text/csv.hpp"
 #include "kx/time/format.hpp"
+#include "kx/time/timestamp.hpp"
 
 namespace kx::integrations {
 namespace {
@@ -100,10 +102,10 @@ void CallLog::on_call_completed(const events::Event& event, pqxx::work& tx) {
   auto agent = pg::exec_prepared(tx, kAgentNameAndZone, json::get_string(doc, "agent_id"));
   auto zone = time::Zone::find(agent.empty() ? "Europe/Berlin" : agent[0][1].as<std::string>())
                   .value_or(time::Zone::utc());
-  auto started = tx.exec_params("SELECT extract(epoch from $1::timestamptz)::bigint",
-                                json::get_string(doc, "started_at"))[0][0]
-                     .as<std::int64_t>();
-  auto local = zone.local(time::Clock::time_point(std::chrono::seconds(started)));
+  auto started = time::parse_timestamp(json::get_string(doc, "started_at"));
+  if (!started)  // the schema requires RFC 3339: the event is broken, the handler fails
+    throw std::invalid_argument("call.completed without a readable started_at");
+  auto local = zone.local(*started);
   auto caller = json::get_optional_string(doc, "caller_number");
   auto summary = json::get_optional_string(doc, "summary");
   // Everything that came from a caller or an owner is text that must never run as a formula.

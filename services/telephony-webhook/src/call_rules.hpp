@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "kx/time/timestamp.hpp"
+
 namespace kx::telephony {
 
 using Clock = std::chrono::system_clock;
@@ -66,9 +68,8 @@ struct DurationInputs {
 /// plausible one (0 .. 24 h), else ended - started, else 0. Never negative.
 std::int64_t call_duration_seconds(const DurationInputs& in);
 
-/// Parses an ISO-8601 / RFC 3339 time with seconds, optional fraction and a zone ("Z" or
-/// ±HH:MM / ±HHMM), e.g. 2026-01-01T08:00:02.000Z. Years 1970-2200.
-std::optional<Clock::time_point> parse_timestamp(std::string_view text);
+/// RFC 3339 times from Vapi and from our own rows and cursors (libs/time).
+using time::parse_timestamp;
 
 /// Upper bound of a plausible call (Vapi's own maximum is 12 h).
 inline constexpr std::int64_t kMaxCallSeconds = 24 * 3600;
