@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <list>
+#include <shared_mutex>
+#include <unordered_map>
 
 #include "kx/crypto/crypto.hpp"
 #include "kx/log/log.hpp"
@@ -21,7 +24,60 @@ constexpr const char* kSelectApplied = "SELECT name, checksum FROM schema_migrat
 constexpr const char* kInsertApplied =
     "INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)";
 
+// The prepared statements of each pool connection, most recently used first. An entry is
+// created when the pool opens the connection and erased when it closes it; between, only the
+// thread holding the connection's lease touches it, so the map's lock guards the map alone.
+struct PreparedStatements {
+  std::list<std::string> order;
+  std::unordered_map<std::string, std::list<std::string>::iterator> where;
+};
+std::shared_mutex registry_mutex;
+std::unordered_map<const pqxx::connection_base*, PreparedStatements> registry;
+
+void track(const pqxx::connection_base& conn) {
+  std::unique_lock lock(registry_mutex);
+  registry[&conn];
+}
+
+void untrack(const pqxx::connection_base& conn) {
+  std::unique_lock lock(registry_mutex);
+  registry.erase(&conn);
+}
+
+PreparedStatements* tracked(const pqxx::connection_base& conn) {
+  std::shared_lock lock(registry_mutex);
+  auto it = registry.find(&conn);
+  return it == registry.end() ? nullptr : &it->second;  // node-based: stays valid
+}
+
+// Deallocates the least recently used statements beyond `keep`; no transaction is open here.
+void trim(pqxx::connection& conn, std::size_t keep) {
+  auto* prepared = tracked(conn);
+  while (prepared && prepared->order.size() > keep) {
+    std::string name = std::move(prepared->order.back());
+    prepared->order.pop_back();
+    prepared->where.erase(name);
+    conn.unprepare(name);
+  }
+}
+
 }  // namespace
+
+namespace detail {
+
+void note_prepared(const pqxx::connection_base& conn, const std::string& name) {
+  auto* prepared = tracked(conn);
+  if (!prepared)
+    return;
+  if (auto it = prepared->where.find(name); it != prepared->where.end()) {
+    prepared->order.splice(prepared->order.begin(), prepared->order, it->second);
+  } else {
+    prepared->order.push_front(name);
+    prepared->where.emplace(name, prepared->order.begin());
+  }
+}
+
+}  // namespace detail
 
 Statement::Statement(std::string sql) : sql_(std::move(sql)) {
   // Unique per text in practice; libpqxx refuses a second text under a name it already holds,
@@ -41,7 +97,10 @@ Pool::Lease::~Lease() {
 
 Pool::Pool(PoolOptions options) : options_(std::move(options)) {}
 
-Pool::~Pool() = default;
+Pool::~Pool() {
+  for (const auto& conn : idle_)
+    untrack(*conn);
+}
 
 std::unique_ptr<pqxx::connection> Pool::open_dedicated() const {
   auto conn = std::make_unique<pqxx::connection>(options_.uri);
@@ -72,7 +131,9 @@ Pool::Lease Pool::acquire() {
   ++open_;
   lock.unlock();
   try {
-    return Lease(*this, open_dedicated());
+    auto conn = open_dedicated();
+    track(*conn);
+    return Lease(*this, std::move(conn));
   } catch (...) {
     std::lock_guard again(mutex_);
     --open_;
@@ -82,12 +143,23 @@ Pool::Lease Pool::acquire() {
 }
 
 void Pool::give_back(std::unique_ptr<pqxx::connection> conn, bool discard) {
-  std::lock_guard lock(mutex_);
-  if (discard || !conn->is_open()) {
-    --open_;
-  } else {
-    idle_.push_back(std::move(conn));
+  if (!discard && conn->is_open()) {
+    try {
+      trim(*conn, options_.max_prepared);
+    } catch (const std::exception&) {
+      discard = true;  // DEALLOCATE failed: the session is not worth keeping
+    }
   }
+  const bool keep = !discard && conn->is_open();
+  if (!keep) {
+    untrack(*conn);
+    conn.reset();  // closed outside the pool's lock
+  }
+  std::lock_guard lock(mutex_);
+  if (keep)
+    idle_.push_back(std::move(conn));
+  else
+    --open_;
   cv_.notify_one();
 }
 

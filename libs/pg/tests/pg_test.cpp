@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -100,6 +101,44 @@ TEST(Prepared, PreparesOncePerConnectionAndRunsByName) {
   });
   EXPECT_EQ(Statement(kItemLabel.sql()).name(), kItemLabel.name());
   EXPECT_NE(kInsertItem.name(), kItemLabel.name());
+}
+
+// A connection keeps at most max_prepared statements: the least recently used go when it returns
+// to the pool (a transaction may use more meanwhile), and an evicted one is prepared anew.
+TEST(Prepared, AConnectionKeepsAtMostMaxPreparedStatements) {
+  testing::ScratchSchema schema;
+  auto options = schema.pool_options(1);
+  options.max_prepared = 3;
+  Pool pool(options);
+  auto statement = [](int i) { return Statement("SELECT " + std::to_string(i) + "::int"); };
+  auto prepared_now = [&] {
+    return read(pool, [](pqxx::transaction_base& tx) {
+      return tx.exec1("SELECT count(*) FROM pg_prepared_statements")[0].as<int>();
+    });
+  };
+  for (int i = 0; i < 10; ++i) {
+    read(pool, [&](pqxx::transaction_base& tx) { exec_prepared(tx, statement(i)); });
+  }
+  EXPECT_EQ(prepared_now(), 3);
+  transact(pool, [&](pqxx::work& tx) {
+    for (int i = 20; i < 26; ++i)
+      EXPECT_EQ(exec_prepared(tx, statement(i))[0][0].as<int>(), i);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_prepared_statements")[0].as<int>(), 9);
+  });
+  EXPECT_EQ(prepared_now(), 3);
+  // Evicted long ago, used again: prepared anew. The most recent ones stay.
+  EXPECT_EQ(read(pool,
+                 [&](pqxx::transaction_base& tx) {
+                   return exec_prepared(tx, statement(0))[0][0].as<int>();
+                 }),
+            0);
+  auto kept = read(pool, [](pqxx::transaction_base& tx) {
+    std::vector<std::string> out;
+    for (const auto& r : tx.exec("SELECT statement FROM pg_prepared_statements ORDER BY 1"))
+      out.push_back(r[0].as<std::string>());
+    return out;
+  });
+  EXPECT_EQ(kept, (std::vector<std::string>{"SELECT 0::int", "SELECT 24::int", "SELECT 25::int"}));
 }
 
 TEST(Prepared, ErrorsSurfaceLikeExecParams) {

@@ -25,6 +25,10 @@ struct PoolOptions {
   std::chrono::milliseconds acquire_timeout{5'000};
   std::chrono::milliseconds statement_timeout{10'000};
   std::string application_name = "kametrix";
+  /// Prepared statements a pool connection keeps (each costs the server memory for its plan).
+  /// When a connection returns to the pool, the least recently used beyond this many are
+  /// deallocated; one that is needed again is prepared anew.
+  std::size_t max_prepared = 200;
 };
 
 /// No connection became free within the acquire timeout.
@@ -146,14 +150,22 @@ class Statement {
   std::string name_;
 };
 
-/// Runs `statement` in `tx`, preparing it first on this connection when needed. libpqxx keeps
-/// the per-connection registry: a connection the pool replaces starts empty, and one that
+/// Runs `statement` in `tx`, preparing it first on this connection when needed (a pool
+/// connection keeps at most PoolOptions::max_prepared of them). libpqxx keeps the
+/// per-connection registry: a connection the pool replaces starts empty, and one that
 /// libpqxx resets after losing it prepares again on first use. Errors surface as from exec_params
 /// (the same pqxx::sql_error subclasses); a statement that fails to prepare aborts the transaction
 /// like one that fails to run.
+namespace detail {
+/// Records that a pool connection used a prepared statement (for max_prepared); a no-op for
+/// connections outside a pool.
+void note_prepared(const pqxx::connection_base& conn, const std::string& name);
+}  // namespace detail
+
 template <typename... Args>
 pqxx::result exec_prepared(pqxx::transaction_base& tx, const Statement& statement, Args&&... args) {
   tx.conn().prepare(statement.name(), statement.sql());
+  detail::note_prepared(tx.conn(), statement.name());
   return tx.exec_prepared(statement.name(), std::forward<Args>(args)...);
 }
 
