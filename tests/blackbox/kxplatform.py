@@ -247,6 +247,15 @@ def alive(pid):
         return False
 
 
+def kill_broker():
+    """SIGKILLs the platform's dev broker (its messages and committed offsets go with it) and
+    waits until it is gone."""
+    with open(os.path.join(STATE, "pids", "broker.pid")) as f:
+        pid = int(f.read().strip())
+    os.kill(pid, signal.SIGKILL)
+    eventually(lambda: not alive(pid), timeout=10, interval=0.01)
+
+
 def service_env(service, port):
     """The environment a service of the test platform runs with, on another port if asked. The
     broker's address comes from the platform's state folder: a test that restarted the dev broker

@@ -9,7 +9,6 @@ infra/dev/dev.env (a few seconds)."""
 import concurrent.futures
 import datetime
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -18,7 +17,7 @@ import urllib.request
 import uuid
 
 import kxplatform
-from kxplatform import ROOT, alive, eventually, psql
+from kxplatform import ROOT, eventually, kill_broker, psql
 from test_billing import admin
 from test_calls import Agent, call_obj, post_vapi
 
@@ -59,13 +58,6 @@ def lib(script, env=None):
     full["STATE"] = STATE
     subprocess.run(["bash", "-c", f'set -e; . "{ROOT}/infra/lib.sh"; {script}'], env=full,
                    check=True, timeout=300)
-
-
-def kill_broker():
-    with open(os.path.join(STATE, "pids", "broker.pid")) as f:
-        pid = int(f.read().strip())
-    os.kill(pid, signal.SIGKILL)
-    eventually(lambda: not alive(pid), timeout=10, interval=0.01)
 
 
 def start_broker():

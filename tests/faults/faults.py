@@ -3,12 +3,11 @@
 with every service (the in-memory broker forgets everything and comes back on new ports)."""
 import os
 import re
-import signal
 import subprocess
 import urllib.error
 import urllib.request
 
-from kxplatform import ROOT, STATE, alive, eventually, kill_platform_service, replicas
+from kxplatform import ROOT, STATE, kill_broker, kill_platform_service, replicas
 
 SERVICES = ["auth", "agent", "telephony-webhook", "billing", "integrations"]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -52,13 +51,6 @@ def postgres(command):
     if command == "up":
         args.append(os.environ["PG_PORT"])
     subprocess.run(args, check=True, capture_output=True, timeout=120)
-
-
-def kill_broker():
-    with open(os.path.join(STATE, "pids", "broker.pid")) as f:
-        pid = int(f.read().strip())
-    os.kill(pid, signal.SIGKILL)
-    eventually(lambda: not alive(pid), timeout=10, interval=0.01)
 
 
 def start_broker_with_services():
