@@ -40,6 +40,33 @@ TEST(Pool, RunsTransactionsAndRollsBackOnError) {
   EXPECT_TRUE(pool.ping(reason));
 }
 
+TEST(Pool, AutocommitCommitsEachStatementOnItsOwn) {
+  testing::ScratchSchema schema;
+  Pool pool(schema.pool_options());
+  transact(pool, [](pqxx::work& tx) { tx.exec("CREATE TABLE items (id int PRIMARY KEY)"); });
+  auto txid = [](pqxx::transaction_base& tx) {
+    return tx.exec1("SELECT txid_current()")[0].as<std::int64_t>();
+  };
+  auto [first, second] =
+      autocommit(pool, [&](pqxx::transaction_base& tx) { return std::pair(txid(tx), txid(tx)); });
+  EXPECT_NE(first, second);  // no BEGIN: each statement is its own transaction
+  auto [in_one, same] =
+      transact(pool, [&](pqxx::work& tx) { return std::pair(txid(tx), txid(tx)); });
+  EXPECT_EQ(in_one, same);
+  EXPECT_THROW(autocommit(pool,
+                          [](pqxx::transaction_base& tx) {
+                            tx.exec("INSERT INTO items VALUES (1)");
+                            tx.exec("INSERT INTO items VALUES (1)");  // duplicate key
+                          }),
+               pqxx::unique_violation);
+  auto count = autocommit(pool, [](pqxx::transaction_base& tx) {
+    return tx.exec1("SELECT count(*) FROM items")[0].as<int>();
+  });
+  EXPECT_EQ(count, 1);  // the statement before the failure stays
+  std::string reason;
+  EXPECT_TRUE(pool.ping(reason));  // the connection went back usable
+}
+
 TEST(Pool, BoundsConnectionsAndTimesOut) {
   testing::ScratchSchema schema;
   auto options = schema.pool_options(1);
@@ -112,12 +139,12 @@ TEST(Prepared, AConnectionKeepsAtMostMaxPreparedStatements) {
   Pool pool(options);
   auto statement = [](int i) { return Statement("SELECT " + std::to_string(i) + "::int"); };
   auto prepared_now = [&] {
-    return read(pool, [](pqxx::transaction_base& tx) {
+    return autocommit(pool, [](pqxx::transaction_base& tx) {
       return tx.exec1("SELECT count(*) FROM pg_prepared_statements")[0].as<int>();
     });
   };
   for (int i = 0; i < 10; ++i) {
-    read(pool, [&](pqxx::transaction_base& tx) { exec_prepared(tx, statement(i)); });
+    autocommit(pool, [&](pqxx::transaction_base& tx) { exec_prepared(tx, statement(i)); });
   }
   EXPECT_EQ(prepared_now(), 3);
   transact(pool, [&](pqxx::work& tx) {
@@ -127,12 +154,12 @@ TEST(Prepared, AConnectionKeepsAtMostMaxPreparedStatements) {
   });
   EXPECT_EQ(prepared_now(), 3);
   // Evicted long ago, used again: prepared anew. The most recent ones stay.
-  EXPECT_EQ(read(pool,
-                 [&](pqxx::transaction_base& tx) {
-                   return exec_prepared(tx, statement(0))[0][0].as<int>();
-                 }),
+  EXPECT_EQ(autocommit(pool,
+                       [&](pqxx::transaction_base& tx) {
+                         return exec_prepared(tx, statement(0))[0][0].as<int>();
+                       }),
             0);
-  auto kept = read(pool, [](pqxx::transaction_base& tx) {
+  auto kept = autocommit(pool, [](pqxx::transaction_base& tx) {
     std::vector<std::string> out;
     for (const auto& r : tx.exec("SELECT statement FROM pg_prepared_statements ORDER BY 1"))
       out.push_back(r[0].as<std::string>());
@@ -209,7 +236,7 @@ TEST(Prepared, AReconnectedConnectionKeepsItsSchemaAndPreparesAgain) {
 TEST(Timestamp, FormatsLikeToCharForEveryFraction) {
   testing::ScratchSchema schema;
   Pool pool(schema.pool_options());
-  auto rows = read(pool, [](pqxx::transaction_base& tx) {
+  auto rows = autocommit(pool, [](pqxx::transaction_base& tx) {
     return tx.exec(R"sql(
       SELECT t, to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
              to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')

@@ -156,7 +156,7 @@ void CallReconciliation::compare(ReconciliationRun& run) {
     after_user_id = page.days.back().user_id;
     after_day = page.days.back().day;
   }
-  auto charged = pg::read(db_, [&](pqxx::transaction_base& tx) {
+  auto charged = pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
     return ReconciliationStore::charged_days(tx, run.window_from, run.window_to);
   });
   run.days_checked = static_cast<std::int64_t>(completed.size());
@@ -176,7 +176,7 @@ void CallReconciliation::settle_day(ReconciliationRun& run, const DifferingDay& 
     ids.reserve(page.calls.size());
     for (const auto& c : page.calls)
       ids.push_back(c.call_id);
-    auto decided = pg::read(
+    auto decided = pg::autocommit(
         db_, [&](pqxx::transaction_base& tx) { return ReconciliationStore::decided(tx, ids); });
     for (const auto& c : page.calls) {
       if (decided.contains(c.call_id))
@@ -205,7 +205,7 @@ void CallReconciliation::settle_day(ReconciliationRun& run, const DifferingDay& 
 }
 
 void CallReconciliation::run_if_due() {
-  auto latest = pg::read(db_, [](pqxx::transaction_base& tx) {
+  auto latest = pg::autocommit(db_, [](pqxx::transaction_base& tx) {
     auto runs = ReconciliationStore::recent(tx, 1);
     return runs.empty() ? std::optional<ReconciliationRun>() : std::move(runs.front());
   });

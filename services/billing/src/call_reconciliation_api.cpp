@@ -61,7 +61,7 @@ Response CallReconciliationApi::runs(Request& req) {
   http::QueryParams q(req);
   int limit = q.integer("limit", 10, 1, 100);
   q.require_valid();
-  auto runs = pg::read(
+  auto runs = pg::autocommit(
       db_, [&](pqxx::transaction_base& tx) { return ReconciliationStore::recent(tx, limit); });
   const auto& s = reconciliation_.settings();
   json::Writer w;

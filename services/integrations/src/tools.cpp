@@ -26,16 +26,20 @@ constexpr std::array<const char*, 7> kDayKeys = {"mon", "tue", "wed", "thu", "fr
 constexpr std::size_t kMaxNameLength = 100;
 constexpr std::size_t kMaxWordsLength = 200;
 
-// Every tool call runs these three (prepared: one plan suits every value).
+// Everything a tool call starts from, in one round trip (prepared: one plan suits every value):
+// the answer stored for a repeated request, the agent (zone, hours), the owner's Google
+// connection (with the stored access token while it lives another minute) and the appointment
+// length. The agent is missing only in the moment between its creation and its event arriving
+// here.
 const pg::Statement kToolStart(
-    "SELECT a.timezone, a.opening_hours::text, c.status, c.calendar_id, "
-    "coalesce(s.appointment_minutes, 30), "
+    "SELECT r.answer, a.agent_id IS NOT NULL, a.timezone, a.opening_hours::text, c.status, "
+    "c.calendar_id, coalesce(s.appointment_minutes, 30), "
     "CASE WHEN c.access_expires_at > now() + interval '1 minute' THEN c.access_token END "
-    "FROM agents a LEFT JOIN google_connections c ON c.user_id = a.user_id "
-    "LEFT JOIN owner_settings s ON s.user_id = a.user_id "
-    "WHERE a.agent_id = $1 AND a.user_id = $2 AND NOT a.deleted");
-const pg::Statement kStoredAnswer(
-    "SELECT answer FROM tool_results WHERE idempotency_key = $1 AND user_id = $2");
+    "FROM (VALUES (1)) one "
+    "LEFT JOIN tool_results r ON r.idempotency_key = $3 AND r.user_id = $2 "
+    "LEFT JOIN agents a ON a.agent_id = $1 AND a.user_id = $2 AND NOT a.deleted "
+    "LEFT JOIN google_connections c ON c.user_id = a.user_id "
+    "LEFT JOIN owner_settings s ON s.user_id = a.user_id");
 const pg::Statement kStoreAnswer(
     "INSERT INTO tool_results (idempotency_key, user_id, tool, answer) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING");
@@ -326,23 +330,26 @@ std::string date_problem(const Say& say, DateError error) {
 
 }  // namespace
 
-ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
-  // What the agent is: its zone, its hours. Missing only in the moment between an agent's
-  // creation and its event arriving here.
-  // Everything a tool call starts from in one statement: the agent, the owner's connection
-  // (with the stored access token while it lives another minute) and the appointment length.
-  auto agent = pg::transact(db_, [&](pqxx::work& tx) {
-    return pg::exec_prepared(tx, kToolStart, call.agent_id, call.user_id);
+pqxx::row Tools::start(const ToolCall& call) {
+  return pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
+    return pg::exec_prepared(tx, kToolStart, call.agent_id, call.user_id, call.idempotency_key)[0];
   });
-  if (agent.empty())
+}
+
+ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
+  return run(call, start(call), now);
+}
+
+ToolAnswer Tools::run(const ToolCall& call, const pqxx::row& agent, Clock::time_point now) {
+  if (!agent[1].as<bool>())
     throw Error::unavailable("Der Agent ist hier noch nicht bekannt.");
-  auto zone = time::Zone::find(agent[0][0].as<std::string>())
+  auto zone = time::Zone::find(agent[2].as<std::string>())
                   .value_or(time::Zone::find(call.timezone).value_or(time::Zone::utc()));
   Context ctx(call, zone, settings_.budget);
-  ctx.hours = opening_hours_from_json(agent[0][1].as<std::string>());
+  ctx.hours = opening_hours_from_json(agent[3].as<std::string>());
   ctx.now = now;
   ctx.today = zone.local(now).date;
-  if (agent[0][2].is_null() || agent[0][2].as<std::string>() != "connected")
+  if (agent[4].is_null() || agent[4].as<std::string>() != "connected")
     return {ctx.say.pick("Termine kann ich leider noch nicht eintragen, weil der Kalender nicht "
                          "verbunden ist. Gern notiere ich Ihr Anliegen, und wir melden uns bei "
                          "Ihnen.",
@@ -350,8 +357,8 @@ ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
                          "I am happy to note your request and we will get back to you."),
             {},
             {}};
-  ctx.calendar_id = agent[0][3].as<std::string>();
-  ctx.duration = std::chrono::minutes(agent[0][4].as<int>());
+  ctx.calendar_id = agent[5].as<std::string>();
+  ctx.duration = std::chrono::minutes(agent[6].as<int>());
   ctx.rules.zone = &ctx.zone;
   ctx.rules.hours = &ctx.hours;
   ctx.rules.duration = ctx.duration;
@@ -366,9 +373,9 @@ ToolAnswer Tools::run(const ToolCall& call, Clock::time_point now) {
             {},
             {}};
   };
-  auto token = agent[0][5].is_null()
+  auto token = agent[7].is_null()
                    ? std::nullopt
-                   : accounts_.open_access_token(call.user_id, agent[0][5].as<std::string>());
+                   : accounts_.open_access_token(call.user_id, agent[7].as<std::string>());
   if (!token)
     token = accounts_.access_token(call.user_id, ctx.deadline);
   if (!token)
@@ -896,17 +903,15 @@ http::Response Tools::execute(http::Request& req) {
   call.new_time = optional_text(a, "new_time", kMaxWordsLength);
 
   // A repeated tool call gets the answer the first one got, and nothing runs twice.
-  auto stored = pg::transact(db_, [&](pqxx::work& tx) {
-    return pg::exec_prepared(tx, kStoredAnswer, call.idempotency_key, call.user_id);
-  });
-  if (!stored.empty()) {
+  auto begin = start(call);
+  if (!begin[0].is_null()) {
     tool_calls(call.tool, "repeat").inc();
-    return http::Response::json(200, stored[0][0].as<std::string>());
+    return http::Response::json(200, begin[0].as<std::string>());
   }
 
   ToolAnswer answer;
   try {
-    answer = run(call, Clock::now());
+    answer = run(call, begin, Clock::now());
   } catch (const GoogleError& e) {
     log::warn("calendar tool failed at Google", {{"tool", call.tool},
                                                  {"user_id", call.user_id},
@@ -925,7 +930,7 @@ http::Response Tools::execute(http::Request& req) {
         .end_object();
   w.end_object();
   auto body = w.str();
-  pg::transact(db_, [&](pqxx::work& tx) {
+  pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
     pg::exec_prepared(tx, kStoreAnswer, call.idempotency_key, call.user_id, call.tool, body);
   });
   tool_calls(call.tool, "answered").inc();

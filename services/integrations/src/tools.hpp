@@ -62,6 +62,9 @@ class Tools {
 
  private:
   struct Context;
+  /// What a call starts from (see kToolStart in tools.cpp): one row, always.
+  pqxx::row start(const ToolCall& call);
+  ToolAnswer run(const ToolCall& call, const pqxx::row& agent, time::Clock::time_point now);
   ToolAnswer dispatch(Context& ctx, const ToolCall& call);
 
   pg::Pool& db_;

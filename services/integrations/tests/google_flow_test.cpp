@@ -538,6 +538,18 @@ TEST_F(GoogleFlowTest, ARepeatedToolCallGetsTheSameAnswerAndBooksOnce) {
   EXPECT_NE(first.body.find("\"action\":\"booked\""), std::string::npos);
   EXPECT_EQ(count("SELECT count(*) FROM bookings"), 1);
 
+  // Another owner sending the same key gets neither the stored answer nor the agent: the agent
+  // is not theirs, so the call is refused as for an agent not known yet (telephony apologises).
+  auto foreign = req;
+  foreign.body.replace(foreign.body.find("\"user_id\": \"u8\""), 15, "\"user_id\": \"u9\"");
+  try {
+    tools_->execute(foreign);
+    FAIL() << "expected the agent to be unknown for another owner";
+  } catch (const http::Error& e) {
+    EXPECT_EQ(e.status(), 503);
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM tool_results WHERE user_id = 'u9'"), 0);
+
   // Arguments of the wrong type count as not said: the caller is asked again, nothing booked.
   req.headers.set("Idempotency-Key", "vapi-call-8:tool-2");
   req.body = R"({"tool": "book_appointment", "arguments": {"date": {"x": 1}, "time": true,

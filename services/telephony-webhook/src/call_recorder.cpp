@@ -107,7 +107,8 @@ CallRecord with_report(CallRecord c, const VapiMessage& m, bool escalated, bool 
   return c;
 }
 
-CallRecord CallRecorder::lock(pqxx::work& tx, const VapiMessage& m, const AgentRoute& route) {
+CallRecord CallRecorder::lock(pqxx::transaction_base& tx, const VapiMessage& m,
+                              const AgentRoute& route) {
   return Calls::lock_or_create(tx, new_call(m, route, Clock::now()));
 }
 

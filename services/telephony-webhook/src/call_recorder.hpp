@@ -39,7 +39,8 @@ class CallRecorder {
   std::size_t finish_overdue(std::chrono::milliseconds wait, Clock::time_point now);
 
   /// The call's row inside `tx`, created when needed and locked.
-  static CallRecord lock(pqxx::work& tx, const VapiMessage& message, const AgentRoute& route);
+  static CallRecord lock(pqxx::transaction_base& tx, const VapiMessage& message,
+                         const AgentRoute& route);
 
  private:
   /// Adds call.started to the outbox once the call is known to have started (if not yet

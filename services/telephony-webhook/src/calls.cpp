@@ -153,7 +153,7 @@ std::string started_of(const CallRecord& c) {
 
 }  // namespace
 
-CallRecord Calls::lock_or_create(pqxx::work& tx, const CallRecord& fresh) {
+CallRecord Calls::lock_or_create(pqxx::transaction_base& tx, const CallRecord& fresh) {
   auto res = pg::exec_prepared(
       tx, kCreateOrLockCall, fresh.id.empty() ? crypto::uuid_v7() : fresh.id, fresh.vapi_call_id,
       fresh.agent_id, fresh.user_id, fresh.call_type, fresh.test, fresh.caller_number,
@@ -213,7 +213,8 @@ void Calls::settle_escalations(pqxx::work& tx, const std::string& call_id, bool 
   tx.exec_params(kSettleEscalations, call_id, transferred);
 }
 
-std::optional<ToolCallRecord> Calls::tool_call(pqxx::work& tx, const std::string& vapi_call_id,
+std::optional<ToolCallRecord> Calls::tool_call(pqxx::transaction_base& tx,
+                                               const std::string& vapi_call_id,
                                                const std::string& tool_call_id) {
   auto res = pg::exec_prepared(tx, kToolCall, vapi_call_id, tool_call_id);
   if (res.empty())
@@ -224,7 +225,7 @@ std::optional<ToolCallRecord> Calls::tool_call(pqxx::work& tx, const std::string
                         r[4].as<std::int64_t>()};
 }
 
-void Calls::record_tool_call(pqxx::work& tx, const ToolCallRecord& t) {
+void Calls::record_tool_call(pqxx::transaction_base& tx, const ToolCallRecord& t) {
   pg::exec_prepared(tx, kRecordToolCall, t.vapi_call_id, t.tool_call_id, t.name, t.outcome,
                     t.result, t.appointment_booked, t.latency_ms);
 }

@@ -83,8 +83,9 @@ struct OutcomeFlags {
 class Calls {
  public:
   /// Inserts `fresh` unless a call with its vapi_call_id exists, then returns the stored call
-  /// locked FOR UPDATE: concurrent messages about one call queue up here.
-  static CallRecord lock_or_create(pqxx::work& tx, const CallRecord& fresh);
+  /// locked FOR UPDATE: concurrent messages about one call queue up here. Under
+  /// pg::autocommit the lock ends with the statement, for callers that only need the row.
+  static CallRecord lock_or_create(pqxx::transaction_base& tx, const CallRecord& fresh);
   /// The stored call locked FOR UPDATE, if any.
   static std::optional<CallRecord> lock(pqxx::work& tx, const std::string& vapi_call_id);
   /// Writes status, times, flags and the summary.
@@ -103,10 +104,11 @@ class Calls {
   /// Marks pending escalations of a finished call as transferred, not connected or message.
   static void settle_escalations(pqxx::work& tx, const std::string& call_id, bool transferred);
 
-  static std::optional<ToolCallRecord> tool_call(pqxx::work& tx, const std::string& vapi_call_id,
+  static std::optional<ToolCallRecord> tool_call(pqxx::transaction_base& tx,
+                                                 const std::string& vapi_call_id,
                                                  const std::string& tool_call_id);
   /// Stores a tool call's answer; a successful answer is never replaced by a later failure.
-  static void record_tool_call(pqxx::work& tx, const ToolCallRecord& record);
+  static void record_tool_call(pqxx::transaction_base& tx, const ToolCallRecord& record);
 
   /// Vapi call ids of calls that ended before `ended_before` and never got their report.
   static std::vector<std::string> overdue(pqxx::work& tx, Clock::time_point ended_before,

@@ -262,7 +262,7 @@ Response CallsApi::list(Request& req, bool admin) {
   // One row more than asked tells whether another page follows.
   filter.limit = limit + 1;
   // One statement (a second only past the last page): no transaction around it.
-  auto [calls, total] = pg::read(db_, [&](pqxx::transaction_base& tx) {
+  auto [calls, total] = pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
     return CallHistory::page(tx, filter, kTotalCap + 1);
   });
   std::optional<std::string> next_cursor;

@@ -160,7 +160,7 @@ Response CompletionRecordsApi::days(Request& req) {
   auto after_day = q.date("after_day");
   int limit = q.integer("limit", 1'000, 1, kMaxPage);
   q.require_valid();
-  auto rows = pg::read(db_, [&](pqxx::transaction_base& tx) {
+  auto rows = pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
     return CompletionRecords::days(tx, http::format_date(*from), http::format_date(*to),
                                    after_user_id, after_day ? http::format_date(*after_day) : "",
                                    limit + 1);
@@ -193,7 +193,7 @@ Response CompletionRecordsApi::calls(Request& req) {
   auto after = q.text("after", 100).value_or("");
   int limit = q.integer("limit", 1'000, 1, kMaxPage);
   q.require_valid();
-  auto rows = pg::read(db_, [&](pqxx::transaction_base& tx) {
+  auto rows = pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
     return CompletionRecords::calls(tx, *user_id, http::format_date(*day), after, limit + 1);
   });
   bool more = rows.size() > static_cast<std::size_t>(limit);

@@ -137,14 +137,14 @@ std::optional<AgentRoute> first_route(const pqxx::result& res) {
 
 }  // namespace
 
-std::optional<AgentRoute> RoutingStore::by_assistant(pqxx::work& tx,
+std::optional<AgentRoute> RoutingStore::by_assistant(pqxx::transaction_base& tx,
                                                      const std::string& assistant_id) {
   if (assistant_id.empty())
     return std::nullopt;
   return first_route(pg::exec_prepared(tx, kRouteByAssistant, assistant_id));
 }
 
-std::optional<AgentRoute> RoutingStore::by_phone_number(pqxx::work& tx,
+std::optional<AgentRoute> RoutingStore::by_phone_number(pqxx::transaction_base& tx,
                                                         const std::string& vapi_phone_number_id,
                                                         const std::string& e164) {
   if (!vapi_phone_number_id.empty()) {
@@ -160,7 +160,7 @@ std::optional<AgentRoute> RoutingStore::by_agent(pqxx::work& tx, const std::stri
   return first_route(pg::exec_prepared(tx, kRouteByAgent, agent_id));
 }
 
-std::optional<AgentRoute> RoutingStore::for_call(pqxx::work& tx, const VapiCall& call) {
+std::optional<AgentRoute> RoutingStore::for_call(pqxx::transaction_base& tx, const VapiCall& call) {
   if (!call.assistant_id.empty())
     return by_assistant(tx, call.assistant_id);
   return by_phone_number(tx, call.phone_number_id, call.phone_number);

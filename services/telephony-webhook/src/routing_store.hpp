@@ -53,16 +53,17 @@ struct AgentCopy {
 /// event that reports a change: a change never overwrites a newer one.
 class RoutingStore {
  public:
-  static std::optional<AgentRoute> by_assistant(pqxx::work& tx, const std::string& assistant_id);
+  static std::optional<AgentRoute> by_assistant(pqxx::transaction_base& tx,
+                                                const std::string& assistant_id);
   /// By Vapi's phone number id, else by the E.164 number; only numbers assigned to an agent.
-  static std::optional<AgentRoute> by_phone_number(pqxx::work& tx,
+  static std::optional<AgentRoute> by_phone_number(pqxx::transaction_base& tx,
                                                    const std::string& vapi_phone_number_id,
                                                    const std::string& e164);
   static std::optional<AgentRoute> by_agent(pqxx::work& tx, const std::string& agent_id);
   /// The agent a message about a running call belongs to. The assistant the message names
   /// decides (a number may have moved to another agent since); only a message that names no
   /// assistant is routed by its number.
-  static std::optional<AgentRoute> for_call(pqxx::work& tx, const VapiCall& call);
+  static std::optional<AgentRoute> for_call(pqxx::transaction_base& tx, const VapiCall& call);
 
   /// Copies the agent unless its owner is deleted, it was deleted, or a newer change is stored;
   /// false when nothing changed. Numbers the agent no longer holds are released.

@@ -100,12 +100,13 @@ Response VapiWebhook::handle(http::Request& req) {
 }
 
 std::optional<AgentRoute> VapiWebhook::route_of_call(const VapiMessage& m) {
-  return pg::transact(db_, [&](pqxx::work& tx) { return RoutingStore::for_call(tx, m.call); });
+  return pg::autocommit(
+      db_, [&](pqxx::transaction_base& tx) { return RoutingStore::for_call(tx, m.call); });
 }
 
 Response VapiWebhook::assistant_request(const VapiMessage& m) {
   // The dialled number decides; an assistant id appears only when one is attached already.
-  auto route = pg::transact(db_, [&](pqxx::work& tx) {
+  auto route = pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
     auto r = RoutingStore::by_phone_number(tx, m.call.phone_number_id, m.call.phone_number);
     if (!r)
       r = RoutingStore::by_assistant(tx, m.call.assistant_id);
@@ -144,12 +145,14 @@ Response VapiWebhook::record_call_message(const VapiMessage& m, const std::strin
 
 Response VapiWebhook::tool_calls(const VapiMessage& m, const std::string& request_id) {
   auto deadline = std::chrono::steady_clock::now() + settings_.tool_budget;
-  // The route, the call and the answers stored for a retry: one transaction.
+  // The route, the call and the answers stored for a retry. Nothing here writes but the call's
+  // creation, and nothing needs one snapshot, so each statement commits on its own: two round
+  // trips fewer on the path a caller waits on.
   std::optional<AgentRoute> route;
   std::optional<CallRecord> call;
   std::map<std::string, ToolCallRecord> stored;
   if (!m.call.id.empty()) {
-    pg::transact(db_, [&](pqxx::work& tx) {
+    pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
       route = RoutingStore::for_call(tx, m.call);
       call.reset();
       stored.clear();
@@ -208,7 +211,7 @@ Response VapiWebhook::tool_calls(const VapiMessage& m, const std::string& reques
     }
     record.result = out.result;
     tool_counter(record.outcome).inc();
-    pg::transact(db_, [&](pqxx::work& tx) { Calls::record_tool_call(tx, record); });
+    pg::autocommit(db_, [&](pqxx::transaction_base& tx) { Calls::record_tool_call(tx, record); });
     stored.insert_or_assign(tc.id, std::move(record));  // the same id twice in one message
     results.push_back(std::move(out));
   }

@@ -114,10 +114,12 @@ auto transact(Pool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::work&>())) 
 }
 
 /// Runs `fn(pqxx::transaction_base&)` without an explicit transaction: each statement commits on
-/// its own. For a read of one statement this saves the BEGIN and COMMIT round trips; use
-/// transact() whenever two statements must see the same snapshot or anything is written.
+/// its own, so one statement costs one round trip instead of three (BEGIN, it, COMMIT). For a
+/// single statement, read or write (it is atomic by itself), and for reads that need not share
+/// a snapshot. Use transact() whenever statements must see the same snapshot or succeed or fail
+/// together: here a statement that ran before an exception stays committed.
 template <typename Fn>
-auto read(Pool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::transaction_base&>())) {
+auto autocommit(Pool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::transaction_base&>())) {
   auto lease = pool.acquire();
   try {
     pqxx::nontransaction tx(*lease);
