@@ -11,6 +11,7 @@
 
 #include "kx/log/log.hpp"
 #include "kx/metrics/metrics.hpp"
+#include "kx/pg/list.hpp"
 
 namespace kx::events {
 namespace {
@@ -30,23 +31,6 @@ INSERT INTO inbox (consumer, event_id, topic)
 SELECT $1, e.id, e.topic FROM unnest($2::text[], $3::text[]) AS e (id, topic)
 ON CONFLICT (consumer, event_id) DO NOTHING
 RETURNING event_id)sql");
-
-// A text[] literal with every element quoted, so that ids from the wire cannot change its shape.
-std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (const auto& item : items) {
-    if (out.size() > 1)
-      out += ',';
-    out += '"';
-    for (char c : item) {
-      if (c == '"' || c == '\\')
-        out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 // Fills `list` with the group's committed offsets, asked from the group coordinator with the
 // admin API: unlike rd_kafka_committed() it does not wait while this member's group rebalances
@@ -352,8 +336,8 @@ struct ConsumerRunner::Impl {
       types.push_back(in->event.type);
     }
     std::set<std::string> fresh;
-    for (const auto& row : pg::exec_prepared(tx, kInsertInboxBatch, options.group, text_array(ids),
-                                             text_array(types)))
+    for (const auto& row : pg::exec_prepared(tx, kInsertInboxBatch, options.group,
+                                             pg::text_array(ids), pg::text_array(types)))
       fresh.insert(row[0].as<std::string>());
     std::vector<bool> handled_now;
     for (const auto* in : batch) {

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kx/pg/list.hpp"
 #include "kx/pg/testing.hpp"
 #include "kx/pg/timestamp.hpp"
 
@@ -259,6 +260,29 @@ TEST(Timestamp, RefusesWhatIsNotAUtcTimestamp) {
        {"", "infinity", "2026-11-30 08:42:34+01", "2026-11-30 08:42:34", "2026-11-30T08:42:34Z",
         "2026-11-30 08:42:34.+00", "2026-11-30 08:42:34.12a+00", "12026-11-30 08:42:34+00"})
     EXPECT_THROW(iso_utc(bad), std::invalid_argument) << bad;
+}
+
+TEST(List, TextArrayKeepsEveryValueAsItIs) {
+  testing::ScratchSchema schema;
+  Pool pool(schema.pool_options());
+  const std::vector<std::string> values = {"plain", "a,b",  "{x}",      "\"quoted\"", "back\\slash",
+                                           "",      "NULL", " spaced ", "ümlaut"};
+  auto back = autocommit(pool, [&](pqxx::transaction_base& tx) {
+    std::vector<std::string> out;
+    for (const auto& r : tx.exec_params("SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS "
+                                        "t (v, n) ORDER BY n",
+                                        text_array(values)))
+      out.push_back(r[0].as<std::string>());  // a NULL would throw here
+    return out;
+  });
+  EXPECT_EQ(back, values);
+  EXPECT_EQ(
+      autocommit(
+          pool,
+          [&](pqxx::transaction_base& tx) {
+            return tx.exec_params1("SELECT cardinality($1::text[])", text_array({}))[0].as<int>();
+          }),
+      0);
 }
 
 TEST(Migrate, AppliesOnceInOrderUnderConcurrency) {

@@ -7,6 +7,7 @@
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "kx/metrics/metrics.hpp"
+#include "kx/pg/list.hpp"
 #include "kx/pg/pg.hpp"
 #include "kx/text/csv.hpp"
 #include "kx/time/format.hpp"
@@ -16,13 +17,20 @@ namespace kx::integrations {
 namespace {
 
 // Run for every completed call and every written row: prepared (key lookups, one plan suits all).
-const pg::Statement kHasGoogle("SELECT 1 FROM google_connections WHERE user_id = $1");
-const pg::Statement kAgentNameAndZone("SELECT name, timezone FROM agents WHERE agent_id = $1");
+// No row: the owner has no Google connection. Otherwise the agent's name and zone (null while
+// the agent is not known here).
+const pg::Statement kConnectedAgent(
+    "SELECT a.name, a.timezone FROM google_connections g "
+    "LEFT JOIN agents a ON a.agent_id = $2 WHERE g.user_id = $1");
 const pg::Statement kAddSheetRow(
     "INSERT INTO sheet_rows (call_id, user_id, cells) VALUES ($1, $2, $3::jsonb) "
     "ON CONFLICT (call_id) DO NOTHING");
-const pg::Statement kSheetRowDone(
-    "UPDATE sheet_rows SET state = 'done', done_at = now(), last_error = NULL WHERE call_id = $1");
+// A batch's rows in one statement each: as they go out, and once Google took them.
+const pg::Statement kSheetRowsUncertain(
+    "UPDATE sheet_rows SET state = 'uncertain' WHERE call_id = ANY ($1::text[])");
+const pg::Statement kSheetRowsDone(
+    "UPDATE sheet_rows SET state = 'done', done_at = now(), last_error = NULL "
+    "WHERE call_id = ANY ($1::text[])");
 
 constexpr const char* kTab = "Anrufe";
 constexpr const char* kCallIdColumn = "I";
@@ -97,10 +105,12 @@ void CallLog::on_call_completed(const events::Event& event, pqxx::work& tx) {
   if (json::get_bool(doc, "test"))
     return;
   auto user_id = json::get_string(doc, "user_id");
-  if (pg::exec_prepared(tx, kHasGoogle, user_id).empty())
+  auto connected =
+      pg::exec_prepared(tx, kConnectedAgent, user_id, json::get_string(doc, "agent_id"));
+  if (connected.empty())
     return;
-  auto agent = pg::exec_prepared(tx, kAgentNameAndZone, json::get_string(doc, "agent_id"));
-  auto zone = time::Zone::find(agent.empty() ? "Europe/Berlin" : agent[0][1].as<std::string>())
+  auto agent_name = connected[0][0].get<std::string>();
+  auto zone = time::Zone::find(connected[0][1].as<std::string>("Europe/Berlin"))
                   .value_or(time::Zone::utc());
   auto started = time::parse_timestamp(json::get_string(doc, "started_at"));
   if (!started)  // the schema requires RFC 3339: the event is broken, the handler fails
@@ -109,16 +119,15 @@ void CallLog::on_call_completed(const events::Event& event, pqxx::work& tx) {
   auto caller = json::get_optional_string(doc, "caller_number");
   auto summary = json::get_optional_string(doc, "summary");
   // Everything that came from a caller or an owner is text that must never run as a formula.
-  std::vector<std::string> cells = {
-      time::format_date(local.date, time::Language::de),
-      time::format_clock(local.minutes, time::Language::de),
-      caller ? text::spreadsheet_text(*caller) : "unterdrückt",
-      text::spreadsheet_text(agent.empty() ? "—" : agent[0][0].as<std::string>()),
-      duration_de(json::get_int(doc, "duration_seconds")),
-      status_de(json::get_string(doc, "status")),
-      text::spreadsheet_text(clip(summary.value_or(""), kMaxSummary)),
-      json::get_bool(doc, "appointment_booked") ? "Ja" : "Nein",
-      text::spreadsheet_text(json::get_string(doc, "call_id"))};
+  std::vector<std::string> cells = {time::format_date(local.date, time::Language::de),
+                                    time::format_clock(local.minutes, time::Language::de),
+                                    caller ? text::spreadsheet_text(*caller) : "unterdrückt",
+                                    text::spreadsheet_text(agent_name.value_or("—")),
+                                    duration_de(json::get_int(doc, "duration_seconds")),
+                                    status_de(json::get_string(doc, "status")),
+                                    text::spreadsheet_text(clip(summary.value_or(""), kMaxSummary)),
+                                    json::get_bool(doc, "appointment_booked") ? "Ja" : "Nein",
+                                    text::spreadsheet_text(json::get_string(doc, "call_id"))};
   // "14:30 Uhr" would not be read as a time by Sheets; the column says Uhrzeit.
   if (auto pos = cells[1].find(" Uhr"); pos != std::string::npos)
     cells[1].resize(pos);
@@ -171,27 +180,27 @@ int CallLog::run_once() {
 
   auto settle = [&](const std::vector<std::string>& ids, const std::string& state,
                     const std::string& error) {
-    if (state == "done")
+    if (state == "done") {
       rows_total("written").inc(static_cast<double>(ids.size()));
-    else
-      rows_total("retry").inc(static_cast<double>(ids.size()));
+      pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
+        pg::exec_prepared(tx, kSheetRowsDone, pg::text_array(ids));
+      });
+      return;
+    }
+    rows_total("retry").inc(static_cast<double>(ids.size()));
     pg::transact(db_, [&](pqxx::work& tx) {
       for (const auto& id : ids) {
-        if (state == "done")
-          pg::exec_prepared(tx, kSheetRowDone, id);
-        else {
-          auto r = tx.exec_params(
-              "UPDATE sheet_rows SET state = CASE WHEN attempts >= $3 THEN 'failed' "
-              "WHEN $2 = 'keep' THEN state ELSE $2 END, "
-              "last_error = $4, next_attempt_at = now() + make_interval(secs => $5) "
-              "WHERE call_id = $1 RETURNING state = 'failed'",
-              id, state, settings_.max_attempts, error,
-              static_cast<double>(backoff(rows.front().attempts, settings_).count()));
-          if (!r.empty() && r[0][0].as<bool>()) {
-            rows_total("failed").inc();
-            log::error("call log row given up",
-                       {{"user_id", user_id}, {"call_id", id}, {"error", error}});
-          }
+        auto r = tx.exec_params(
+            "UPDATE sheet_rows SET state = CASE WHEN attempts >= $3 THEN 'failed' "
+            "WHEN $2 = 'keep' THEN state ELSE $2 END, "
+            "last_error = $4, next_attempt_at = now() + make_interval(secs => $5) "
+            "WHERE call_id = $1 RETURNING state = 'failed'",
+            id, state, settings_.max_attempts, error,
+            static_cast<double>(backoff(rows.front().attempts, settings_).count()));
+        if (!r.empty() && r[0][0].as<bool>()) {
+          rows_total("failed").inc();
+          log::error("call log row given up",
+                     {{"user_id", user_id}, {"call_id", id}, {"error", error}});
         }
       }
     });
@@ -267,9 +276,8 @@ int CallLog::run_once() {
       sending.push_back(r.call_id);
     }
     // From here on an interruption leaves the outcome unknown.
-    pg::transact(db_, [&](pqxx::work& tx) {
-      for (const auto& id : sending)
-        tx.exec_params("UPDATE sheet_rows SET state = 'uncertain' WHERE call_id = $1", id);
+    pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
+      pg::exec_prepared(tx, kSheetRowsUncertain, pg::text_array(sending));
     });
     try {
       google_.append_rows(token, sheet_id, kTab, values, deadline.left(settings_.google_timeout));

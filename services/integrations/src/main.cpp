@@ -15,7 +15,7 @@ std::vector<std::pair<std::string, std::string>> kx_service_migration_files();
 
 int main() {
   using namespace kx::integrations;
-  kx::service::Runtime rt("integrations");
+  kx::service::Runtime rt("integrations", {.events_max_batch = 100});
   auto& env = rt.env();
   GoogleEndpoints endpoints;
   endpoints.auth_url = env.url("GOOGLE_AUTH_URL", endpoints.auth_url);

@@ -143,7 +143,7 @@ bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const Age
   auto call = lock(tx, m, route);
   if (call.report_received)
     return false;
-  auto flags = Calls::outcome_flags(tx, call);
+  auto flags = call.created_now ? OutcomeFlags{} : Calls::outcome_flags(tx, call);
   auto done = with_report(call, m, flags.escalated, flags.appointment_booked, Clock::now());
   bool first = !done.completed_published;
   publish(tx, done, first);

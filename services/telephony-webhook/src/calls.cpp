@@ -3,35 +3,33 @@
 #include "kx/crypto/crypto.hpp"
 #include "kx/json/json.hpp"
 #include "kx/pg/pg.hpp"
+#include "kx/pg/timestamp.hpp"
 
 namespace kx::telephony {
 namespace {
 
 // The statements of the webhook's hot paths are prepared: one plan suits every value.
+// The times come as PostgreSQL prints them and are read with pg::iso_utc (see timestamp.hpp).
 constexpr const char* kCallColumns = R"sql(
   id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
-  coalesce(ended_reason, ''),
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-  to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-  to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-  duration_seconds, appointment_booked, transferred, started_published, completed_published,
+  coalesce(ended_reason, ''), created_at, started_at, ended_at, duration_seconds, appointment_booked, transferred, started_published, completed_published,
   report_received_at IS NOT NULL, summary, forwarding_outcome)sql";
 
 const pg::Statement kLockCall(std::string("SELECT ") + kCallColumns +
                               " FROM calls WHERE vapi_call_id = $1 FOR UPDATE");
 
-// One round trip for both cases: the new row, or the existing one locked. Neither part sees
-// the other's row (one snapshot), so a row another transaction committed after this statement
-// began comes back from neither; the caller then locks it with kLockCall.
+// One round trip for both cases: the new row (last column true), or the existing one locked.
+// Neither part sees the other's row (one snapshot), so a row another transaction committed
+// after this statement began comes back from neither; the caller then locks it with kLockCall.
 const pg::Statement kCreateOrLockCall(std::string(R"sql(
 WITH created AS (
   INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
                      created_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz)
   ON CONFLICT (vapi_call_id) DO NOTHING
-  RETURNING )sql") + kCallColumns + R"sql(
+  RETURNING )sql") + kCallColumns + R"sql(, true
 ), existing AS (
-  SELECT )sql" + kCallColumns + R"sql( FROM calls WHERE vapi_call_id = $2 FOR UPDATE
+  SELECT )sql" + kCallColumns + R"sql(, false FROM calls WHERE vapi_call_id = $2 FOR UPDATE
 )
 SELECT * FROM created UNION ALL SELECT * FROM existing)sql");
 
@@ -118,7 +116,7 @@ std::optional<std::string> ts(const std::optional<Clock::time_point>& t) {
 std::optional<Clock::time_point> read_ts(const pqxx::field& f) {
   if (f.is_null())
     return std::nullopt;
-  return parse_timestamp(f.as<std::string>());
+  return parse_timestamp(pg::iso_utc(std::string_view(f.c_str(), f.size()), 6));
 }
 
 CallRecord call_from(const pqxx::row& r) {
@@ -143,6 +141,7 @@ CallRecord call_from(const pqxx::row& r) {
   c.report_received = r[17].as<bool>();
   c.summary = r[18].get<std::string>();
   c.forwarding_outcome = r[19].get<std::string>();
+  c.created_now = r.size() > 20 && r[20].as<bool>();
   return c;
 }
 

@@ -41,6 +41,9 @@ struct CallRecord {
   /// The id of the call.completed event added in this transaction: save() and save_report()
   /// record it (with the time) in the same statement as the state. Not read back.
   std::optional<std::string> completed_event_id;
+  /// Inserted by this transaction's lock_or_create: no escalation or tool call refers to it yet
+  /// (both are recorded only once the call's row exists). Not stored.
+  bool created_now = false;
 };
 
 /// What an end-of-call report adds beyond the state.
