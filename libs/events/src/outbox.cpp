@@ -74,7 +74,7 @@ std::vector<std::string> Outbox::add(pqxx::work& tx, const std::vector<NewEvent>
   for (const auto& e : events) {
     std::string ce_type = e.type + "." + e.version;
     schemas_.validate(ce_type, e.data);
-    ids.push_back(crypto::uuid_v7());
+    ids.push_back(e.id.empty() ? crypto::uuid_v7() : e.id);
     values.insert(values.end(),
                   {ids.back(), e.type, e.key, ce_type, source_, e.subject, now, e.data});
   }

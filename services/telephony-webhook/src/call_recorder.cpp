@@ -112,24 +112,32 @@ CallRecord CallRecorder::lock(pqxx::transaction_base& tx, const VapiMessage& m,
   return Calls::lock_or_create(tx, new_call(m, route, Clock::now()));
 }
 
-void CallRecorder::publish(pqxx::work& tx, CallRecord& call, bool completed) const {
+std::vector<events::NewEvent> CallRecorder::announce(CallRecord& call, bool completed) {
   std::vector<events::NewEvent> out;
   const bool started = call.started_at && !call.started_published;
   if (started)
     out.push_back({"call.started", call.user_id, call.id, call_started_event(call)});
-  if (completed)
-    out.push_back({"call.completed", call.user_id, call.id, call_completed_event(call)});
-  if (out.empty())
-    return;
-  auto ids = outbox_.add(tx, out);
-  call.started_published = call.started_published || started;
   if (completed) {
-    call.completed_event_id = ids.back();
-    call.completed_published = true;  // both saved with the call's row
+    out.push_back({"call.completed", call.user_id, call.id, call_completed_event(call)});
+    out.back().id = crypto::uuid_v7();
+    call.completed_event_id = out.back().id;
+    call.completed_published = true;
+  }
+  call.started_published = call.started_published || started;
+  return out;
+}
+
+void CallRecorder::add_to_outbox(pqxx::work& tx,
+                                 const std::vector<events::NewEvent>& events) const {
+  outbox_.add(tx, events);
+  if (!events.empty() && events.back().type == "call.completed")
     metrics::Registry::global()
         .counter("kx_calls_completed_total", "Calls completed (call.completed published)")
         .inc();
-  }
+}
+
+void CallRecorder::publish(pqxx::work& tx, CallRecord& call, bool completed) const {
+  add_to_outbox(tx, announce(call, completed));
 }
 
 void CallRecorder::record_status_update(pqxx::work& tx, const VapiMessage& m,
@@ -140,11 +148,22 @@ void CallRecorder::record_status_update(pqxx::work& tx, const VapiMessage& m,
 }
 
 bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const AgentRoute& route) {
-  auto call = lock(tx, m, route);
-  if (call.report_received)
+  auto call = Calls::lock(tx, m.call.id);
+  if (!call) {
+    // The report is the first we hear of the call: stored complete in one statement. A new row
+    // has no escalations or tool calls (both are recorded only once the row exists).
+    auto done = with_report(new_call(m, route, Clock::now()), m, false, false, Clock::now());
+    auto events = announce(done, true);
+    if (Calls::insert_report(tx, done, content_of(m))) {
+      add_to_outbox(tx, events);
+      return true;
+    }
+    call = lock(tx, m, route);  // a concurrent message created it meanwhile
+  }
+  if (call->report_received)
     return false;
-  auto flags = call.created_now ? OutcomeFlags{} : Calls::outcome_flags(tx, call);
-  auto done = with_report(call, m, flags.escalated, flags.appointment_booked, Clock::now());
+  auto flags = Calls::outcome_flags(tx, *call);
+  auto done = with_report(*call, m, flags.escalated, flags.appointment_booked, Clock::now());
   bool first = !done.completed_published;
   publish(tx, done, first);
   Calls::save_report(tx, done, content_of(m));

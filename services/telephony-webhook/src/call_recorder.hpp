@@ -47,6 +47,10 @@ class CallRecorder {
   /// announced) and, when `completed`, call.completed with its id remembered in the record: one
   /// round trip. The record then says both are published; saving it stores that.
   void publish(pqxx::work& tx, CallRecord& call, bool completed) const;
+  /// The events publish() adds, with call.completed's id made here; marks the record as
+  /// publishing them (so it can be stored before they are added).
+  static std::vector<events::NewEvent> announce(CallRecord& call, bool completed);
+  void add_to_outbox(pqxx::work& tx, const std::vector<events::NewEvent>& events) const;
 
   pg::Pool& db_;
   const events::Outbox& outbox_;

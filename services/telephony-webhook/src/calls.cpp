@@ -18,18 +18,18 @@ constexpr const char* kCallColumns = R"sql(
 const pg::Statement kLockCall(std::string("SELECT ") + kCallColumns +
                               " FROM calls WHERE vapi_call_id = $1 FOR UPDATE");
 
-// One round trip for both cases: the new row (last column true), or the existing one locked.
-// Neither part sees the other's row (one snapshot), so a row another transaction committed
-// after this statement began comes back from neither; the caller then locks it with kLockCall.
+// One round trip for both cases: the new row, or the existing one locked. Neither part sees
+// the other's row (one snapshot), so a row another transaction committed after this statement
+// began comes back from neither; the caller then locks it with kLockCall.
 const pg::Statement kCreateOrLockCall(std::string(R"sql(
 WITH created AS (
   INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
                      created_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz)
   ON CONFLICT (vapi_call_id) DO NOTHING
-  RETURNING )sql") + kCallColumns + R"sql(, true
+  RETURNING )sql") + kCallColumns + R"sql(
 ), existing AS (
-  SELECT )sql" + kCallColumns + R"sql(, false FROM calls WHERE vapi_call_id = $2 FOR UPDATE
+  SELECT )sql" + kCallColumns + R"sql( FROM calls WHERE vapi_call_id = $2 FOR UPDATE
 )
 SELECT * FROM created UNION ALL SELECT * FROM existing)sql");
 
@@ -58,6 +58,22 @@ const pg::Statement kSaveReport(std::string("UPDATE calls SET ") + kSaveColumns 
                              THEN coalesce($22, provider_cost_usd_micros)
                              ELSE provider_cost_usd_micros END
 WHERE id = $1)sql");
+
+// A call whose first message is its report (its status updates were lost or not sent) is
+// written once, complete: one row version and one set of index entries instead of a created row
+// and its update. Nothing is written when a concurrent message created the call meanwhile.
+const pg::Statement kInsertReport(R"sql(
+INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
+                   created_at, ended_reason, started_at, ended_at, duration_seconds,
+                   appointment_booked, transferred, started_published, completed_published,
+                   summary, report_received_at, forwarding_outcome, completed_event_id,
+                   completed_at, messages, analysis, recording_url, stereo_recording_url,
+                   provider_cost_usd_micros)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, nullif($10, ''), $11::timestamptz,
+        $12::timestamptz, $13, $14, $15, $16, $17, $18, CASE WHEN $19 THEN now() END, $20,
+        $21::uuid, CASE WHEN $21::uuid IS NULL THEN NULL ELSE now() END, $22::jsonb, $23::jsonb,
+        $24, $25, $26)
+ON CONFLICT (vapi_call_id) DO NOTHING RETURNING id)sql");
 
 const pg::Statement kMarkCompleted(
     "UPDATE calls SET completed_at = now(), completed_event_id = $2::uuid WHERE id = $1");
@@ -141,7 +157,6 @@ CallRecord call_from(const pqxx::row& r) {
   c.report_received = r[17].as<bool>();
   c.summary = r[18].get<std::string>();
   c.forwarding_outcome = r[19].get<std::string>();
-  c.created_now = r.size() > 20 && r[20].as<bool>();
   return c;
 }
 
@@ -191,6 +206,18 @@ void Calls::save_report(pqxx::work& tx, const CallRecord& c, const CallContent& 
                     c.call_type, c.test, c.summary, c.report_received, c.forwarding_outcome,
                     c.completed_event_id, content.messages_json, content.analysis_json,
                     content.recording_url, content.stereo_recording_url, content.cost_usd_micros);
+}
+
+bool Calls::insert_report(pqxx::work& tx, const CallRecord& c, const CallContent& content) {
+  return !pg::exec_prepared(tx, kInsertReport, c.id, c.vapi_call_id, c.agent_id, c.user_id,
+                            c.call_type, c.test, c.caller_number, std::string(to_string(c.status)),
+                            json::utc_timestamp(c.created_at), c.ended_reason, ts(c.started_at),
+                            ts(c.ended_at), c.duration_seconds, c.appointment_booked, c.transferred,
+                            c.started_published, c.completed_published, c.summary,
+                            c.report_received, c.forwarding_outcome, c.completed_event_id,
+                            content.messages_json, content.analysis_json, content.recording_url,
+                            content.stereo_recording_url, content.cost_usd_micros)
+              .empty();
 }
 
 OutcomeFlags Calls::outcome_flags(pqxx::work& tx, const CallRecord& c) {

@@ -41,9 +41,6 @@ struct CallRecord {
   /// The id of the call.completed event added in this transaction: save() and save_report()
   /// record it (with the time) in the same statement as the state. Not read back.
   std::optional<std::string> completed_event_id;
-  /// Inserted by this transaction's lock_or_create: no escalation or tool call refers to it yet
-  /// (both are recorded only once the call's row exists). Not stored.
-  bool created_now = false;
 };
 
 /// What an end-of-call report adds beyond the state.
@@ -96,6 +93,9 @@ class Calls {
   /// save() and the report's content in one statement; the content is dropped when the
   /// retention job already purged the call's content.
   static void save_report(pqxx::work& tx, const CallRecord& call, const CallContent& content);
+  /// Stores a call that is not stored yet with its report, complete, in one statement; false
+  /// (and nothing written) when the call exists, e.g. created meanwhile by a concurrent message.
+  static bool insert_report(pqxx::work& tx, const CallRecord& call, const CallContent& content);
   /// Remembers the outbox event that announced the call's completion (for a later re-publish).
   static void mark_completed(pqxx::work& tx, const std::string& call_id,
                              const std::string& event_id);

@@ -119,6 +119,27 @@ TEST_F(WebhookTest, ReportBeforeAnyStatusUpdate) {
   EXPECT_EQ(text("SELECT status FROM calls"), "completed");
   EXPECT_EQ(events("call.started"), 1);
   EXPECT_EQ(events("call.completed"), 1);
+
+  // A report-first call is stored in one statement; its row holds what a call created by a
+  // status update and then completed by the same report holds.
+  ASSERT_EQ(vapi(status_update("c-4", "asst-1", "ringing")).status, 200);
+  ASSERT_EQ(vapi(end_of_call_report("c-4", "asst-1", "customer-ended-call")).status, 200);
+  auto row = [&](const std::string& vapi_call_id) {
+    return text(
+        "SELECT concat_ws('|', agent_id, user_id, call_type, test, caller_number, status, "
+        "ended_reason, started_at, ended_at, duration_seconds, messages, summary, analysis, "
+        "recording_url, stereo_recording_url, provider_cost_usd_micros, appointment_booked, "
+        "transferred, started_published, completed_published, report_received_at IS NOT NULL, "
+        "forwarding_outcome, completed_at IS NOT NULL, content_purged_at) FROM calls WHERE "
+        "vapi_call_id = '" +
+        vapi_call_id + "'");
+  };
+  EXPECT_EQ(row("c-3"), row("c-4"));
+  EXPECT_NE(row("c-3").find("|completed|customer-ended-call|"), std::string::npos) << row("c-3");
+  // The id stored with the call is the id of its call.completed event, for a re-publish.
+  EXPECT_EQ(text("SELECT completed_event_id::text FROM calls WHERE vapi_call_id = 'c-3'"),
+            text("SELECT o.event_id::text FROM outbox o JOIN calls c ON c.id = o.ce_subject "
+                 "WHERE c.vapi_call_id = 'c-3' AND o.topic = 'call.completed'"));
 }
 
 TEST_F(WebhookTest, StatusUpdatesOutOfOrderNeverGoBack) {

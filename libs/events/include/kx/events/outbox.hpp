@@ -24,6 +24,9 @@ struct NewEvent {
   std::string subject;
   std::string data;  ///< the JSON payload
   std::string version = "v1";
+  /// The event's id; empty: add() makes one (a UUID v7). Set it when the id must be stored
+  /// before the event is added, as telephony-webhook stores call.completed's with the call.
+  std::string id = {};
 };
 
 /// Writes events into the outbox inside the caller's transaction. Thread-safe (stateless after
