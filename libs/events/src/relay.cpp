@@ -2,6 +2,7 @@
 #include "kx/events/outbox.hpp"
 
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -23,7 +24,7 @@ using detail::make_producer;
 std::string select_pending_sql(std::size_t batch_size) {
   return R"sql(
 SELECT seq, event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time, data
-FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT )sql" +
+FROM outbox WHERE published_at IS NULL AND seq > $1 ORDER BY seq LIMIT )sql" +
          std::to_string(batch_size);
 }
 const pg::Statement kMarkPublished(
@@ -71,6 +72,32 @@ struct OutboxRelay::Impl {
       "kx_outbox_publish_failures_total", "Outbox events the broker did not acknowledge.");
 
   pg::Statement select_pending;
+  // Where a pass starts reading (RelayOptions::settle): `floor`, the highest seq published by a
+  // pass at least `settle` ago; `marks`, the younger passes' (when, highest seq published).
+  std::int64_t floor = 0;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::int64_t>> marks;
+  std::optional<std::chrono::steady_clock::time_point> last_full_pass;
+
+  // A row is pending and not yet visible only while the transaction that took its seq runs.
+  // The sequence hands out seqs in time order, so once every transaction that began before a
+  // pass has ended (they take less than `settle`), no row at or below what that pass published
+  // can still appear: later passes may start after it.
+  std::int64_t start_after(std::chrono::steady_clock::time_point now) {
+    if (!last_full_pass || now - *last_full_pass >= options.full_pass) {
+      last_full_pass = now;
+      return 0;
+    }
+    while (!marks.empty() && now - marks.front().first >= options.settle) {
+      floor = std::max(floor, marks.front().second);
+      marks.pop_front();
+    }
+    return floor;
+  }
+  void forget_marks() {  // the next pass reads from the start
+    floor = 0;
+    marks.clear();
+    last_full_pass.reset();
+  }
 
   Impl(pg::Pool& p, KafkaOptions k, RelayOptions o)
       : pool(p),
@@ -127,8 +154,10 @@ struct OutboxRelay::Impl {
     if (!ensure_leader())
       return 0;
     std::vector<Row> rows;
+    const auto pass_began = std::chrono::steady_clock::now();
+    const auto after = start_after(pass_began);
     pg::transact(pool, [&](pqxx::work& tx) {
-      for (const auto& r : pg::exec_prepared(tx, select_pending)) {
+      for (const auto& r : pg::exec_prepared(tx, select_pending, after)) {
         Row row;
         row.seq = r[0].as<std::int64_t>();
         row.event.id = r[1].as<std::string>();
@@ -187,6 +216,10 @@ struct OutboxRelay::Impl {
         tx.exec_params(kMarkFailed, pg_array(failed), last_error);
     });
     published.inc(static_cast<double>(done.size()));
+    if (!failed.empty() || done.size() < rows.size())
+      forget_marks();  // rows left pending below what was published
+    else
+      marks.emplace_back(pass_began, rows.back().seq);
     if (!failed.empty()) {
       failures.inc(static_cast<double>(failed.size()));
       log::warn("outbox events not acknowledged; will retry",
@@ -258,6 +291,7 @@ struct OutboxRelay::Impl {
         wait_for_work(options.idle_wait);
       } catch (const std::exception& e) {
         log::warn("outbox relay pass failed; retrying", {{"error", e.what()}});
+        forget_marks();
         listener.reset();
         leader_conn.reset();
         std::unique_lock lock(mutex);

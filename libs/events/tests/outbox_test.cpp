@@ -124,6 +124,34 @@ TEST_F(OutboxTest, StoppingWhileTheBrokerIsAwayTakesSecondsNotTheMessageTimeout)
   EXPECT_EQ(published, 5u);
 }
 
+// A pass reads after what was published `settle` ago (RelayOptions): a row whose transaction
+// took its seq before a later row's and commits after that one was published is found at once
+// within `settle`, else by the next full pass. Never lost.
+TEST_F(OutboxTest, ARowCommittedLateIsPublishedWithinSettleOrByTheNextFullPass) {
+  Outbox outbox(Schemas::embedded(), "test");
+  for (bool within_settle : {true, false}) {
+    RelayOptions o;
+    if (!within_settle) {
+      o.settle = 0ms;
+      o.full_pass = 1s;
+    }
+    OutboxRelay relay(*pool_, kafka(), o);
+    auto lease = pool_->acquire();
+    pqxx::work late(*lease);
+    outbox.add(late, "user.registered", "late", "late", registered("late", 1));  // its seq now
+    add_events({"early"}, 1);                // a higher seq, committed first
+    EXPECT_EQ(relay.publish_pending(), 1u);  // the first pass is a full one
+    late.commit();
+    EXPECT_EQ(relay.publish_pending(), within_settle ? 1u : 0u) << within_settle;
+    if (!within_settle) {
+      EXPECT_EQ(relay.pending(), 1);
+      std::this_thread::sleep_for(1100ms);
+      EXPECT_EQ(relay.publish_pending(), 1u);
+    }
+    EXPECT_EQ(relay.pending(), 0);
+  }
+}
+
 TEST_F(OutboxTest, OnlyOneRelayPerSchemaPublishes) {
   add_events({"k"}, 3);
   OutboxRelay first(*pool_, kafka());

@@ -63,6 +63,14 @@ struct RelayOptions {
   /// Inbox rows (the ids of processed events) are deleted after this. Far longer than any
   /// redelivery can come (broker retention), so duplicates are still recognised.
   std::chrono::hours keep_processed{24 * 30};
+  /// A pass reads pending rows after the highest seq published at least `settle` ago, not from
+  /// the table's start: the outbox_pending index keeps the entries of published rows until
+  /// vacuum, and scanning them from the start cost about a millisecond per pass under load. A
+  /// row whose transaction took its seq (the outbox insert, usually its last statement) longer
+  /// than `settle` before committing is found by the next full pass, which runs every
+  /// `full_pass` and after any pass that left rows pending: later, never lost.
+  std::chrono::milliseconds settle{2'000};
+  std::chrono::milliseconds full_pass{10'000};
 };
 
 /// Publishes outbox rows in seq order with the idempotent producer and marks them published, and
