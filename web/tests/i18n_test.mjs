@@ -1,5 +1,6 @@
 // Fails when de.json and en.json differ in keys or placeholders, when the code uses a key that
-// is not translated, or when a translated key is used nowhere. Keys are used as whole string
+// is not translated, or when a translated key is used nowhere (a plural form `key.one` counts as
+// used with `key`). Keys are used as whole string
 // literals in web/src (t('calls.title'), or as values of lookup tables), never built from parts.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -42,7 +43,30 @@ for (const file of files(join(web, 'src'))) {
     if (!(key in de)) problems.push(`${file.slice(web.length + 1)}: "${key}" is not in the translation files`);
   }
 }
-for (const k of Object.keys(de)) if (!used.has(k)) problems.push(`"${k}" is used nowhere in web/src`);
+// A plural form (key.one, picked by t() for a numeric count) is used where its key is.
+const pluralBase = (/** @type {string} */ k) => (k.endsWith('.one') ? k.slice(0, -'.one'.length) : null);
+for (const k of Object.keys(de)) {
+  const base = pluralBase(k);
+  if (base && !(base in de)) problems.push(`"${k}" is a plural form of "${base}", which does not exist`);
+  if (!used.has(k) && !(base && used.has(base))) problems.push(`"${k}" is used nowhere in web/src`);
+}
+
+// t() picks the plural form for a numeric count and formats the count for the locale.
+const { t, messages, locale } = await import('../src/lib/i18n.js');
+const expectT = (/** @type {string} */ got, /** @type {string} */ want) => {
+  if (got !== want) problems.push(`t(): got "${got}", want "${want}"`);
+};
+messages.value = de;
+expectT(t('admin.purchases', { count: 1 }), '1 Kauf in 30 Tagen');
+expectT(t('admin.purchases', { count: 0 }), '0 Käufe in 30 Tagen');
+expectT(t('admin.purchases', { count: 1234 }), '1.234 Käufe in 30 Tagen');
+expectT(t('admin.calls_recon.every_seconds', { count: 1 }), 'jede Sekunde');
+expectT(t('admin.users.chosen', { count: 1 }), '1 ausgewählt');  // no plural form: the key itself
+expectT(t('admin.users.chosen', { count: '1' }), '1 ausgewählt');  // text is filled in as it is
+locale.value = 'en';
+messages.value = en;
+expectT(t('admin.purchases', { count: 1 }), '1 purchase in 30 days');
+expectT(t('admin.purchases', { count: 1234 }), '1,234 purchases in 30 days');
 
 if (problems.length) {
   console.error(`i18n: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);

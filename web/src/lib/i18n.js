@@ -41,14 +41,21 @@ export async function setLocale(next) {
 
 /**
  * The message for `key` with {name} placeholders filled in. A missing key shows itself, which
- * the i18n test prevents.
+ * the i18n test prevents. A numeric `count` picks the language's plural form: `key.one` where
+ * the files have it ("1 Kauf"), else `key` ("3 Käufe"), and is shown formatted for the locale.
  * @param {string} key
  * @param {Record<string, string | number>} [params]
  */
 export function t(key, params) {
-  const text = messages.value[key] ?? key;
+  let text = messages.value[key] ?? key;
   if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+  const count = params.count;
+  if (typeof count === 'number') {
+    text = messages.value[`${key}.${new Intl.PluralRules(tag()).select(count)}`] ?? text;
+    params = { ...params, count: number(count) };
+  }
+  const filled = params;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in filled ? String(filled[name]) : `{${name}}`));
 }
 
 function tag() {

@@ -14,8 +14,8 @@ import { DayChart } from '../../components/chart.js';
  */
 function every(ms) {
   return ms < 60000
-    ? t('admin.calls_recon.every_seconds', { count: number(Math.max(1, Math.round(ms / 1000))) })
-    : t('admin.calls_recon.every_minutes', { count: number(Math.round(ms / 60000)) });
+    ? t('admin.calls_recon.every_seconds', { count: Math.max(1, Math.round(ms / 1000)) })
+    : t('admin.calls_recon.every_minutes', { count: Math.round(ms / 60000) });
 }
 
 function Reconciliation() {
@@ -25,7 +25,7 @@ function Reconciliation() {
   /** @type {any} */
   const d = r.data;
   return html`<div class=${`banner ${d.ok ? 'ok' : 'danger'}`} role="status" data-testid="reconciliation">
-      <span>${d.ok ? t('admin.recon_ok', { accounts: number(d.accounts_checked), entries: number(d.entries_checked) }) : t('admin.recon_drift', { count: number(d.drift.length) })}</span>
+      <span>${d.ok ? t('admin.recon_ok', { accounts: number(d.accounts_checked), entries: number(d.entries_checked) }) : t('admin.recon_drift', { count: d.drift.length })}</span>
       <button class="secondary" onClick=${r.reload}>${t('admin.recon_run')}</button>
     </div>
     ${d.drift.length ? html`<div class="table-wrap"><table><thead><tr><th scope="col">${t('admin.user_id')}</th><th scope="col" class="num">${t('credits.balance')}</th><th scope="col" class="num">${t('admin.ledger_sum')}</th></tr></thead>
@@ -62,7 +62,7 @@ function CallReconciliation() {
     : t('admin.calls_recon.ok', { days: number(latest.days_checked), from: day(latest.window_from), to: day(latest.window_to), at: dateTime(latest.started_at) });
   return html`${error ? html`<${ErrorBox} error=${error} />` : null}
     <div class=${`banner ${tone}`} role="status" data-testid="calls-reconciliation">
-      <span>${text}${latest && latest.in_flight > 0 ? ` ${t('admin.calls_recon.in_flight', { count: number(latest.in_flight) })}` : ''}</span>
+      <span>${text}${latest && latest.in_flight > 0 ? ` ${t('admin.calls_recon.in_flight', { count: latest.in_flight })}` : ''}</span>
       <button class="secondary" disabled=${busy} onClick=${runNow}>${t('admin.calls_recon.run')}</button>
     </div>
     ${latest && latest.drift.length ? html`<div class="table-wrap"><table class="responsive">
@@ -92,7 +92,7 @@ export default function AdminStats() {
     <section class="card" aria-labelledby="calls-recon"><h2 id="calls-recon">${t('admin.calls_recon.title')}</h2><${CallReconciliation} /></section>
     ${s.error ? html`<${ErrorBox} error=${s.error} onRetry=${s.reload} />` : !d ? html`<${Loading} />` : html`
       <div class="grid">
-        <div class="card"><h2>${t('admin.revenue')}</h2><p class="stat">${money(d.totals.revenue_cents)}</p><p class="muted">${t('admin.purchases', { count: number(d.totals.purchases) })}</p></div>
+        <div class="card"><h2>${t('admin.revenue')}</h2><p class="stat">${money(d.totals.revenue_cents)}</p><p class="muted">${t('admin.purchases', { count: d.totals.purchases })}</p></div>
         <div class="card"><h2>${t('admin.accounts')}</h2><p class="stat">${number(d.accounts.open)}</p><p class="muted">${t('admin.total_balance', { amount: money(d.accounts.total_balance_cents) })}</p></div>
         <div class="card"><h2>${t('admin.attention')}</h2><dl class="facts">
           <dt>${t('credits.state.low')}</dt><dd>${number(d.accounts.low)}</dd>

@@ -54,7 +54,7 @@ export default function AdminUsers({ query }) {
   };
   const runBulk = async () => {
     const body = await api('/api/admin/users/bulk-status', { method: 'POST', body: { user_ids: [...chosen], status: bulkStatus } });
-    setDone(t('admin.users.bulk_done', { count: number(body.updated), status: t(USER_STATUS[bulkStatus]) }));
+    setDone(t('admin.users.bulk_done', { count: body.updated, status: t(USER_STATUS[bulkStatus]) }));
     setChosen(new Set());
     list.reload();
   };
@@ -97,7 +97,7 @@ export default function AdminUsers({ query }) {
           ${Object.entries(USER_STATUS).map(([k, key]) => html`<option value=${k}>${t('admin.users.set_status', { status: t(key) })}</option>`)}
         </select>
         <${ConfirmButton} label=${t('admin.users.bulk_apply')} testid="bulk-apply" disabled=${chosen.size === 0} danger=${bulkStatus !== 'active'}
-          title=${t('admin.users.bulk_title', { count: number(chosen.size), status: t(USER_STATUS[bulkStatus]) })}
+          title=${t('admin.users.bulk_title', { count: chosen.size, status: t(USER_STATUS[bulkStatus]) })}
           text=${bulkStatus === 'active' ? t('admin.users.bulk_text_active') : t('admin.users.bulk_text_block')}
           confirm=${t('admin.users.bulk_apply')} onConfirm=${runBulk} />
       </div>
