@@ -339,8 +339,7 @@ EscalationStats CallHistory::escalation_stats(pqxx::work& tx,
   return s;
 }
 
-std::string call_summary_json(const CallSummary& c, bool with_owner) {
-  json::Writer w;
+void write_call_summary(json::Writer& w, const CallSummary& c, bool with_owner) {
   w.begin_object().field("id", c.id).field("vapi_call_id", c.vapi_call_id);
   if (with_owner)
     w.field("user_id", c.user_id);
@@ -360,7 +359,6 @@ std::string call_summary_json(const CallSummary& c, bool with_owner) {
       .field("has_recording", c.has_recording)
       .field("summary", c.summary)
       .end_object();
-  return w.str();
 }
 
 }  // namespace kx::telephony

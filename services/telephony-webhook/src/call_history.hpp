@@ -9,6 +9,8 @@
 
 #include <pqxx/pqxx>
 
+#include "kx/json/json.hpp"
+
 namespace kx::telephony {
 
 struct CallFilter {
@@ -113,6 +115,7 @@ class CallHistory {
                                           const std::string& to);
 };
 
-std::string call_summary_json(const CallSummary& c, bool with_owner);
+/// One call of the list as a JSON object, written into `w` (the list's items array).
+void write_call_summary(json::Writer& w, const CallSummary& c, bool with_owner);
 
 }  // namespace kx::telephony

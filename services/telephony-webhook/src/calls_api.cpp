@@ -273,7 +273,7 @@ Response CallsApi::list(Request& req, bool admin) {
   json::Writer w;
   w.begin_object().key("items").begin_array();
   for (const auto& c : calls)
-    w.raw(call_summary_json(c, admin));
+    write_call_summary(w, c, admin);
   w.end_array()
       .field("total", std::min(total, kTotalCap))
       .field("total_exact", total <= kTotalCap)
