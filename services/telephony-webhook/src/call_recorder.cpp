@@ -152,7 +152,8 @@ bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const Age
   if (!call) {
     // The report is the first we hear of the call: stored complete in one statement. A new row
     // has no escalations or tool calls (both are recorded only once the row exists).
-    auto done = with_report(new_call(m, route, Clock::now()), m, false, false, Clock::now());
+    const auto now = Clock::now();
+    auto done = with_report(new_call(m, route, now), m, false, false, now);
     auto events = announce(done, true);
     if (Calls::insert_report(tx, done, content_of(m))) {
       add_to_outbox(tx, events);

@@ -62,17 +62,18 @@ WHERE id = $1)sql");
 // A call whose first message is its report (its status updates were lost or not sent) is
 // written once, complete: one row version and one set of index entries instead of a created row
 // and its update. Nothing is written when a concurrent message created the call meanwhile.
+// $1–$22 as in kSaveReport (bind_report), then what only a new row needs.
 const pg::Statement kInsertReport(R"sql(
-INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
-                   created_at, ended_reason, started_at, ended_at, duration_seconds,
+INSERT INTO calls (id, status, ended_reason, started_at, ended_at, duration_seconds,
                    appointment_booked, transferred, started_published, completed_published,
-                   summary, report_received_at, forwarding_outcome, completed_event_id,
-                   completed_at, messages, analysis, recording_url, stereo_recording_url,
-                   provider_cost_usd_micros)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz, nullif($10, ''), $11::timestamptz,
-        $12::timestamptz, $13, $14, $15, $16, $17, $18, CASE WHEN $19 THEN now() END, $20,
-        $21::uuid, CASE WHEN $21::uuid IS NULL THEN NULL ELSE now() END, $22::jsonb, $23::jsonb,
-        $24, $25, $26)
+                   caller_number, call_type, test, summary, report_received_at,
+                   forwarding_outcome, completed_event_id, completed_at, messages, analysis,
+                   recording_url, stereo_recording_url, provider_cost_usd_micros,
+                   vapi_call_id, agent_id, user_id, created_at)
+VALUES ($1, $2, nullif($3, ''), $4::timestamptz, $5::timestamptz, $6, $7, $8, $9, $10, $11, $12,
+        $13, $14, CASE WHEN $15 THEN now() END, $16, $17::uuid,
+        CASE WHEN $17::uuid IS NULL THEN NULL ELSE now() END, $18::jsonb, $19::jsonb, $20, $21,
+        $22, $23, $24, $25, $26::timestamptz)
 ON CONFLICT (vapi_call_id) DO NOTHING RETURNING id)sql");
 
 const pg::Statement kMarkCompleted(
@@ -199,24 +200,31 @@ void Calls::save(pqxx::work& tx, const CallRecord& c) {
                     c.completed_event_id);
 }
 
+namespace {
+
+// Runs a report statement with the call's state and the report's content as $1–$22 (the order of
+// kSaveReport), followed by `more`.
+template <typename... More>
+pqxx::result bind_report(pqxx::work& tx, const pg::Statement& statement, const CallRecord& c,
+                         const CallContent& content, More&&... more) {
+  return pg::exec_prepared(
+      tx, statement, c.id, std::string(to_string(c.status)), c.ended_reason, ts(c.started_at),
+      ts(c.ended_at), c.duration_seconds, c.appointment_booked, c.transferred, c.started_published,
+      c.completed_published, c.caller_number, c.call_type, c.test, c.summary, c.report_received,
+      c.forwarding_outcome, c.completed_event_id, content.messages_json, content.analysis_json,
+      content.recording_url, content.stereo_recording_url, content.cost_usd_micros,
+      std::forward<More>(more)...);
+}
+
+}  // namespace
+
 void Calls::save_report(pqxx::work& tx, const CallRecord& c, const CallContent& content) {
-  pg::exec_prepared(tx, kSaveReport, c.id, std::string(to_string(c.status)), c.ended_reason,
-                    ts(c.started_at), ts(c.ended_at), c.duration_seconds, c.appointment_booked,
-                    c.transferred, c.started_published, c.completed_published, c.caller_number,
-                    c.call_type, c.test, c.summary, c.report_received, c.forwarding_outcome,
-                    c.completed_event_id, content.messages_json, content.analysis_json,
-                    content.recording_url, content.stereo_recording_url, content.cost_usd_micros);
+  bind_report(tx, kSaveReport, c, content);
 }
 
 bool Calls::insert_report(pqxx::work& tx, const CallRecord& c, const CallContent& content) {
-  return !pg::exec_prepared(tx, kInsertReport, c.id, c.vapi_call_id, c.agent_id, c.user_id,
-                            c.call_type, c.test, c.caller_number, std::string(to_string(c.status)),
-                            json::utc_timestamp(c.created_at), c.ended_reason, ts(c.started_at),
-                            ts(c.ended_at), c.duration_seconds, c.appointment_booked, c.transferred,
-                            c.started_published, c.completed_published, c.summary,
-                            c.report_received, c.forwarding_outcome, c.completed_event_id,
-                            content.messages_json, content.analysis_json, content.recording_url,
-                            content.stereo_recording_url, content.cost_usd_micros)
+  return !bind_report(tx, kInsertReport, c, content, c.vapi_call_id, c.agent_id, c.user_id,
+                      json::utc_timestamp(c.created_at))
               .empty();
 }
 
