@@ -59,7 +59,7 @@ function CallReconciliation() {
   const text = !latest ? t('admin.calls_recon.none')
     : latest.error ? t('admin.calls_recon.failed', { at: dateTime(latest.started_at) })
     : latest.missing > 0 ? t('admin.calls_recon.drift', { missing: number(latest.missing), republished: number(latest.republished), at: dateTime(latest.started_at) })
-    : t('admin.calls_recon.ok', { days: number(latest.days_checked), from: day(latest.window_from), to: day(latest.window_to), at: dateTime(latest.started_at) });
+    : t('admin.calls_recon.ok', { count: latest.days_checked, from: day(latest.window_from), to: day(latest.window_to), at: dateTime(latest.started_at) });
   return html`${error ? html`<${ErrorBox} error=${error} />` : null}
     <div class=${`banner ${tone}`} role="status" data-testid="calls-reconciliation">
       <span>${text}${latest && latest.in_flight > 0 ? ` ${t('admin.calls_recon.in_flight', { count: latest.in_flight })}` : ''}</span>
