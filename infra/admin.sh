@@ -6,4 +6,4 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 load_config 0
 [ -f "$ROOT/.run/postgres.uri" ] || { log "the local platform is not set up: run infra/up.sh first"; exit 1; }
-DATABASE_URL=$(db_url auth) exec "$BUILD/services/auth/kx-auth" "$@"
+DATABASE_URL=$(db_url auth "$ROOT/.run") exec "$BUILD/services/auth/kx-auth" "$@"

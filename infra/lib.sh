@@ -139,10 +139,16 @@ service_pid_files() {
   done
   return 0
 }
+# db_url NAME [STATE]: the service's DATABASE_URL; through the platform's Unix socket when STATE
+# has one (infra/postgres/pg.sh), else over TCP.
 db_url() {
-  local s=${1//-/_} pw_var="DB_PASSWORD_${1//-/_}"
+  local s=${1//-/_} pw_var="DB_PASSWORD_${1//-/_}" socket_file="${2:-}/postgres.socket"
   pw_var=${pw_var^^}
-  echo "postgresql://kx_$s:${!pw_var}@127.0.0.1:$PG_PORT/kametrix"
+  if [ -n "${2:-}" ] && [ -s "$socket_file" ]; then
+    echo "postgresql://kx_$s:${!pw_var}@/kametrix?host=$(cat "$socket_file")&port=$PG_PORT"
+  else
+    echo "postgresql://kx_$s:${!pw_var}@127.0.0.1:$PG_PORT/kametrix"
+  fi
 }
 
 # start_process STATE NAME COMMAND...: runs in the background, logs to STATE/logs/NAME.log. The
@@ -239,7 +245,7 @@ start_services() {
         LOG_FILE="$state/logs/$process.log" \
           start_process "$state" "$process" "$BUILD/services/gateway/kx-gateway"
       else
-        SERVICE_PORT=$port DATABASE_URL=$(db_url "$name") LOG_FILE="$state/logs/$process.log" \
+        SERVICE_PORT=$port DATABASE_URL=$(db_url "$name" "$state") LOG_FILE="$state/logs/$process.log" \
           start_process "$state" "$process" "$BUILD/services/$name/kx-$name"
       fi
     done

@@ -274,9 +274,20 @@ def service_env(service, port):
         env["ADMIN_PORT"] = os.environ.get("GATEWAY_ADMIN_PORT", "0")
         env["WEB_ROOT"] = os.path.join(ROOT, "web")
         return env
-    env["DATABASE_URL"] = (f"postgresql://kx_{s}:{os.environ['DB_PASSWORD_' + s.upper()]}"
-                           f"@127.0.0.1:{os.environ['PG_PORT']}/kametrix")
+    env["DATABASE_URL"] = database_url(s)
     return env
+
+
+def database_url(schema):
+    """A service's DATABASE_URL as infra/lib.sh's db_url makes it: through the platform's Unix
+    socket when it has one."""
+    password = os.environ["DB_PASSWORD_" + schema.upper()]
+    port = os.environ["PG_PORT"]
+    socket_file = os.path.join(STATE, "postgres.socket")
+    if os.path.exists(socket_file) and os.path.getsize(socket_file) > 0:
+        with open(socket_file) as f:
+            return f"postgresql://kx_{schema}:{password}@/kametrix?host={f.read().strip()}&port={port}"
+    return f"postgresql://kx_{schema}:{password}@127.0.0.1:{port}/kametrix"
 
 
 def start_service(service, port, log_name, extra_env=None):

@@ -10,8 +10,8 @@ import urllib.error
 import urllib.request
 import uuid
 
-from kxplatform import (GATEWAY, ROOT, Browser, assert_error, eventually, new_email, psql,
-                        signed_up)
+from kxplatform import (GATEWAY, ROOT, Browser, assert_error, database_url, eventually, new_email,
+                        psql, signed_up)
 
 STRIPE_NODE = os.path.join(ROOT, "tests/stripe-node")
 BENCH = os.path.join(ROOT, "build/tests/kx-billing-bench")
@@ -30,8 +30,7 @@ def admin():
     if _admin is None:
         email = new_email("billing-admin")
         env = dict(os.environ)
-        env["DATABASE_URL"] = (f"postgresql://kx_auth:{os.environ['DB_PASSWORD_AUTH']}"
-                               f"@127.0.0.1:{os.environ['PG_PORT']}/kametrix")
+        env["DATABASE_URL"] = database_url("auth")
         out = subprocess.run([os.path.join(ROOT, "build/services/auth/kx-auth"), "create-admin",
                               "--email", email], env=env, capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr

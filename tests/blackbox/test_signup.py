@@ -6,8 +6,8 @@ import unittest
 
 import jsonschema
 
-from kxplatform import (GATEWAY, PASSWORD, ROOT, Browser, assert_error, eventually, new_email, psql,
-                      signed_up)
+from kxplatform import (GATEWAY, PASSWORD, ROOT, Browser, assert_error, database_url, eventually,
+                        new_email, psql, signed_up)
 
 
 class SignUpTest(unittest.TestCase):
@@ -93,8 +93,7 @@ class SignUpTest(unittest.TestCase):
     def test_admin_command_and_admin_route(self):
         email = new_email("admin")
         env = dict(os.environ)
-        env["DATABASE_URL"] = (f"postgresql://kx_auth:{os.environ['DB_PASSWORD_AUTH']}"
-                               f"@127.0.0.1:{os.environ['PG_PORT']}/kametrix")
+        env["DATABASE_URL"] = database_url("auth")
         out = subprocess.run([os.path.join(ROOT, "build/services/auth/kx-auth"), "create-admin", "--email", email],
                              env=env, capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
