@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark of issue 15 in one run: (re)starts the local platform in .run (or, with
-# KX_BENCH_PORT_OFFSET=N, a private one on ports +N in .run-bench), measures and ends with one
-# Markdown table (scenario, target, the original's figure, measured, met). Not a test: numbers
-# depend on the machine; docs/performance.md keeps the latest table.
+# KX_BENCH_PORT_OFFSET=N, a private one on ports +N in .run-bench, with a new database each run),
+# measures and ends with one Markdown table (scenario, target, the original's figure, measured,
+# met). Not a test: numbers depend on the machine; docs/performance.md keeps the latest table.
 #   tests/bench/run_all.sh [SECONDS]        # seconds per load scenario, default 10
 # Scenarios: start time; memory at rest, under load and after it; GET /api/calls at 200, 10,000
 # and 100,000 calls per owner (wrk, 32 connections); tool calls and end-of-call reports (32
@@ -37,6 +37,11 @@ result() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }
 # --- start time ----------------------------------------------------------------------------
 log "restarting the platform in ${STATE#"$ROOT"/}"
 stop_platform "$STATE" 2>/dev/null || true
+# The private platform starts from an empty database, so every run measures the same tables
+# (the earlier runs' calls would otherwise pile up in them); .run keeps the developer's data.
+if [ "$STATE" = "$ROOT/.run-bench" ] && [ -e "$STATE/pg" ]; then
+  rm -rf "$(readlink -f "$STATE/pg")" "$STATE/pg"
+fi
 started=$(date +%s%N)
 start_platform "$STATE"
 start_ms=$(( ($(date +%s%N) - started) / 1000000 ))
@@ -96,18 +101,23 @@ wrk_run() {
          /Non-2xx/ { bad = $NF } END { printf "%.0f %s %s %d\n", rps, p50, p99, bad }'
 }
 for n in 200 10000 100000; do
-  # Calls as telephony-webhook stores them: the newest first, a few a day back in time.
+  # Calls as telephony-webhook holds them: the newest first, a few a day back in time; those
+  # older than the retention period without their content, as the retention job left them
+  # (else that job would spend the measurements purging them).
   psql -qX "$db" -v ON_ERROR_STOP=1 -c "
     INSERT INTO telephony_webhook.calls (id, vapi_call_id, agent_id, user_id, call_type,
       caller_number, status, ended_reason, created_at, started_at, ended_at, duration_seconds,
-      summary, completed_published, report_received_at)
+      summary, completed_published, report_received_at, content_purged_at)
     SELECT 'bench-' || '$owner' || '-' || i, 'bench-vapi-' || '$owner' || '-' || i, 'bench-agent',
       '$owner', 'inboundPhoneCall', '+4915112345' || lpad((i % 1000)::text, 3, '0'),
       CASE WHEN i % 10 = 0 THEN 'transferred' ELSE 'completed' END, 'customer-ended-call',
-      now() - i * interval '7 minutes', now() - i * interval '7 minutes',
-      now() - i * interval '7 minutes' + interval '95 seconds', 95,
-      'Der Anrufer möchte einen Termin für einen Haarschnitt.', true, now()
-    FROM generate_series($((have + 1)), $n) AS i;" >/dev/null
+      created, created, created + interval '95 seconds', 95,
+      CASE WHEN NOT purged THEN 'Der Anrufer möchte einen Termin für einen Haarschnitt.' END,
+      true, now(), CASE WHEN purged THEN created + retention END
+    FROM generate_series($((have + 1)), $n) AS i,
+      LATERAL (SELECT now() - i * interval '7 minutes' AS created,
+                      interval '${CALL_RETENTION_DAYS:-90} days' AS retention) t,
+      LATERAL (SELECT created < now() - retention AS purged) p;" >/dev/null
   # What autovacuum does soon after such an insert anyway (it sets the visibility map, which
   # lets the capped count read the index alone); done here so every run measures the same. A
   # vacuum right after the insert may not mark the new rows visible to all yet (a service's

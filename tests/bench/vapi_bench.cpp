@@ -39,27 +39,39 @@ std::string assistant_request(const std::string& number_id, const std::string& e
   return w.str();
 }
 
-// A realistic report: a dozen turns, a summary, structured data and recording links (~3 KiB).
+using SystemClock = std::chrono::system_clock;
+
+// Vapi's times, as of now: a call of the past, by more than the retention period, would be a
+// second write for the retention job right after it is stored, which no real report causes.
+std::string vapi_time(SystemClock::duration before_now) {
+  return kx::json::utc_timestamp(SystemClock::now() - before_now);
+}
+
+// A realistic report: a dozen turns, a summary, structured data and recording links (~3 KiB),
+// sent a moment after the call of 3 min 15 s ended.
 std::string report(const std::string& call_id, const std::string& assistant_id) {
+  using std::chrono::seconds;
   kx::json::Writer w;
   w.begin_object().key("message").begin_object().field("type", "end-of-call-report");
   w.field("endedReason", "customer-ended-call");
-  w.field("startedAt", "2026-01-01T08:00:02.000Z").field("endedAt", "2026-01-01T08:03:17.000Z");
+  w.field("startedAt", vapi_time(seconds(200))).field("endedAt", vapi_time(seconds(5)));
   w.field("cost", 0.21);
   w.key("call").begin_object().field("id", call_id).field("type", "inboundPhoneCall");
   w.field("status", "ended").field("assistantId", assistant_id);
   w.key("customer").begin_object().field("number", "+4915112345678").end_object();
-  w.field("createdAt", "2026-01-01T08:00:00.000Z").end_object();
+  w.field("createdAt", vapi_time(seconds(202))).end_object();
   w.key("artifact").begin_object();
   w.field("recordingUrl", "https://storage.example/rec/" + call_id + "-mono.wav");
   w.field("stereoRecordingUrl", "https://storage.example/rec/" + call_id + "-stereo.wav");
+  const std::int64_t first_turn_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         (SystemClock::now() - seconds(198)).time_since_epoch())
+                                         .count();
   w.key("messages").begin_array();
   for (int i = 0; i < 12; ++i) {
     w.begin_object().field("role", i % 2 ? "user" : "bot");
     w.field("message", i % 2 ? "Ich hätte gern einen Termin am Dienstag, am liebsten vormittags."
                              : "Gern, am Dienstag ist um 9:30 Uhr und um 11:00 Uhr etwas frei.");
-    w.field("time", std::int64_t{1767254402000} + i * 15'000)
-        .field("secondsFromStart", 2.0 + i * 15);
+    w.field("time", first_turn_ms + i * 15'000).field("secondsFromStart", 2.0 + i * 15);
     w.end_object();
   }
   w.end_array().end_object();
@@ -81,7 +93,7 @@ std::string tool_calls(const std::string& call_id, const std::string& assistant_
   w.field("status", "in-progress").field("assistantId", assistant_id);
   w.field("phoneNumberId", number_id);
   w.key("customer").begin_object().field("number", "+4915112345678").end_object();
-  w.field("createdAt", "2026-01-01T08:00:00.000Z").end_object();
+  w.field("createdAt", vapi_time(std::chrono::seconds(40))).end_object();
   w.key("toolCallList").begin_array().begin_object().field("id", "call_bench");
   w.field("type", "function").key("function").begin_object().field("name", tool);
   w.key("arguments").raw(arguments).end_object().end_object().end_array();
