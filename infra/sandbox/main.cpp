@@ -18,6 +18,10 @@ int main() {
   options.host = env.optional("SERVICE_HOST", "127.0.0.1");
   options.port = static_cast<std::uint16_t>(env.required_integer("SERVICE_PORT", 1, 65535));
   auto level = env.one_of("LOG_LEVEL", "info", {"debug", "info", "warn", "error"});
+  // As the services sample theirs (the same request ids): a line for each request would cost a
+  // benchmark's provider stand-in more than answering it.
+  options.log_sample_every =
+      static_cast<std::uint32_t>(env.integer("LOG_REQUEST_SAMPLE_EVERY", 100, 0, 1'000'000));
   kx::sandbox::SandboxSettings settings;
   settings.public_url = env.url("SANDBOX_URL", "http://127.0.0.1:" + std::to_string(options.port));
   settings.gateway_url = env.url("GATEWAY_URL", "http://127.0.0.1:8080");

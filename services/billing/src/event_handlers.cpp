@@ -3,6 +3,7 @@
 #include "kx/events/outbox.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
+#include "kx/metrics/metrics.hpp"
 #include "owner_data.hpp"
 
 namespace kx::billing {
@@ -27,10 +28,16 @@ void EventHandlers::on_call_completed(const events::Event& event, pqxx::work& tx
   if (result.outcome == ChargeOutcome::duplicate) {
     log::info("call already charged", {{"call_id", call.call_id}, {"event_id", event.id}});
   } else {
-    log::info("call decided", {{"call_id", call.call_id},
-                               {"user_id", call.user_id},
-                               {"outcome", to_string(result.outcome)},
-                               {"charged_cents", result.charged_cents}});
+    // One per call: the metric counts them, call_charges keeps each decision, and the line is
+    // there when debugging (at 1,000 calls a second it would be most of billing's log).
+    metrics::Registry::global()
+        .counter("kx_billing_calls_decided_total", "Completed calls billing decided on",
+                 {{"outcome", std::string(to_string(result.outcome))}})
+        .inc();
+    log::debug("call decided", {{"call_id", call.call_id},
+                                {"user_id", call.user_id},
+                                {"outcome", to_string(result.outcome)},
+                                {"charged_cents", result.charged_cents}});
   }
 }
 
