@@ -2,6 +2,7 @@
 
 #include "kx/crypto/crypto.hpp"
 #include "kx/json/json.hpp"
+#include "kx/pg/list.hpp"
 #include "kx/pg/pg.hpp"
 #include "kx/pg/timestamp.hpp"
 
@@ -21,17 +22,38 @@ const pg::Statement kLockCall(std::string("SELECT ") + kCallColumns +
 // One round trip for both cases: the new row, or the existing one locked. Neither part sees
 // the other's row (one snapshot), so a row another transaction committed after this statement
 // began comes back from neither; the caller then locks it with kLockCall.
-const pg::Statement kCreateOrLockCall(std::string(R"sql(
+const std::string kCreateOrLock = std::string(R"sql(
 WITH created AS (
   INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
                      created_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz)
   ON CONFLICT (vapi_call_id) DO NOTHING
-  RETURNING )sql") + kCallColumns + R"sql(
+  RETURNING )sql") + kCallColumns +
+                                  R"sql(
 ), existing AS (
   SELECT )sql" + kCallColumns + R"sql( FROM calls WHERE vapi_call_id = $2 FOR UPDATE
-)
-SELECT * FROM created UNION ALL SELECT * FROM existing)sql");
+))sql";
+
+const pg::Statement kCreateOrLockCall(kCreateOrLock +
+                                      " SELECT * FROM created UNION ALL SELECT * FROM existing");
+
+// The answers stored for some of a call's tool calls, as one JSON array.
+std::string tool_answers_of(const char* vapi_call_id, const char* tool_call_ids) {
+  return std::string(R"sql(
+  SELECT coalesce(json_agg(json_build_object('id', tool_call_id, 'name', name,
+    'outcome', outcome, 'result', coalesce(result, ''), 'booked', appointment_booked,
+    'latency_ms', latency_ms)), '[]')::text AS list
+  FROM tool_calls WHERE vapi_call_id = )sql") +
+         vapi_call_id + " AND tool_call_id = ANY(" + tool_call_ids + "::text[])";
+}
+
+// kCreateOrLockCall and, in the same round trip, the answers stored for the message's tool
+// calls ($10): a tool call Vapi sends again is answered as the first time, not run twice.
+const pg::Statement kCreateOrLockCallWithAnswers(
+    kCreateOrLock +
+    " SELECT c.*, answers.list FROM (SELECT * FROM created UNION ALL SELECT * FROM existing) c, (" +
+    tool_answers_of("$2", "$10") + ") answers");
+const pg::Statement kToolAnswers(tool_answers_of("$1", "$2"));
 
 constexpr const char* kSaveColumns = R"sql(
   status = $2, ended_reason = nullif($3, ''), started_at = $4::timestamptz,
@@ -93,10 +115,6 @@ ON CONFLICT (source_key) DO NOTHING RETURNING id)sql";
 constexpr const char* kSettleEscalations = R"sql(
 UPDATE escalations SET outcome = CASE WHEN $2 THEN 'transferred' ELSE 'not_connected' END
 WHERE call_id = $1 AND outcome = 'pending')sql";
-
-const pg::Statement kToolCall(R"sql(
-SELECT name, outcome, coalesce(result, ''), appointment_booked, latency_ms
-FROM tool_calls WHERE vapi_call_id = $1 AND tool_call_id = $2)sql");
 
 const pg::Statement kRecordToolCall(R"sql(
 INSERT INTO tool_calls (vapi_call_id, tool_call_id, name, outcome, result, appointment_booked,
@@ -180,6 +198,43 @@ CallRecord Calls::lock_or_create(pqxx::transaction_base& tx, const CallRecord& f
   return call_from(res[0]);
 }
 
+namespace {
+
+std::map<std::string, ToolCallRecord> tool_answers_from(const std::string& vapi_call_id,
+                                                        const pqxx::field& list) {
+  std::map<std::string, ToolCallRecord> out;
+  auto doc = json::parse(std::string_view(list.c_str(), list.size()));
+  for (const auto& a : doc.GetArray()) {
+    auto id = json::get_string(a, "id");
+    out.insert_or_assign(
+        id, ToolCallRecord{vapi_call_id, id, json::get_string(a, "name"),
+                           json::get_string(a, "outcome"), json::get_string(a, "result"),
+                           json::get_bool(a, "booked"), json::get_int(a, "latency_ms")});
+  }
+  return out;
+}
+
+}  // namespace
+
+Calls::LockedCall Calls::lock_or_create(pqxx::transaction_base& tx, const CallRecord& fresh,
+                                        const std::vector<std::string>& tool_call_ids) {
+  const auto ids = pg::text_array(tool_call_ids);
+  auto res = pg::exec_prepared(tx, kCreateOrLockCallWithAnswers,
+                               fresh.id.empty() ? crypto::uuid_v7() : fresh.id, fresh.vapi_call_id,
+                               fresh.agent_id, fresh.user_id, fresh.call_type, fresh.test,
+                               fresh.caller_number, std::string(to_string(fresh.status)),
+                               json::utc_timestamp(fresh.created_at), ids);
+  if (!res.empty())
+    return {call_from(res[0]), tool_answers_from(fresh.vapi_call_id, res[0][20])};
+  // Committed by another transaction after this statement began: lock it, then read.
+  res = pg::exec_prepared(tx, kLockCall, fresh.vapi_call_id);
+  if (res.empty())
+    throw std::logic_error("call row vanished inside its transaction");
+  auto call = call_from(res[0]);
+  auto answers = pg::exec_prepared(tx, kToolAnswers, fresh.vapi_call_id, ids);
+  return {std::move(call), tool_answers_from(fresh.vapi_call_id, answers[0][0])};
+}
+
 std::optional<CallRecord> Calls::lock(pqxx::work& tx, const std::string& vapi_call_id) {
   auto res = pg::exec_prepared(tx, kLockCall, vapi_call_id);
   if (res.empty())
@@ -245,18 +300,6 @@ std::optional<std::string> Calls::add_escalation(pqxx::work& tx, const NewEscala
 
 void Calls::settle_escalations(pqxx::work& tx, const std::string& call_id, bool transferred) {
   tx.exec_params(kSettleEscalations, call_id, transferred);
-}
-
-std::optional<ToolCallRecord> Calls::tool_call(pqxx::transaction_base& tx,
-                                               const std::string& vapi_call_id,
-                                               const std::string& tool_call_id) {
-  auto res = pg::exec_prepared(tx, kToolCall, vapi_call_id, tool_call_id);
-  if (res.empty())
-    return std::nullopt;
-  const auto& r = res[0];
-  return ToolCallRecord{vapi_call_id,           tool_call_id,           r[0].as<std::string>(),
-                        r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<bool>(),
-                        r[4].as<std::int64_t>()};
 }
 
 void Calls::record_tool_call(pqxx::transaction_base& tx, const ToolCallRecord& t) {

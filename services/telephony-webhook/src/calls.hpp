@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,6 +87,14 @@ class Calls {
   /// locked FOR UPDATE: concurrent messages about one call queue up here. Under
   /// pg::autocommit the lock ends with the statement, for callers that only need the row.
   static CallRecord lock_or_create(pqxx::transaction_base& tx, const CallRecord& fresh);
+  struct LockedCall {
+    CallRecord call;
+    std::map<std::string, ToolCallRecord> answers;  ///< by tool call id
+  };
+  /// lock_or_create(), and the answers stored for those of the given tool calls that have one,
+  /// in the same round trip.
+  static LockedCall lock_or_create(pqxx::transaction_base& tx, const CallRecord& fresh,
+                                   const std::vector<std::string>& tool_call_ids);
   /// The stored call locked FOR UPDATE, if any.
   static std::optional<CallRecord> lock(pqxx::work& tx, const std::string& vapi_call_id);
   /// Writes status, times, flags and the summary.
@@ -107,9 +116,6 @@ class Calls {
   /// Marks pending escalations of a finished call as transferred, not connected or message.
   static void settle_escalations(pqxx::work& tx, const std::string& call_id, bool transferred);
 
-  static std::optional<ToolCallRecord> tool_call(pqxx::transaction_base& tx,
-                                                 const std::string& vapi_call_id,
-                                                 const std::string& tool_call_id);
   /// Stores a tool call's answer; a successful answer is never replaced by a later failure.
   static void record_tool_call(pqxx::transaction_base& tx, const ToolCallRecord& record);
 

@@ -145,24 +145,25 @@ Response VapiWebhook::record_call_message(const VapiMessage& m, const std::strin
 
 Response VapiWebhook::tool_calls(const VapiMessage& m, const std::string& request_id) {
   auto deadline = std::chrono::steady_clock::now() + settings_.tool_budget;
-  // The route, the call and the answers stored for a retry. Nothing here writes but the call's
-  // creation, and nothing needs one snapshot, so each statement commits on its own: two round
-  // trips fewer on the path a caller waits on.
+  // The route, then the call with the answers stored for a retry (one statement). Nothing here
+  // writes but the call's creation, and nothing needs one snapshot, so each statement commits
+  // on its own: two round trips fewer on the path a caller waits on.
   std::optional<AgentRoute> route;
   std::optional<CallRecord> call;
   std::map<std::string, ToolCallRecord> stored;
   if (!m.call.id.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& tc : m.tool_calls)
+      ids.push_back(tc.id);
     pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
       route = RoutingStore::for_call(tx, m.call);
       call.reset();
       stored.clear();
       if (!route)
         return;
-      call = CallRecorder::lock(tx, m, *route);
-      for (const auto& tc : m.tool_calls) {
-        if (auto answer = Calls::tool_call(tx, call->vapi_call_id, tc.id))
-          stored.insert_or_assign(tc.id, std::move(*answer));
-      }
+      auto locked = Calls::lock_or_create(tx, new_call(m, *route, Clock::now()), ids);
+      call = std::move(locked.call);
+      stored = std::move(locked.answers);
     });
   }
   std::string language = route ? route->language : "de";

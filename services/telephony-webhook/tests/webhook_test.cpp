@@ -453,6 +453,35 @@ TEST_F(WebhookTest, ToolCallGoesToIntegrationsAndItsAnswerComesBack) {
   EXPECT_EQ(fake_.calls(), 1);
 }
 
+TEST_F(WebhookTest, AMessageWithAnAnsweredAndANewToolCallRunsOnlyTheNewOne) {
+  fake_.set_mode(FakeIntegrations::Mode::answer);
+  // An id with a quote, a comma and braces: the stored answers are looked up by a text[].
+  const std::string odd_id = R"(call_\"1,{2})";
+  ASSERT_EQ(vapi(samples::tool_calls("c-13", "asst-1", odd_id, "check_availability",
+                                     R"({"date":"2026-01-05"})"))
+                .status,
+            200);
+  ASSERT_EQ(fake_.calls(), 1);
+  EXPECT_EQ(text("SELECT tool_call_id FROM tool_calls WHERE vapi_call_id = 'c-13'"),
+            R"(call_"1,{2})");
+
+  // Vapi sends both in one message: the first comes from the store, only the second runs.
+  auto both = samples::tool_calls("c-13", "asst-1", odd_id, "check_availability",
+                                  R"({"date":"2026-01-05"})");
+  both.insert(both.rfind("]}}"),
+              R"(,{"id":"call_new","type":"function","function":{"name":"check_availability",)"
+              R"("arguments":{"date":"2026-01-06"}}})");
+  auto res = vapi(both);
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto doc = json::parse(res.body);
+  ASSERT_EQ(doc["results"].Size(), 2u);
+  EXPECT_STREQ(doc["results"][0]["toolCallId"].GetString(), R"(call_"1,{2})");
+  EXPECT_STREQ(doc["results"][1]["toolCallId"].GetString(), "call_new");
+  EXPECT_EQ(fake_.calls(), 2);
+  EXPECT_STREQ(json::parse(fake_.bodies().at(1))["tool_call_id"].GetString(), "call_new");
+  EXPECT_EQ(text("SELECT count(*) FROM tool_calls WHERE vapi_call_id = 'c-13'"), "2");
+}
+
 TEST_F(WebhookTest, BookingMarksTheCallAsAppointmentBooked) {
   fake_.set_mode(FakeIntegrations::Mode::book);
   ASSERT_EQ(
