@@ -3,7 +3,9 @@
 # admin adjustment, so a benchmark's calls are all charged instead of stopping at the grace
 # limit. Prints each owner's user id on its own line. Used by the benchmarks under tests/bench/.
 #   tests/bench/credited_owner.sh [CENTS] [COUNT]
-# Needs GATEWAY_URL and KX_STATE_DIR (where postgres.uri is) of that platform.
+# With KX_BENCH_OWNERS (user ids, separated by spaces) it credits those owners instead of
+# signing up new ones. Needs GATEWAY_URL and KX_STATE_DIR (where postgres.uri is) of that
+# platform.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CENTS=${1:-10000000}
@@ -45,8 +47,12 @@ sign_up() {  # sign_up N: prints the new owner's id
 }
 export -f sign_up client json_field
 export tmp G stamp
-seq 1 "$COUNT" | xargs -P 4 -I{} bash -c 'sign_up {}' >"$tmp/owners"
-[ "$(wc -l <"$tmp/owners")" -eq "$COUNT" ] || { echo "sign-up failed" >&2; exit 1; }
+if [ -n "${KX_BENCH_OWNERS:-}" ]; then
+  tr ' ' '\n' <<<"$KX_BENCH_OWNERS" | grep . >"$tmp/owners"
+else
+  seq 1 "$COUNT" | xargs -P 4 -I{} bash -c 'sign_up {}' >"$tmp/owners"
+  [ "$(wc -l <"$tmp/owners")" -eq "$COUNT" ] || { echo "sign-up failed" >&2; exit 1; }
+fi
 
 # Credit once billing has opened the account (it learns of the sign-up from user.registered), in
 # adjustments of at most 100,000 € each (billing's limit for one adjustment).
