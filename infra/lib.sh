@@ -13,6 +13,9 @@ log() { printf '[kametrix] %s\n' "$*" >&2; }
 # folder's absolute path unless told not to (the debug info then names the first clone's folder).
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+# Two trees (ASan and the final one) with debug info outgrow ccache's default 5 GB: at that size
+# it evicted one tree while building the other, and a warm CI run compiled everything again.
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-15G}"
 
 build() {
   local targets=("$@")

@@ -19,24 +19,6 @@ constexpr const char* kCallColumns = R"sql(
 const pg::Statement kLockCall(std::string("SELECT ") + kCallColumns +
                               " FROM calls WHERE vapi_call_id = $1 FOR UPDATE");
 
-// One round trip for both cases: the new row, or the existing one locked. Neither part sees
-// the other's row (one snapshot), so a row another transaction committed after this statement
-// began comes back from neither; the caller then locks it with kLockCall.
-const std::string kCreateOrLock = std::string(R"sql(
-WITH created AS (
-  INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
-                     created_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz)
-  ON CONFLICT (vapi_call_id) DO NOTHING
-  RETURNING )sql") + kCallColumns +
-                                  R"sql(
-), existing AS (
-  SELECT )sql" + kCallColumns + R"sql( FROM calls WHERE vapi_call_id = $2 FOR UPDATE
-))sql";
-
-const pg::Statement kCreateOrLockCall(kCreateOrLock +
-                                      " SELECT * FROM created UNION ALL SELECT * FROM existing");
-
 // The answers stored for some of a call's tool calls, as one JSON array.
 std::string tool_answers_of(const char* vapi_call_id, const char* tool_call_ids) {
   return std::string(R"sql(
@@ -47,12 +29,23 @@ std::string tool_answers_of(const char* vapi_call_id, const char* tool_call_ids)
          vapi_call_id + " AND tool_call_id = ANY(" + tool_call_ids + "::text[])";
 }
 
-// kCreateOrLockCall and, in the same round trip, the answers stored for the message's tool
-// calls ($10): a tool call Vapi sends again is answered as the first time, not run twice.
-const pg::Statement kCreateOrLockCallWithAnswers(
-    kCreateOrLock +
-    " SELECT c.*, answers.list FROM (SELECT * FROM created UNION ALL SELECT * FROM existing) c, (" +
-    tool_answers_of("$2", "$10") + ") answers");
+// One round trip for both cases: the new row, or the existing one locked; and with it the
+// answers stored for the message's tool calls ($10, empty for other messages), so that a tool
+// call Vapi sends again is answered as the first time, not run twice. Neither part sees the
+// other's row (one snapshot), so a row another transaction committed after this statement
+// began comes back from neither; the caller then locks it with kLockCall.
+const pg::Statement kCreateOrLockCall(std::string(R"sql(
+WITH created AS (
+  INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
+                     created_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::timestamptz)
+  ON CONFLICT (vapi_call_id) DO NOTHING
+  RETURNING )sql") + kCallColumns + R"sql(
+), existing AS (
+  SELECT )sql" + kCallColumns + R"sql( FROM calls WHERE vapi_call_id = $2 FOR UPDATE
+)
+SELECT c.*, answers.list FROM (SELECT * FROM created UNION ALL SELECT * FROM existing) c, ()sql" +
+                                      tool_answers_of("$2", "$10") + ") answers");
 const pg::Statement kToolAnswers(tool_answers_of("$1", "$2"));
 
 constexpr const char* kSaveColumns = R"sql(
@@ -187,15 +180,7 @@ std::string started_of(const CallRecord& c) {
 }  // namespace
 
 CallRecord Calls::lock_or_create(pqxx::transaction_base& tx, const CallRecord& fresh) {
-  auto res = pg::exec_prepared(
-      tx, kCreateOrLockCall, fresh.id.empty() ? crypto::uuid_v7() : fresh.id, fresh.vapi_call_id,
-      fresh.agent_id, fresh.user_id, fresh.call_type, fresh.test, fresh.caller_number,
-      std::string(to_string(fresh.status)), json::utc_timestamp(fresh.created_at));
-  if (res.empty())
-    res = pg::exec_prepared(tx, kLockCall, fresh.vapi_call_id);
-  if (res.empty())
-    throw std::logic_error("call row vanished inside its transaction");
-  return call_from(res[0]);
+  return lock_or_create(tx, fresh, {}).call;
 }
 
 namespace {
@@ -219,11 +204,10 @@ std::map<std::string, ToolCallRecord> tool_answers_from(const std::string& vapi_
 Calls::LockedCall Calls::lock_or_create(pqxx::transaction_base& tx, const CallRecord& fresh,
                                         const std::vector<std::string>& tool_call_ids) {
   const auto ids = pg::text_array(tool_call_ids);
-  auto res = pg::exec_prepared(tx, kCreateOrLockCallWithAnswers,
-                               fresh.id.empty() ? crypto::uuid_v7() : fresh.id, fresh.vapi_call_id,
-                               fresh.agent_id, fresh.user_id, fresh.call_type, fresh.test,
-                               fresh.caller_number, std::string(to_string(fresh.status)),
-                               json::utc_timestamp(fresh.created_at), ids);
+  auto res = pg::exec_prepared(
+      tx, kCreateOrLockCall, fresh.id.empty() ? crypto::uuid_v7() : fresh.id, fresh.vapi_call_id,
+      fresh.agent_id, fresh.user_id, fresh.call_type, fresh.test, fresh.caller_number,
+      std::string(to_string(fresh.status)), json::utc_timestamp(fresh.created_at), ids);
   if (!res.empty())
     return {call_from(res[0]), tool_answers_from(fresh.vapi_call_id, res[0][20])};
   // Committed by another transaction after this statement began: lock it, then read.
