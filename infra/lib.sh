@@ -145,10 +145,10 @@ service_pid_files() {
 # db_url NAME [STATE]: the service's DATABASE_URL; through the platform's Unix socket when STATE
 # has one (infra/postgres/pg.sh), else over TCP.
 db_url() {
-  local s=${1//-/_} pw_var="DB_PASSWORD_${1//-/_}" socket_file="${2:-}/postgres.socket"
+  local s=${1//-/_} pw_var="DB_PASSWORD_${1//-/_}" state=${2:-}
   pw_var=${pw_var^^}
-  if [ -n "${2:-}" ] && [ -s "$socket_file" ]; then
-    echo "postgresql://kx_$s:${!pw_var}@/kametrix?host=$(cat "$socket_file")&port=$PG_PORT"
+  if [ -n "$state" ] && [ -s "$state/postgres.socket" ]; then
+    echo "postgresql://kx_$s:${!pw_var}@/kametrix?host=$(cat "$state/postgres.socket")&port=$PG_PORT"
   else
     echo "postgresql://kx_$s:${!pw_var}@127.0.0.1:$PG_PORT/kametrix"
   fi
