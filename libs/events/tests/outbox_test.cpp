@@ -133,7 +133,7 @@ TEST_F(OutboxTest, ARowCommittedLateIsPublishedWithinSettleOrByTheNextFullPass) 
     RelayOptions o;
     if (!within_settle) {
       o.settle = 0ms;
-      o.full_pass = 1s;
+      o.full_pass = 4s;  // long enough that a slow (sanitised, loaded) pass cannot reach it early
     }
     OutboxRelay relay(*pool_, kafka(), o);
     auto lease = pool_->acquire();
@@ -141,11 +141,12 @@ TEST_F(OutboxTest, ARowCommittedLateIsPublishedWithinSettleOrByTheNextFullPass) 
     outbox.add(late, "user.registered", "late", "late", registered("late", 1));  // its seq now
     add_events({"early"}, 1);                // a higher seq, committed first
     EXPECT_EQ(relay.publish_pending(), 1u);  // the first pass is a full one
+    auto first_pass_ended = std::chrono::steady_clock::now();
     late.commit();
     EXPECT_EQ(relay.publish_pending(), within_settle ? 1u : 0u) << within_settle;
     if (!within_settle) {
       EXPECT_EQ(relay.pending(), 1);
-      std::this_thread::sleep_for(1100ms);
+      std::this_thread::sleep_until(first_pass_ended + o.full_pass);
       EXPECT_EQ(relay.publish_pending(), 1u);
     }
     EXPECT_EQ(relay.pending(), 0);
