@@ -27,10 +27,10 @@ constexpr std::size_t kMaxNameLength = 100;
 constexpr std::size_t kMaxWordsLength = 200;
 
 // Everything a tool call starts from, in one round trip (prepared: one plan suits every value):
-// the answer stored for a repeated request, the agent (zone, hours), the owner's Google
-// connection (with the stored access token while it lives another minute) and the appointment
-// length. The agent is missing only in the moment between its creation and its event arriving
-// here.
+// the answer stored for a repeated request (only the tools that change the calendar keep one),
+// the agent (zone, hours), the owner's Google connection (with the stored access token while it
+// lives another minute) and the appointment length. The agent is missing only in the moment
+// between its creation and its event arriving here.
 const pg::Statement kToolStart(
     "SELECT r.answer, a.agent_id IS NOT NULL, a.timezone, a.opening_hours::text, c.status, "
     "c.calendar_id, coalesce(s.appointment_minutes, 30), "
@@ -882,10 +882,15 @@ http::Response Tools::execute(http::Request& req) {
   const auto* args = in.optional_object("arguments");
   http::require_valid(in);
   auto started = std::chrono::steady_clock::now();
-  static const std::set<std::string, std::less<>> known = {
-      "check_availability",     "check_conflicts",    "book_appointment",
-      "reschedule_appointment", "cancel_appointment", "find_next_free_slot"};
-  if (!known.contains(call.tool))
+  // The tools that change the calendar keep their answers (a repeat must not book twice); the
+  // others only read it, and a repeat that reaches us (telephony-webhook keeps every answer it
+  // got, so only one whose first answer never arrived) looks again.
+  static const std::set<std::string, std::less<>> changing = {
+      "book_appointment", "reschedule_appointment", "cancel_appointment"};
+  static const std::set<std::string, std::less<>> reading = {
+      "check_availability", "check_conflicts", "find_next_free_slot"};
+  bool keeps_answer = changing.contains(call.tool);
+  if (!keeps_answer && !reading.contains(call.tool))
     throw Error(404, "unknown_tool", "Dieses Werkzeug gibt es hier nicht: " + call.tool);
   auto key = req.header("Idempotency-Key");
   if (!key || !http::is_plain_token(*key, 200))
@@ -930,9 +935,10 @@ http::Response Tools::execute(http::Request& req) {
         .end_object();
   w.end_object();
   auto body = w.str();
-  pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
-    pg::exec_prepared(tx, kStoreAnswer, call.idempotency_key, call.user_id, call.tool, body);
-  });
+  if (keeps_answer)
+    pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
+      pg::exec_prepared(tx, kStoreAnswer, call.idempotency_key, call.user_id, call.tool, body);
+    });
   tool_calls(call.tool, "answered").inc();
   tool_seconds().observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

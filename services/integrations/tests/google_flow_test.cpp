@@ -577,6 +577,16 @@ TEST_F(GoogleFlowTest, ARepeatedToolCallGetsTheSameAnswerAndBooksOnce) {
   }
   EXPECT_EQ(count("SELECT count(*) FROM bookings"), 1);
   EXPECT_EQ(count("SELECT count(*) FROM tool_results"), 2);
+
+  // A tool that only reads the calendar keeps no answer: a repeat looks again.
+  req.headers.set("Idempotency-Key", "vapi-call-8:tool-4");
+  req.body = R"({"tool": "check_availability", "arguments": {"date": "2026-12-01"},
+                 "agent_id": "agent-u8", "user_id": "u8"})";
+  auto looked = tools_->execute(req);
+  auto again = tools_->execute(req);
+  ASSERT_EQ(looked.status, 200) << looked.body;
+  EXPECT_EQ(again.body, looked.body);
+  EXPECT_EQ(count("SELECT count(*) FROM tool_results"), 2);
 }
 
 }  // namespace
