@@ -48,6 +48,28 @@ SELECT c.*, answers.list FROM (SELECT * FROM created UNION ALL SELECT * FROM exi
                                       tool_answers_of("$2", "$10") + ") answers");
 const pg::Statement kToolAnswers(tool_answers_of("$1", "$2"));
 
+// A tool-calls message's one round trip: the route of its call (RoutingStore::for_call over
+// $9–$11), the call created for the route's agent and owner or the existing one locked (as
+// kCreateOrLockCall), and the stored answers of its tool calls ($8). No row: no route. A route
+// without the call's columns: the row was committed by another transaction meanwhile.
+const pg::Statement kRouteAndCall(std::string("WITH route AS (") +
+                                  RoutingStore::for_call_sql("$9", "$10", "$11") + R"sql(
+), created AS (
+  INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
+                     created_at)
+  SELECT $1::text, $2::text, route.agent_id, route.user_id, $3::text, $4::boolean, $5::text,
+         $6::text, $7::timestamptz FROM route
+  ON CONFLICT (vapi_call_id) DO NOTHING
+  RETURNING )sql" + kCallColumns + R"sql(
+), existing AS (
+  SELECT )sql" + kCallColumns + R"sql( FROM calls
+  WHERE vapi_call_id = $2 AND EXISTS (SELECT FROM route) FOR UPDATE
+)
+SELECT route.*, c.*, answers.list FROM route
+  LEFT JOIN (SELECT * FROM created UNION ALL SELECT * FROM existing) c ON true,
+  ()sql" + tool_answers_of("$2", "$8") +
+                                  ") answers");
+
 constexpr const char* kSaveColumns = R"sql(
   status = $2, ended_reason = nullif($3, ''), started_at = $4::timestamptz,
   ended_at = $5::timestamptz, duration_seconds = $6, appointment_booked = $7, transferred = $8,
@@ -147,28 +169,30 @@ std::optional<Clock::time_point> read_ts(const pqxx::field& f) {
   return parse_timestamp(pg::iso_utc(std::string_view(f.c_str(), f.size()), 6));
 }
 
-CallRecord call_from(const pqxx::row& r) {
+// The call in the row's columns from `first` on (kCallColumns).
+CallRecord call_from(const pqxx::row& row, int first = 0) {
+  auto r = [&](int i) { return row[first + i]; };
   CallRecord c;
-  c.id = r[0].as<std::string>();
-  c.vapi_call_id = r[1].as<std::string>();
-  c.agent_id = r[2].as<std::string>();
-  c.user_id = r[3].as<std::string>();
-  c.call_type = r[4].as<std::string>();
-  c.test = r[5].as<bool>();
-  c.caller_number = r[6].get<std::string>();
-  c.status = call_status_from_string(r[7].as<std::string>()).value_or(CallStatus::ringing);
-  c.ended_reason = r[8].as<std::string>();
-  c.created_at = read_ts(r[9]).value_or(Clock::time_point{});
-  c.started_at = read_ts(r[10]);
-  c.ended_at = read_ts(r[11]);
-  c.duration_seconds = r[12].get<std::int64_t>();
-  c.appointment_booked = r[13].as<bool>();
-  c.transferred = r[14].as<bool>();
-  c.started_published = r[15].as<bool>();
-  c.completed_published = r[16].as<bool>();
-  c.report_received = r[17].as<bool>();
-  c.summary = r[18].get<std::string>();
-  c.forwarding_outcome = r[19].get<std::string>();
+  c.id = r(0).as<std::string>();
+  c.vapi_call_id = r(1).as<std::string>();
+  c.agent_id = r(2).as<std::string>();
+  c.user_id = r(3).as<std::string>();
+  c.call_type = r(4).as<std::string>();
+  c.test = r(5).as<bool>();
+  c.caller_number = r(6).get<std::string>();
+  c.status = call_status_from_string(r(7).as<std::string>()).value_or(CallStatus::ringing);
+  c.ended_reason = r(8).as<std::string>();
+  c.created_at = read_ts(r(9)).value_or(Clock::time_point{});
+  c.started_at = read_ts(r(10));
+  c.ended_at = read_ts(r(11));
+  c.duration_seconds = r(12).get<std::int64_t>();
+  c.appointment_booked = r(13).as<bool>();
+  c.transferred = r(14).as<bool>();
+  c.started_published = r(15).as<bool>();
+  c.completed_published = r(16).as<bool>();
+  c.report_received = r(17).as<bool>();
+  c.summary = r(18).get<std::string>();
+  c.forwarding_outcome = r(19).get<std::string>();
   return c;
 }
 
@@ -217,6 +241,33 @@ Calls::LockedCall Calls::lock_or_create(pqxx::transaction_base& tx, const CallRe
   auto call = call_from(res[0]);
   auto answers = pg::exec_prepared(tx, kToolAnswers, fresh.vapi_call_id, ids);
   return {std::move(call), tool_answers_from(fresh.vapi_call_id, answers[0][0])};
+}
+
+std::optional<Calls::RoutedCall> Calls::route_and_lock_or_create(
+    pqxx::transaction_base& tx, const VapiCall& vapi_call, const CallRecord& fresh,
+    const std::vector<std::string>& tool_call_ids) {
+  const auto ids = pg::text_array(tool_call_ids);
+  auto res = pg::exec_prepared(tx, kRouteAndCall, fresh.id.empty() ? crypto::uuid_v7() : fresh.id,
+                               fresh.vapi_call_id, fresh.call_type, fresh.test, fresh.caller_number,
+                               std::string(to_string(fresh.status)),
+                               json::utc_timestamp(fresh.created_at), ids, vapi_call.assistant_id,
+                               vapi_call.phone_number_id, vapi_call.phone_number);
+  if (res.empty())
+    return std::nullopt;
+  const auto& row = res[0];
+  constexpr int kCall = RoutingStore::kRouteColumnCount + 1;  // after the route and its rank
+  RoutedCall out{RoutingStore::route_from(row), {}};
+  if (!row[kCall].is_null()) {
+    out.locked = {call_from(row, kCall), tool_answers_from(fresh.vapi_call_id, row[kCall + 20])};
+    return out;
+  }
+  // Committed by another transaction after this statement began: lock it, then read.
+  auto again = pg::exec_prepared(tx, kLockCall, fresh.vapi_call_id);
+  if (again.empty())
+    throw std::logic_error("call row vanished inside its transaction");
+  auto answers = pg::exec_prepared(tx, kToolAnswers, fresh.vapi_call_id, ids);
+  out.locked = {call_from(again[0]), tool_answers_from(fresh.vapi_call_id, answers[0][0])};
+  return out;
 }
 
 std::optional<CallRecord> Calls::lock(pqxx::work& tx, const std::string& vapi_call_id) {

@@ -13,6 +13,7 @@
 
 #include "call_rules.hpp"
 #include "escalation.hpp"
+#include "routing_store.hpp"
 #include "vapi_message.hpp"
 
 namespace kx::telephony {
@@ -95,6 +96,15 @@ class Calls {
   /// in the same round trip.
   static LockedCall lock_or_create(pqxx::transaction_base& tx, const CallRecord& fresh,
                                    const std::vector<std::string>& tool_call_ids);
+  struct RoutedCall {
+    AgentRoute route;
+    LockedCall locked;
+  };
+  /// RoutingStore::for_call() and then lock_or_create() of `fresh` (its agent and owner taken
+  /// from the route) with the stored answers, in one round trip; nullopt when no agent is found.
+  static std::optional<RoutedCall> route_and_lock_or_create(
+      pqxx::transaction_base& tx, const VapiCall& call, const CallRecord& fresh,
+      const std::vector<std::string>& tool_call_ids);
   /// The stored call locked FOR UPDATE, if any.
   static std::optional<CallRecord> lock(pqxx::work& tx, const std::string& vapi_call_id);
   /// Writes status, times, flags and the summary.

@@ -27,6 +27,31 @@ FROM phone_numbers p JOIN agents a ON a.agent_id = p.agent_id
 LEFT JOIN owners o ON o.user_id = a.user_id
 WHERE p.e164 = $1 ORDER BY p.changed_at DESC LIMIT 1)sql");
 
+// for_call()'s rules in one query: the assistant the message names decides; without one, the
+// number by Vapi's id, else by E.164. `rank` (after the route's columns) orders the three.
+std::string for_call_query(std::string_view assistant, std::string_view number_id,
+                           std::string_view e164) {
+  auto p = [](std::string_view s) { return std::string(s) + "::text"; };
+  return "SELECT * FROM ((SELECT " + std::string(kRouteColumns) +
+         R"sql(, 1 AS rank FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id
+  WHERE )sql" +
+         p(assistant) + " <> '' AND a.vapi_assistant_id = " + p(assistant) + R"sql(
+  ORDER BY a.deleted_at IS NULL DESC, a.changed_at DESC LIMIT 1)
+UNION ALL (SELECT )sql" +
+         kRouteColumns + R"sql(, 2 FROM phone_numbers p
+  JOIN agents a ON a.agent_id = p.agent_id LEFT JOIN owners o ON o.user_id = a.user_id
+  WHERE )sql" +
+         p(assistant) + " = '' AND p.vapi_phone_number_id = " + p(number_id) + R"sql()
+UNION ALL (SELECT )sql" +
+         kRouteColumns + R"sql(, 3 FROM phone_numbers p
+  JOIN agents a ON a.agent_id = p.agent_id LEFT JOIN owners o ON o.user_id = a.user_id
+  WHERE )sql" +
+         p(assistant) + " = '' AND " + p(e164) + " <> '' AND p.e164 = " + p(e164) +
+         R"sql( ORDER BY p.changed_at DESC LIMIT 1)) routes ORDER BY rank LIMIT 1)sql";
+}
+
+const pg::Statement kRouteForCall(for_call_query("$1", "$2", "$3"));
+
 const pg::Statement kRouteByAgent(std::string("SELECT ") + kRouteColumns + R"sql(
 FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id WHERE a.agent_id = $1)sql");
 
@@ -107,32 +132,42 @@ std::string opt(const pqxx::field& f) {
   return f.is_null() ? std::string() : f.as<std::string>();
 }
 
-AgentRoute route_from(const pqxx::row& r) {
+}  // namespace
+
+AgentRoute RoutingStore::route_from(const pqxx::row& row, int first) {
+  auto r = [&](int i) { return row[first + i]; };
   AgentRoute a;
-  a.agent_id = r[0].as<std::string>();
-  a.user_id = r[1].as<std::string>();
-  a.name = r[2].as<std::string>();
-  a.status = r[3].as<std::string>();
-  a.language = r[4].as<std::string>();
-  a.timezone = r[5].as<std::string>();
-  a.vapi_assistant_id = r[6].as<std::string>();
-  a.escalation.enabled = r[7].as<bool>();
-  a.escalation.forwarding_number = opt(r[8]);
-  a.escalation.fallback_number = opt(r[9]);
-  a.escalation.after_hours_number = opt(r[10]);
-  a.escalation.hours.days = days_from_string(r[11].as<std::string>());
-  a.escalation.hours.start_minutes = parse_clock(r[12].as<std::string>()).value_or(9 * 60);
-  a.escalation.hours.end_minutes = parse_clock(r[13].as<std::string>()).value_or(17 * 60);
-  a.escalation.voicemail = r[14].as<bool>();
-  a.escalation.max_clarifications = r[15].as<int>();
-  a.owner_status = r[16].as<std::string>();
+  a.agent_id = r(0).as<std::string>();
+  a.user_id = r(1).as<std::string>();
+  a.name = r(2).as<std::string>();
+  a.status = r(3).as<std::string>();
+  a.language = r(4).as<std::string>();
+  a.timezone = r(5).as<std::string>();
+  a.vapi_assistant_id = r(6).as<std::string>();
+  a.escalation.enabled = r(7).as<bool>();
+  a.escalation.forwarding_number = opt(r(8));
+  a.escalation.fallback_number = opt(r(9));
+  a.escalation.after_hours_number = opt(r(10));
+  a.escalation.hours.days = days_from_string(r(11).as<std::string>());
+  a.escalation.hours.start_minutes = parse_clock(r(12).as<std::string>()).value_or(9 * 60);
+  a.escalation.hours.end_minutes = parse_clock(r(13).as<std::string>()).value_or(17 * 60);
+  a.escalation.voicemail = r(14).as<bool>();
+  a.escalation.max_clarifications = r(15).as<int>();
+  a.owner_status = r(16).as<std::string>();
   return a;
 }
+
+std::string RoutingStore::for_call_sql(std::string_view assistant_id,
+                                       std::string_view phone_number_id, std::string_view e164) {
+  return for_call_query(assistant_id, phone_number_id, e164);
+}
+
+namespace {
 
 std::optional<AgentRoute> first_route(const pqxx::result& res) {
   if (res.empty())
     return std::nullopt;
-  return route_from(res[0]);
+  return RoutingStore::route_from(res[0]);
 }
 
 }  // namespace
@@ -161,9 +196,10 @@ std::optional<AgentRoute> RoutingStore::by_agent(pqxx::work& tx, const std::stri
 }
 
 std::optional<AgentRoute> RoutingStore::for_call(pqxx::transaction_base& tx, const VapiCall& call) {
-  if (!call.assistant_id.empty())
-    return by_assistant(tx, call.assistant_id);
-  return by_phone_number(tx, call.phone_number_id, call.phone_number);
+  if (call.assistant_id.empty() && call.phone_number_id.empty() && call.phone_number.empty())
+    return std::nullopt;
+  return first_route(pg::exec_prepared(tx, kRouteForCall, call.assistant_id, call.phone_number_id,
+                                       call.phone_number));
 }
 
 bool RoutingStore::upsert_agent(pqxx::work& tx, const AgentCopy& a, const std::string& when) {

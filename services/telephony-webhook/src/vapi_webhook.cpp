@@ -145,9 +145,8 @@ Response VapiWebhook::record_call_message(const VapiMessage& m, const std::strin
 
 Response VapiWebhook::tool_calls(const VapiMessage& m, const std::string& request_id) {
   auto deadline = std::chrono::steady_clock::now() + settings_.tool_budget;
-  // The route, then the call with the answers stored for a retry (one statement). Nothing here
-  // writes but the call's creation, and nothing needs one snapshot, so each statement commits
-  // on its own: two round trips fewer on the path a caller waits on.
+  // The route, the call (created if new) and the answers stored for a retry, in one statement
+  // that commits on its own: nothing else here writes, and nothing needs one snapshot.
   std::optional<AgentRoute> route;
   std::optional<CallRecord> call;
   std::map<std::string, ToolCallRecord> stored;
@@ -155,16 +154,15 @@ Response VapiWebhook::tool_calls(const VapiMessage& m, const std::string& reques
     std::vector<std::string> ids;
     for (const auto& tc : m.tool_calls)
       ids.push_back(tc.id);
-    pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
-      route = RoutingStore::for_call(tx, m.call);
-      call.reset();
-      stored.clear();
-      if (!route)
-        return;
-      auto locked = Calls::lock_or_create(tx, new_call(m, *route, Clock::now()), ids);
-      call = std::move(locked.call);
-      stored = std::move(locked.answers);
+    auto routed = pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
+      return Calls::route_and_lock_or_create(tx, m.call, new_call(m, AgentRoute{}, Clock::now()),
+                                             ids);
     });
+    if (routed) {
+      route = std::move(routed->route);
+      call = std::move(routed->locked.call);
+      stored = std::move(routed->locked.answers);
+    }
   }
   std::string language = route ? route->language : "de";
   std::vector<ToolResult> results;

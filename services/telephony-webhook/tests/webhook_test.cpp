@@ -453,6 +453,32 @@ TEST_F(WebhookTest, ToolCallGoesToIntegrationsAndItsAnswerComesBack) {
   EXPECT_EQ(fake_.calls(), 1);
 }
 
+// The route and the call are read in one statement (Calls::route_and_lock_or_create) by the
+// same rules as every other message: without an assistant, Vapi's number id, else the number.
+TEST_F(WebhookTest, AToolCallNamingNoAssistantIsRoutedByItsNumberIdElseItsNumber) {
+  fake_.set_mode(FakeIntegrations::Mode::answer);
+  const std::string samples_number = "pn000000-0000-4000-8000-000000000003";  // not assigned
+  auto by_id = samples::tool_calls("c-id", "", "t1", "check_availability", "{}");
+  by_id.replace(by_id.find(samples_number), samples_number.size(), "pn-1");
+  ASSERT_EQ(vapi(by_id).status, 200);
+  EXPECT_EQ(fake_.calls(), 1);
+  EXPECT_EQ(text("SELECT agent_id FROM calls WHERE vapi_call_id = 'c-id'"), "agent-1");
+
+  auto by_e164 = samples::tool_calls("c-e164", "", "t2", "check_availability", "{}");
+  by_e164.insert(by_e164.find('{', 1) + 1, R"("phoneNumber":{"number":"+493012345678"},)");
+  ASSERT_EQ(vapi(by_e164).status, 200);
+  EXPECT_EQ(fake_.calls(), 2);
+  EXPECT_EQ(text("SELECT user_id FROM calls WHERE vapi_call_id = 'c-e164'"), "owner-1");
+
+  // The assistant named decides even where the number would route: unknown, so refused.
+  auto foreign = samples::tool_calls("c-foreign", "asst-unknown", "t3", "check_availability", "{}");
+  foreign.insert(foreign.find('{', 1) + 1, R"("phoneNumber":{"number":"+493012345678"},)");
+  ASSERT_EQ(vapi(foreign).status, 200);
+  ASSERT_EQ(vapi(samples::tool_calls("c-none", "", "t4", "check_availability", "{}")).status, 200);
+  EXPECT_EQ(fake_.calls(), 2);
+  EXPECT_EQ(calls(), 2);
+}
+
 TEST_F(WebhookTest, AMessageWithAnAnsweredAndANewToolCallRunsOnlyTheNewOne) {
   fake_.set_mode(FakeIntegrations::Mode::answer);
   // An id with a quote, a comma and braces: the stored answers are looked up by a text[].
