@@ -148,7 +148,11 @@ void CallRecorder::record_status_update(pqxx::work& tx, const VapiMessage& m,
 }
 
 bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const AgentRoute& route) {
-  auto call = Calls::lock(tx, m.call.id);
+  return record_report(tx, m, route, Calls::lock(tx, m.call.id));
+}
+
+bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const AgentRoute& route,
+                                 std::optional<CallRecord> call) {
   if (!call) {
     // The report is the first we hear of the call: stored complete in one statement. A new row
     // has no escalations or tool calls (both are recorded only once the row exists).

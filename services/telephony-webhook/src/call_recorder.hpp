@@ -33,6 +33,9 @@ class CallRecorder {
   /// Records a report inside the caller's transaction; returns true when this report completed
   /// the call (false for a repeat).
   bool record_report(pqxx::work& tx, const VapiMessage& report, const AgentRoute& route);
+  /// record_report() with the call as Calls::lock() found it in this transaction.
+  bool record_report(pqxx::work& tx, const VapiMessage& report, const AgentRoute& route,
+                     std::optional<CallRecord> stored);
   /// Publishes call.completed for calls that ended longer than `wait` ago without a report, from
   /// what the status updates told; a report arriving later still stores its content. Returns
   /// how many calls it finished.

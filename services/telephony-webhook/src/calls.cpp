@@ -70,6 +70,15 @@ SELECT route.*, c.*, answers.list FROM route
   ()sql" + tool_answers_of("$2", "$8") +
                                   ") answers");
 
+// A report's one round trip before it is written: the route of its call (RoutingStore::for_call
+// over $1–$3) and the stored call, if any, locked (kLockCall's columns, NULL when not stored).
+const pg::Statement kRouteAndLockedCall(std::string("WITH route AS (") +
+                                        RoutingStore::for_call_sql("$1", "$2", "$3") + R"sql(
+), locked AS (
+  SELECT )sql" + kCallColumns + R"sql( FROM calls WHERE vapi_call_id = $4 FOR UPDATE
+)
+SELECT route.*, locked.* FROM route LEFT JOIN locked ON true)sql");
+
 constexpr const char* kSaveColumns = R"sql(
   status = $2, ended_reason = nullif($3, ''), started_at = $4::timestamptz,
   ended_at = $5::timestamptz, duration_seconds = $6, appointment_booked = $7, transferred = $8,
@@ -267,6 +276,19 @@ std::optional<Calls::RoutedCall> Calls::route_and_lock_or_create(
     throw std::logic_error("call row vanished inside its transaction");
   auto answers = pg::exec_prepared(tx, kToolAnswers, fresh.vapi_call_id, ids);
   out.locked = {call_from(again[0]), tool_answers_from(fresh.vapi_call_id, answers[0][0])};
+  return out;
+}
+
+std::optional<Calls::RoutedReport> Calls::route_and_lock(pqxx::work& tx,
+                                                         const VapiCall& vapi_call) {
+  auto res = pg::exec_prepared(tx, kRouteAndLockedCall, vapi_call.assistant_id,
+                               vapi_call.phone_number_id, vapi_call.phone_number, vapi_call.id);
+  if (res.empty())
+    return std::nullopt;
+  constexpr int kCall = RoutingStore::kRouteColumnCount + 1;  // after the route and its rank
+  RoutedReport out{RoutingStore::route_from(res[0]), std::nullopt};
+  if (!res[0][kCall].is_null())
+    out.call = call_from(res[0], kCall);
   return out;
 }
 

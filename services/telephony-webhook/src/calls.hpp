@@ -105,6 +105,12 @@ class Calls {
   static std::optional<RoutedCall> route_and_lock_or_create(
       pqxx::transaction_base& tx, const VapiCall& call, const CallRecord& fresh,
       const std::vector<std::string>& tool_call_ids);
+  struct RoutedReport {
+    AgentRoute route;
+    std::optional<CallRecord> call;  ///< locked FOR UPDATE; nullopt when not stored
+  };
+  /// RoutingStore::for_call() and lock() in one round trip; nullopt when no agent is found.
+  static std::optional<RoutedReport> route_and_lock(pqxx::work& tx, const VapiCall& call);
   /// The stored call locked FOR UPDATE, if any.
   static std::optional<CallRecord> lock(pqxx::work& tx, const std::string& vapi_call_id);
   /// Writes status, times, flags and the summary.

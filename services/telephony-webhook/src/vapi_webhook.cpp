@@ -132,13 +132,16 @@ Response VapiWebhook::record_call_message(const VapiMessage& m, const std::strin
   require_call_id(m);
   pg::transact(db_, [&](pqxx::work& tx) {
     PendingMessages::lock_route(tx, m.call);
-    auto route = RoutingStore::for_call(tx, m.call);
-    if (!route)
-      PendingMessages::defer(tx, m, body);  // acknowledged: Vapi must not retry for days
-    else if (m.type == "end-of-call-report")
-      recorder_.record_report(tx, m, *route);
-    else
+    if (m.type == "end-of-call-report") {
+      if (auto routed = Calls::route_and_lock(tx, m.call))
+        recorder_.record_report(tx, m, routed->route, std::move(routed->call));
+      else
+        PendingMessages::defer(tx, m, body);  // acknowledged: Vapi must not retry for days
+    } else if (auto route = RoutingStore::for_call(tx, m.call)) {
       recorder_.record_status_update(tx, m, *route);
+    } else {
+      PendingMessages::defer(tx, m, body);
+    }
   });
   return empty_ok();
 }
