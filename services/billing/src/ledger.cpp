@@ -122,7 +122,8 @@ Account Ledger::lock_or_open(pqxx::work& tx, const std::string& user_id) {
 std::optional<Ledger::Booked> Ledger::book(pqxx::work& tx, Account& account,
                                            const BillingSettings& settings, const std::string& kind,
                                            std::int64_t amount_cents, const std::string& reference,
-                                           const std::string& description) {
+                                           const std::string& description,
+                                           const std::optional<LedgerStore::CallDecision>& call) {
   Entry entry;
   entry.id = crypto::uuid_v7();
   entry.user_id = account.user_id;
@@ -132,15 +133,14 @@ std::optional<Ledger::Booked> Ledger::book(pqxx::work& tx, Account& account,
   entry.balance_after_cents = account.balance_cents + amount_cents;
   entry.reference = reference;
   entry.description = description;
-  auto stored = LedgerStore::insert_entry(tx, entry);
+  auto movement = amount_cents < 0 ? Movement::debit : Movement::credit;
+  auto alerts = next_alerts(account.flags, entry.balance_after_cents, movement, settings);
+  auto stored = LedgerStore::book_entry(tx, entry, alerts.flags, call);
   if (!stored)
     return std::nullopt;
-  auto movement = amount_cents < 0 ? Movement::debit : Movement::credit;
-  auto alerts = next_alerts(account.flags, stored->balance_after_cents, movement, settings);
   account.balance_cents = stored->balance_after_cents;
   account.last_entry_seq = stored->seq;
   account.flags = alerts.flags;
-  LedgerStore::save_balance(tx, account);
   return Booked{*stored, alerts};
 }
 
@@ -248,11 +248,10 @@ ChargeResult Ledger::charge_call(pqxx::work& tx, const CallReport& call) {
   auto booked =
       book(tx, account, settings, balance_after < 0 ? kGraceUsage : kCallUsage,
            -capped.charged_cents, "call:" + call.call_id,
-           call_description(call.duration_seconds, cost, settings, capped.written_off_cents));
+           call_description(call.duration_seconds, cost, settings, capped.written_off_cents),
+           LedgerStore::CallDecision{call.call_id, std::string(to_string(result.outcome))});
   if (!booked)
     throw std::logic_error("call entry exists without its call record: " + call.call_id);
-  LedgerStore::decide_call(tx, call.call_id, capped.charged_cents,
-                           std::string(to_string(result.outcome)), booked->entry.id);
   outbox_.add(tx, "credits.deducted", call.user_id, call.user_id,
               deducted_event(booked->entry, call.call_id, cost.billed_minutes));
   publish_alerts(tx, account, booked->alerts, settings);

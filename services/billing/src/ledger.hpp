@@ -119,9 +119,12 @@ class Ledger {
   };
   Account lock_or_open(pqxx::work& tx, const std::string& user_id);
   std::optional<Entry> book_signup_bonus(pqxx::work& tx, const std::string& user_id);
+  /// Appends the entry and stores the account's balance and alert flags with it (and `call`'s
+  /// decision), in one round trip; std::nullopt when the reference was booked before.
   std::optional<Booked> book(pqxx::work& tx, Account& account, const BillingSettings& settings,
                              const std::string& kind, std::int64_t amount_cents,
-                             const std::string& reference, const std::string& description);
+                             const std::string& reference, const std::string& description,
+                             const std::optional<LedgerStore::CallDecision>& call = std::nullopt);
   void publish_alerts(pqxx::work& tx, const Account& account, const AlertDecision& alerts,
                       const BillingSettings& settings) const;
 

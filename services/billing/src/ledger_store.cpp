@@ -50,12 +50,33 @@ WHERE user_id = $1 AND stripe_customer_id IS NULL
 constexpr const char* kEntryColumns =
     "id, user_id, seq, kind, amount_cents, balance_after_cents, reference, description, " KX_UTC(
         "created_at");
-const pg::Statement kInsertEntry(std::string(R"sql(
-INSERT INTO ledger_entries (id, user_id, seq, kind, amount_cents, balance_after_cents, reference,
-                            description)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (reference) DO NOTHING
-RETURNING )sql") + kEntryColumns);
+// One booking, one round trip: the entry, and only when it is new (its reference unseen) the
+// account's balance, entry sequence and alert flags ($9, $10) with it; a call's booking also
+// writes the call's decision naming the entry (kBookCall: $11 the call, $12 the outcome). The
+// entry's foreign key from call_charges is checked at the statement's end, after the insert.
+std::string book_sql(bool with_call) {
+  return std::string(R"sql(
+WITH entry AS (
+  INSERT INTO ledger_entries (id, user_id, seq, kind, amount_cents, balance_after_cents,
+                              reference, description)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  ON CONFLICT (reference) DO NOTHING
+  RETURNING )sql") +
+         kEntryColumns + R"sql(
+), balance AS (
+  UPDATE accounts SET balance_cents = $6, last_entry_seq = $3, low_warned = $9, exhausted = $10,
+                      updated_at = now()
+  WHERE user_id = $2 AND EXISTS (SELECT FROM entry)
+)sql" +
+         (with_call ? R"sql(), decided AS (
+  UPDATE call_charges SET charged_cents = -$5, outcome = $12, entry_id = $1
+  WHERE call_id = $11 AND EXISTS (SELECT FROM entry)
+)sql"
+                    : "") +
+         ")\nSELECT * FROM entry";
+}
+const pg::Statement kBook(book_sql(false));
+const pg::Statement kBookCall(book_sql(true));
 const std::string kEntryById =
     std::string("SELECT ") + kEntryColumns + " FROM ledger_entries WHERE id = $1";
 const std::string kListEntries = std::string("SELECT ") + kEntryColumns + R"sql(
@@ -186,9 +207,16 @@ void LedgerStore::adopt_stripe_customer(pqxx::work& tx, const std::string& user_
   tx.exec_params(kAdoptStripeCustomer, user_id, customer_id);
 }
 
-std::optional<Entry> LedgerStore::insert_entry(pqxx::work& tx, const Entry& e) {
-  auto res = pg::exec_prepared(tx, kInsertEntry, e.id, e.user_id, e.seq, e.kind, e.amount_cents,
-                               e.balance_after_cents, e.reference, e.description);
+std::optional<Entry> LedgerStore::book_entry(pqxx::work& tx, const Entry& e,
+                                             const AlertFlags& flags,
+                                             const std::optional<CallDecision>& call) {
+  auto res =
+      call ? pg::exec_prepared(tx, kBookCall, e.id, e.user_id, e.seq, e.kind, e.amount_cents,
+                               e.balance_after_cents, e.reference, e.description, flags.low_warned,
+                               flags.exhausted, call->call_id, call->outcome)
+           : pg::exec_prepared(tx, kBook, e.id, e.user_id, e.seq, e.kind, e.amount_cents,
+                               e.balance_after_cents, e.reference, e.description, flags.low_warned,
+                               flags.exhausted);
   if (res.empty())
     return std::nullopt;
   return entry_from(res[0]);

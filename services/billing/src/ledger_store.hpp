@@ -107,8 +107,18 @@ class LedgerStore {
   static std::string keep_stripe_customer(pqxx::work& tx, const std::string& user_id,
                                           const std::string& customer_id);
 
-  /// Appends an entry; std::nullopt (and nothing written) when its reference exists already.
-  static std::optional<Entry> insert_entry(pqxx::work& tx, const Entry& entry);
+  /// The call a booking pays for: its claimed call_charges row gets the decision (charged: the
+  /// entry's amount, negated) and the entry's id.
+  struct CallDecision {
+    std::string call_id;
+    std::string outcome;
+  };
+  /// Appends an entry and stores the locked account's new balance, entry sequence and `flags`
+  /// with it (and `call`'s decision), in one statement; std::nullopt (and nothing written) when
+  /// the entry's reference exists already.
+  static std::optional<Entry> book_entry(pqxx::work& tx, const Entry& entry,
+                                         const AlertFlags& flags,
+                                         const std::optional<CallDecision>& call = std::nullopt);
   static std::optional<Entry> entry_by_id(pqxx::work& tx, const std::string& id);
   /// The owner's entries, newest first; `kinds` empty = all kinds.
   static std::vector<Entry> list_entries(pqxx::work& tx, const std::string& user_id,

@@ -21,18 +21,23 @@ to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || 
 FROM accounts WHERE user_id = 'pgb-owner-' || :owner::text FOR UPDATE \gset
 \set next_seq :seq + 1
 \set balance_after :balance - 30
-INSERT INTO ledger_entries (id, user_id, seq, kind, amount_cents, balance_after_cents, reference,
-                            description)
-VALUES ('pgb-l-' || :n::text, 'pgb-owner-' || :owner::text, :next_seq, 'call_usage', -30, :balance_after,
-        'call' || chr(58) || 'pgb-c-' || :n::text, 'Anruf (1:35 Min.), 2 angefangene Minuten à 0,15 €')
-ON CONFLICT (reference) DO NOTHING
-RETURNING id, user_id, seq, kind, amount_cents, balance_after_cents, reference, description,
-to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"');
-UPDATE accounts SET balance_cents = :balance_after, last_entry_seq = :next_seq, low_warned = false,
-                    exhausted = false, updated_at = now()
-WHERE user_id = 'pgb-owner-' || :owner::text;
-UPDATE call_charges SET charged_cents = 30, outcome = 'charged', entry_id = 'pgb-l-' || :n::text
-WHERE call_id = 'pgb-c-' || :n::text;
+WITH entry AS (
+  INSERT INTO ledger_entries (id, user_id, seq, kind, amount_cents, balance_after_cents, reference,
+                              description)
+  VALUES ('pgb-l-' || :n::text, 'pgb-owner-' || :owner::text, :next_seq, 'call_usage', -30, :balance_after,
+          'call' || chr(58) || 'pgb-c-' || :n::text, 'Anruf (1:35 Min.), 2 angefangene Minuten à 0,15 €')
+  ON CONFLICT (reference) DO NOTHING
+  RETURNING id, user_id, seq, kind, amount_cents, balance_after_cents, reference, description,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24' || chr(58) || 'MI' || chr(58) || 'SS.MS"Z"')
+), balance AS (
+  UPDATE accounts SET balance_cents = :balance_after, last_entry_seq = :next_seq, low_warned = false,
+                      exhausted = false, updated_at = now()
+  WHERE user_id = 'pgb-owner-' || :owner::text AND EXISTS (SELECT FROM entry)
+), decided AS (
+  UPDATE call_charges SET charged_cents = 30, outcome = 'charged', entry_id = 'pgb-l-' || :n::text
+  WHERE call_id = 'pgb-c-' || :n::text AND EXISTS (SELECT FROM entry)
+)
+SELECT * FROM entry;
 WITH added AS (INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time, data)
 VALUES (gen_random_uuid(), 'credits.deducted', 'pgb-owner-' || :owner::text, 'credits.deducted.v1',
         'billing', 'pgb-owner-' || :owner::text, '2026-11-30T03' || chr(58) || '00' || chr(58) || '00.000Z',
