@@ -27,8 +27,12 @@ SELECT seq, event_id, topic, event_key, ce_type, ce_source, ce_subject, ce_time,
 FROM outbox WHERE published_at IS NULL AND seq > $1 ORDER BY seq LIMIT )sql" +
          std::to_string(batch_size);
 }
-const pg::Statement kMarkPublished(
-    "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])");
+// Planned on every pass, not prepared: a plan made while the outbox was nearly empty (a fresh
+// schema, the first minute after a start) is a sequential scan, and a prepared statement would
+// keep it until autovacuum's next ANALYZE while the table grows by thousands of rows a second.
+// Planning on every pass sees the table's current size and uses the primary key.
+constexpr const char* kMarkPublished =
+    "UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])";
 constexpr const char* kMarkFailed =
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])";
 constexpr const char* kCountPending = "SELECT count(*) FROM outbox WHERE published_at IS NULL";
@@ -211,7 +215,7 @@ struct OutboxRelay::Impl {
     }
     pg::transact(pool, [&](pqxx::work& tx) {
       if (!done.empty())
-        pg::exec_prepared(tx, kMarkPublished, pg_array(done));
+        tx.exec_params(kMarkPublished, pg_array(done));
       if (!failed.empty())
         tx.exec_params(kMarkFailed, pg_array(failed), last_error);
     });

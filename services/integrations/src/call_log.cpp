@@ -25,12 +25,14 @@ const pg::Statement kConnectedAgent(
 const pg::Statement kAddSheetRow(
     "INSERT INTO sheet_rows (call_id, user_id, cells) VALUES ($1, $2, $3::jsonb) "
     "ON CONFLICT (call_id) DO NOTHING");
-// A batch's rows in one statement each: as they go out, and once Google took them.
-const pg::Statement kSheetRowsUncertain(
-    "UPDATE sheet_rows SET state = 'uncertain' WHERE call_id = ANY ($1::text[])");
-const pg::Statement kSheetRowsDone(
+// A batch's rows in one statement each: as they go out, and once Google took them. Planned on
+// every run, not prepared: a generic plan made while sheet_rows was nearly empty scans the whole
+// table, and would be kept while it grows (see kMarkPublished in libs/events).
+constexpr const char* kSheetRowsUncertain =
+    "UPDATE sheet_rows SET state = 'uncertain' WHERE call_id = ANY ($1::text[])";
+constexpr const char* kSheetRowsDone =
     "UPDATE sheet_rows SET state = 'done', done_at = now(), last_error = NULL "
-    "WHERE call_id = ANY ($1::text[])");
+    "WHERE call_id = ANY ($1::text[])";
 
 constexpr const char* kTab = "Anrufe";
 constexpr const char* kCallIdColumn = "I";
@@ -183,7 +185,7 @@ int CallLog::run_once() {
     if (state == "done") {
       rows_total("written").inc(static_cast<double>(ids.size()));
       pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
-        pg::exec_prepared(tx, kSheetRowsDone, pg::text_array(ids));
+        tx.exec_params(kSheetRowsDone, pg::text_array(ids));
       });
       return;
     }
@@ -277,7 +279,7 @@ int CallLog::run_once() {
     }
     // From here on an interruption leaves the outcome unknown.
     pg::autocommit(db_, [&](pqxx::transaction_base& tx) {
-      pg::exec_prepared(tx, kSheetRowsUncertain, pg::text_array(sending));
+      tx.exec_params(kSheetRowsUncertain, pg::text_array(sending));
     });
     try {
       google_.append_rows(token, sheet_id, kTab, values, deadline.left(settings_.google_timeout));

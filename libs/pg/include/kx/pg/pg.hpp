@@ -140,7 +140,11 @@ auto autocommit(Pool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::transacti
 /// PostgreSQL may switch a prepared statement to a generic plan that ignores the values, so
 /// statements with optional filters (`$1 IS NULL OR col = $1`, `($2 = '' OR col = $2)`), LIKE
 /// patterns from parameters, or ranges whose selectivity varies by orders of magnitude would be
-/// planned once for all values (typically a sequential scan): run those with exec_params.
+/// planned once for all values (typically a sequential scan): run those with exec_params. The
+/// same holds for the table's size: a generic plan made while a table was nearly empty (a fresh
+/// schema) stays until the next ANALYZE, so a statement whose good plan depends on the table
+/// having grown (`col = ANY($1)` picks a sequential scan on a small table) is run with
+/// exec_params too.
 class Statement {
  public:
   explicit Statement(std::string sql);
