@@ -37,21 +37,23 @@ client "$admin" GET / >/dev/null
 client "$admin" POST /api/auth/login \
   "{\"email\":\"bench-admin-$stamp@salon-beispiel.de\",\"password\":\"$password\"}" >/dev/null
 
-# Owners sign up four at a time (each sign-up hashes a password).
-sign_up() {  # sign_up N: prints the new owner's id
+# Owners sign up four at a time (each sign-up hashes a password). Each writes its id to a file
+# of its own: four processes printing to one pipe can interleave their lines.
+sign_up() {  # sign_up N: writes the new owner's id to $tmp/id-N
   local jar="$tmp/owner-$1"
   client "$jar" GET / >/dev/null
   client "$jar" POST /api/auth/register \
     "{\"email\":\"bench-owner-$stamp-$1@salon-beispiel.de\",\"password\":\"Sonnenblume-7-Fenster\",\"name\":\"Bench $1\"}" |
-    json_field 'd["user"]["id"]'
+    json_field 'd["user"]["id"]' >"$tmp/id-$1"
 }
 export -f sign_up client json_field
 export tmp G stamp
 if [ -n "${KX_BENCH_OWNERS:-}" ]; then
   tr ' ' '\n' <<<"$KX_BENCH_OWNERS" | grep . >"$tmp/owners"
 else
-  seq 1 "$COUNT" | xargs -P 4 -I{} bash -c 'sign_up {}' >"$tmp/owners"
-  [ "$(wc -l <"$tmp/owners")" -eq "$COUNT" ] || { echo "sign-up failed" >&2; exit 1; }
+  seq 1 "$COUNT" | xargs -P 4 -I{} bash -c 'sign_up {}'
+  for n in $(seq 1 "$COUNT"); do cat "$tmp/id-$n"; done >"$tmp/owners"
+  [ "$(grep -cE '^[0-9a-f-]{36}$' "$tmp/owners")" -eq "$COUNT" ] || { echo "sign-up failed" >&2; exit 1; }
 fi
 
 # Credit once billing has opened the account (it learns of the sign-up from user.registered), in
