@@ -232,6 +232,22 @@ std::map<std::string, ToolCallRecord> tool_answers_from(const std::string& vapi_
   return out;
 }
 
+// In the rows of kRouteAndCall and kRouteAndLockedCall, the call's first column: after the
+// route's columns and its rank.
+constexpr int kRoutedCall = RoutingStore::kRouteColumnCount + 1;
+
+// The call row was committed by another transaction after the create-or-lock statement began,
+// so that statement saw it in neither part: lock it, then read its stored answers.
+Calls::LockedCall lock_committed_meanwhile(pqxx::transaction_base& tx,
+                                           const std::string& vapi_call_id,
+                                           const std::string& tool_call_ids) {
+  auto res = pg::exec_prepared(tx, kLockCall, vapi_call_id);
+  if (res.empty())
+    throw std::logic_error("call row vanished inside its transaction");
+  auto answers = pg::exec_prepared(tx, kToolAnswers, vapi_call_id, tool_call_ids);
+  return {call_from(res[0]), tool_answers_from(vapi_call_id, answers[0][0])};
+}
+
 }  // namespace
 
 Calls::LockedCall Calls::lock_or_create(pqxx::transaction_base& tx, const CallRecord& fresh,
@@ -243,13 +259,7 @@ Calls::LockedCall Calls::lock_or_create(pqxx::transaction_base& tx, const CallRe
       std::string(to_string(fresh.status)), json::utc_timestamp(fresh.created_at), ids);
   if (!res.empty())
     return {call_from(res[0]), tool_answers_from(fresh.vapi_call_id, res[0][20])};
-  // Committed by another transaction after this statement began: lock it, then read.
-  res = pg::exec_prepared(tx, kLockCall, fresh.vapi_call_id);
-  if (res.empty())
-    throw std::logic_error("call row vanished inside its transaction");
-  auto call = call_from(res[0]);
-  auto answers = pg::exec_prepared(tx, kToolAnswers, fresh.vapi_call_id, ids);
-  return {std::move(call), tool_answers_from(fresh.vapi_call_id, answers[0][0])};
+  return lock_committed_meanwhile(tx, fresh.vapi_call_id, ids);
 }
 
 std::optional<Calls::RoutedCall> Calls::route_and_lock_or_create(
@@ -264,18 +274,12 @@ std::optional<Calls::RoutedCall> Calls::route_and_lock_or_create(
   if (res.empty())
     return std::nullopt;
   const auto& row = res[0];
-  constexpr int kCall = RoutingStore::kRouteColumnCount + 1;  // after the route and its rank
   RoutedCall out{RoutingStore::route_from(row), {}};
-  if (!row[kCall].is_null()) {
-    out.locked = {call_from(row, kCall), tool_answers_from(fresh.vapi_call_id, row[kCall + 20])};
-    return out;
-  }
-  // Committed by another transaction after this statement began: lock it, then read.
-  auto again = pg::exec_prepared(tx, kLockCall, fresh.vapi_call_id);
-  if (again.empty())
-    throw std::logic_error("call row vanished inside its transaction");
-  auto answers = pg::exec_prepared(tx, kToolAnswers, fresh.vapi_call_id, ids);
-  out.locked = {call_from(again[0]), tool_answers_from(fresh.vapi_call_id, answers[0][0])};
+  out.locked =
+      row[kRoutedCall].is_null()
+          ? lock_committed_meanwhile(tx, fresh.vapi_call_id, ids)
+          : Calls::LockedCall{call_from(row, kRoutedCall),
+                              tool_answers_from(fresh.vapi_call_id, row[kRoutedCall + 20])};
   return out;
 }
 
@@ -285,10 +289,9 @@ std::optional<Calls::RoutedReport> Calls::route_and_lock(pqxx::work& tx,
                                vapi_call.phone_number_id, vapi_call.phone_number, vapi_call.id);
   if (res.empty())
     return std::nullopt;
-  constexpr int kCall = RoutingStore::kRouteColumnCount + 1;  // after the route and its rank
   RoutedReport out{RoutingStore::route_from(res[0]), std::nullopt};
-  if (!res[0][kCall].is_null())
-    out.call = call_from(res[0], kCall);
+  if (!res[0][kRoutedCall].is_null())
+    out.call = call_from(res[0], kRoutedCall);
   return out;
 }
 
