@@ -372,7 +372,8 @@ class SimulatedCall {
     }
     w.end_array().end_object();
     w.key("analysis").begin_object().field("summary", s_.summary);
-    w.key("structuredData").begin_object().field("simulated", true).end_object();
+    w.key("structuredData").begin_object().field("simulated", true);
+    w.field("callbackRequested", false).end_object();
     w.field("successEvaluation", "true").end_object();
     w.end_object().end_object();
     return w.str();

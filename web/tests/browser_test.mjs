@@ -443,6 +443,8 @@ test('a sandbox call appears live, then in the list and the detail with its Germ
   await settled(page);
   const transcript = await page.getByTestId('transcript').innerText();
   assert.match(transcript, /Ich hätte gern einen Termin\./);
+  // The analysis' structured data under readable labels, booleans as yes/no.
+  assert.match(await page.getByTestId('analysis').innerText(), /Callback requested\s+Nein/);
   await check(page, 'call');
 
   await page.goto('/escalations');

@@ -16,6 +16,16 @@ function shown(v) {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/**
+ * A key of the provider's structured data as a label: "customerName" and "customer_name" both
+ * read "Customer name" (the keys are whatever the assistant's analysis plan named).
+ * @param {string} key
+ */
+function label(key) {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').trim().toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** @param {{ params: { id: string } }} p */
 export default function Call({ params }) {
   const admin = location.value.path.startsWith('/admin');
@@ -46,9 +56,9 @@ export default function Call({ params }) {
       <section class="card" aria-labelledby="summary"><h2 id="summary">${t('call.summary')}</h2>
         <p data-testid="summary">${c.summary || t('call.no_summary')}</p>
         ${c.analysis ? html`<h3>${t('call.analysis')}</h3>
-          <dl class="facts">
+          <dl class="facts" data-testid="analysis">
             ${c.analysis.success_evaluation != null ? html`<dt>${t('call.success')}</dt><dd>${shown(c.analysis.success_evaluation)}</dd>` : null}
-            ${Object.entries(c.analysis.structured_data ?? {}).map(([k, v]) => html`<dt>${k}</dt><dd>${shown(v)}</dd>`)}
+            ${Object.entries(c.analysis.structured_data ?? {}).map(([k, v]) => html`<dt>${label(k)}</dt><dd>${shown(v)}</dd>`)}
           </dl>` : null}
         ${c.recording_url ? html`<h3>${t('call.recording')}</h3><audio controls preload="none" src=${c.recording_url} aria-label=${t('call.recording')}></audio>` : null}
         ${c.content_removed_at ? html`<p class="muted">${t('call.content_removed', { at: dateTime(c.content_removed_at) })}</p>` : null}

@@ -25,7 +25,7 @@ function Reconciliation() {
   /** @type {any} */
   const d = r.data;
   return html`<div class=${`banner ${d.ok ? 'ok' : 'danger'}`} role="status" data-testid="reconciliation">
-      <span>${d.ok ? t('admin.recon_ok', { accounts: number(d.accounts_checked), entries: number(d.entries_checked) }) : t('admin.recon_drift', { count: d.drift.length })}</span>
+      <span>${d.ok ? t('admin.recon_ok', { accounts: t('admin.recon_accounts', { count: d.accounts_checked }), entries: t('admin.recon_entries', { count: d.entries_checked }) }) : t('admin.recon_drift', { count: d.drift.length })}</span>
       <button class="secondary" onClick=${r.reload}>${t('admin.recon_run')}</button>
     </div>
     ${d.drift.length ? html`<div class="table-wrap"><table><thead><tr><th scope="col">${t('admin.user_id')}</th><th scope="col" class="num">${t('credits.balance')}</th><th scope="col" class="num">${t('admin.ledger_sum')}</th></tr></thead>
