@@ -444,7 +444,7 @@ test('a sandbox call appears live, then in the list and the detail with its Germ
   const transcript = await page.getByTestId('transcript').innerText();
   assert.match(transcript, /Ich hätte gern einen Termin\./);
   // The analysis' structured data under readable labels, booleans as yes/no.
-  assert.match(await page.getByTestId('analysis').innerText(), /Callback requested\s+Nein/);
+  assert.match(await page.getByTestId('analysis').innerText(), new RegExp(`Callback requested\\s+${de['common.no']}`));
   await check(page, 'call');
 
   await page.goto('/escalations');
