@@ -111,6 +111,12 @@ std::unique_ptr<pqxx::connection> Pool::open_dedicated() const {
   conn->set_variable("application_name", conn->quote(options_.application_name));
   conn->set_variable("TimeZone", "'UTC'");
   conn->set_variable("DateStyle", "'ISO, MDY'");  // the format timestamp.hpp reads
+  // A prepared statement runs the plan made at its first execution, for every value (see
+  // Statement). Left to choose, PostgreSQL plans it again on every execution whenever its
+  // estimates make the generic plan look dearer than the plans for the values seen so far,
+  // which tables that grow under load bring about: the tool call's create-or-lock statement
+  // then spent more time in the planner than running (docs/performance.md).
+  conn->set_variable("plan_cache_mode", "force_generic_plan");
   return conn;
 }
 

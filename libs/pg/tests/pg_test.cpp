@@ -131,6 +131,24 @@ TEST(Prepared, PreparesOncePerConnectionAndRunsByName) {
   EXPECT_NE(kInsertItem.name(), kItemLabel.name());
 }
 
+// Every execution runs the generic plan, the first five included (PostgreSQL's default plans
+// them for their values and may keep doing so on every execution; see Pool::open_dedicated).
+TEST(Prepared, RunsTheOneGenericPlanFromTheFirstExecution) {
+  testing::ScratchSchema schema;
+  Pool pool(schema.pool_options(1));
+  create_items(pool);
+  transact(pool, [&](pqxx::work& tx) { exec_prepared(tx, kInsertItem, 1, "item"); });
+  transact(pool, [](pqxx::work& tx) {
+    for (int i = 0; i < 7; ++i)
+      EXPECT_EQ(label_of(tx, 1), "item");
+    auto r = tx.exec_params1(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1",
+        kItemLabel.name());
+    EXPECT_EQ(r[0].as<std::int64_t>(), 7);
+    EXPECT_EQ(r[1].as<std::int64_t>(), 0);
+  });
+}
+
 // A connection keeps at most max_prepared statements: the least recently used go when it returns
 // to the pool (a transaction may use more meanwhile), and an evicted one is prepared anew.
 TEST(Prepared, AConnectionKeepsAtMostMaxPreparedStatements) {

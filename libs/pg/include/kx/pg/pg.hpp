@@ -136,15 +136,17 @@ auto autocommit(Pool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::transacti
 /// execution. Define it once, as a constant next to the code that runs it; its name is derived
 /// from the SQL, so two constants with the same text share one prepared statement.
 ///
-/// Prepare a statement only when one plan suits every parameter value. After five executions
-/// PostgreSQL may switch a prepared statement to a generic plan that ignores the values, so
-/// statements with optional filters (`$1 IS NULL OR col = $1`, `($2 = '' OR col = $2)`), LIKE
-/// patterns from parameters, or ranges whose selectivity varies by orders of magnitude would be
-/// planned once for all values (typically a sequential scan): run those with exec_params. The
-/// same holds for the table's size: a generic plan made while a table was nearly empty (a fresh
-/// schema) stays until the next ANALYZE, so a statement whose good plan depends on the table
-/// having grown (`col = ANY($1)` picks a sequential scan on a small table) is run with
-/// exec_params too.
+/// Prepare a statement only when one plan suits every parameter value. Pool connections run
+/// prepared statements with `plan_cache_mode = force_generic_plan`: the plan made at the first
+/// execution, which ignores the values, serves every execution (PostgreSQL's default would plan
+/// each execution anew whenever its estimates favour the values' own plans, which costs more
+/// than running a short statement). So statements with optional filters (`$1 IS NULL OR col = $1`,
+/// `($2 = '' OR col = $2)`), LIKE patterns from parameters, or ranges whose selectivity varies by
+/// orders of magnitude would be planned once for all values (typically a sequential scan): run
+/// those with exec_params. The same holds for the table's size: a generic plan made while a table
+/// was nearly empty (a fresh schema) stays until the next ANALYZE, so a statement whose good plan
+/// depends on the table having grown (`col = ANY($1)` picks a sequential scan on a small table) is
+/// run with exec_params too.
 class Statement {
  public:
   explicit Statement(std::string sql);
