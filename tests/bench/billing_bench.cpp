@@ -219,6 +219,8 @@ int main(int argc, char** argv) {
   rd_kafka_conf_set(pconf, "enable.idempotence", "true", err, sizeof err);
   rd_kafka_conf_set(pconf, "linger.ms", "2", err, sizeof err);
   rd_kafka_conf_set(pconf, "partitioner", "murmur2_random", err, sizeof err);
+  // As telephony-webhook's relay sends them (libs/events/src/kafka.cpp).
+  rd_kafka_conf_set(pconf, "compression.type", "lz4", err, sizeof err);
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
   auto fail = [&](const std::string& why) {
     std::fprintf(stderr, "%s\n", why.c_str());
