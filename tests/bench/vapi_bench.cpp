@@ -7,6 +7,8 @@
 //                 [--rate R]
 //                 [--tool check_availability] [--arguments '{"date":"morgen"}']
 // --rate R starts at most R requests a second in total (a soak test at a given load).
+// --emit N sends nothing: it prints N signed messages, one "signature<TAB>body" per line, for
+// tests/bench/vapi_wrk.lua (wrk then spends its share of the cores on sending only).
 // A tool call counts as an error unless its result is a sentence other than telephony's apology.
 #include <cstdio>
 #include <string>
@@ -24,7 +26,7 @@ int usage() {
       "usage: kx-vapi-bench --url URL --secret S --scenario "
       "assistant-request|end-of-call-report|tool-calls --assistant ID "
       "--phone-number-id ID --e164 NUMBER [--threads N] [--seconds S] [--rate R] [--tool NAME] "
-      "[--arguments JSON]\n");
+      "[--arguments JSON] [--emit N]\n");
   return 2;
 }
 
@@ -107,6 +109,7 @@ int main(int argc, char** argv) {
   std::string url, secret, scenario, assistant, number_id, e164;
   std::string tool = "check_availability", arguments = R"({"date":"morgen"})";
   int threads = 4, seconds = 10;
+  long emit = 0;
   double rate = 0;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
@@ -135,10 +138,13 @@ int main(int argc, char** argv) {
       tool = value;
     else if (flag == "--arguments")
       arguments = value;
+    else if (flag == "--emit")
+      emit = std::stol(value);
     else
       return usage();
   }
-  if (url.empty() || secret.empty() || threads < 1 || seconds < 1 || rate < 0 ||
+  if ((url.empty() && emit == 0) || secret.empty() || emit < 0 || threads < 1 || seconds < 1 ||
+      rate < 0 ||
       (scenario != "assistant-request" && scenario != "end-of-call-report" &&
        scenario != "tool-calls"))
     return usage();
@@ -149,6 +155,24 @@ int main(int argc, char** argv) {
     return usage();
   }
 
+  // A message of thread t's n-th request: a new call id each, so every one creates a call.
+  auto body = [&](int t, long n) {
+    auto call_id = "bench-" + std::to_string(t) + "-" + std::to_string(n) + "-" +
+                   kx::crypto::uuid_v4().substr(0, 8);
+    if (scenario == "assistant-request")
+      return assistant_request(number_id, e164);
+    if (scenario == "tool-calls")
+      return tool_calls(call_id, assistant, number_id, tool, arguments);
+    return report(call_id, assistant);
+  };
+  if (emit > 0) {
+    for (long n = 1; n <= emit; ++n) {
+      auto b = body(0, n);
+      std::printf("%s\t%s\n", kx::crypto::hmac_sha256_hex(secret, b).c_str(), b.c_str());
+    }
+    return 0;
+  }
+
   kx::http::Client client({.max_retries = 0});
   auto result = kx::bench::run_closed_loop(
       threads, seconds,
@@ -156,14 +180,7 @@ int main(int argc, char** argv) {
         kx::http::ClientRequest req;
         req.method = "POST";
         req.url = url;
-        auto call_id = "bench-" + std::to_string(t) + "-" + std::to_string(n) + "-" +
-                       kx::crypto::uuid_v4().substr(0, 8);
-        if (scenario == "assistant-request")
-          req.body = assistant_request(number_id, e164);
-        else if (scenario == "tool-calls")
-          req.body = tool_calls(call_id, assistant, number_id, tool, arguments);
-        else
-          req.body = report(call_id, assistant);
+        req.body = body(t, n);
         req.headers.set("Content-Type", "application/json");
         req.headers.set("X-Vapi-Signature", kx::crypto::hmac_sha256_hex(secret, req.body));
         auto res = client.send(req);
