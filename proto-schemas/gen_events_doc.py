@@ -58,7 +58,8 @@ The message value is the event's data as JSON (UTF-8); the envelope travels in h
 - A service writes the state change and the event row (id, topic, key, type, data) in one database
   transaction. Nothing is published outside that transaction.
 - The outbox relay publishes unsent rows in order with librdkafka's idempotent producer
-  (`enable.idempotence=true`, `acks=all`) and marks a row sent after the broker acknowledged it.
+  (`enable.idempotence=true`, `acks=all`, batches compressed with `lz4`, which consumers
+  decompress on their own) and marks a row sent after the broker acknowledged it.
   A crash in between publishes the row again, with the same `ce_id`.
 - Producers validate the data against its schema before writing the outbox row.
 
