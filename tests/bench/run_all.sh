@@ -188,13 +188,13 @@ print(round(r["throughput_rps"]), round(r["p50_ms"], 1), round(r["p99_ms"], 1), 
 # scripts, sending messages kx-vapi-bench signed beforehand, each once (tests/bench/vapi_wrk.lua);
 # prints "req/s p50 p99 errors answered sent exhausted".
 vapi_wrk() {
-  local scenario=$1 check=$2; shift 2
+  local scenario=$1 check=$2 threads=2; shift 2
   local file="$STATE/bench-$scenario.tsv"
   "$BUILD/tests/kx-vapi-bench" --secret "$VAPI_WEBHOOK_SECRET" \
     --assistant "$(tfield assistant_id)" --phone-number-id "$(tfield phone_number_id)" \
     --e164 "$(tfield e164)" --scenario "$scenario" --emit $((4000 * SECONDS_PER)) "$@" >"$file"
-  VAPI_REQUESTS=$file VAPI_THREADS=2 VAPI_CHECK=$check \
-    wrk -t2 -c32 -d"${SECONDS_PER}s" -s "$ROOT/tests/bench/vapi_wrk.lua" "$G/webhooks/vapi" |
+  VAPI_REQUESTS=$file VAPI_THREADS=$threads VAPI_CHECK=$check \
+    wrk -t"$threads" -c32 -d"${SECONDS_PER}s" -s "$ROOT/tests/bench/vapi_wrk.lua" "$G/webhooks/vapi" |
     python3 -c 'import json, sys
 r = json.loads(sys.stdin.read().strip().splitlines()[-1])
 print(round(r["throughput_rps"]), round(r["p50_ms"], 1), round(r["p99_ms"], 1), r["errors"],

@@ -1,6 +1,8 @@
 -- wrk script: POSTs pre-signed Vapi server messages, each once, and checks the answers.
 --   kx-vapi-bench --emit N ... > requests.tsv    (one "signature<TAB>body" per line)
---   VAPI_REQUESTS=requests.tsv VAPI_CHECK=tool wrk -t2 -c32 -d10s -s vapi_wrk.lua URL
+--   VAPI_REQUESTS=requests.tsv VAPI_THREADS=2 VAPI_CHECK=tool wrk -t2 -c32 -d10s -s vapi_wrk.lua URL
+-- VAPI_THREADS must equal wrk's -t (a thread's Lua state cannot see how many there are when it
+-- reads its share of the file).
 -- The messages are signed before the run, so the load generator spends its share of the cores
 -- on sending, as the original's wrk scripts did, not on JSON and HMAC. Thread i of n sends lines
 -- i, i+n, ...; a thread that runs out stops sending (wrk then counts fewer requests, and
