@@ -158,6 +158,47 @@ struct ConsumerRunner::Impl {
     }
   }
 
+  // Leaves the group (its partitions go to the other members at once, not after the session
+  // timeout) and destroys the handle, waiting at most `timeout` for the broker. Without a bound,
+  // a broker that has gone away holds the shutdown: the handle keeps the offset commits still
+  // waiting for the group coordinator until the session timeout, once per consumer. Offsets are
+  // committed per batch and each event goes through the inbox, so giving up loses nothing.
+  void close(std::chrono::milliseconds timeout) {
+    rd_kafka_queue_t* events = rd_kafka_queue_new(consumer);
+    bool closed = false;
+    if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(consumer, events)) {
+      log::warn("consumer close failed", {{"error", rd_kafka_error_string(error)}});
+      rd_kafka_error_destroy(error);
+    } else {
+      const auto deadline = std::chrono::steady_clock::now() + timeout;
+      while (!(closed = rd_kafka_consumer_closed(consumer)) &&
+             std::chrono::steady_clock::now() < deadline) {
+        rd_kafka_event_t* ev = rd_kafka_queue_poll(events, 100);
+        if (!ev)
+          continue;
+        // Served through this queue, the rebalance callback is not called: revoke here.
+        if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+          rd_kafka_assign(consumer, nullptr);
+        rd_kafka_event_destroy(ev);
+      }
+    }
+    rd_kafka_queue_destroy(events);
+    if (closed) {
+      rd_kafka_destroy(consumer);
+      return;
+    }
+    log::warn(
+        "consumer stopped without leaving its group: the broker did not answer",
+        {{"group", options.group}, {"timeout_ms", static_cast<std::int64_t>(timeout.count())}});
+    // The handle itself still waits for the coordinator, so it is destroyed on a thread of its
+    // own (finished after the session timeout, or by the process's exit), silenced first: the
+    // log callback must not outlive the logger.
+    rd_kafka_set_log_level(consumer, 0);
+    std::thread([rk = consumer] {
+      rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    }).detach();
+  }
+
   // Before partitions go to another member: the batches in progress finish and commit, the
   // messages not started are dropped uncommitted, so the partition's next owner gets them.
   void drop_buffered() {
@@ -596,8 +637,7 @@ void ConsumerRunner::stop() {
   // librdkafka's handle waits for every message it handed out to be destroyed.
   impl_->drop_buffered();
   if (impl_->consumer) {
-    rd_kafka_consumer_close(impl_->consumer);
-    rd_kafka_destroy(impl_->consumer);
+    impl_->close(impl_->kafka.close_timeout);
     impl_->consumer = nullptr;
   }
 }

@@ -234,5 +234,38 @@ TEST_F(ConsumerBatchTest, ParallelPartitionsKeepEachKeysOrder) {
   EXPECT_EQ(scalar("SELECT count(DISTINCT user_id) FROM seen"), 8);
 }
 
+// A broker that has gone away must not hold a service's shutdown. Batches committed after the
+// broker died leave commits waiting for the group coordinator, and librdkafka's own close waits
+// for them up to the session timeout (here 30 s); the consumer gives up after its close timeout.
+TEST_F(ConsumerBatchTest, StopsWithinItsCloseTimeoutWhileTheBrokerIsDown) {
+  std::vector<Event> events;
+  for (int i = 0; i < 40; ++i)
+    events.push_back(event_for("s" + std::to_string(i % 4), i));
+  produce(events, 0);
+  KafkaOptions options{broker_.bootstrap(), 30s};
+  options.close_timeout = 1s;
+  ConsumerRunner consumer(pool_.get(), Schemas::embedded(), options,
+                          {.group = "test-stop", .max_batch = 2, .fetch_wait = 20ms});
+  consumer.on("user.registered", [](const Event& e, pqxx::work& tx) {
+    record(e, tx);
+    std::this_thread::sleep_for(20ms);
+  });
+  consumer.start();
+  ASSERT_TRUE(wait_for([&] { return consumer.handled() >= 4; }));
+  broker_.down();
+  const auto handled_before = consumer.handled();
+  // Batches fetched before the broker died go on, each committing to a coordinator that is gone.
+  ASSERT_TRUE(wait_for([&] { return consumer.handled() >= handled_before + 6; }));
+  const auto started = std::chrono::steady_clock::now();
+  consumer.stop();
+  const auto took = std::chrono::steady_clock::now() - started;
+
+  // The close timeout and a batch in progress, with room for a loaded machine; far below 30 s.
+  EXPECT_LT(took, 10s) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                       << " ms";
+  EXPECT_EQ(scalar("SELECT count(DISTINCT event_id) FROM seen"), consumer.handled());
+  broker_.up();
+}
+
 }  // namespace
 }  // namespace kx::events

@@ -76,6 +76,8 @@ Runtime::Runtime(std::string name, Needs needs) : name_(std::move(name)), needs_
   kafka_.bootstrap = env_.required("KAFKA_BOOTSTRAP");
   kafka_.session_timeout =
       std::chrono::milliseconds(env_.integer("KAFKA_SESSION_TIMEOUT_MS", 10'000, 1'000, 3'600'000));
+  kafka_.close_timeout =
+      std::chrono::milliseconds(env_.integer("KAFKA_CLOSE_TIMEOUT_MS", 3'000, 0, 60'000));
   consumer_options_.group = name_;
   consumer_options_.max_batch = static_cast<std::size_t>(env_.integer(
       "EVENTS_MAX_BATCH", static_cast<std::int64_t>(needs_.events_max_batch), 1, 10'000));

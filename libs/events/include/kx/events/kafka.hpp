@@ -11,6 +11,9 @@ struct KafkaOptions {
   std::string bootstrap;
   std::chrono::milliseconds session_timeout{10'000};
   std::chrono::milliseconds message_timeout{30'000};  ///< per produce attempt of the relay
+  /// How long a stopping consumer waits to leave its group; a broker that has gone away
+  /// would otherwise hold the process's shutdown indefinitely.
+  std::chrono::milliseconds close_timeout{3'000};
 };
 
 /// Answers whether the broker is reachable (for /readyz); keeps one client handle. Thread-safe:
