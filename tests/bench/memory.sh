@@ -8,19 +8,21 @@ SIX=(gateway auth agent telephony-webhook billing integrations)
 
 # The pids of the services' processes (every replica), one per line.
 service_pids() {
-  local s f
+  local s f pid
   for s in "${SIX[@]}"; do
-    while read -r f; do cat "$f"; done < <(service_pid_files "$STATE" "$s")
+    while read -r f; do read -r pid <"$f" && echo "$pid"; done < <(service_pid_files "$STATE" "$s")
   done
 }
 
+# The sum of their PSS in MiB. One awk over every process's smaps_rollup: run_all.sh samples it
+# twice a second during the measurements, so it must cost next to nothing.
 pss_mib() {
-  local kib=0 pid v
+  local files=() pid
   for pid in $(service_pids); do
-    v=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
-    kib=$((kib + ${v:-0}))
+    [ -r "/proc/$pid/smaps_rollup" ] && files+=("/proc/$pid/smaps_rollup")
   done
-  awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }'
+  [ ${#files[@]} -gt 0 ] || { echo "0.0"; return; }
+  awk '/^Pss:/ { k += $2 } END { printf "%.1f", k / 1024 }' "${files[@]}"
 }
 
 per_service() {  # "gateway 8/21, auth ..." : PSS/RSS in MiB per process
