@@ -95,6 +95,16 @@ async function check(page, name) {
   covered.add(name);
 }
 
+/**
+ * check() in the dark theme (the screenshots named `<name>-dark`), then back to the light one.
+ * @param {import('playwright-core').Page} page @param {string} name
+ */
+async function checkDark(page, name) {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await check(page, `${name}-dark`);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 /** @param {string} prefix */
 function email(prefix) {
   return `${prefix}-${randomUUID().slice(0, 8)}@browser-test.kametrix.example`;
@@ -391,9 +401,7 @@ test('a sandbox call appears live, then in the list and the detail with its Germ
   await page.getByTestId('live-feed').getByText(/Anruf beendet: \+49\d+/).waitFor({ timeout: 15_000 });
   await page.getByTestId('calls-table').locator('tr[data-call-id]').first().waitFor({ timeout: 15_000 });
   await check(page, 'overview');
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await check(page, 'overview-dark');
-  await page.emulateMedia({ colorScheme: 'light' });
+  await checkDark(page, 'overview');
 
   await simulateCall(agent);
   await simulateCall(agent, { web: true });
@@ -446,6 +454,7 @@ test('a sandbox call appears live, then in the list and the detail with its Germ
   // The analysis' structured data under readable labels, booleans as yes/no.
   assert.match(await page.getByTestId('analysis').innerText(), new RegExp(`Callback requested\\s+${de['common.no']}`));
   await check(page, 'call');
+  await checkDark(page, 'call');
 
   await page.goto('/escalations');
   await settled(page);
@@ -502,6 +511,7 @@ test('a non-admin gets no admin page and the API refuses; an admin adjusts credi
   const admin = await adminPage();
   await admin.goto('/admin');
   await check(admin, 'admin-stats');
+  await checkDark(admin, 'admin-stats');
   await admin.goto(`/admin/users?q=${encodeURIComponent(ownerEmail)}`);
   await settled(admin);
   await check(admin, 'admin-users');
@@ -845,9 +855,7 @@ test('integrations: the Google card before connecting, the appointment duration 
   assert.match(await card.innerText(), /Google Kalender/);
   assert.equal(await page.getByTestId('google-result').count(), 0);
   await check(page, 'integrations');
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await check(page, 'integrations-dark');
-  await page.emulateMedia({ colorScheme: 'light' });
+  await checkDark(page, 'integrations');
 
   const duration = page.getByLabel(de['integrations.duration_label']);
   assert.equal(await duration.inputValue(), String((await apiCall(page, 'GET', '/api/settings/appointments')).body.duration_minutes));
@@ -1020,8 +1028,7 @@ test('an owner chooses the opt-in mails, they are kept after a reload and a 422 
   assert.equal(await summary.getAttribute('aria-invalid'), 'true');
   await page.unroute(route);
   assert.equal((await apiCall(page, 'GET', '/api/settings/notifications')).body.new_booking, false);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await check(page, 'notifications-dark');
+  await checkDark(page, 'notifications');
   await page.context().close();
 });
 
@@ -1151,9 +1158,7 @@ test('an owner sets up a webhook: secret shown once, test event delivered and lo
   const off = (await apiCall(page, 'GET', `/api/webhooks/endpoints/${endpoint.id}`)).body;
   assert.equal(off.enabled, false);
   assert.equal(off.disabled_reason, 'owner');
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await check(page, 'webhooks-dark');
-  await page.emulateMedia({ colorScheme: 'light' });
+  await checkDark(page, 'webhooks');
   await card.getByTestId('webhook-toggle').click();
   await waitText(card.getByTestId('endpoint-status'), (t) => t === de['webhooks.status_active']);
 
@@ -1307,9 +1312,7 @@ test('settings: the profile is saved and kept; sessions list this browser, anoth
   assert.equal(profile.id, user.id);
   assert.equal(profile.name, 'Anna Schmidt-Müller');
   assert.equal(profile.time_zone, 'Europe/Vienna');
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await check(page, 'settings-profile-dark');
-  await page.emulateMedia({ colorScheme: 'light' });
+  await checkDark(page, 'settings-profile');
 
   const other = await signIn(address, 'Sonnenblume-7-Fenster');
   await page.getByRole('link', { name: de['settings.tab_security'] }).click();
@@ -1545,14 +1548,13 @@ test('admin: the system health page shows every service, the database and the br
   assert.equal((await refreshed).status(), 200);
   await settled(admin);
   await check(admin, 'admin-system');
-  await admin.emulateMedia({ colorScheme: 'dark' });
-  await check(admin, 'admin-system-dark');
+  await checkDark(admin, 'admin-system');
   await admin.context().close();
 });
 
 test('every page was checked with axe and photographed', () => {
-  for (const name of ['landing', 'login', 'signup', 'impressum', 'datenschutz', 'not-found', 'error', 'overview', 'calls', 'call',
-    'overview-dark', 'escalations', 'credits', 'checkout-success', 'settings', 'admin-stats', 'admin-users', 'admin-user', 'admin-billing',
+  for (const name of ['landing', 'login', 'signup', 'impressum', 'datenschutz', 'not-found', 'error', 'overview', 'calls', 'call', 'call-dark',
+    'overview-dark', 'escalations', 'credits', 'checkout-success', 'settings', 'admin-stats', 'admin-stats-dark', 'admin-users', 'admin-user', 'admin-billing',
     'admin-disputes', 'admin-calls', 'admin-escalations', 'agents-empty', 'bookings-list', 'integrations-sheet', 'wizard-business', 'wizard-knowledge', 'wizard-voice',
     'wizard-greeting', 'wizard-forwarding', 'wizard-review', 'agent', 'agent-test-call', 'agents', 'agent-delete-dialog', 'wizard-conflict',
     'admin-agents', 'admin-agent', 'admin-numbers', 'integrations', 'integrations-dark', 'bookings', 'integrations-connected',
