@@ -71,6 +71,9 @@ Url parse_url(const std::string& url) {
 }
 
 struct Connection {
+  // Beast reads as much as the buffer's free capacity, at least 512 bytes: from an empty buffer
+  // the first answer on a connection would come in 512-byte reads.
+  Connection() { buffer.reserve(8 * 1024); }
   std::unique_ptr<beast::tcp_stream> plain;
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;

@@ -167,6 +167,10 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server::Impl& server)
       : stream_(std::move(socket)), buffer_(64 * 1024), server_(server) {
+    // Beast reads as much as the buffer's free capacity, at least 512 bytes: from an empty
+    // buffer a new connection's first request would come in 512-byte reads (a webhook of a few
+    // KB in several system calls and completions).
+    buffer_.reserve(kFirstRead);
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec)
@@ -476,6 +480,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::atomic<bool> open_{true};
   };
   static constexpr std::size_t kMaxQueuedStreamBytes = 1024 * 1024;
+  static constexpr std::size_t kFirstRead = 8 * 1024;
 
   // After a response that ends the connection (e.g. 413 before the body was read), stop
   // sending but read and drop what the client still sends for a moment, so the client gets to
