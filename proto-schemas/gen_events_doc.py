@@ -49,7 +49,7 @@ The message value is the event's data as JSON (UTF-8); the envelope travels in h
 | `ce_id` | a UUID, unique per event; the idempotency key of consumers' inboxes |
 | `ce_source` | the producing service, e.g. `billing` |
 | `ce_type` | `<type>.v<N>`, e.g. `call.completed.v1` |
-| `ce_time` | when the change happened, ISO-8601 UTC, e.g. `2024-05-01T09:30:00.123Z` |
+| `ce_time` | when the change happened, ISO-8601 UTC with microseconds, e.g. `2024-05-01T09:30:00.123456Z` (two quick changes of one agent, the second waiting for the first's lock, are microseconds apart; the routing copies keep the newest by this time) |
 | `ce_subject` | the aggregate id: the value of the data field named under *Subject* below |
 | `content-type` | `application/json` |
 

@@ -2,45 +2,16 @@
 
 #include "kx/crypto/crypto.hpp"
 #include "kx/events/envelope.hpp"
+#include "kx/json/json.hpp"
 
 std::vector<std::pair<std::string, std::string>> kx_events_migration_files();
 
 namespace kx::events {
 namespace {
 
-constexpr std::size_t kColumns = 8;
-
-// The rows and the notification that wakes the relay at commit time instead of at its next
-// poll, in one round trip. PostgreSQL delivers identical notifications of one transaction once;
-// the statement sends one however many rows it adds. The rows' sequence numbers follow the
-// VALUES order, so the relay publishes them in the order given.
-std::string insert_sql(std::size_t rows) {
-  std::string sql =
-      "WITH added AS (\n  INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, "
-      "ce_subject, ce_time, data)\n  VALUES ";
-  for (std::size_t r = 0; r < rows; ++r) {
-    sql += r == 0 ? "(" : ", (";
-    for (std::size_t c = 1; c <= kColumns; ++c)
-      sql += (c == 1 ? "$" : ", $") + std::to_string(r * kColumns + c);
-    sql += ")";
-  }
-  return sql +
-         " RETURNING seq\n)\nSELECT pg_notify('kx_outbox_' || current_schema(), '') FROM (SELECT "
-         "FROM added "
-         "LIMIT 1) one";
-}
-
-// Prepared per number of rows: events come one or two per transaction, rarely more.
-constexpr std::size_t kPreparedUpTo = 4;
-const std::vector<pg::Statement>& insert_statements() {
-  static const std::vector<pg::Statement> statements = [] {
-    std::vector<pg::Statement> out;
-    for (std::size_t n = 1; n <= kPreparedUpTo; ++n)
-      out.emplace_back(insert_sql(n));
-    return out;
-  }();
-  return statements;
-}
+// The rows in one round trip, for any number of them.
+const pg::Statement kAdd("WITH " + Outbox::insert_cte(1, "true") +
+                         "\nSELECT count(*) FROM outbox_added");
 
 constexpr const char* kForgetPublished =
     "DELETE FROM outbox WHERE published_at IS NOT NULL AND (event_key = $1 OR strpos(data, $1) > "
@@ -65,25 +36,56 @@ std::string Outbox::add(pqxx::work& tx, const std::string& type, const std::stri
 }
 
 std::vector<std::string> Outbox::add(pqxx::work& tx, const std::vector<NewEvent>& events) const {
-  std::vector<std::string> ids;
   if (events.empty())
-    return ids;
-  std::vector<std::string> values;
-  values.reserve(events.size() * kColumns);
-  const auto now = utc_now();
+    return {};
+  auto prepared = prepare(events);
+  pg::exec_prepared(tx, kAdd, prepared.rows);
+  return std::move(prepared.ids);
+}
+
+PreparedEvents Outbox::prepare(const std::vector<NewEvent>& events) const {
+  PreparedEvents out;
+  const auto now = ce_time_now();
+  json::Writer w;
+  w.begin_array();
   for (const auto& e : events) {
     std::string ce_type = e.type + "." + e.version;
     schemas_.validate(ce_type, e.data);
-    ids.push_back(e.id.empty() ? crypto::uuid_v7() : e.id);
-    values.insert(values.end(),
-                  {ids.back(), e.type, e.key, ce_type, source_, e.subject, now, e.data});
+    out.ids.push_back(e.id.empty() ? crypto::uuid_v7() : e.id);
+    w.begin_object()
+        .field("event_id", out.ids.back())
+        .field("topic", e.type)
+        .field("event_key", e.key)
+        .field("ce_type", ce_type)
+        .field("ce_source", source_)
+        .field("ce_subject", e.subject)
+        .field("ce_time", now)
+        .field("data", e.data)
+        .end_object();
   }
-  const auto params = pqxx::prepare::make_dynamic_params(values);
-  if (events.size() <= kPreparedUpTo)
-    pg::exec_prepared(tx, insert_statements()[events.size() - 1], params);
-  else
-    tx.exec_params(insert_sql(events.size()), params);
-  return ids;
+  w.end_array();
+  out.rows = w.str();
+  return out;
+}
+
+// The rows come as one JSON array (one parameter for any number of them); their sequence
+// numbers follow the array's order, so the relay publishes them in the order given.
+std::string Outbox::insert_cte(int param, std::string_view condition) {
+  return "outbox_added AS (\n"
+         "  INSERT INTO outbox (event_id, topic, event_key, ce_type, ce_source, ce_subject, "
+         "ce_time, data)\n"
+         "  SELECT e.event_id, e.topic, e.event_key, e.ce_type, e.ce_source, e.ce_subject, "
+         "e.ce_time, e.data\n"
+         "  FROM ROWS FROM (json_to_recordset($" +
+         std::to_string(param) +
+         "::json) AS (event_id uuid, topic text, event_key text, ce_type text, ce_source text, "
+         "ce_subject text, ce_time text, data text))\n"
+         "    WITH ORDINALITY AS e (event_id, topic, event_key, ce_type, ce_source, ce_subject, "
+         "ce_time, data, n)\n"
+         "  WHERE " +
+         std::string(condition) +
+         "\n  ORDER BY e.n\n"
+         "  RETURNING seq\n)";
 }
 
 std::size_t forget_published(pqxx::work& tx, const std::string& user_id) {

@@ -1,6 +1,7 @@
 #include "kafka_internal.hpp"
 #include "kx/events/outbox.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -48,13 +49,6 @@ std::string pg_array(const std::vector<std::int64_t>& ids) {
   return out + "}";
 }
 
-class OutboxListener final : public pqxx::notification_receiver {
- public:
-  OutboxListener(pqxx::connection& c, const std::string& channel)
-      : pqxx::notification_receiver(c, channel) {}
-  void operator()(const std::string&, int) override {}
-};
-
 }  // namespace
 
 struct OutboxRelay::Impl {
@@ -63,7 +57,7 @@ struct OutboxRelay::Impl {
   RelayOptions options;
   rd_kafka_t* producer = nullptr;
   std::unique_ptr<pqxx::connection> leader_conn;
-  std::unique_ptr<OutboxListener> listener;
+  bool leader = false;  ///< leader_conn holds the schema's relay lock
   std::thread thread;
   std::atomic<bool> running{false};
   std::atomic<bool> stopping{false};  ///< stop() was called while a pass may be waiting on acks
@@ -128,22 +122,19 @@ struct OutboxRelay::Impl {
   // Session-level advisory lock on a dedicated connection: held for as long as we live.
   bool ensure_leader() {
     try {
-      if (listener && leader_conn && leader_conn->is_open())
+      if (leader && leader_conn && leader_conn->is_open())
         return true;
       // A standby keeps its connection and simply asks for the lock again next time.
+      leader = false;
       if (!leader_conn || !leader_conn->is_open())
         leader_conn = pool.open_dedicated();
       pqxx::nontransaction tx(*leader_conn);
-      bool got = tx.exec1("SELECT pg_try_advisory_lock(hashtext(" +
-                          tx.quote("kx_outbox:" + pool.options().schema) + "))")[0]
-                     .as<bool>();
-      if (!got)
-        return false;
-      listener =
-          std::make_unique<OutboxListener>(*leader_conn, "kx_outbox_" + pool.options().schema);
-      return true;
+      leader = tx.exec1("SELECT pg_try_advisory_lock(hashtext(" +
+                        tx.quote("kx_outbox:" + pool.options().schema) + "))")[0]
+                   .as<bool>();
+      return leader;
     } catch (const std::exception& e) {
-      listener.reset();
+      leader = false;
       leader_conn.reset();
       throw;
     }
@@ -160,7 +151,7 @@ struct OutboxRelay::Impl {
     std::vector<Row> rows;
     const auto pass_began = std::chrono::steady_clock::now();
     const auto after = start_after(pass_began);
-    pg::transact(pool, [&](pqxx::work& tx) {
+    pg::autocommit(pool, [&](pqxx::transaction_base& tx) {
       for (const auto& r : pg::exec_prepared(tx, select_pending, after)) {
         Row row;
         row.seq = r[0].as<std::int64_t>();
@@ -274,32 +265,29 @@ struct OutboxRelay::Impl {
   }
 
   void wait_for_work(std::chrono::milliseconds timeout) {
-    if (listener && leader_conn && leader_conn->is_open()) {
-      auto secs = static_cast<long>(timeout.count() / 1000);
-      auto usecs = static_cast<long>((timeout.count() % 1000) * 1000);
-      leader_conn->await_notification(secs, usecs);
-      return;
-    }
     std::unique_lock lock(mutex);
     wake.wait_for(lock, timeout, [&] { return !running; });
   }
 
+  // Polls: again at once while passes fill whole batches, after busy_wait while rows come, and
+  // ever more slowly, up to idle_wait, while none do (RelayOptions).
   void loop() {
+    auto wait = options.busy_wait;
     while (running) {
       try {
         std::size_t n = publish_pending();
         if (n == options.batch_size)
           continue;
-        if (listener)
+        if (leader)
           prune_now_and_then();
-        wait_for_work(options.idle_wait);
+        wait = n > 0 ? options.busy_wait : std::min(wait * 2, options.idle_wait);
+        wait_for_work(wait);
       } catch (const std::exception& e) {
         log::warn("outbox relay pass failed; retrying", {{"error", e.what()}});
         forget_marks();
-        listener.reset();
+        leader = false;
         leader_conn.reset();
-        std::unique_lock lock(mutex);
-        wake.wait_for(lock, options.error_backoff, [&] { return !running; });
+        wait_for_work(options.error_backoff);
       }
     }
   }

@@ -1,3 +1,5 @@
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "kx/events/events.hpp"
@@ -79,11 +81,27 @@ TEST(Schemas, EveryTopicOfTheContractIsKnown) {
   }
 }
 
+// ce_time orders the changes of an agent that come on different topics: two changes a few
+// microseconds apart must not carry the same time (ISO-8601 strings of one length sort in time).
 TEST(Time, UtcNowIsIso8601WithMilliseconds) {
   std::string t = utc_now();
   ASSERT_EQ(t.size(), 24u) << t;
   EXPECT_EQ(t[10], 'T');
   EXPECT_EQ(t.back(), 'Z');
+}
+
+TEST(Time, CeTimeHasMicrosecondsAndOrdersQuickChanges) {
+  std::string t = ce_time_now();
+  ASSERT_EQ(t.size(), 27u) << t;
+  EXPECT_EQ(t[10], 'T');
+  EXPECT_EQ(t[19], '.');
+  EXPECT_EQ(t.back(), 'Z');
+  for (int i = 0; i < 100; ++i) {
+    auto first = ce_time_now();
+    std::this_thread::sleep_for(std::chrono::microseconds(5));
+    auto second = ce_time_now();
+    ASSERT_LT(first, second) << i;
+  }
 }
 
 }  // namespace

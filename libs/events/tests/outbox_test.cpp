@@ -31,8 +31,10 @@ TEST_F(OutboxTest, PublishesInOrderPerKeyWithEnvelope) {
   EXPECT_EQ(ids.size(), 60u);
 }
 
-// The relay's listener: each add notifies, and PostgreSQL delivers one per transaction at commit.
-TEST_F(OutboxTest, AddingWakesTheRelayOnceAtCommit) {
+// Producers send no NOTIFY (PostgreSQL would signal every listening backend of the database at
+// each such commit, every service's): a listener hears nothing, and a running relay finds the
+// rows by polling, also after a quiet spell has stretched its wait to idle_wait.
+TEST_F(OutboxTest, ARunningRelayFindsCommittedRowsWithoutNotifications) {
   struct Listener final : pqxx::notification_receiver {
     using pqxx::notification_receiver::notification_receiver;
     void operator()(const std::string&, int) override { ++received; }
@@ -40,26 +42,32 @@ TEST_F(OutboxTest, AddingWakesTheRelayOnceAtCommit) {
   };
   auto conn = pool_->open_dedicated();
   Listener listener(*conn, "kx_outbox_" + schema_.name());
-  Outbox outbox(Schemas::embedded(), "test");
-  {
-    auto lease = pool_->acquire();
-    pqxx::work tx(*lease);
-    outbox.add(tx, "user.registered", "u1", "u1", registered("u1", 1));
-    outbox.add(tx, "user.registered", "u2", "u2", registered("u2", 1));
-    EXPECT_EQ(conn->await_notification(0, 200'000), 0);  // nothing before the commit
-    tx.commit();
+  auto pending = [&] {
+    return pg::autocommit(*pool_, [](pqxx::transaction_base& tx) {
+      return tx.exec1("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0].as<int>();
+    });
+  };
+  RelayOptions o;
+  o.busy_wait = 10ms;
+  o.idle_wait = 200ms;
+  OutboxRelay relay(*pool_, kafka(), o);
+  relay.start();
+  for (const char* owner : {"first", "after-a-quiet-spell"}) {
+    add_events({owner}, 3);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (pending() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(pending(), 0) << owner;
+    std::this_thread::sleep_for(1s);  // empty passes: the wait grows to idle_wait
   }
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (listener.received == 0 && std::chrono::steady_clock::now() < deadline)
-    conn->await_notification(0, 100'000);
+  relay.stop();
   conn->await_notification(0, 200'000);
-  EXPECT_EQ(listener.received, 1);
-  OutboxRelay relay(*pool_, kafka());
-  EXPECT_EQ(relay.pending(), 2);
+  EXPECT_EQ(listener.received, 0);
+  EXPECT_EQ(broker_.read_all("user.registered", 6).size(), 6u);
 }
 
 // Several events of one transaction go in one statement, in the order given, for any number of
-// them (prepared up to four, sent unnamed beyond); one invalid event stores none of them.
+// them (one prepared statement); one invalid event stores none of them.
 TEST_F(OutboxTest, AddingSeveralAtOnceKeepsTheirOrderAndIsAllOrNothing) {
   Outbox outbox(Schemas::embedded(), "test");
   std::vector<std::string> ids;
@@ -88,6 +96,56 @@ TEST_F(OutboxTest, AddingSeveralAtOnceKeepsTheirOrderAndIsAllOrNothing) {
   for (std::size_t i = 0; i < msgs.size(); ++i)
     EXPECT_EQ(msgs[i].ce_id, ids[i]) << i;
   expect_in_order_per_key(msgs);
+}
+
+// A statement of the service's own stores its change and that change's events in one round
+// trip (Outbox::insert_cte): the events only when its condition holds, in their order, with
+// their data byte for byte.
+TEST_F(OutboxTest, AStatementStoresItsChangeAndItsEventsTogether) {
+  pg::transact(*pool_,
+               [](pqxx::work& tx) { tx.exec("CREATE TABLE things (id text PRIMARY KEY)"); });
+  const pg::Statement insert(
+      "WITH created AS (INSERT INTO things VALUES ($1) ON CONFLICT DO NOTHING RETURNING id), " +
+      Outbox::insert_cte(2, "EXISTS (SELECT FROM created)") +
+      "\nSELECT EXISTS (SELECT FROM created)");
+  auto odd = [](int n) {
+    json::Writer w;
+    w.begin_object()
+        .field("user_id", "t")
+        .field("email", "t@example.de")
+        .field("name", "Jörg \"Ö\" \\ n" + std::to_string(n))
+        .field("locale", "de")
+        .field("registered_at", utc_now())
+        .end_object();
+    return w.str();
+  };
+  Outbox outbox(Schemas::embedded(), "test");
+  std::vector<std::string> ids, data;
+  for (int round : {0, 1}) {  // the second time the thing exists: no event either
+    std::vector<NewEvent> events{{"user.registered", "t", "t", odd(round * 10 + 1)},
+                                 {"user.registered", "t", "t", odd(round * 10 + 2)}};
+    auto prepared = outbox.prepare(events);
+    ASSERT_EQ(prepared.ids.size(), 2u);
+    auto lease = pool_->acquire();
+    pqxx::work tx(*lease);
+    auto row = pg::exec_prepared(tx, insert, "thing-1", prepared.rows).at(0);
+    EXPECT_EQ(row[0].as<bool>(), round == 0);
+    tx.commit();
+    if (round == 0) {
+      ids = prepared.ids;
+      data = {events[0].data, events[1].data};
+    }
+  }
+  OutboxRelay relay(*pool_, kafka());
+  EXPECT_EQ(relay.publish_pending(), 2u);
+  auto msgs = broker_.read_all("user.registered", 2);
+  ASSERT_EQ(msgs.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(msgs[i].ce_id, ids[i]);
+    EXPECT_EQ(msgs[i].value, data[i]);
+  }
+  // An invalid event fails before anything is sent.
+  EXPECT_THROW(outbox.prepare({{"user.registered", "t", "t", R"({"not":"valid"})"}}), SchemaError);
 }
 
 TEST_F(OutboxTest, SurvivesBrokerOutage) {

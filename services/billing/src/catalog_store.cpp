@@ -5,11 +5,8 @@
 namespace kx::billing {
 namespace {
 
-constexpr const char* kSettingsColumns = R"sql(
-price_per_minute_cents, rounding, grace_limit_cents, low_balance_threshold_cents,
-signup_bonus_cents, charge_test_calls,
-to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), COALESCE(updated_by, ''))sql";
-// Read for every charge: prepared.
+constexpr const char* kSettingsColumns = CatalogStore::kSettingsColumns;
+// Read for every booking but a call's (LedgerStore::lock_for_charge reads it there): prepared.
 const pg::Statement kSettings(std::string("SELECT ") + kSettingsColumns + " FROM settings");
 const std::string kSaveSettings = std::string(R"sql(
 UPDATE settings SET price_per_minute_cents = $1, rounding = $2, grace_limit_cents = $3,
@@ -29,19 +26,6 @@ UPDATE packs SET name = $2, credits = $3, price_cents = $4, currency = $5, activ
                  sort_order = $7, updated_at = now()
 WHERE id = $1)sql";
 
-StoredSettings settings_from(const pqxx::row& r) {
-  StoredSettings s;
-  s.values.price_per_minute_cents = r[0].as<std::int64_t>();
-  s.values.rounding = parse_rounding(r[1].as<std::string>()).value_or(Rounding::per_started_minute);
-  s.values.grace_limit_cents = r[2].as<std::int64_t>();
-  s.values.low_balance_threshold_cents = r[3].as<std::int64_t>();
-  s.values.signup_bonus_cents = r[4].as<std::int64_t>();
-  s.values.charge_test_calls = r[5].as<bool>();
-  s.updated_at = r[6].as<std::string>();
-  s.updated_by = r[7].as<std::string>();
-  return s;
-}
-
 Pack pack_from(const pqxx::row& r) {
   return Pack{r[0].as<std::string>(),  r[1].as<std::string>(), r[2].as<std::int64_t>(),
               r[3].as<std::int64_t>(), r[4].as<std::string>(), r[5].as<bool>(),
@@ -49,6 +33,20 @@ Pack pack_from(const pqxx::row& r) {
 }
 
 }  // namespace
+
+StoredSettings CatalogStore::settings_from(const pqxx::row& row, int first) {
+  auto r = [&](int i) { return row[first + i]; };
+  StoredSettings s;
+  s.values.price_per_minute_cents = r(0).as<std::int64_t>();
+  s.values.rounding = parse_rounding(r(1).as<std::string>()).value_or(Rounding::per_started_minute);
+  s.values.grace_limit_cents = r(2).as<std::int64_t>();
+  s.values.low_balance_threshold_cents = r(3).as<std::int64_t>();
+  s.values.signup_bonus_cents = r(4).as<std::int64_t>();
+  s.values.charge_test_calls = r(5).as<bool>();
+  s.updated_at = r(6).as<std::string>();
+  s.updated_by = r(7).as<std::string>();
+  return s;
+}
 
 StoredSettings CatalogStore::settings(pqxx::work& tx) {
   return settings_from(pg::exec_prepared(tx, kSettings).at(0));

@@ -31,6 +31,15 @@ struct Pack {
 
 class CatalogStore {
  public:
+  /// The settings row's columns as settings_from() reads them, for statements that read the
+  /// settings together with other rows (a charge reads them with the owner's account).
+  static constexpr const char* kSettingsColumns = R"sql(
+price_per_minute_cents, rounding, grace_limit_cents, low_balance_threshold_cents,
+signup_bonus_cents, charge_test_calls,
+to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), COALESCE(updated_by, ''))sql";
+  /// The settings in a row's kSettingsColumns, from column `first` on.
+  static StoredSettings settings_from(const pqxx::row& row, int first = 0);
+
   static StoredSettings settings(pqxx::work& tx);
   static StoredSettings save_settings(pqxx::work& tx, const BillingSettings& s,
                                       const std::string& admin_id);

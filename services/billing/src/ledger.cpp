@@ -119,29 +119,39 @@ Account Ledger::lock_or_open(pqxx::work& tx, const std::string& user_id) {
   return *account;
 }
 
-std::optional<Ledger::Booked> Ledger::book(pqxx::work& tx, Account& account,
-                                           const BillingSettings& settings, const std::string& kind,
-                                           std::int64_t amount_cents, const std::string& reference,
-                                           const std::string& description,
-                                           const std::optional<LedgerStore::CallDecision>& call) {
-  Entry entry;
-  entry.id = crypto::uuid_v7();
-  entry.user_id = account.user_id;
-  entry.seq = account.last_entry_seq + 1;
-  entry.kind = kind;
-  entry.amount_cents = amount_cents;
-  entry.balance_after_cents = account.balance_cents + amount_cents;
-  entry.reference = reference;
-  entry.description = description;
-  auto movement = amount_cents < 0 ? Movement::debit : Movement::credit;
-  auto alerts = next_alerts(account.flags, entry.balance_after_cents, movement, settings);
-  auto stored = LedgerStore::book_entry(tx, entry, alerts.flags, call);
+Ledger::Booked Ledger::booking(const Account& account, const BillingSettings& settings,
+                               const std::string& kind, std::int64_t amount_cents,
+                               const std::string& reference, const std::string& description) {
+  Booked b;
+  b.entry.id = crypto::uuid_v7();
+  b.entry.user_id = account.user_id;
+  b.entry.seq = account.last_entry_seq + 1;
+  b.entry.kind = kind;
+  b.entry.amount_cents = amount_cents;
+  b.entry.balance_after_cents = account.balance_cents + amount_cents;
+  b.entry.reference = reference;
+  b.entry.description = description;
+  b.alerts = next_alerts(account.flags, b.entry.balance_after_cents,
+                         amount_cents < 0 ? Movement::debit : Movement::credit, settings);
+  return b;
+}
+
+std::optional<Ledger::Booked> Ledger::applied(Account& account, const Booked& booking,
+                                              const std::optional<Entry>& stored) {
   if (!stored)
     return std::nullopt;
   account.balance_cents = stored->balance_after_cents;
   account.last_entry_seq = stored->seq;
-  account.flags = alerts.flags;
-  return Booked{*stored, alerts};
+  account.flags = booking.alerts.flags;
+  return Booked{*stored, booking.alerts};
+}
+
+std::optional<Ledger::Booked> Ledger::book(pqxx::work& tx, Account& account,
+                                           const BillingSettings& settings, const std::string& kind,
+                                           std::int64_t amount_cents, const std::string& reference,
+                                           const std::string& description) {
+  auto b = booking(account, settings, kind, amount_cents, reference, description);
+  return applied(account, b, LedgerStore::book_entry(tx, b.entry, b.alerts.flags));
 }
 
 void Ledger::publish_alerts(pqxx::work& tx, const Account& account, const AlertDecision& alerts,
@@ -209,53 +219,61 @@ bool Ledger::close_account(pqxx::work& tx, const std::string& user_id) {
 }
 
 ChargeResult Ledger::charge_call(pqxx::work& tx, const CallReport& call) {
-  auto settings = CatalogStore::settings(tx).values;
+  // The settings and the account in one round trip; the account stays locked, so this owner's
+  // charges (and a second delivery of this call) wait for this one.
+  auto [settings, found] = LedgerStore::lock_for_charge(tx, call.user_id);
   auto cost = call_cost(call.duration_seconds, settings);
   CallCharge record{call.call_id,        call.user_id, call.agent_id,
                     call.status,         call.test,    call.duration_seconds,
                     cost.billed_minutes, cost.cents,   call.ended_at};
   ChargeResult result;
   result.cost_cents = cost.cents;
-  if (!LedgerStore::claim_call(tx, record))
-    return result;  // this call id was decided before
-
+  // Each path below writes the call's record with its decision in the statement that acts on
+  // it, and does nothing more when the call was decided before (result: duplicate).
   if (call.duration_seconds == 0 || (call.test && !settings.charge_test_calls)) {
-    result.outcome = call.duration_seconds == 0 ? ChargeOutcome::free_zero_seconds
-                                                : ChargeOutcome::free_test_call;
-    LedgerStore::decide_call(tx, call.call_id, 0, std::string(to_string(result.outcome)), {});
+    auto outcome = call.duration_seconds == 0 ? ChargeOutcome::free_zero_seconds
+                                              : ChargeOutcome::free_test_call;
+    if (LedgerStore::decide_call(tx, record, std::string(to_string(outcome))))
+      result.outcome = outcome;
     return result;
   }
 
-  auto account = lock_or_open(tx, call.user_id);
+  auto account = found ? *found : lock_or_open(tx, call.user_id);
   auto capped = cap_to_grace(account.balance_cents, cost.cents, settings.grace_limit_cents);
-  result.charged_cents = capped.charged_cents;
-  result.outcome = capped.written_off_cents > 0 ? ChargeOutcome::capped : ChargeOutcome::charged;
+  auto outcome = capped.written_off_cents > 0 ? ChargeOutcome::capped : ChargeOutcome::charged;
   if (capped.charged_cents == 0) {
     // Nothing left to charge: the account sits at minus the grace limit. The alerts still run,
     // in case a lower grace limit has made this balance exhausted.
+    if (!LedgerStore::decide_call(tx, record, std::string(to_string(outcome))))
+      return result;
+    result.outcome = outcome;
     auto alerts = next_alerts(account.flags, account.balance_cents, Movement::debit, settings);
     if (!(alerts.flags == account.flags)) {
       account.flags = alerts.flags;
       LedgerStore::save_balance(tx, account);
       publish_alerts(tx, account, alerts, settings);
     }
-    LedgerStore::decide_call(tx, call.call_id, 0, std::string(to_string(result.outcome)), {});
     log::warn("call not charged: grace limit reached",
               {{"user_id", call.user_id}, {"call_id", call.call_id}, {"cost_cents", cost.cents}});
     return result;
   }
   auto balance_after = account.balance_cents - capped.charged_cents;
-  auto booked =
-      book(tx, account, settings, balance_after < 0 ? kGraceUsage : kCallUsage,
-           -capped.charged_cents, "call:" + call.call_id,
-           call_description(call.duration_seconds, cost, settings, capped.written_off_cents),
-           LedgerStore::CallDecision{call.call_id, std::string(to_string(result.outcome))});
-  if (!booked)
-    throw std::logic_error("call entry exists without its call record: " + call.call_id);
-  outbox_.add(tx, "credits.deducted", call.user_id, call.user_id,
-              deducted_event(booked->entry, call.call_id, cost.billed_minutes));
-  publish_alerts(tx, account, booked->alerts, settings);
-  result.entry = booked->entry;
+  auto b =
+      booking(account, settings, balance_after < 0 ? kGraceUsage : kCallUsage,
+              -capped.charged_cents, "call:" + call.call_id,
+              call_description(call.duration_seconds, cost, settings, capped.written_off_cents));
+  // credits.deducted goes with the booking, in its statement.
+  auto deducted = outbox_.prepare({{"credits.deducted", call.user_id, call.user_id,
+                                    deducted_event(b.entry, call.call_id, cost.billed_minutes)}});
+  auto done = applied(account, b,
+                      LedgerStore::book_call(tx, record, std::string(to_string(outcome)), b.entry,
+                                             b.alerts.flags, deducted));
+  if (!done)
+    return result;
+  result.outcome = outcome;
+  result.charged_cents = capped.charged_cents;
+  publish_alerts(tx, account, done->alerts, settings);
+  result.entry = done->entry;
   return result;
 }
 

@@ -119,12 +119,18 @@ class Ledger {
   };
   Account lock_or_open(pqxx::work& tx, const std::string& user_id);
   std::optional<Entry> book_signup_bonus(pqxx::work& tx, const std::string& user_id);
-  /// Appends the entry and stores the account's balance and alert flags with it (and `call`'s
-  /// decision), in one round trip; std::nullopt when the reference was booked before.
+  /// The entry that moves the account by `amount_cents`, and the alerts that follow from it.
+  static Booked booking(const Account& account, const BillingSettings& settings,
+                        const std::string& kind, std::int64_t amount_cents,
+                        const std::string& reference, const std::string& description);
+  /// The booking as stored (std::nullopt when it was not), the account moved with it.
+  static std::optional<Booked> applied(Account& account, const Booked& booking,
+                                       const std::optional<Entry>& stored);
+  /// Appends the entry and stores the account's balance and alert flags with it, in one round
+  /// trip; std::nullopt when the reference was booked before.
   std::optional<Booked> book(pqxx::work& tx, Account& account, const BillingSettings& settings,
                              const std::string& kind, std::int64_t amount_cents,
-                             const std::string& reference, const std::string& description,
-                             const std::optional<LedgerStore::CallDecision>& call = std::nullopt);
+                             const std::string& reference, const std::string& description);
   void publish_alerts(pqxx::work& tx, const Account& account, const AlertDecision& alerts,
                       const BillingSettings& settings) const;
 

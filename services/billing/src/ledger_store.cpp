@@ -1,7 +1,9 @@
 #include "ledger_store.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
+#include "catalog_store.hpp"
 #include "kx/pg/pg.hpp"
 
 namespace kx::billing {
@@ -28,6 +30,11 @@ const std::string kFindAccountSql =
     std::string("SELECT ") + kAccountColumns + " FROM accounts WHERE user_id = $1";
 const pg::Statement kFindAccount(kFindAccountSql);
 const pg::Statement kLockAccount(kFindAccountSql + " FOR UPDATE");
+// A charge's first round trip: the price list, and the owner's account locked (NULLs when the
+// owner has none yet).
+const pg::Statement kSettingsAndLockedAccount(
+    std::string("WITH account AS (") + kFindAccountSql + " FOR UPDATE)\nSELECT " +
+    CatalogStore::kSettingsColumns + ", account.* FROM settings LEFT JOIN account ON true");
 const pg::Statement kSaveBalance(R"sql(
 UPDATE accounts SET balance_cents = $2, last_entry_seq = $3, low_warned = $4, exhausted = $5,
                     updated_at = now()
@@ -51,32 +58,56 @@ constexpr const char* kEntryColumns =
     "id, user_id, seq, kind, amount_cents, balance_after_cents, reference, description, " KX_UTC(
         "created_at");
 // One booking, one round trip: the entry, and only when it is new (its reference unseen) the
-// account's balance, entry sequence and alert flags ($9, $10) with it; a call's booking also
-// writes the call's decision naming the entry (kBookCall: $11 the call, $12 the outcome). The
-// entry's foreign key from call_charges is checked at the statement's end, after the insert.
-std::string book_sql(bool with_call) {
-  return std::string(R"sql(
+// account's balance, entry sequence and alert flags ($9, $10) with it.
+const pg::Statement kBook(std::string(R"sql(
 WITH entry AS (
   INSERT INTO ledger_entries (id, user_id, seq, kind, amount_cents, balance_after_cents,
                               reference, description)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
   ON CONFLICT (reference) DO NOTHING
-  RETURNING )sql") +
-         kEntryColumns + R"sql(
+  RETURNING )sql") + kEntryColumns +
+                          R"sql(
 ), balance AS (
   UPDATE accounts SET balance_cents = $6, last_entry_seq = $3, low_warned = $9, exhausted = $10,
                       updated_at = now()
   WHERE user_id = $2 AND EXISTS (SELECT FROM entry)
-)sql" +
-         (with_call ? R"sql(), decided AS (
-  UPDATE call_charges SET charged_cents = -$5, outcome = $12, entry_id = $1
-  WHERE call_id = $11 AND EXISTS (SELECT FROM entry)
-)sql"
-                    : "") +
-         ")\nSELECT * FROM entry";
-}
-const pg::Statement kBook(book_sql(false));
-const pg::Statement kBookCall(book_sql(true));
+)
+SELECT * FROM entry)sql");
+
+// A call's record with its decision ($1–$9 the call, $10 the outcome, $11 the cents charged,
+// $12 the entry), unless the call was decided before: nothing is written then.
+constexpr const char* kInsertCallCharge = R"sql(
+  INSERT INTO call_charges (call_id, user_id, agent_id, status, test, duration_seconds,
+                            billed_minutes, cost_cents, call_ended_at, outcome, charged_cents,
+                            entry_id)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, '')::timestamptz, $10, $11, $12)
+  ON CONFLICT (call_id) DO NOTHING
+  RETURNING call_id)sql";
+const pg::Statement kDecideCall(kInsertCallCharge);
+
+// A charged call, one round trip: its record and decision (kInsertCallCharge), and only when
+// the call was not decided before its entry ($12, $2, $13–$18), the account's new balance, entry
+// sequence and alert flags ($19, $20), and its events ($21). The entry's foreign key from
+// call_charges is checked at the statement's end, after the entry's insert. Answers whether the
+// call was new, and the entry.
+const pg::Statement kBookCall(
+    std::string("WITH decided AS (") + kInsertCallCharge + R"sql(
+), entry AS (
+  INSERT INTO ledger_entries (id, user_id, seq, kind, amount_cents, balance_after_cents,
+                              reference, description)
+  SELECT $12, $2, $13::bigint, $14, $15::bigint, $16::bigint, $17, $18
+  WHERE EXISTS (SELECT FROM decided)
+  ON CONFLICT (reference) DO NOTHING
+  RETURNING )sql" +
+    kEntryColumns +
+    R"sql(
+), balance AS (
+  UPDATE accounts SET balance_cents = $16::bigint, last_entry_seq = $13::bigint, low_warned = $19,
+                      exhausted = $20, updated_at = now()
+  WHERE user_id = $2 AND EXISTS (SELECT FROM entry)
+), )sql" +
+    events::Outbox::insert_cte(21, "EXISTS (SELECT FROM entry)") +
+    "\nSELECT EXISTS (SELECT FROM decided), entry.* FROM (SELECT) one LEFT JOIN entry ON true");
 const std::string kEntryById =
     std::string("SELECT ") + kEntryColumns + " FROM ledger_entries WHERE id = $1";
 const std::string kListEntries = std::string("SELECT ") + kEntryColumns + R"sql(
@@ -86,14 +117,6 @@ ORDER BY seq DESC LIMIT $3 OFFSET $4)sql";
 constexpr const char* kCountEntries = R"sql(
 SELECT count(*) FROM ledger_entries
 WHERE user_id = $1 AND ($2 = '' OR kind = ANY (string_to_array($2, ','))))sql";
-
-const pg::Statement kClaimCall(R"sql(
-INSERT INTO call_charges (call_id, user_id, agent_id, status, test, duration_seconds,
-                          billed_minutes, cost_cents, outcome, call_ended_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', nullif($9, '')::timestamptz)
-ON CONFLICT (call_id) DO NOTHING)sql");
-const pg::Statement kDecideCall(R"sql(
-UPDATE call_charges SET charged_cents = $2, outcome = $3, entry_id = $4 WHERE call_id = $1)sql");
 
 constexpr const char* kFindAdjustment = R"sql(
 SELECT request_key, user_id, cents, reason, admin_id, entry_id FROM adjustments
@@ -134,27 +157,31 @@ std::string join_kinds(const std::vector<std::string>& kinds) {
   return out;
 }
 
-Account account_from(const pqxx::row& r) {
+// The account in kAccountColumns from column `first` on.
+Account account_from(const pqxx::row& row, int first = 0) {
+  auto r = [&](int i) { return row[first + i]; };
   Account a;
-  a.user_id = r[0].as<std::string>();
-  a.balance_cents = r[1].as<std::int64_t>();
-  a.last_entry_seq = r[2].as<std::int64_t>();
-  a.flags.low_warned = r[3].as<bool>();
-  a.flags.exhausted = r[4].as<bool>();
-  a.email = r[5].as<std::string>();
-  a.name = r[6].as<std::string>();
-  a.locale = r[7].as<std::string>();
-  if (!r[8].is_null())
-    a.stripe_customer_id = r[8].as<std::string>();
-  a.closed = r[9].as<bool>();
-  a.opened_at = r[10].as<std::string>();
+  a.user_id = r(0).as<std::string>();
+  a.balance_cents = r(1).as<std::int64_t>();
+  a.last_entry_seq = r(2).as<std::int64_t>();
+  a.flags.low_warned = r(3).as<bool>();
+  a.flags.exhausted = r(4).as<bool>();
+  a.email = r(5).as<std::string>();
+  a.name = r(6).as<std::string>();
+  a.locale = r(7).as<std::string>();
+  if (!r(8).is_null())
+    a.stripe_customer_id = r(8).as<std::string>();
+  a.closed = r(9).as<bool>();
+  a.opened_at = r(10).as<std::string>();
   return a;
 }
 
-Entry entry_from(const pqxx::row& r) {
-  return Entry{r[0].as<std::string>(), r[1].as<std::string>(),  r[2].as<std::int64_t>(),
-               r[3].as<std::string>(), r[4].as<std::int64_t>(), r[5].as<std::int64_t>(),
-               r[6].as<std::string>(), r[7].as<std::string>(),  r[8].as<std::string>()};
+// The entry in kEntryColumns from column `first` on.
+Entry entry_from(const pqxx::row& row, int first = 0) {
+  auto r = [&](int i) { return row[first + i]; };
+  return Entry{r(0).as<std::string>(), r(1).as<std::string>(),  r(2).as<std::int64_t>(),
+               r(3).as<std::string>(), r(4).as<std::int64_t>(), r(5).as<std::int64_t>(),
+               r(6).as<std::string>(), r(7).as<std::string>(),  r(8).as<std::string>()};
 }
 
 std::optional<Account> first_account(const pqxx::result& res) {
@@ -188,6 +215,16 @@ std::optional<Account> LedgerStore::lock_account(pqxx::work& tx, const std::stri
   return first_account(pg::exec_prepared(tx, kLockAccount, user_id));
 }
 
+LedgerStore::ChargeContext LedgerStore::lock_for_charge(pqxx::work& tx,
+                                                        const std::string& user_id) {
+  auto row = pg::exec_prepared(tx, kSettingsAndLockedAccount, user_id).at(0);
+  constexpr int kAccountFrom = 8;  // the settings' columns come first
+  ChargeContext out{CatalogStore::settings_from(row).values, std::nullopt};
+  if (!row[kAccountFrom].is_null())
+    out.account = account_from(row, kAccountFrom);
+  return out;
+}
+
 void LedgerStore::save_balance(pqxx::work& tx, const Account& a) {
   pg::exec_prepared(tx, kSaveBalance, a.user_id, a.balance_cents, a.last_entry_seq,
                     a.flags.low_warned, a.flags.exhausted);
@@ -208,18 +245,31 @@ void LedgerStore::adopt_stripe_customer(pqxx::work& tx, const std::string& user_
 }
 
 std::optional<Entry> LedgerStore::book_entry(pqxx::work& tx, const Entry& e,
-                                             const AlertFlags& flags,
-                                             const std::optional<CallDecision>& call) {
-  auto res =
-      call ? pg::exec_prepared(tx, kBookCall, e.id, e.user_id, e.seq, e.kind, e.amount_cents,
-                               e.balance_after_cents, e.reference, e.description, flags.low_warned,
-                               flags.exhausted, call->call_id, call->outcome)
-           : pg::exec_prepared(tx, kBook, e.id, e.user_id, e.seq, e.kind, e.amount_cents,
+                                             const AlertFlags& flags) {
+  auto res = pg::exec_prepared(tx, kBook, e.id, e.user_id, e.seq, e.kind, e.amount_cents,
                                e.balance_after_cents, e.reference, e.description, flags.low_warned,
                                flags.exhausted);
   if (res.empty())
     return std::nullopt;
   return entry_from(res[0]);
+}
+
+std::optional<Entry> LedgerStore::book_call(pqxx::work& tx, const CallCharge& c,
+                                            const std::string& outcome, const Entry& e,
+                                            const AlertFlags& flags,
+                                            const events::PreparedEvents& events) {
+  auto res = pg::exec_prepared(tx, kBookCall, c.call_id, c.user_id, c.agent_id, c.status, c.test,
+                               c.duration_seconds, c.billed_minutes, c.cost_cents, c.call_ended_at,
+                               outcome, -e.amount_cents, e.id, e.seq, e.kind, e.amount_cents,
+                               e.balance_after_cents, e.reference, e.description, flags.low_warned,
+                               flags.exhausted, events.rows);
+  const auto& row = res.at(0);
+  constexpr int kEntryFrom = 1;  // after "decided"
+  if (!row[0].as<bool>())
+    return std::nullopt;
+  if (row[kEntryFrom].is_null())  // the statement's foreign key check makes this unreachable
+    throw std::logic_error("call entry exists without its call record: " + c.call_id);
+  return entry_from(row, kEntryFrom);
 }
 
 std::optional<Entry> LedgerStore::entry_by_id(pqxx::work& tx, const std::string& id) {
@@ -243,16 +293,11 @@ std::int64_t LedgerStore::count_entries(pqxx::work& tx, const std::string& user_
   return tx.exec_params1(kCountEntries, user_id, join_kinds(kinds))[0].as<std::int64_t>();
 }
 
-bool LedgerStore::claim_call(pqxx::work& tx, const CallCharge& c) {
-  return pg::exec_prepared(tx, kClaimCall, c.call_id, c.user_id, c.agent_id, c.status, c.test,
-                           c.duration_seconds, c.billed_minutes, c.cost_cents, c.call_ended_at)
+bool LedgerStore::decide_call(pqxx::work& tx, const CallCharge& c, const std::string& outcome) {
+  return pg::exec_prepared(tx, kDecideCall, c.call_id, c.user_id, c.agent_id, c.status, c.test,
+                           c.duration_seconds, c.billed_minutes, c.cost_cents, c.call_ended_at,
+                           outcome, std::int64_t{0}, std::optional<std::string>())
              .affected_rows() == 1;
-}
-
-void LedgerStore::decide_call(pqxx::work& tx, const std::string& call_id,
-                              std::int64_t charged_cents, const std::string& outcome,
-                              const std::optional<std::string>& entry_id) {
-  pg::exec_prepared(tx, kDecideCall, call_id, charged_cents, outcome, entry_id);
 }
 
 std::optional<Adjustment> LedgerStore::find_adjustment(pqxx::work& tx,

@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 
 #include "credit_rules.hpp"
+#include "kx/events/outbox.hpp"
 
 namespace kx::billing {
 
@@ -96,6 +97,13 @@ class LedgerStore {
   static std::optional<Account> find_account(pqxx::work& tx, const std::string& user_id);
   /// The account row locked (SELECT ... FOR UPDATE) until the transaction ends.
   static std::optional<Account> lock_account(pqxx::work& tx, const std::string& user_id);
+  /// What a call's charge starts from, in one round trip: the settings, and the owner's account
+  /// locked as lock_account (std::nullopt when the owner has none yet).
+  struct ChargeContext {
+    BillingSettings settings;
+    std::optional<Account> account;
+  };
+  static ChargeContext lock_for_charge(pqxx::work& tx, const std::string& user_id);
   /// Stores balance, entry sequence and alert flags of a locked account.
   static void save_balance(pqxx::work& tx, const Account& account);
   static bool close_account(pqxx::work& tx, const std::string& user_id);
@@ -107,18 +115,18 @@ class LedgerStore {
   static std::string keep_stripe_customer(pqxx::work& tx, const std::string& user_id,
                                           const std::string& customer_id);
 
-  /// The call a booking pays for: its claimed call_charges row gets the decision (charged: the
-  /// entry's amount, negated) and the entry's id.
-  struct CallDecision {
-    std::string call_id;
-    std::string outcome;
-  };
   /// Appends an entry and stores the locked account's new balance, entry sequence and `flags`
-  /// with it (and `call`'s decision), in one statement; std::nullopt (and nothing written) when
-  /// the entry's reference exists already.
+  /// with it, in one statement; std::nullopt (and nothing written) when the entry's reference
+  /// exists already.
   static std::optional<Entry> book_entry(pqxx::work& tx, const Entry& entry,
-                                         const AlertFlags& flags,
-                                         const std::optional<CallDecision>& call = std::nullopt);
+                                         const AlertFlags& flags);
+  /// A charged call in one statement: its call_charges record with `outcome` and the entry,
+  /// then the entry and the locked account's new balance as book_entry, and the charge's
+  /// `events`. std::nullopt (and nothing written) when the call was decided before.
+  static std::optional<Entry> book_call(pqxx::work& tx, const CallCharge& call,
+                                        const std::string& outcome, const Entry& entry,
+                                        const AlertFlags& flags,
+                                        const events::PreparedEvents& events);
   static std::optional<Entry> entry_by_id(pqxx::work& tx, const std::string& id);
   /// The owner's entries, newest first; `kinds` empty = all kinds.
   static std::vector<Entry> list_entries(pqxx::work& tx, const std::string& user_id,
@@ -127,10 +135,9 @@ class LedgerStore {
   static std::int64_t count_entries(pqxx::work& tx, const std::string& user_id,
                                     const std::vector<std::string>& kinds);
 
-  /// Records a call as seen (outcome pending); false when the call id is known already.
-  static bool claim_call(pqxx::work& tx, const CallCharge& call);
-  static void decide_call(pqxx::work& tx, const std::string& call_id, std::int64_t charged_cents,
-                          const std::string& outcome, const std::optional<std::string>& entry_id);
+  /// Records a call decided without an entry (nothing charged) with `outcome`; false (and
+  /// nothing written) when the call was decided before.
+  static bool decide_call(pqxx::work& tx, const CallCharge& call, const std::string& outcome);
 
   static std::optional<Adjustment> find_adjustment(pqxx::work& tx, const std::string& request_key);
   static void insert_adjustment(pqxx::work& tx, const Adjustment& adjustment);

@@ -130,6 +130,10 @@ std::vector<events::NewEvent> CallRecorder::announce(CallRecord& call, bool comp
 void CallRecorder::add_to_outbox(pqxx::work& tx,
                                  const std::vector<events::NewEvent>& events) const {
   outbox_.add(tx, events);
+  count_completed(events);
+}
+
+void CallRecorder::count_completed(const std::vector<events::NewEvent>& events) {
   if (!events.empty() && events.back().type == "call.completed")
     metrics::Registry::global()
         .counter("kx_calls_completed_total", "Calls completed (call.completed published)")
@@ -159,8 +163,8 @@ bool CallRecorder::record_report(pqxx::work& tx, const VapiMessage& m, const Age
     const auto now = Clock::now();
     auto done = with_report(new_call(m, route, now), m, false, false, now);
     auto events = announce(done, true);
-    if (Calls::insert_report(tx, done, content_of(m))) {
-      add_to_outbox(tx, events);
+    if (Calls::insert_report(tx, done, content_of(m), outbox_.prepare(events))) {
+      count_completed(events);
       return true;
     }
     call = lock(tx, m, route);  // a concurrent message created it meanwhile

@@ -54,6 +54,8 @@ class CallRecorder {
   /// publishing them (so it can be stored before they are added).
   static std::vector<events::NewEvent> announce(CallRecord& call, bool completed);
   void add_to_outbox(pqxx::work& tx, const std::vector<events::NewEvent>& events) const;
+  /// Counts a call.completed among `events` (kx_calls_completed_total).
+  static void count_completed(const std::vector<events::NewEvent>& events);
 
   pg::Pool& db_;
   const events::Outbox& outbox_;

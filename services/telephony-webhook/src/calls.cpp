@@ -107,20 +107,24 @@ WHERE id = $1)sql");
 
 // A call whose first message is its report (its status updates were lost or not sent) is
 // written once, complete: one row version and one set of index entries instead of a created row
-// and its update. Nothing is written when a concurrent message created the call meanwhile.
-// $1–$22 as in kSaveReport (bind_report), then what only a new row needs.
-const pg::Statement kInsertReport(R"sql(
-INSERT INTO calls (id, status, ended_reason, started_at, ended_at, duration_seconds,
-                   appointment_booked, transferred, started_published, completed_published,
-                   caller_number, call_type, test, summary, report_received_at,
-                   forwarding_outcome, completed_event_id, completed_at, messages, analysis,
-                   recording_url, stereo_recording_url, provider_cost_usd_micros,
-                   vapi_call_id, agent_id, user_id, created_at)
-VALUES ($1, $2, nullif($3, ''), $4::timestamptz, $5::timestamptz, $6, $7, $8, $9, $10, $11, $12,
-        $13, $14, CASE WHEN $15 THEN now() END, $16, $17::uuid,
-        CASE WHEN $17::uuid IS NULL THEN NULL ELSE now() END, $18::jsonb, $19::jsonb, $20, $21,
-        $22, $23, $24, $25, $26::timestamptz)
-ON CONFLICT (vapi_call_id) DO NOTHING RETURNING id)sql");
+// and its update, and its events with it (one round trip). Nothing is written when a concurrent
+// message created the call meanwhile. $1–$22 as in kSaveReport (bind_report), then what only a
+// new row needs, then the events ($27).
+const pg::Statement kInsertReport(std::string(R"sql(
+WITH created AS (
+  INSERT INTO calls (id, status, ended_reason, started_at, ended_at, duration_seconds,
+                     appointment_booked, transferred, started_published, completed_published,
+                     caller_number, call_type, test, summary, report_received_at,
+                     forwarding_outcome, completed_event_id, completed_at, messages, analysis,
+                     recording_url, stereo_recording_url, provider_cost_usd_micros,
+                     vapi_call_id, agent_id, user_id, created_at)
+  VALUES ($1, $2, nullif($3, ''), $4::timestamptz, $5::timestamptz, $6, $7, $8, $9, $10, $11, $12,
+          $13, $14, CASE WHEN $15 THEN now() END, $16, $17::uuid,
+          CASE WHEN $17::uuid IS NULL THEN NULL ELSE now() END, $18::jsonb, $19::jsonb, $20, $21,
+          $22, $23, $24, $25, $26::timestamptz)
+  ON CONFLICT (vapi_call_id) DO NOTHING RETURNING id
+), )sql") + events::Outbox::insert_cte(27, "EXISTS (SELECT FROM created)") +
+                                  "\nSELECT EXISTS (SELECT FROM created)");
 
 const pg::Statement kMarkCompleted(
     "UPDATE calls SET completed_at = now(), completed_event_id = $2::uuid WHERE id = $1");
@@ -337,10 +341,12 @@ void Calls::save_report(pqxx::work& tx, const CallRecord& c, const CallContent& 
   bind_report(tx, kSaveReport, c, content);
 }
 
-bool Calls::insert_report(pqxx::work& tx, const CallRecord& c, const CallContent& content) {
-  return !bind_report(tx, kInsertReport, c, content, c.vapi_call_id, c.agent_id, c.user_id,
-                      json::utc_timestamp(c.created_at))
-              .empty();
+bool Calls::insert_report(pqxx::work& tx, const CallRecord& c, const CallContent& content,
+                          const events::PreparedEvents& events) {
+  return bind_report(tx, kInsertReport, c, content, c.vapi_call_id, c.agent_id, c.user_id,
+                     json::utc_timestamp(c.created_at), events.rows)
+      .at(0)[0]
+      .as<bool>();
 }
 
 OutcomeFlags Calls::outcome_flags(pqxx::work& tx, const CallRecord& c) {

@@ -13,6 +13,7 @@
 
 #include "call_rules.hpp"
 #include "escalation.hpp"
+#include "kx/events/outbox.hpp"
 #include "routing_store.hpp"
 #include "vapi_message.hpp"
 
@@ -118,9 +119,11 @@ class Calls {
   /// save() and the report's content in one statement; the content is dropped when the
   /// retention job already purged the call's content.
   static void save_report(pqxx::work& tx, const CallRecord& call, const CallContent& content);
-  /// Stores a call that is not stored yet with its report, complete, in one statement; false
-  /// (and nothing written) when the call exists, e.g. created meanwhile by a concurrent message.
-  static bool insert_report(pqxx::work& tx, const CallRecord& call, const CallContent& content);
+  /// Stores a call that is not stored yet with its report, complete, and its events, in one
+  /// statement; false (and nothing written) when the call exists, e.g. created meanwhile by a
+  /// concurrent message.
+  static bool insert_report(pqxx::work& tx, const CallRecord& call, const CallContent& content,
+                            const events::PreparedEvents& events);
   /// Remembers the outbox event that announced the call's completion (for a later re-publish).
   static void mark_completed(pqxx::work& tx, const std::string& call_id,
                              const std::string& event_id);

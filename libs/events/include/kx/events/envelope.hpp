@@ -30,5 +30,8 @@ Event from_headers(const std::vector<std::pair<std::string, std::string>>& heade
 
 /// The current time as ISO-8601 UTC with milliseconds, e.g. 2026-11-21T10:00:00.123Z.
 std::string utc_now();
+/// The current time for an event's ce_time: ISO-8601 UTC with microseconds, e.g.
+/// 2026-11-21T10:00:00.123456Z, so that quick successive changes carry ordered times.
+std::string ce_time_now();
 
 }  // namespace kx::events

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kx/events/kafka.hpp"
@@ -29,20 +30,36 @@ struct NewEvent {
   std::string id = {};
 };
 
+/// Events that one of the caller's statements stores together with its own change, so that the
+/// change and its events cost one round trip: Outbox::prepare() validates them and gives them
+/// ids; the statement includes Outbox::insert_cte() and binds `rows` as the parameter it names.
+struct PreparedEvents {
+  std::vector<std::string> ids;  ///< in the order given
+  std::string rows;              ///< the events' rows as one JSON array
+};
+
 /// Writes events into the outbox inside the caller's transaction. Thread-safe (stateless after
 /// construction); the transaction belongs to the caller's thread.
 class Outbox {
  public:
   Outbox(const Schemas& schemas, std::string source);
   /// Validates `data` against `<type>.<version>` and stores the event; returns its id. One
-  /// round trip, which also wakes the relay when the transaction commits. Throws SchemaError (a
-  /// programming error: the transaction should fail).
+  /// round trip; the relay finds it by polling once the transaction commits. Throws SchemaError
+  /// (a programming error: the transaction should fail).
   std::string add(pqxx::work& tx, const std::string& type, const std::string& key,
                   const std::string& subject, const std::string& data,
                   const std::string& version = "v1") const;
   /// Several events in one round trip, in this order (the relay publishes them so); returns
   /// their ids in the same order. Nothing is stored when one fails validation.
   std::vector<std::string> add(pqxx::work& tx, const std::vector<NewEvent>& events) const;
+
+  /// Validates the events as add() does and gives them ids, without storing them: for a
+  /// statement that stores them with its own change (insert_cte). Throws SchemaError.
+  PreparedEvents prepare(const std::vector<NewEvent>& events) const;
+  /// The CTE `outbox_added AS (...)` for such a statement: stores the rows of the
+  /// PreparedEvents bound as parameter `$param`, in their order, when `condition` (SQL over the
+  /// statement's other CTEs, e.g. `EXISTS (SELECT FROM created)`) holds.
+  static std::string insert_cte(int param, std::string_view condition);
 
  private:
   const Schemas& schemas_;
@@ -57,7 +74,14 @@ std::size_t forget_published(pqxx::work& tx, const std::string& user_id);
 
 struct RelayOptions {
   std::size_t batch_size = 500;
-  std::chrono::milliseconds idle_wait{500};  ///< poll interval when no notification arrives
+  /// The relay polls for new rows; producers do not NOTIFY it. (PostgreSQL signals every
+  /// listening backend of the database at each notifying commit, whatever the channel: every
+  /// report woke all services' relays, and its commit waited for the notification queue's
+  /// lock; docs/performance.md.) After a pass that published rows the relay waits `busy_wait`,
+  /// so that rows committed meanwhile go out together; after an empty pass the wait doubles, up
+  /// to `idle_wait`: an event after a quiet spell leaves at most that late.
+  std::chrono::milliseconds busy_wait{10};
+  std::chrono::milliseconds idle_wait{200};
   std::chrono::milliseconds error_backoff{1'000};
   std::chrono::hours keep_published{24 * 7};  ///< published rows are deleted after this
   /// Inbox rows (the ids of processed events) are deleted after this. Far longer than any
