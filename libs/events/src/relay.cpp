@@ -269,10 +269,12 @@ struct OutboxRelay::Impl {
     wake.wait_for(lock, timeout, [&] { return !running; });
   }
 
-  // Polls: again at once while passes fill whole batches, after busy_wait while rows come, and
-  // ever more slowly, up to idle_wait, while none do (RelayOptions).
+  // Polls: again at once while passes fill whole batches, every busy_wait while rows come and
+  // for busy_period after the last ones (a consumer's commits come in bursts with gaps between
+  // them), then ever more slowly, up to idle_wait (RelayOptions).
   void loop() {
     auto wait = options.busy_wait;
+    auto last_rows = std::chrono::steady_clock::now();
     while (running) {
       try {
         std::size_t n = publish_pending();
@@ -280,7 +282,11 @@ struct OutboxRelay::Impl {
           continue;
         if (leader)
           prune_now_and_then();
-        wait = n > 0 ? options.busy_wait : std::min(wait * 2, options.idle_wait);
+        auto now = std::chrono::steady_clock::now();
+        if (n > 0)
+          last_rows = now;
+        wait = now - last_rows < options.busy_period ? options.busy_wait
+                                                     : std::min(wait * 2, options.idle_wait);
         wait_for_work(wait);
       } catch (const std::exception& e) {
         log::warn("outbox relay pass failed; retrying", {{"error", e.what()}});

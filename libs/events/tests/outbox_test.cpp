@@ -49,6 +49,7 @@ TEST_F(OutboxTest, ARunningRelayFindsCommittedRowsWithoutNotifications) {
   };
   RelayOptions o;
   o.busy_wait = 10ms;
+  o.busy_period = 100ms;
   o.idle_wait = 200ms;
   OutboxRelay relay(*pool_, kafka(), o);
   relay.start();

@@ -77,10 +77,12 @@ struct RelayOptions {
   /// The relay polls for new rows; producers do not NOTIFY it. (PostgreSQL signals every
   /// listening backend of the database at each notifying commit, whatever the channel: every
   /// report woke all services' relays, and its commit waited for the notification queue's
-  /// lock; docs/performance.md.) After a pass that published rows the relay waits `busy_wait`,
-  /// so that rows committed meanwhile go out together; after an empty pass the wait doubles, up
-  /// to `idle_wait`: an event after a quiet spell leaves at most that late.
+  /// lock; docs/performance.md.) While rows come, and for `busy_period` after the last ones,
+  /// the relay polls every `busy_wait` (rows committed meanwhile go out together); then the wait
+  /// doubles after each empty pass, up to `idle_wait`: an event after a quiet spell leaves at
+  /// most that late.
   std::chrono::milliseconds busy_wait{10};
+  std::chrono::milliseconds busy_period{1'000};
   std::chrono::milliseconds idle_wait{200};
   std::chrono::milliseconds error_backoff{1'000};
   std::chrono::hours keep_published{24 * 7};  ///< published rows are deleted after this
