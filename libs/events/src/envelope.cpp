@@ -1,8 +1,6 @@
 #include "kx/events/envelope.hpp"
 
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <map>
 #include <stdexcept>
 
@@ -57,16 +55,7 @@ std::string utc_now() {
 // different topics arrive in any order), and two changes of one agent in quick succession, the
 // second waiting for the first's row lock, are microseconds apart, often within one millisecond.
 std::string ce_time_now() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-  std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(us % 1'000'000));
-  return buf;
+  return json::utc_timestamp_us(std::chrono::system_clock::now());
 }
 
 }  // namespace kx::events

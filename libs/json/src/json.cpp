@@ -241,16 +241,29 @@ const Value* FieldReader::optional_array(const char* name) {
   return v;
 }
 
-std::string utc_timestamp(std::chrono::system_clock::time_point time) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+namespace {
+
+// ISO-8601 UTC with `digits` (3 or 6) of the second's fraction.
+std::string utc_timestamp_with(std::chrono::system_clock::time_point time, int digits) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
+  const int fraction = static_cast<int>(us % 1'000'000) / (digits == 3 ? 1'000 : 1);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%0*dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, digits, fraction);
   return buf;
+}
+
+}  // namespace
+
+std::string utc_timestamp(std::chrono::system_clock::time_point time) {
+  return utc_timestamp_with(time, 3);
+}
+
+std::string utc_timestamp_us(std::chrono::system_clock::time_point time) {
+  return utc_timestamp_with(time, 6);
 }
 
 std::string get_string(const Value& obj, const char* name, std::string fallback) {

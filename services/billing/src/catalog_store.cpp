@@ -5,14 +5,14 @@
 namespace kx::billing {
 namespace {
 
-constexpr const char* kSettingsColumns = CatalogStore::kSettingsColumns;
 // Read for every booking but a call's (LedgerStore::lock_for_charge reads it there): prepared.
-const pg::Statement kSettings(std::string("SELECT ") + kSettingsColumns + " FROM settings");
+const pg::Statement kSettings(std::string("SELECT ") + CatalogStore::kSettingsColumns +
+                              " FROM settings");
 const std::string kSaveSettings = std::string(R"sql(
 UPDATE settings SET price_per_minute_cents = $1, rounding = $2, grace_limit_cents = $3,
                     low_balance_threshold_cents = $4, signup_bonus_cents = $5,
                     charge_test_calls = $6, updated_at = now(), updated_by = $7
-RETURNING )sql") + kSettingsColumns;
+RETURNING )sql") + CatalogStore::kSettingsColumns;
 
 constexpr const char* kPackColumns = "id, name, credits, price_cents, currency, active, sort_order";
 const std::string kPack = std::string("SELECT ") + kPackColumns + " FROM packs WHERE id = $1";

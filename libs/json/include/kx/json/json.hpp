@@ -132,6 +132,8 @@ class Writer {
 
 /// A time as the wire shows it: ISO-8601 UTC with milliseconds, e.g. 2026-11-21T10:00:00.123Z.
 std::string utc_timestamp(std::chrono::system_clock::time_point time);
+/// The same with microseconds, e.g. 2026-11-21T10:00:00.123456Z.
+std::string utc_timestamp_us(std::chrono::system_clock::time_point time);
 
 /// `text` without U+0000: for text from providers and events, which is kept rather than refused
 /// (the database takes text as C strings and would cut it off at the first NUL).
