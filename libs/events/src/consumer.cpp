@@ -90,11 +90,18 @@ struct ConsumerRunner::Impl {
   using PartitionKey = std::pair<std::string, std::int32_t>;
   using Partitions = std::map<PartitionKey, PartitionQueue>;
 
+  // One step of a type's transactional handlers: per-event handlers registered one after
+  // another (chained), or one batch handler.
+  struct Stage {
+    TxHandler each;
+    TxBatchHandler all;
+  };
+
   pg::Pool* pool;
   const Schemas& schemas;
   KafkaOptions kafka;
   ConsumerOptions options;
-  std::map<std::string, TxHandler> tx_handlers;
+  std::map<std::string, std::vector<Stage>> tx_handlers;
   std::map<std::string, PlainHandler> plain_handlers;
   rd_kafka_t* consumer = nullptr;
   rd_kafka_t* dlq = nullptr;
@@ -305,6 +312,19 @@ struct ConsumerRunner::Impl {
     return in.invalid.empty() && tx_handlers.count(in.event.type) > 0;
   }
 
+  // The handlers of one type for new events of that type, in offset order.
+  void run_handlers(const std::string& type, const std::vector<const Event*>& events,
+                    pqxx::work& tx) const {
+    for (const auto& stage : tx_handlers.at(type)) {
+      if (stage.all) {
+        stage.all(events, tx);
+        continue;
+      }
+      for (const auto* e : events)
+        stage.each(*e, tx);
+    }
+  }
+
   // One event on its own; returns true when the offset may be committed.
   bool process(const Incoming& in) {
     const auto* msg = in.msg;
@@ -332,7 +352,7 @@ struct ConsumerRunner::Impl {
             auto r = pg::exec_prepared(tx, kInsertInbox, options.group, event.id, event.type);
             if (r.affected_rows() == 0)
               return false;  // already processed
-            tx_it->second(event, tx);
+            run_handlers(event.type, {&event}, tx);
             return true;
           });
           fresh ? ++handled : ++duplicates;
@@ -381,14 +401,24 @@ struct ConsumerRunner::Impl {
                                              pg::text_array(ids), pg::text_array(types)))
       fresh.insert(row[0].as<std::string>());
     std::vector<bool> handled_now;
+    // The new events go to their type's handlers together, a run of one type at a time (a
+    // partition holds one topic, so in practice the whole batch is one run).
+    std::vector<const Event*> run;
     for (const auto* in : batch) {
       // The first copy of an id takes the new inbox row; a later copy in the same batch is a
       // duplicate, as it would be in the next batch.
       bool first = fresh.erase(in->event.id) > 0;
-      if (first)
-        tx_handlers.at(in->event.type)(in->event, tx);
+      if (first) {
+        if (!run.empty() && run.front()->type != in->event.type) {
+          run_handlers(run.front()->type, run, tx);
+          run.clear();
+        }
+        run.push_back(&in->event);
+      }
       handled_now.push_back(first);
     }
+    if (!run.empty())
+      run_handlers(run.front()->type, run, tx);
     return handled_now;
   }
 
@@ -567,15 +597,22 @@ ConsumerRunner::~ConsumerRunner() {
 void ConsumerRunner::on(const std::string& type, TxHandler handler) {
   if (!impl_->pool)
     throw std::logic_error("transactional handlers need a database pool");
-  auto& slot = impl_->tx_handlers[type];
-  if (!slot) {
-    slot = std::move(handler);
+  auto& stages = impl_->tx_handlers[type];
+  if (stages.empty() || !stages.back().each) {
+    stages.push_back({std::move(handler), nullptr});
     return;
   }
+  auto& slot = stages.back().each;
   slot = [first = std::move(slot), second = std::move(handler)](const Event& e, pqxx::work& tx) {
     first(e, tx);
     second(e, tx);
   };
+}
+
+void ConsumerRunner::on_batch(const std::string& type, TxBatchHandler handler) {
+  if (!impl_->pool)
+    throw std::logic_error("transactional handlers need a database pool");
+  impl_->tx_handlers[type].push_back({nullptr, std::move(handler)});
 }
 
 void ConsumerRunner::on_plain(const std::string& type, PlainHandler handler) {

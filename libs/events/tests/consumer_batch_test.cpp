@@ -198,6 +198,94 @@ TEST_F(ConsumerBatchTest, HandlerExceptionRollsBackTheWholeBatchBeforeOneByOne) 
   EXPECT_EQ(scalar("SELECT count(*) FROM inbox WHERE consumer = 'test-rollback'"), 10);
 }
 
+TEST_F(ConsumerBatchTest, ABatchHandlerGetsTheNewEventsTogetherInOrderBetweenTheOthers) {
+  std::vector<Event> unique, sent;
+  for (int i = 0; i < 20; ++i)
+    unique.push_back(event_for("b", i));
+  for (const auto& e : unique) {  // each twice, the copy in the same batch
+    sent.push_back(e);
+    sent.push_back(e);
+  }
+  produce(sent, 0);
+
+  // Each handler writes its tag: per-event "a", the batch handler "batch", per-event "b".
+  auto tagged = [](const char* tag) {
+    return [tag](const Event& e, pqxx::work& tx) {
+      auto email = json::get_string(json::parse(e.data), "email");
+      tx.exec_params(
+          "INSERT INTO seen (event_id, user_id, n, txid) VALUES ($1, $2, $3, txid_current())", e.id,
+          std::string(tag), std::stoi(email.substr(email.find('+') + 1)));
+    };
+  };
+  std::atomic<int> batch_calls{0};
+  ConsumerRunner consumer(pool_.get(), Schemas::embedded(), kafka(),
+                          {.group = "test-batch-handler", .max_batch = 50, .fetch_wait = 20ms});
+  consumer.on("user.registered", tagged("a"));
+  consumer.on_batch("user.registered",
+                    [&](const std::vector<const Event*>& events, pqxx::work& tx) {
+                      ++batch_calls;
+                      for (const auto* e : events)
+                        tagged("batch")(*e, tx);
+                    });
+  consumer.on("user.registered", tagged("b"));
+  consumer.start();
+  ASSERT_TRUE(wait_for([&] { return consumer.handled() + consumer.duplicates() >= 40; }));
+  consumer.stop();
+
+  EXPECT_EQ(consumer.handled(), 20);
+  for (const char* tag : {"a", "batch", "b"}) {
+    EXPECT_EQ(scalar(std::string("SELECT count(DISTINCT event_id) FROM seen WHERE user_id = '") +
+                     tag + "'"),
+              20)
+        << tag;
+    EXPECT_EQ(scalar(std::string("SELECT count(*) FROM seen WHERE user_id = '") + tag + "'"), 20)
+        << tag;
+    // In offset order.
+    EXPECT_EQ(scalar(std::string("SELECT count(*) FROM (SELECT n, lag(n) OVER (ORDER BY seq) "
+                                 "AS before FROM seen WHERE user_id = '") +
+                     tag + "') s WHERE before >= n"),
+              0)
+        << tag;
+  }
+  // Together: fewer calls than events (the duplicates left out), and inside each transaction
+  // every "a" before the first "batch" and every "b" after the last.
+  EXPECT_LT(batch_calls.load(), 20);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen x JOIN seen y USING (txid) "
+                   "WHERE x.user_id = 'batch' AND ((y.user_id = 'a' AND y.seq > x.seq) OR "
+                   "(y.user_id = 'b' AND y.seq < x.seq))"),
+            0);
+}
+
+TEST_F(ConsumerBatchTest, AFailingBatchHandlerGetsTheEventsOneByOne) {
+  std::vector<Event> events;
+  for (int i = 0; i < 10; ++i)
+    events.push_back(event_for("f", i));
+  produce(events, 1);
+
+  std::atomic<bool> failed{false};
+  std::atomic<int> single_calls{0};
+  ConsumerRunner consumer(pool_.get(), Schemas::embedded(), kafka(),
+                          {.group = "test-batch-fallback", .max_batch = 50, .fetch_wait = 20ms});
+  consumer.on_batch("user.registered", [&](const std::vector<const Event*>& batch, pqxx::work& tx) {
+    for (const auto* e : batch)
+      record(*e, tx);
+    if (batch.size() > 1 && !failed.exchange(true))
+      throw std::runtime_error("a moment of trouble");
+    single_calls += batch.size() == 1;
+  });
+  consumer.start();
+  ASSERT_TRUE(wait_for([&] { return consumer.handled() >= 10; }));
+  consumer.stop();
+
+  EXPECT_TRUE(failed);
+  EXPECT_EQ(consumer.handled(), 10);
+  EXPECT_EQ(consumer.dead_lettered(), 0);
+  // The failed batch's events came one by one; only their effects are left, each once.
+  EXPECT_GE(single_calls.load(), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), 10);
+  EXPECT_EQ(scalar("SELECT count(DISTINCT event_id) FROM seen"), 10);
+}
+
 TEST_F(ConsumerBatchTest, ParallelPartitionsKeepEachKeysOrder) {
   std::vector<std::string> keys;
   for (int k = 0; k < 8; ++k)

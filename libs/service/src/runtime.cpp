@@ -16,6 +16,14 @@
 #include "kx/service/system_report.hpp"
 
 namespace kx::service {
+namespace {
+
+// Plain handlers share no transaction, so their batch only sets how often the consumer commits
+// its offset: once per up to this many messages of a partition instead of after each one (every
+// commit is a request to the broker; the gateway sees each owner event).
+constexpr std::size_t kPlainBatch = 500;
+
+}  // namespace
 
 std::vector<pg::Migration> to_migrations(
     const std::vector<std::pair<std::string, std::string>>& files) {
@@ -149,12 +157,20 @@ pg::Pool& Runtime::db() {
   return *pool_;
 }
 
-void Runtime::consume(const std::string& type, events::TxHandler handler) {
+events::ConsumerRunner& Runtime::transactional_consumer() {
   if (!consumer_) {
     consumer_ =
         std::make_unique<events::ConsumerRunner>(pool_.get(), schemas(), kafka_, consumer_options_);
   }
-  consumer_->on(type, std::move(handler));
+  return *consumer_;
+}
+
+void Runtime::consume(const std::string& type, events::TxHandler handler) {
+  transactional_consumer().on(type, std::move(handler));
+}
+
+void Runtime::consume_batch(const std::string& type, events::TxBatchHandler handler) {
+  transactional_consumer().on_batch(type, std::move(handler));
 }
 
 void Runtime::consume_plain(const std::string& type, events::PlainHandler handler,
@@ -164,6 +180,7 @@ void Runtime::consume_plain(const std::string& type, events::PlainHandler handle
         nullptr, schemas(), kafka_,
         events::ConsumerOptions{.group = group.empty() ? name_ + "-plain" : group,
                                 .start_at_latest = true,
+                                .max_batch = kPlainBatch,
                                 .fetch_wait = consumer_options_.fetch_wait});
   }
   plain_consumer_->on_plain(type, std::move(handler));

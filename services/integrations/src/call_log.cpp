@@ -4,6 +4,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "event_handlers.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
 #include "kx/metrics/metrics.hpp"
@@ -16,12 +17,14 @@
 namespace kx::integrations {
 namespace {
 
-// Run for every completed call and every written row: prepared (key lookups, one plan suits all).
-// No row: the owner has no Google connection. Otherwise the agent's name and zone (null while
+// Run for every batch of completed calls and every written row: prepared (key lookups, one plan
+// suits all). For the calls ($1 owners, $2 agents, in the batch's order) whose owner has Google
+// connected: the call's place in the lists (n, from 1) and its agent's name and zone (null while
 // the agent is not known here).
-const pg::Statement kConnectedAgent(
-    "SELECT a.name, a.timezone FROM google_connections g "
-    "LEFT JOIN agents a ON a.agent_id = $2 WHERE g.user_id = $1");
+const pg::Statement kConnectedAgents(
+    "SELECT k.n, a.name, a.timezone FROM unnest($1::text[], $2::text[]) WITH ORDINALITY "
+    "AS k (user_id, agent_id, n) JOIN google_connections g ON g.user_id = k.user_id "
+    "LEFT JOIN agents a ON a.agent_id = k.agent_id ORDER BY k.n");
 const pg::Statement kAddSheetRow(
     "INSERT INTO sheet_rows (call_id, user_id, cells) VALUES ($1, $2, $3::jsonb) "
     "ON CONFLICT (call_id) DO NOTHING");
@@ -102,43 +105,47 @@ CallLog::CallLog(pg::Pool& db, GoogleAccounts& accounts, GoogleClient& google,
                  CallLogSettings settings)
     : db_(db), accounts_(accounts), google_(google), settings_(settings) {}
 
-void CallLog::on_call_completed(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  if (json::get_bool(doc, "test"))
+void CallLog::on_calls_completed(const std::vector<const events::Event*>& events, pqxx::work& tx) {
+  // One lookup for the batch: most owners have no Google connection.
+  auto calls = real_calls(events);
+  if (calls.events.empty())
     return;
-  auto user_id = json::get_string(doc, "user_id");
-  auto connected =
-      pg::exec_prepared(tx, kConnectedAgent, user_id, json::get_string(doc, "agent_id"));
-  if (connected.empty())
-    return;
-  auto agent_name = connected[0][0].get<std::string>();
-  auto zone = time::Zone::find(connected[0][1].as<std::string>("Europe/Berlin"))
-                  .value_or(time::Zone::utc());
-  auto started = time::parse_timestamp(json::get_string(doc, "started_at"));
-  if (!started)  // the schema requires RFC 3339: the event is broken, the handler fails
-    throw std::invalid_argument("call.completed without a readable started_at");
-  auto local = zone.local(*started);
-  auto caller = json::get_optional_string(doc, "caller_number");
-  auto summary = json::get_optional_string(doc, "summary");
-  // Everything that came from a caller or an owner is text that must never run as a formula.
-  std::vector<std::string> cells = {time::format_date(local.date, time::Language::de),
-                                    time::format_clock(local.minutes, time::Language::de),
-                                    caller ? text::spreadsheet_text(*caller) : "unterdrückt",
-                                    text::spreadsheet_text(agent_name.value_or("—")),
-                                    duration_de(json::get_int(doc, "duration_seconds")),
-                                    status_de(json::get_string(doc, "status")),
-                                    text::spreadsheet_text(clip(summary.value_or(""), kMaxSummary)),
-                                    json::get_bool(doc, "appointment_booked") ? "Ja" : "Nein",
-                                    text::spreadsheet_text(json::get_string(doc, "call_id"))};
-  // "14:30 Uhr" would not be read as a time by Sheets; the column says Uhrzeit.
-  if (auto pos = cells[1].find(" Uhr"); pos != std::string::npos)
-    cells[1].resize(pos);
-  json::Writer w;
-  w.begin_array();
-  for (const auto& c : cells)
-    w.value(c);
-  w.end_array();
-  pg::exec_prepared(tx, kAddSheetRow, json::get_string(doc, "call_id"), user_id, w.str());
+  auto connected = pg::exec_prepared(tx, kConnectedAgents, pg::text_array(calls.users),
+                                     pg::text_array(calls.agents));
+  for (const auto& row : connected) {
+    auto n = row[0].as<std::size_t>() - 1;
+    const auto& doc = calls.data.at(n);
+    auto agent_name = row[1].get<std::string>();
+    auto zone =
+        time::Zone::find(row[2].as<std::string>("Europe/Berlin")).value_or(time::Zone::utc());
+    auto started = time::parse_timestamp(json::get_string(doc, "started_at"));
+    if (!started)  // the schema requires RFC 3339: the event is broken, the handler fails
+      throw std::invalid_argument("call.completed without a readable started_at");
+    auto local = zone.local(*started);
+    auto caller = json::get_optional_string(doc, "caller_number");
+    auto summary = json::get_optional_string(doc, "summary");
+    // Everything that came from a caller or an owner is text that must never run as a formula.
+    std::vector<std::string> cells = {
+        time::format_date(local.date, time::Language::de),
+        time::format_clock(local.minutes, time::Language::de),
+        caller ? text::spreadsheet_text(*caller) : "unterdrückt",
+        text::spreadsheet_text(agent_name.value_or("—")),
+        duration_de(json::get_int(doc, "duration_seconds")),
+        status_de(json::get_string(doc, "status")),
+        text::spreadsheet_text(clip(summary.value_or(""), kMaxSummary)),
+        json::get_bool(doc, "appointment_booked") ? "Ja" : "Nein",
+        text::spreadsheet_text(json::get_string(doc, "call_id"))};
+    // "14:30 Uhr" would not be read as a time by Sheets; the column says Uhrzeit.
+    if (auto pos = cells[1].find(" Uhr"); pos != std::string::npos)
+      cells[1].resize(pos);
+    json::Writer w;
+    w.begin_array();
+    for (const auto& c : cells)
+      w.value(c);
+    w.end_array();
+    pg::exec_prepared(tx, kAddSheetRow, json::get_string(doc, "call_id"), calls.users.at(n),
+                      w.str());
+  }
 }
 
 int CallLog::run_once() {

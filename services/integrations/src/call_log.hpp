@@ -6,6 +6,7 @@
 // against the sheet's call-id column before it is tried again.
 
 #include <chrono>
+#include <vector>
 
 #include "google_accounts.hpp"
 #include "kx/events/envelope.hpp"
@@ -29,8 +30,8 @@ class CallLog {
  public:
   CallLog(pg::Pool& db, GoogleAccounts& accounts, GoogleClient& google, CallLogSettings settings);
 
-  /// call.completed: queues the row of a connected owner's real call.
-  void on_call_completed(const events::Event& event, pqxx::work& tx);
+  /// call.completed (a batch's at once): queues the rows of connected owners' real calls.
+  void on_calls_completed(const std::vector<const events::Event*>& events, pqxx::work& tx);
 
   /// Writes the due rows of one owner; returns how many rows it settled (written or given up).
   int run_once();

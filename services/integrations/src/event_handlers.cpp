@@ -5,6 +5,20 @@
 #include "kx/log/log.hpp"
 
 namespace kx::integrations {
+
+RealCalls real_calls(const std::vector<const events::Event*>& batch) {
+  RealCalls out;
+  for (const auto* event : batch) {
+    auto doc = json::parse(event->data);
+    if (json::get_bool(doc, "test"))
+      continue;
+    out.users.push_back(json::get_string(doc, "user_id"));
+    out.agents.push_back(json::get_string(doc, "agent_id"));
+    out.events.push_back(event);
+    out.data.push_back(std::move(doc));
+  }
+  return out;
+}
 namespace {
 
 // The agent service's events of a deleted owner's agents follow user.deleted (their assistants

@@ -2,10 +2,25 @@
 // What integrations takes from other services' events: the agents (zone, opening hours, name)
 // for the calendar tools and the call log, and deleted owners.
 
+#include <string>
+#include <vector>
+
 #include "google_accounts.hpp"
 #include "kx/events/envelope.hpp"
+#include "kx/json/json.hpp"
 
 namespace kx::integrations {
+
+/// The real calls among a batch of call.completed events (test calls left out): their events,
+/// parsed data, owners and agents, each list in the batch's order, for one lookup over the batch
+/// (the owners and agents as SQL arrays, a row's ordinality its place in the lists).
+struct RealCalls {
+  std::vector<const events::Event*> events;
+  std::vector<json::Document> data;
+  std::vector<std::string> users;
+  std::vector<std::string> agents;
+};
+RealCalls real_calls(const std::vector<const events::Event*>& batch);
 
 class EventHandlers {
  public:

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 
+#include "event_handlers.hpp"
 #include "kx/crypto/crypto.hpp"
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
+#include "kx/pg/list.hpp"
 #include "kx/time/zone.hpp"
 #include "mail_templates.hpp"
 
@@ -39,7 +41,7 @@ std::chrono::seconds retry_delay(int attempts, const MailSettings& s) {
 }
 
 bool opted_in(pqxx::work& tx, const std::string& user_id, const char* column) {
-  // Asked for every completed call: prepared, one statement per column (a handful).
+  // Asked for every booking: prepared, one statement per column (a handful).
   auto r = pg::exec_prepared(
       tx,
       pg::Statement(std::string("SELECT ") + column + " FROM mail_preferences WHERE user_id = $1"),
@@ -47,15 +49,10 @@ bool opted_in(pqxx::work& tx, const std::string& user_id, const char* column) {
   return !r.empty() && r[0][0].as<bool>();
 }
 
-std::string agent_name(pqxx::work& tx, const std::string& agent_id, std::string* zone) {
-  static const pg::Statement kAgentNameAndZone(
-      "SELECT name, timezone FROM agents WHERE agent_id = $1");
-  auto r = pg::exec_prepared(tx, kAgentNameAndZone, agent_id);
-  if (r.empty())
-    return "—";
-  if (zone)
-    *zone = r[0][1].as<std::string>();
-  return r[0][0].as<std::string>();
+std::string agent_name(pqxx::work& tx, const std::string& agent_id) {
+  static const pg::Statement kAgentName("SELECT name FROM agents WHERE agent_id = $1");
+  auto r = pg::exec_prepared(tx, kAgentName, agent_id);
+  return r.empty() ? "—" : r[0][0].as<std::string>();
 }
 
 }  // namespace
@@ -231,27 +228,38 @@ void MailQueue::on_credits_purchased(const events::Event& event, pqxx::work& tx)
   queue(tx, "purchase_receipt", event.id, json::get_string(doc, "user_id"), w.str());
 }
 
-void MailQueue::on_call_completed(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  auto user_id = json::get_string(doc, "user_id");
-  if (json::get_bool(doc, "test") || !opted_in(tx, user_id, "call_summary"))
+void MailQueue::on_calls_completed(const std::vector<const events::Event*>& events,
+                                   pqxx::work& tx) {
+  // For every completed call, one lookup per batch: prepared. For the calls ($1 owners, $2
+  // agents, in the batch's order) whose owner turned call summaries on: the call's place in the
+  // lists (n, from 1) and its agent's name and zone (null while the agent is not known here).
+  static const pg::Statement kOptedInWithAgent(
+      "SELECT k.n, a.name, a.timezone FROM unnest($1::text[], $2::text[]) WITH ORDINALITY "
+      "AS k (user_id, agent_id, n) JOIN mail_preferences p ON p.user_id = k.user_id "
+      "AND p.call_summary LEFT JOIN agents a ON a.agent_id = k.agent_id ORDER BY k.n");
+  auto calls = real_calls(events);
+  if (calls.events.empty())
     return;
-  std::string zone = "Europe/Berlin";
-  auto agent = agent_name(tx, json::get_string(doc, "agent_id"), &zone);
-  json::Writer w;
-  w.begin_object()
-      .field("agent", agent)
-      .field("timezone", zone)
-      .field("started_time", json::get_string(doc, "started_at"))
-      .field("duration_seconds", json::get_int(doc, "duration_seconds"))
-      .field("status", json::get_string(doc, "status"))
-      .field("appointment_booked", json::get_bool(doc, "appointment_booked"));
-  if (auto caller = json::get_optional_string(doc, "caller_number"))
-    w.field("caller", *caller);
-  if (auto summary = json::get_optional_string(doc, "summary"); summary && !summary->empty())
-    w.field("summary", *summary);
-  w.end_object();
-  queue(tx, "call_summary", event.id, user_id, w.str());
+  auto opted = pg::exec_prepared(tx, kOptedInWithAgent, pg::text_array(calls.users),
+                                 pg::text_array(calls.agents));
+  for (const auto& row : opted) {
+    auto n = row[0].as<std::size_t>() - 1;
+    const auto& doc = calls.data.at(n);
+    json::Writer w;
+    w.begin_object()
+        .field("agent", row[1].as<std::string>("—"))
+        .field("timezone", row[2].as<std::string>("Europe/Berlin"))
+        .field("started_time", json::get_string(doc, "started_at"))
+        .field("duration_seconds", json::get_int(doc, "duration_seconds"))
+        .field("status", json::get_string(doc, "status"))
+        .field("appointment_booked", json::get_bool(doc, "appointment_booked"));
+    if (auto caller = json::get_optional_string(doc, "caller_number"))
+      w.field("caller", *caller);
+    if (auto summary = json::get_optional_string(doc, "summary"); summary && !summary->empty())
+      w.field("summary", *summary);
+    w.end_object();
+    queue(tx, "call_summary", calls.events.at(n)->id, calls.users.at(n), w.str());
+  }
 }
 
 void MailQueue::on_appointment_booked(const events::Event& event, pqxx::work& tx) {
@@ -261,7 +269,7 @@ void MailQueue::on_appointment_booked(const events::Event& event, pqxx::work& tx
     return;
   json::Writer w;
   w.begin_object()
-      .field("agent", agent_name(tx, json::get_string(doc, "agent_id"), nullptr))
+      .field("agent", agent_name(tx, json::get_string(doc, "agent_id")))
       .field("caller_name", json::get_string(doc, "caller_name"))
       .field("timezone", json::get_string(doc, "timezone", "Europe/Berlin"))
       .field("start_time", json::get_string(doc, "start"))

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kx/events/envelope.hpp"
 #include "kx/pg/pg.hpp"
@@ -57,8 +58,9 @@ class MailQueue {
   void on_credits_exhausted(const events::Event& event, pqxx::work& tx);
   void on_credits_restored(const events::Event& event, pqxx::work& tx);
   void on_credits_purchased(const events::Event& event, pqxx::work& tx);
-  /// Opt-in: only when the owner turned call summaries on; test calls never.
-  void on_call_completed(const events::Event& event, pqxx::work& tx);
+  /// Opt-in: only when the owner turned call summaries on; test calls never. A batch's calls at
+  /// once.
+  void on_calls_completed(const std::vector<const events::Event*>& events, pqxx::work& tx);
   /// Opt-in: only when the owner turned new-booking mails on.
   void on_appointment_booked(const events::Event& event, pqxx::work& tx);
   void on_webhook_disabled(const events::Event& event, pqxx::work& tx);

@@ -46,7 +46,7 @@ std::unique_ptr<MailArea> wire_mail(service::Runtime& rt, const MailConfig& conf
   rt.consume("credits.exhausted", q, &MailQueue::on_credits_exhausted);
   rt.consume("credits.restored", q, &MailQueue::on_credits_restored);
   rt.consume("credits.purchased", q, &MailQueue::on_credits_purchased);
-  rt.consume("call.completed", q, &MailQueue::on_call_completed);
+  rt.consume("call.completed", q, &MailQueue::on_calls_completed);
   rt.consume("appointment.booked", q, &MailQueue::on_appointment_booked);
   rt.consume("webhook_endpoint.disabled", q, &MailQueue::on_webhook_disabled);
   area->api.add_routes(rt.router());

@@ -63,7 +63,7 @@ int main() {
   rt.consume("agent.updated", events, &EventHandlers::on_agent_changed);
   rt.consume("agent.deleted", events, &EventHandlers::on_agent_deleted);
   rt.consume("user.deleted", events, &EventHandlers::on_user_deleted);
-  rt.consume("call.completed", call_log, &CallLog::on_call_completed);
+  rt.consume("call.completed", call_log, &CallLog::on_calls_completed);
 
   // Owners' outgoing webhooks.
   auto webhooks = wire_webhooks(rt, keys, webhook_settings);

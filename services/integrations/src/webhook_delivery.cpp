@@ -4,6 +4,7 @@
 
 #include "kx/json/json.hpp"
 #include "kx/log/log.hpp"
+#include "kx/pg/list.hpp"
 #include "webhook_catalog.hpp"
 
 namespace kx::integrations {
@@ -50,26 +51,34 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
   return json::utc_timestamp(t);
 }
 
-void WebhookFanOut::on_event(const events::Event& event, pqxx::work& tx) {
-  auto doc = json::parse(event.data);
-  auto user_id = json::get_string(doc, "user_id", event.key);
-  // For every event of every owner: prepared.
+void WebhookFanOut::on_events(const std::vector<const events::Event*>& events, pqxx::work& tx) {
+  // For every event of every owner, one lookup per batch (all of one type): prepared. For each
+  // event ($1 its owner, in the batch's order) the owner's enabled endpoints subscribed to $2.
   static const pg::Statement kEndpointsFor(
-      "SELECT id::text FROM webhook_endpoints WHERE user_id = $1 AND enabled "
-      "AND $2 = ANY(event_types)");
-  auto endpoints = pg::exec_prepared(tx, kEndpointsFor, user_id, event.type);
+      "SELECT k.n, e.id::text FROM unnest($1::text[]) WITH ORDINALITY AS k (user_id, n) "
+      "JOIN webhook_endpoints e ON e.user_id = k.user_id AND e.enabled "
+      "AND $2 = ANY(e.event_types) ORDER BY k.n, e.created_at");
+  if (events.empty())
+    return;
+  std::vector<std::string> users;
+  for (const auto* event : events)
+    users.push_back(json::get_string(json::parse(event->data), "user_id", event->key));
+  auto endpoints =
+      pg::exec_prepared(tx, kEndpointsFor, pg::text_array(users), events.front()->type);
   if (endpoints.empty())
     return;
   auto now = iso_time(settings_.clock());
-  auto payload = webhook_payload(event.type, event.time.empty() ? now : event.time, event.data);
   for (const auto& row : endpoints) {
-    auto endpoint_id = row[0].as<std::string>();
+    auto n = row[0].as<std::size_t>() - 1;
+    const auto& event = *events.at(n);
+    auto endpoint_id = row[1].as<std::string>();
+    auto payload = webhook_payload(event.type, event.time.empty() ? now : event.time, event.data);
     tx.exec_params(
         "INSERT INTO webhook_deliveries (id, endpoint_id, user_id, event_id, message_id, "
         "event_type, payload, state, next_attempt_at, created_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8::timestamptz, $8::timestamptz) "
         "ON CONFLICT (endpoint_id, event_id) DO NOTHING",
-        crypto::uuid_v7(), endpoint_id, user_id, event.id,
+        crypto::uuid_v7(), endpoint_id, users.at(n), event.id,
         webhook_message_id(event.id, endpoint_id), event.type, payload, now);
   }
 }

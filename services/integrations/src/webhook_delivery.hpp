@@ -54,8 +54,9 @@ std::string iso_time(std::chrono::system_clock::time_point t);
 class WebhookFanOut {
  public:
   explicit WebhookFanOut(WebhookSettings settings) : settings_(std::move(settings)) {}
-  /// Any catalog event: queues it for the owner's subscribed endpoints.
-  void on_event(const events::Event& event, pqxx::work& tx);
+  /// Any catalog event (a batch's, all of one type, at once): queues each for its owner's
+  /// subscribed endpoints.
+  void on_events(const std::vector<const events::Event*>& events, pqxx::work& tx);
   /// user.deleted: the owner's endpoints, deliveries and log go.
   void on_user_deleted(const events::Event& event, pqxx::work& tx);
 

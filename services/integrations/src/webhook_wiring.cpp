@@ -29,7 +29,7 @@ std::unique_ptr<Webhooks> wire_webhooks(service::Runtime& rt, const crypto::Keyr
   // Other areas consume some of these types too: the runtime runs every handler of a type in
   // the event's one inbox transaction.
   for (const auto& t : webhook_event_types())
-    rt.consume(t.type, w->fan_out, &WebhookFanOut::on_event);
+    rt.consume(t.type, w->fan_out, &WebhookFanOut::on_events);
   rt.consume("user.deleted", w->fan_out, &WebhookFanOut::on_user_deleted);
   rt.every("webhook-deliveries", config.poll, [sender = &w->sender] { sender->run_once(); });
   return w;

@@ -450,11 +450,38 @@ events::Event completed(const std::string& call_id, const std::string& user,
   return e;
 }
 
+TEST_F(GoogleFlowTest, OneBatchOfCallsQueuesRowsForConnectedOwnersOnly) {
+  agent("u8", "agent-u8", "America/New_York");
+  connect("u8", "ost@example.com");
+  agent("u9", "agent-u9");                   // not connected
+  connect("u10", "ohne-agent@example.com");  // its agent is not known here
+  std::vector<events::Event> batch = {
+      completed("b1", "u9", "Nicht verbunden"), completed("b2", "u8", "Erster"),
+      completed("b3", "u8", "Testanruf", true), completed("b4", "u10", "Ohne Agent"),
+      completed("b5", "u8", "Zweiter")};
+  std::vector<const events::Event*> all;
+  for (const auto& e : batch)
+    all.push_back(&e);
+  pg::transact(pool_, [&](pqxx::work& tx) { call_log_->on_calls_completed(all, tx); });
+  auto rows = pg::transact(pool_, [](pqxx::work& tx) {
+    std::vector<std::string> out;
+    for (const auto& r :
+         tx.exec("SELECT call_id || ' ' || user_id || ' ' || (cells->>1) || ' ' || "
+                 "(cells->>3) || ' ' || (cells->>6) FROM sheet_rows ORDER BY call_id"))
+      out.push_back(r[0].as<std::string>());
+    return out;
+  });
+  // 09:31 UTC is 04:31 in New York and 10:31 in Berlin (the zone without a known agent).
+  EXPECT_EQ(rows,
+            (std::vector<std::string>{"b2 u8 4:31 Empfang Erster", "b4 u10 10:31 — Ohne Agent",
+                                      "b5 u8 4:31 Empfang Zweiter"}));
+}
+
 TEST_F(GoogleFlowTest, TheCallLogWritesEachCallOnceAndRecreatesADeletedSheet) {
   agent("u7", "agent-u7");
   connect("u7", "protokoll@example.com");
   auto log_call = [&](const events::Event& e) {
-    pg::transact(pool_, [&](pqxx::work& tx) { call_log_->on_call_completed(e, tx); });
+    pg::transact(pool_, [&](pqxx::work& tx) { call_log_->on_calls_completed({&e}, tx); });
   };
   auto first = completed("c1", "u7", "=HYPERLINK(\"http://evil\"; \"Hier klicken\")");
   log_call(first);

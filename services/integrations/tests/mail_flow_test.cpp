@@ -57,7 +57,13 @@ class MailFlowTest : public ::testing::Test {
   /// Delivers an event to the mail consumer the way the runtime does: in one transaction.
   template <class Fn>
   void deliver(Fn fn, const events::Event& e) {
-    pg::transact(pool_, [&](pqxx::work& tx) { ((*queue_).*fn)(e, tx); });
+    pg::transact(pool_, [&](pqxx::work& tx) {
+      if constexpr (std::is_invocable_v<Fn, MailQueue&, const std::vector<const events::Event*>&,
+                                        pqxx::work&>)
+        ((*queue_).*fn)({&e}, tx);
+      else
+        ((*queue_).*fn)(e, tx);
+    });
   }
 
   void owner(const std::string& user, const std::string& email, const std::string& locale = "de",
@@ -289,7 +295,7 @@ TEST_F(MailFlowTest, OptInMailsOnlyWhenAskedForAndUnsubscribeTurnsThemOff) {
         "summary": "Möchte einen Rückruf wegen Größe <b>XL</b>.", "appointment_booked": false,
         "transferred": false, "test": false})");
   };
-  deliver(&MailQueue::on_call_completed, completed());
+  deliver(&MailQueue::on_calls_completed, completed());
   EXPECT_EQ(count("SELECT count(*) FROM mails WHERE kind = 'call_summary'"), 0);
 
   auto bad = call(*api_, &MailApi::put_settings, "PUT", "",
@@ -306,7 +312,7 @@ TEST_F(MailFlowTest, OptInMailsOnlyWhenAskedForAndUnsubscribeTurnsThemOff) {
   EXPECT_EQ(json::get_string(settings, "email"), "inhaber@praxis.test");
   EXPECT_EQ(json::get_string(settings, "language"), "de");
 
-  deliver(&MailQueue::on_call_completed, completed());
+  deliver(&MailQueue::on_calls_completed, completed());
   deliver(&MailQueue::on_appointment_booked,
           event("appointment.booked", R"({"booking_id": "b1", "user_id": "u1", "agent_id": "a1",
               "call_id": "c1", "start": "2026-03-04T09:00:00Z", "end": "2026-03-04T09:30:00Z",
@@ -347,8 +353,55 @@ TEST_F(MailFlowTest, OptInMailsOnlyWhenAskedForAndUnsubscribeTurnsThemOff) {
   EXPECT_EQ(done.status, 200) << done.body;
   EXPECT_FALSE(json::get_bool(json::parse(call(*api_, &MailApi::get_settings, "GET", "").body),
                               "call_summary"));
-  deliver(&MailQueue::on_call_completed, completed());
+  deliver(&MailQueue::on_calls_completed, completed());
   EXPECT_EQ(count("SELECT count(*) FROM mails WHERE kind = 'call_summary'"), 1);
+}
+
+TEST_F(MailFlowTest, ABatchOfCallsQueuesSummariesForTheOwnersWhoAskedOnly) {
+  owner("s1", "s1@praxis.test");
+  owner("s2", "s2@praxis.test");
+  owner("s3", "s3@praxis.test");
+  pg::transact(pool_, [](pqxx::work& tx) {
+    tx.exec(
+        "INSERT INTO agents (agent_id, user_id, name, language, timezone, changed_at) VALUES "
+        "('as1', 's1', 'Empfang Süd', 'de', 'America/New_York', now()), "
+        "('as2', 's2', 'Empfang Nord', 'de', 'Europe/Berlin', now())");
+    tx.exec(
+        "INSERT INTO mail_preferences (user_id, call_summary) VALUES ('s1', true), "
+        "('s2', false), ('s3', true)");
+  });
+  auto completed = [&](const std::string& call, const std::string& user, const std::string& agent,
+                       bool test = false) {
+    return event("call.completed",
+                 R"({"call_id": ")" + call + R"(", "vapi_call_id": "v-)" + call +
+                     R"(", "agent_id": ")" + agent + R"(", "user_id": ")" + user +
+                     R"(", "status": "completed", "ended_reason": "customer-ended-call",
+        "started_at": "2026-03-03T13:30:00Z", "ended_at": "2026-03-03T13:31:00Z",
+        "duration_seconds": 60, "caller_number": "+4915112345678", "summary": "Rückruf",
+        "appointment_booked": false, "transferred": false, "test": )" +
+                     (test ? "true" : "false") + "}");
+  };
+  // s2 did not ask, s3's agent is not known here, one call of s1 is a test call.
+  std::vector<events::Event> batch = {completed("k1", "s2", "as2"), completed("k2", "s1", "as1"),
+                                      completed("k3", "s1", "as1", true),
+                                      completed("k4", "s3", "as-unknown"),
+                                      completed("k5", "s1", "as1")};
+  std::vector<const events::Event*> all;
+  for (const auto& e : batch)
+    all.push_back(&e);
+  pg::transact(pool_, [&](pqxx::work& tx) { queue_->on_calls_completed(all, tx); });
+
+  auto queued = pg::transact(pool_, [](pqxx::work& tx) {
+    std::vector<std::string> out;
+    for (const auto& r : tx.exec(
+             "SELECT user_id || ' ' || (params->>'agent') || ' ' || (params->>'timezone') || ' ' "
+             "|| event_id FROM mails WHERE kind = 'call_summary' ORDER BY id"))
+      out.push_back(r[0].as<std::string>());
+    return out;
+  });
+  EXPECT_EQ(queued, (std::vector<std::string>{"s1 Empfang Süd America/New_York " + batch[1].id,
+                                              "s3 — Europe/Berlin " + batch[3].id,
+                                              "s1 Empfang Süd America/New_York " + batch[4].id}));
 }
 
 TEST_F(MailFlowTest, EachOwnerInTheirLanguage) {

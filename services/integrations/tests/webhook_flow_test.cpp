@@ -212,7 +212,7 @@ class WebhookFlowTest : public ::testing::Test {
   }
 
   void publish(const events::Event& e) {
-    pg::transact(pool_, [&](pqxx::work& tx) { fan_out_->on_event(e, tx); });
+    pg::transact(pool_, [&](pqxx::work& tx) { fan_out_->on_events({&e}, tx); });
   }
 
   events::Event call_completed(const std::string& user, const std::string& call_id = "c1") {
@@ -392,6 +392,33 @@ TEST_F(WebhookFlowTest, TheRetryScheduleEndsInFailed) {
       count("SELECT count(*) FROM webhook_deliveries WHERE state = 'failed' AND attempts = 8"), 1);
   // Over a day, under five: the endpoint is still on.
   EXPECT_EQ(count("SELECT count(*) FROM webhook_endpoints WHERE enabled"), 1);
+}
+
+TEST_F(WebhookFlowTest, OneBatchQueuesEachEventForItsOwnersSubscribedEndpoints) {
+  Receiver r1, r2, r3;
+  create("wb1", r1.url());
+  create("wb1", r2.url(), R"(["call.completed","credits.purchased"])");
+  create("wb2", r3.url(), R"(["credits.purchased"])");  // another type only
+  std::vector<events::Event> batch = {call_completed("wb2", "b1"), call_completed("wb1", "b2"),
+                                      call_completed("wb3", "b3"), call_completed("wb1", "b4")};
+  std::vector<const events::Event*> all;
+  for (const auto& e : batch)
+    all.push_back(&e);
+  pg::transact(pool_, [&](pqxx::work& tx) { fan_out_->on_events(all, tx); });
+  auto queued = pg::transact(pool_, [](pqxx::work& tx) {
+    std::vector<std::string> out;
+    for (const auto& r :
+         tx.exec("SELECT user_id || ' ' || event_id || ' ' || count(DISTINCT endpoint_id) "
+                 "FROM webhook_deliveries WHERE event_type = 'call.completed' "
+                 "GROUP BY user_id, event_id ORDER BY min(created_at), event_id"))
+      out.push_back(r[0].as<std::string>());
+    return out;
+  });
+  std::vector<std::string> want = {"wb1 " + batch[1].id + " 2", "wb1 " + batch[3].id + " 2"};
+  std::sort(want.begin(), want.end());
+  std::sort(queued.begin(), queued.end());
+  EXPECT_EQ(queued, want);
+  EXPECT_EQ(count("SELECT count(*) FROM webhook_deliveries"), 4);
 }
 
 TEST_F(WebhookFlowTest, ADeadEndpointDoesNotDelayAHealthyOne) {

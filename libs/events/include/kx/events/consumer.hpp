@@ -24,7 +24,9 @@ struct ConsumerOptions {
   /// only react to what happens from now on, like cache invalidation).
   bool start_at_latest = false;
   /// Events per inbox transaction: up to this many messages of one partition are handled in one
-  /// transaction (one inbox statement for all of them). 1 handles each event on its own.
+  /// transaction (one inbox statement for all of them). 1 handles each event on its own. Plain
+  /// handlers run one by one in any case; for them it is how many messages one offset commit
+  /// covers.
   std::size_t max_batch = 1;
   /// Partitions worked on at the same time, each by one worker thread. Above 1, handlers of
   /// this runner run concurrently (see ConsumerRunner).
@@ -56,6 +58,10 @@ struct TopicLag {
 
 /// Runs inside the inbox transaction; throwing rolls the effect back and retries the event.
 using TxHandler = std::function<void(const Event&, pqxx::work&)>;
+/// Like TxHandler, for the new events of one type in a batch at once (in offset order; one
+/// event when they are handled one by one), so that a handler can look up what it needs for all
+/// of them with one statement instead of one per event.
+using TxBatchHandler = std::function<void(const std::vector<const Event*>&, pqxx::work&)>;
 /// For consumers without a database (e.g. cache invalidation in the gateway); must be idempotent.
 using PlainHandler = std::function<void(const Event&)>;
 
@@ -101,6 +107,11 @@ class ConsumerRunner {
   /// Throws std::logic_error without a pool. A second handler for the same type runs after the
   /// first, in the same transaction (one inbox row for both).
   void on(const std::string& type, TxHandler handler);
+  /// As on(), with all new events of the type in a batch at once. Handlers of a type run in the
+  /// order they were registered: a batch handler gets the batch's events after the handlers
+  /// registered before it had all of them, per-event handlers registered one after another run
+  /// per event as with on().
+  void on_batch(const std::string& type, TxBatchHandler handler);
   void on_plain(const std::string& type, PlainHandler handler);
   /// Subscribes and starts the polling thread. Throws std::runtime_error when the consumer cannot
   /// be created or subscribed.

@@ -76,14 +76,24 @@ class Runtime {
   /// Handles events of `type` once per event id, in one transaction with the inbox row. Several
   /// handlers of one type run in the order added, in that one transaction.
   void consume(const std::string& type, events::TxHandler handler);
-  /// The same with a member function `void T::fn(const events::Event&, pqxx::work&)` of
-  /// `handlers`, which must outlive run().
+  /// As consume(), with the new events of a batch at once (events::ConsumerRunner::on_batch).
+  void consume_batch(const std::string& type, events::TxBatchHandler handler);
+  /// The same with a member function of `handlers`, which must outlive run(): either
+  /// `void T::fn(const events::Event&, pqxx::work&)`, or, for a batch at once,
+  /// `void T::fn(const std::vector<const events::Event*>&, pqxx::work&)`.
   template <class T, class Fn>
   requires std::is_member_function_pointer_v<Fn>
   void consume(const std::string& type, T& handlers, Fn fn) {
-    consume(type, events::TxHandler([&handlers, fn](const events::Event& e, pqxx::work& tx) {
-              std::invoke(fn, handlers, e, tx);
-            }));
+    using Batch = const std::vector<const events::Event*>&;
+    if constexpr (std::is_invocable_v<Fn, T&, Batch, pqxx::work&>) {
+      consume_batch(type, [&handlers, fn](Batch events, pqxx::work& tx) {
+        std::invoke(fn, handlers, events, tx);
+      });
+    } else {
+      consume(type, events::TxHandler([&handlers, fn](const events::Event& e, pqxx::work& tx) {
+                std::invoke(fn, handlers, e, tx);
+              }));
+    }
   }
   /// Handles events without a database, from the time the group first joins; `group`
   /// overrides the consumer group (e.g. one group per gateway replica so every replica sees
@@ -128,6 +138,7 @@ class Runtime {
   std::string plain_group_;
   PeriodicJobs jobs_;
   std::chrono::milliseconds lag_metrics_interval_{5'000};
+  events::ConsumerRunner& transactional_consumer();  ///< made with the first handler
   void update_backlog_metrics();
 };
 
