@@ -48,36 +48,49 @@ SELECT c.*, answers.list FROM (SELECT * FROM created UNION ALL SELECT * FROM exi
                                       tool_answers_of("$2", "$10") + ") answers");
 const pg::Statement kToolAnswers(tool_answers_of("$1", "$2"));
 
-// A tool-calls message's one round trip: the route of its call (RoutingStore::for_call over
-// $9–$11), the call created for the route's agent and owner or the existing one locked (as
-// kCreateOrLockCall), and the stored answers of its tool calls ($8). No row: no route. A route
-// without the call's columns: the row was committed by another transaction meanwhile.
-const pg::Statement kRouteAndCall(std::string("WITH route AS (") +
-                                  RoutingStore::for_call_sql("$9", "$10", "$11") + R"sql(
+// A tool-calls message's one round trip: the route of its call (RoutingStore::for_call, over
+// the parameters from $9 on: by_assistant_sql or by_number_sql), the call created for the route's
+// agent and owner or the existing one locked (as kCreateOrLockCall), and the stored answers of
+// its tool calls ($8). No row: no route. A route without the call's columns: the row was
+// committed by another transaction meanwhile.
+std::string route_and_call(const std::string& route) {
+  return "WITH route AS (" + route + R"sql(
 ), created AS (
   INSERT INTO calls (id, vapi_call_id, agent_id, user_id, call_type, test, caller_number, status,
                      created_at)
   SELECT $1::text, $2::text, route.agent_id, route.user_id, $3::text, $4::boolean, $5::text,
          $6::text, $7::timestamptz FROM route
   ON CONFLICT (vapi_call_id) DO NOTHING
-  RETURNING )sql" + kCallColumns + R"sql(
+  RETURNING )sql" +
+         kCallColumns + R"sql(
 ), existing AS (
-  SELECT )sql" + kCallColumns + R"sql( FROM calls
+  SELECT )sql" +
+         kCallColumns + R"sql( FROM calls
   WHERE vapi_call_id = $2 AND EXISTS (SELECT FROM route) FOR UPDATE
 )
 SELECT route.*, c.*, answers.list FROM route
   LEFT JOIN (SELECT * FROM created UNION ALL SELECT * FROM existing) c ON true,
-  ()sql" + tool_answers_of("$2", "$8") +
-                                  ") answers");
+  ()sql" +
+         tool_answers_of("$2", "$8") + ") answers";
+}
+const pg::Statement kAssistantRouteAndCall(route_and_call(RoutingStore::by_assistant_sql("$9")));
+const pg::Statement kNumberRouteAndCall(route_and_call(RoutingStore::by_number_sql("$9", "$10")));
 
-// A report's one round trip before it is written: the route of its call (RoutingStore::for_call
-// over $1–$3) and the stored call, if any, locked (kLockCall's columns, NULL when not stored).
-const pg::Statement kRouteAndLockedCall(std::string("WITH route AS (") +
-                                        RoutingStore::for_call_sql("$1", "$2", "$3") + R"sql(
+// A report's one round trip before it is written: the route of its call (as above, over the
+// parameters from $2 on) and the stored call ($1), if any, locked (kLockCall's columns, NULL when
+// not stored).
+std::string route_and_locked_call(const std::string& route) {
+  return "WITH route AS (" + route + R"sql(
 ), locked AS (
-  SELECT )sql" + kCallColumns + R"sql( FROM calls WHERE vapi_call_id = $4 FOR UPDATE
+  SELECT )sql" +
+         kCallColumns + R"sql( FROM calls WHERE vapi_call_id = $1 FOR UPDATE
 )
-SELECT route.*, locked.* FROM route LEFT JOIN locked ON true)sql");
+SELECT route.*, locked.* FROM route LEFT JOIN locked ON true)sql";
+}
+const pg::Statement kAssistantRouteAndLockedCall(
+    route_and_locked_call(RoutingStore::by_assistant_sql("$2")));
+const pg::Statement kNumberRouteAndLockedCall(
+    route_and_locked_call(RoutingStore::by_number_sql("$2", "$3")));
 
 constexpr const char* kSaveColumns = R"sql(
   status = $2, ended_reason = nullif($3, ''), started_at = $4::timestamptz,
@@ -236,7 +249,7 @@ std::map<std::string, ToolCallRecord> tool_answers_from(const std::string& vapi_
   return out;
 }
 
-// In the rows of kRouteAndCall and kRouteAndLockedCall, the call's first column: after the
+// In the rows of route_and_call() and route_and_locked_call(), the call's first column: after the
 // route's columns and its rank.
 constexpr int kRoutedCall = RoutingStore::kRouteColumnCount + 1;
 
@@ -270,11 +283,15 @@ std::optional<Calls::RoutedCall> Calls::route_and_lock_or_create(
     pqxx::transaction_base& tx, const VapiCall& vapi_call, const CallRecord& fresh,
     const std::vector<std::string>& tool_call_ids) {
   const auto ids = pg::text_array(tool_call_ids);
-  auto res = pg::exec_prepared(tx, kRouteAndCall, fresh.id.empty() ? crypto::uuid_v7() : fresh.id,
-                               fresh.vapi_call_id, fresh.call_type, fresh.test, fresh.caller_number,
-                               std::string(to_string(fresh.status)),
-                               json::utc_timestamp(fresh.created_at), ids, vapi_call.assistant_id,
-                               vapi_call.phone_number_id, vapi_call.phone_number);
+  auto run = [&](const pg::Statement& statement, const auto&... route) {
+    return pg::exec_prepared(tx, statement, fresh.id.empty() ? crypto::uuid_v7() : fresh.id,
+                             fresh.vapi_call_id, fresh.call_type, fresh.test, fresh.caller_number,
+                             std::string(to_string(fresh.status)),
+                             json::utc_timestamp(fresh.created_at), ids, route...);
+  };
+  auto res = vapi_call.assistant_id.empty()
+                 ? run(kNumberRouteAndCall, vapi_call.phone_number_id, vapi_call.phone_number)
+                 : run(kAssistantRouteAndCall, vapi_call.assistant_id);
   if (res.empty())
     return std::nullopt;
   const auto& row = res[0];
@@ -289,8 +306,11 @@ std::optional<Calls::RoutedCall> Calls::route_and_lock_or_create(
 
 std::optional<Calls::RoutedReport> Calls::route_and_lock(pqxx::work& tx,
                                                          const VapiCall& vapi_call) {
-  auto res = pg::exec_prepared(tx, kRouteAndLockedCall, vapi_call.assistant_id,
-                               vapi_call.phone_number_id, vapi_call.phone_number, vapi_call.id);
+  auto res = vapi_call.assistant_id.empty()
+                 ? pg::exec_prepared(tx, kNumberRouteAndLockedCall, vapi_call.id,
+                                     vapi_call.phone_number_id, vapi_call.phone_number)
+                 : pg::exec_prepared(tx, kAssistantRouteAndLockedCall, vapi_call.id,
+                                     vapi_call.assistant_id);
   if (res.empty())
     return std::nullopt;
   RoutedReport out{RoutingStore::route_from(res[0]), std::nullopt};

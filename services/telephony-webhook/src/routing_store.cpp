@@ -12,45 +12,35 @@ constexpr const char* kRouteColumns = R"sql(
   a.business_days, a.business_start, a.business_end, a.voicemail, a.max_clarifications,
   coalesce(o.status, 'active'))sql";
 
-const pg::Statement kRouteByAssistant(std::string("SELECT ") + kRouteColumns + R"sql(
-FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id
-WHERE a.vapi_assistant_id = $1
-ORDER BY a.deleted_at IS NULL DESC, a.changed_at DESC LIMIT 1)sql");
+// for_call()'s queries: the assistant the message names decides; without one, the number by
+// Vapi's id, else by E.164 (`rank`, after the route's columns, orders the two). Two statements
+// rather than one with a branch per rule: PostgreSQL sets up every branch of a plan for each
+// execution, also those a parameter rules out.
+std::string by_assistant_query(std::string_view assistant) {
+  return "SELECT " + std::string(kRouteColumns) +
+         R"sql(, 1 AS rank FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id
+  WHERE a.vapi_assistant_id = )sql" +
+         std::string(assistant) + R"sql(::text
+  ORDER BY a.deleted_at IS NULL DESC, a.changed_at DESC LIMIT 1)sql";
+}
 
-const pg::Statement kRouteByPhoneNumberId(std::string("SELECT ") + kRouteColumns + R"sql(
-FROM phone_numbers p JOIN agents a ON a.agent_id = p.agent_id
-LEFT JOIN owners o ON o.user_id = a.user_id
-WHERE p.vapi_phone_number_id = $1)sql");
-
-const pg::Statement kRouteByE164(std::string("SELECT ") + kRouteColumns + R"sql(
-FROM phone_numbers p JOIN agents a ON a.agent_id = p.agent_id
-LEFT JOIN owners o ON o.user_id = a.user_id
-WHERE p.e164 = $1 ORDER BY p.changed_at DESC LIMIT 1)sql");
-
-// for_call()'s rules in one query: the assistant the message names decides; without one, the
-// number by Vapi's id, else by E.164. `rank` (after the route's columns) orders the three.
-std::string for_call_query(std::string_view assistant, std::string_view number_id,
-                           std::string_view e164) {
+std::string by_number_query(std::string_view number_id, std::string_view e164) {
   auto p = [](std::string_view s) { return std::string(s) + "::text"; };
   return "SELECT * FROM ((SELECT " + std::string(kRouteColumns) +
-         R"sql(, 1 AS rank FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id
-  WHERE )sql" +
-         p(assistant) + " <> '' AND a.vapi_assistant_id = " + p(assistant) + R"sql(
-  ORDER BY a.deleted_at IS NULL DESC, a.changed_at DESC LIMIT 1)
-UNION ALL (SELECT )sql" +
-         kRouteColumns + R"sql(, 2 FROM phone_numbers p
+         R"sql(, 2 AS rank FROM phone_numbers p
   JOIN agents a ON a.agent_id = p.agent_id LEFT JOIN owners o ON o.user_id = a.user_id
-  WHERE )sql" +
-         p(assistant) + " = '' AND p.vapi_phone_number_id = " + p(number_id) + R"sql()
+  WHERE p.vapi_phone_number_id = )sql" +
+         p(number_id) + R"sql()
 UNION ALL (SELECT )sql" +
          kRouteColumns + R"sql(, 3 FROM phone_numbers p
   JOIN agents a ON a.agent_id = p.agent_id LEFT JOIN owners o ON o.user_id = a.user_id
   WHERE )sql" +
-         p(assistant) + " = '' AND " + p(e164) + " <> '' AND p.e164 = " + p(e164) +
+         p(e164) + " <> '' AND p.e164 = " + p(e164) +
          R"sql( ORDER BY p.changed_at DESC LIMIT 1)) routes ORDER BY rank LIMIT 1)sql";
 }
 
-const pg::Statement kRouteForCall(for_call_query("$1", "$2", "$3"));
+const pg::Statement kRouteByAssistant(by_assistant_query("$1"));
+const pg::Statement kRouteForNumber(by_number_query("$1", "$2"));
 
 const pg::Statement kRouteByAgent(std::string("SELECT ") + kRouteColumns + R"sql(
 FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id WHERE a.agent_id = $1)sql");
@@ -157,9 +147,12 @@ AgentRoute RoutingStore::route_from(const pqxx::row& row, int first) {
   return a;
 }
 
-std::string RoutingStore::for_call_sql(std::string_view assistant_id,
-                                       std::string_view phone_number_id, std::string_view e164) {
-  return for_call_query(assistant_id, phone_number_id, e164);
+std::string RoutingStore::by_assistant_sql(std::string_view assistant_id) {
+  return by_assistant_query(assistant_id);
+}
+
+std::string RoutingStore::by_number_sql(std::string_view phone_number_id, std::string_view e164) {
+  return by_number_query(phone_number_id, e164);
 }
 
 namespace {
@@ -182,13 +175,9 @@ std::optional<AgentRoute> RoutingStore::by_assistant(pqxx::transaction_base& tx,
 std::optional<AgentRoute> RoutingStore::by_phone_number(pqxx::transaction_base& tx,
                                                         const std::string& vapi_phone_number_id,
                                                         const std::string& e164) {
-  if (!vapi_phone_number_id.empty()) {
-    if (auto r = first_route(pg::exec_prepared(tx, kRouteByPhoneNumberId, vapi_phone_number_id)))
-      return r;
-  }
-  if (!e164.empty())
-    return first_route(pg::exec_prepared(tx, kRouteByE164, e164));
-  return std::nullopt;
+  if (vapi_phone_number_id.empty() && e164.empty())
+    return std::nullopt;
+  return first_route(pg::exec_prepared(tx, kRouteForNumber, vapi_phone_number_id, e164));
 }
 
 std::optional<AgentRoute> RoutingStore::by_agent(pqxx::work& tx, const std::string& agent_id) {
@@ -196,10 +185,9 @@ std::optional<AgentRoute> RoutingStore::by_agent(pqxx::work& tx, const std::stri
 }
 
 std::optional<AgentRoute> RoutingStore::for_call(pqxx::transaction_base& tx, const VapiCall& call) {
-  if (call.assistant_id.empty() && call.phone_number_id.empty() && call.phone_number.empty())
-    return std::nullopt;
-  return first_route(pg::exec_prepared(tx, kRouteForCall, call.assistant_id, call.phone_number_id,
-                                       call.phone_number));
+  if (!call.assistant_id.empty())
+    return by_assistant(tx, call.assistant_id);
+  return by_phone_number(tx, call.phone_number_id, call.phone_number);
 }
 
 bool RoutingStore::upsert_agent(pqxx::work& tx, const AgentCopy& a, const std::string& when) {

@@ -65,11 +65,12 @@ class RoutingStore {
   /// decides (a number may have moved to another agent since); only a message that names no
   /// assistant is routed by its number.
   static std::optional<AgentRoute> for_call(pqxx::transaction_base& tx, const VapiCall& call);
-  /// for_call()'s query over the SQL parameters named (e.g. "$9"), for statements that need the
-  /// route and more in one round trip: at most one row of kRouteColumnCount columns (read with
-  /// route_from) and a last one, its rank.
-  static std::string for_call_sql(std::string_view assistant_id, std::string_view phone_number_id,
-                                  std::string_view e164);
+  /// for_call()'s queries over the SQL parameters named (e.g. "$9"), for statements that need
+  /// the route and more in one round trip: at most one row of kRouteColumnCount columns (read
+  /// with route_from) and a last one, its rank. by_assistant_sql for a message that names an
+  /// assistant, by_number_sql for one that does not.
+  static std::string by_assistant_sql(std::string_view assistant_id);
+  static std::string by_number_sql(std::string_view phone_number_id, std::string_view e164);
   static constexpr int kRouteColumnCount = 17;
   /// The route in the row's columns from `first` on.
   static AgentRoute route_from(const pqxx::row& row, int first = 0);
