@@ -10,37 +10,54 @@
 namespace kx::json {
 namespace {
 
-// Checks what RapidJSON's DOM would let through while it parses: nesting is limited, so deeply
-// nested hostile input is refused early, and a key may appear once per object (RapidJSON keeps
-// duplicates and FindMember returns the first, so two readers of one body could see different
-// values).
-struct StrictHandler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, StrictHandler> {
+// Checks what RapidJSON's DOM would let through while it parses, and builds the document from
+// what passes (one pass over the text): nesting is limited, so deeply nested hostile input is
+// refused early, and a key may appear once per object (RapidJSON keeps duplicates and FindMember
+// returns the first, so two readers of one body could see different values).
+struct StrictHandler {
+  Document& doc;
   unsigned max_depth;
   std::vector<std::set<std::string, std::less<>>> objects;  // keys seen, per open object
   unsigned depth = 0;
   const char* problem = nullptr;
-  explicit StrictHandler(unsigned max) : max_depth(max) {}
-  bool Default() { return true; }
+  StrictHandler(Document& d, unsigned max) : doc(d), max_depth(max) {}
+  bool Null() { return doc.Null(); }
+  bool Bool(bool b) { return doc.Bool(b); }
+  bool Int(int i) { return doc.Int(i); }
+  bool Uint(unsigned u) { return doc.Uint(u); }
+  bool Int64(std::int64_t i) { return doc.Int64(i); }
+  bool Uint64(std::uint64_t u) { return doc.Uint64(u); }
+  bool Double(double d) { return doc.Double(d); }
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool copy) {
+    return doc.RawNumber(str, length, copy);
+  }
+  bool String(const char* str, rapidjson::SizeType length, bool copy) {
+    return doc.String(str, length, copy);
+  }
   bool StartObject() {
     if (++depth > max_depth)
       return stop("JSON is nested too deeply");
     objects.emplace_back();
-    return true;
+    return doc.StartObject();
   }
-  bool Key(const char* str, rapidjson::SizeType length, bool) {
+  bool Key(const char* str, rapidjson::SizeType length, bool copy) {
     if (!objects.back().emplace(str, length).second)
       return stop("duplicate key in a JSON object");
-    return true;
+    return doc.Key(str, length, copy);
   }
-  bool EndObject(rapidjson::SizeType) {
+  bool EndObject(rapidjson::SizeType members) {
     objects.pop_back();
     --depth;
-    return true;
+    return doc.EndObject(members);
   }
-  bool StartArray() { return ++depth <= max_depth || stop("JSON is nested too deeply"); }
-  bool EndArray(rapidjson::SizeType) {
+  bool StartArray() {
+    if (++depth > max_depth)
+      return stop("JSON is nested too deeply");
+    return doc.StartArray();
+  }
+  bool EndArray(rapidjson::SizeType elements) {
     --depth;
-    return true;
+    return doc.EndArray(elements);
   }
   bool stop(const char* why) {
     problem = why;
@@ -62,28 +79,26 @@ constexpr unsigned kParseFlags =
 }  // namespace
 
 Document parse(std::string_view text, unsigned max_depth) {
-  {
-    rapidjson::Reader reader;
-    rapidjson::MemoryStream ms(text.data(), text.size());
-    StrictHandler handler(max_depth);
-    auto result = reader.Parse<kParseFlags>(ms, handler);
-    if (result.IsError()) {
-      if (result.Code() == rapidjson::kParseErrorTermination && handler.problem)
-        throw ParseError(handler.problem, result.Offset());
-      throw ParseError(rapidjson::GetParseError_En(result.Code()), result.Offset());
-    }
-    // Only whitespace may follow the value.
-    for (std::size_t i = ms.Tell(); i < text.size(); ++i) {
-      char c = text[i];
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-        throw ParseError("unexpected data after the JSON value", i);
-      }
-    }
-  }
   Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
-  if (doc.HasParseError()) {
-    throw ParseError(rapidjson::GetParseError_En(doc.GetParseError()), doc.GetErrorOffset());
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream ms(text.data(), text.size());
+  StrictHandler handler(doc, max_depth);
+  rapidjson::ParseResult result;
+  auto generate = [&](rapidjson::Document&) {
+    result = reader.Parse<kParseFlags>(ms, handler);
+    return !result.IsError();
+  };
+  doc.Populate(generate);
+  if (result.IsError()) {
+    if (result.Code() == rapidjson::kParseErrorTermination && handler.problem)
+      throw ParseError(handler.problem, result.Offset());
+    throw ParseError(rapidjson::GetParseError_En(result.Code()), result.Offset());
+  }
+  // Only whitespace may follow the value.
+  for (std::size_t i = ms.Tell(); i < text.size(); ++i) {
+    char c = text[i];
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+      throw ParseError("unexpected data after the JSON value", i);
   }
   return doc;
 }

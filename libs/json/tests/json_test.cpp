@@ -42,6 +42,45 @@ TEST(JsonParse, RefusesAKeyTwiceInOneObject) {
   EXPECT_THROW(parse(R"({"a": 1, "\u0061": 2})"), ParseError);
 }
 
+TEST(JsonParse, BuildsTheWholeValueInOnePass) {
+  auto doc = parse(R"({"n": -12, "u": 18446744073709551615, "d": 1.5, "t": true, "z": null,
+                       "s": "Grüße \u00e4", "a": [1, {"k": "v"}, []], "o": {}})");
+  EXPECT_EQ(doc["n"].GetInt(), -12);
+  EXPECT_EQ(doc["u"].GetUint64(), 18446744073709551615ull);
+  EXPECT_EQ(doc["d"].GetDouble(), 1.5);
+  EXPECT_TRUE(doc["t"].GetBool());
+  EXPECT_TRUE(doc["z"].IsNull());
+  EXPECT_STREQ(doc["s"].GetString(), "Grüße ä");
+  ASSERT_EQ(doc["a"].Size(), 3u);
+  EXPECT_STREQ(doc["a"][1]["k"].GetString(), "v");
+  EXPECT_TRUE(doc["a"][2].IsArray());
+  EXPECT_TRUE(doc["o"].IsObject());
+  EXPECT_EQ(to_string(parse(" [1,\n2] ")), "[1,2]");
+}
+
+TEST(JsonParse, ADocumentOutlivesTheOneItWasMovedFrom) {
+  // Larger than one chunk of the document's pool, so the values span several chunks.
+  std::string big = "[";
+  for (int i = 0; i < 500; ++i)
+    big += (i ? ",\"" : "\"") + std::string(40, static_cast<char>('a' + i % 26)) + "\"";
+  big += "]";
+  std::vector<Document> docs;
+  for (int i = 0; i < 3; ++i) {
+    auto doc = parse(big);
+    docs.push_back(std::move(doc));  // the vector also moves them as it grows
+  }
+  Document assigned = parse("{}");
+  assigned = parse(big);
+  docs.push_back(std::move(assigned));
+  for (const auto& d : docs) {
+    ASSERT_EQ(d.Size(), 500u);
+    EXPECT_EQ(std::string(d[499].GetString()), std::string(40, 'f'));
+  }
+  // A value added after the move lands in the pool the document now owns.
+  docs[0].PushBack(rapidjson::Value("neu", docs[0].GetAllocator()), docs[0].GetAllocator());
+  EXPECT_STREQ(docs[0][500].GetString(), "neu");
+}
+
 TEST(FieldReader, RefusesTextWithANulCharacter) {
   auto doc = parse(R"({"name": "Anna\u0000Admin", "ok": "Anna"})");
   FieldReader r(doc);
