@@ -12,35 +12,8 @@ constexpr const char* kRouteColumns = R"sql(
   a.business_days, a.business_start, a.business_end, a.voicemail, a.max_clarifications,
   coalesce(o.status, 'active'))sql";
 
-// for_call()'s queries: the assistant the message names decides; without one, the number by
-// Vapi's id, else by E.164 (`rank`, after the route's columns, orders the two). Two statements
-// rather than one with a branch per rule: PostgreSQL sets up every branch of a plan for each
-// execution, also those a parameter rules out.
-std::string by_assistant_query(std::string_view assistant) {
-  return "SELECT " + std::string(kRouteColumns) +
-         R"sql(, 1 AS rank FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id
-  WHERE a.vapi_assistant_id = )sql" +
-         std::string(assistant) + R"sql(::text
-  ORDER BY a.deleted_at IS NULL DESC, a.changed_at DESC LIMIT 1)sql";
-}
-
-std::string by_number_query(std::string_view number_id, std::string_view e164) {
-  auto p = [](std::string_view s) { return std::string(s) + "::text"; };
-  return "SELECT * FROM ((SELECT " + std::string(kRouteColumns) +
-         R"sql(, 2 AS rank FROM phone_numbers p
-  JOIN agents a ON a.agent_id = p.agent_id LEFT JOIN owners o ON o.user_id = a.user_id
-  WHERE p.vapi_phone_number_id = )sql" +
-         p(number_id) + R"sql()
-UNION ALL (SELECT )sql" +
-         kRouteColumns + R"sql(, 3 FROM phone_numbers p
-  JOIN agents a ON a.agent_id = p.agent_id LEFT JOIN owners o ON o.user_id = a.user_id
-  WHERE )sql" +
-         p(e164) + " <> '' AND p.e164 = " + p(e164) +
-         R"sql( ORDER BY p.changed_at DESC LIMIT 1)) routes ORDER BY rank LIMIT 1)sql";
-}
-
-const pg::Statement kRouteByAssistant(by_assistant_query("$1"));
-const pg::Statement kRouteForNumber(by_number_query("$1", "$2"));
+const pg::Statement kRouteByAssistant(RoutingStore::by_assistant_sql("$1"));
+const pg::Statement kRouteForNumber(RoutingStore::by_number_sql("$1", "$2"));
 
 const pg::Statement kRouteByAgent(std::string("SELECT ") + kRouteColumns + R"sql(
 FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id WHERE a.agent_id = $1)sql");
@@ -147,12 +120,31 @@ AgentRoute RoutingStore::route_from(const pqxx::row& row, int first) {
   return a;
 }
 
-std::string RoutingStore::by_assistant_sql(std::string_view assistant_id) {
-  return by_assistant_query(assistant_id);
+// for_call()'s queries: the assistant the message names decides; without one, the number by
+// Vapi's id, else by E.164 (`rank`, after the route's columns, orders the two). Two statements
+// rather than one with a branch per rule: PostgreSQL sets up every branch of a plan for each
+// execution, also those a parameter rules out.
+std::string RoutingStore::by_assistant_sql(std::string_view assistant) {
+  return "SELECT " + std::string(kRouteColumns) +
+         R"sql(, 1 AS rank FROM agents a LEFT JOIN owners o ON o.user_id = a.user_id
+  WHERE a.vapi_assistant_id = )sql" +
+         std::string(assistant) + R"sql(::text
+  ORDER BY a.deleted_at IS NULL DESC, a.changed_at DESC LIMIT 1)sql";
 }
 
-std::string RoutingStore::by_number_sql(std::string_view phone_number_id, std::string_view e164) {
-  return by_number_query(phone_number_id, e164);
+std::string RoutingStore::by_number_sql(std::string_view number_id, std::string_view e164) {
+  auto p = [](std::string_view s) { return std::string(s) + "::text"; };
+  return "SELECT * FROM ((SELECT " + std::string(kRouteColumns) +
+         R"sql(, 2 AS rank FROM phone_numbers p
+  JOIN agents a ON a.agent_id = p.agent_id LEFT JOIN owners o ON o.user_id = a.user_id
+  WHERE p.vapi_phone_number_id = )sql" +
+         p(number_id) + R"sql()
+UNION ALL (SELECT )sql" +
+         kRouteColumns + R"sql(, 3 FROM phone_numbers p
+  JOIN agents a ON a.agent_id = p.agent_id LEFT JOIN owners o ON o.user_id = a.user_id
+  WHERE )sql" +
+         p(e164) + " <> '' AND p.e164 = " + p(e164) +
+         R"sql( ORDER BY p.changed_at DESC LIMIT 1)) routes ORDER BY rank LIMIT 1)sql";
 }
 
 namespace {
